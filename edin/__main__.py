@@ -1,0 +1,5 @@
+import sys
+
+from edin.cli import main
+
+sys.exit(main())

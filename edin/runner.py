@@ -1,0 +1,97 @@
+"""Running the Dagster asset graph in process for the CLI, and summarising the run."""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import DagsterExecutionStepExecutionError, DagsterInstance, materialize
+
+from pipelines.definitions import defs
+from pipelines.resources import EdinResource
+
+# Dagster's own per-event console logging is noise on a terminal; the stages report progress.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+STAGE_OF_ASSET = {
+    "raw_contacts": "ingest", "normalized_contacts": "normalize", "training_labels": "labels",
+    "dedupe_model": "train", "candidate_pairs": "block", "scored_pairs": "score",
+    "clusters": "cluster", "profiles": "profiles", "published_snapshot": "publish",
+}
+
+
+@dataclass
+class RunSummary:
+    home: Path
+    seconds: float
+    peak_rss_mb: float
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def stage_value(self, stage: str, key: str, default: Any = 0) -> Any:
+        return self.stages.get(stage, {}).get(key, default)
+
+    def render(self) -> str:
+        s = self.stage_value
+        lines = [
+            "",
+            "edin run finished",
+            f"  contacts in      {s('ingest', 'input_contacts'):>10,}",
+            f"  quarantined      {s('ingest', 'quarantined'):>10,}   (rows with a reason: "
+            "quarantine.parquet)",
+            f"  interactions     {s('ingest', 'interactions'):>10,}",
+            f"  profiles out     {s('profiles', 'profiles'):>10,}",
+            f"  merged profiles  {s('profiles', 'merged_profiles'):>10,}   "
+            f"(largest: {s('cluster', 'largest')} contacts; held for review: "
+            f"{s('cluster', 'review')})",
+            f"  hub values       {s('normalize', 'hub_values'):>10,}   (shared by too many people "
+            "to count as evidence)",
+            "",
+            "  time per stage",
+        ]
+        for stage, meta in self.stages.items():
+            lines.append(f"    {stage:<10} {meta.get('seconds', 0):>8.1f} s")
+        lines += [
+            f"    {'total':<10} {self.seconds:>8.1f} s   peak memory {self.peak_rss_mb:,.0f} MB",
+            "",
+            f"  outputs          {self.home / 'current'}/",
+            "                   members.parquet profiles.parquet history.parquet "
+            "quarantine.parquet profiles.duckdb",
+            f"  model            {self.home / 'model' / 'model.json'}",
+            "  Dagster UI       make dagster   (then open http://127.0.0.1:3000)",
+        ]
+        return "\n".join(lines)
+
+
+def _metadata_value(value: Any) -> Any:
+    return getattr(value, "value", getattr(value, "path", value))
+
+
+def run_pipeline(edin: EdinResource) -> RunSummary:
+    """Materialize every asset (and run its checks) in this process; raise on any failure."""
+    started = time.perf_counter()
+    assets = list(defs.assets or [])  # type: ignore[arg-type]
+    checks = list(defs.asset_checks or [])  # type: ignore[arg-type]
+    with DagsterInstance.ephemeral() as instance:
+        try:
+            result = materialize([*assets, *checks], resources={"edin": edin},
+                                 instance=instance, run_config=QUIET, raise_on_error=True)
+        except DagsterExecutionStepExecutionError as exc:
+            # Show the stage's own error (it says what to fix), not Dagster's wrapper.
+            if exc.user_exception is not None:
+                raise exc.user_exception from None
+            raise
+    summary = RunSummary(home=edin.home_path, seconds=round(time.perf_counter() - started, 1),
+                         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.to_user_string() if event.asset_key else ""
+        if key in STAGE_OF_ASSET:
+            meta = event.step_materialization_data.materialization.metadata
+            summary.stages[STAGE_OF_ASSET[key]] = {k: _metadata_value(v) for k, v in meta.items()}
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    if failed:
+        names = ", ".join(e.check_name for e in failed)
+        raise RuntimeError(f"asset check(s) failed: {names}")
+    return summary

@@ -1,0 +1,1 @@
+"""Assets, one module per part of the graph; checks stand beside their assets."""

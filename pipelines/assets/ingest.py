@@ -1,0 +1,54 @@
+"""Raw inputs into the warehouse, and their normalized match keys."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    asset_check,
+    multi_asset,
+)
+
+from pipelines.assets._stage import run_stage
+from pipelines.resources import EdinResource
+from resolution import stages
+
+GROUP = "ingest"
+
+
+@multi_asset(
+    specs=[
+        AssetSpec("raw_contacts", group_name=GROUP,
+                  description="Input contacts on the contract, one row per (source, source_id)."),
+        AssetSpec("raw_interactions", group_name=GROUP,
+                  description="Input interactions of known contacts."),
+        AssetSpec("quarantine", group_name=GROUP,
+                  description="Input rows that cannot be used, each with its reason."),
+    ],
+)
+def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
+    meta = run_stage(context, edin, stages.ingest_inputs)
+    yield MaterializeResult(asset_key="raw_contacts", metadata=meta)
+    yield MaterializeResult(asset_key="raw_interactions",
+                            metadata={"rows": meta["interactions"]})
+    yield MaterializeResult(asset_key="quarantine", metadata={"rows": meta["quarantined"]})
+
+
+@asset(deps=["raw_contacts"], group_name=GROUP)
+def normalized_contacts(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """Match keys of every contact (phones, e-mails, handles, name keys), hub values removed."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.normalize))
+
+
+@asset_check(asset="normalized_contacts", blocking=True,
+             description="Exactly one normalized row per raw contact.")
+def one_row_per_contact(edin: EdinResource) -> AssetCheckResult:
+    with edin.warehouse() as con:
+        raw, norm, distinct = con.execute(
+            "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
+            "count(DISTINCT (source, source_id)) FROM normalized_contacts").fetchone()
+    return AssetCheckResult(passed=raw == norm == distinct,
+                            metadata={"raw": raw, "normalized": norm, "distinct": distinct})

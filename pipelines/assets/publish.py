@@ -1,0 +1,67 @@
+"""Unified profiles and the published snapshot."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    asset_check,
+    multi_asset,
+)
+
+from pipelines.assets._stage import run_stage
+from pipelines.resources import EdinResource
+from resolution import stages
+from resolution.publish import current_run_id
+
+GROUP = "publish"
+
+
+@multi_asset(
+    specs=[
+        AssetSpec("members", deps=["clusters"], group_name=GROUP,
+                  description="(profile_id, source, source_id): one row per contact."),
+        AssetSpec("profiles", deps=["clusters"], group_name=GROUP,
+                  description="One row per person: identifiers, activity, channels."),
+        AssetSpec("history", deps=["clusters", "raw_interactions"], group_name=GROUP,
+                  description="Every interaction of every member, with its profile_id."),
+    ],
+)
+def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
+    meta = run_stage(context, edin, stages.build)
+    yield MaterializeResult(asset_key="members", metadata={"rows": meta["members"]})
+    yield MaterializeResult(asset_key="profiles", metadata=meta)
+    yield MaterializeResult(asset_key="history", metadata={"rows": meta["history"]})
+
+
+@asset_check(asset="members", blocking=True,
+             description="Every input contact is in exactly one profile or in quarantine.")
+def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
+    with edin.warehouse() as con:
+        inputs, members, distinct, quarantined = con.execute(
+            "SELECT (SELECT contacts FROM input_counts), count(*), "
+            "count(DISTINCT (source, source_id)), "
+            "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members").fetchone()
+    return AssetCheckResult(passed=members == distinct and members + quarantined == inputs,
+                            metadata={"input_contacts": inputs, "members": members,
+                                      "quarantined": quarantined})
+
+
+@asset(deps=["members", "profiles", "history", "quarantine"], group_name=GROUP)
+def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """HOME/snapshots/<run_id> (Parquet + read-only DuckDB), switched to HOME/current."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.publish))
+
+
+@asset_check(asset="published_snapshot",
+             description="HOME/current points at a snapshot with all its files.")
+def current_is_complete(edin: EdinResource) -> AssetCheckResult:
+    current = edin.home_path / "current"
+    files = ["members.parquet", "profiles.parquet", "history.parquet", "profiles.duckdb"]
+    missing = [f for f in files if not (current / f).exists()]
+    return AssetCheckResult(passed=not missing,
+                            metadata={"run_id": current_run_id(edin.home_path) or "",
+                                      "missing": ", ".join(missing) or "none"})

@@ -1,0 +1,58 @@
+"""Learning and applying the match model: labels, model, blocking, scoring, clustering."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
+
+from pipelines.assets._stage import run_stage
+from pipelines.resources import EdinResource
+from resolution import stages
+
+GROUP = "resolve"
+
+
+@asset(deps=["normalized_contacts"], group_name=GROUP)
+def training_labels(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """Cold-start seed labels from strong evidence, plus labelled pairs from a file."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.label))
+
+
+@asset(deps=["normalized_contacts", "training_labels"], group_name=GROUP)
+def dedupe_model(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """The trained dedupe model (HOME/model/model.json + training.json)."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.train_model))
+
+
+@asset(deps=["dedupe_model"], group_name=GROUP)
+def candidate_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """Distinct pairs of contacts sharing a block of the model's fingerprinter."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.block))
+
+
+@asset(deps=["candidate_pairs"], group_name=GROUP)
+def scored_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """Match probability of each candidate pair."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.score))
+
+
+@asset(deps=["scored_pairs"], group_name=GROUP)
+def clusters(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
+    """Every contact in exactly one cluster; oversized clusters held for review."""
+    return MaterializeResult(metadata=run_stage(context, edin, stages.cluster))
+
+
+@asset_check(asset="clusters", blocking=True,
+             description="Every normalized contact is in exactly one cluster.")
+def every_contact_clustered(edin: EdinResource) -> AssetCheckResult:
+    with edin.warehouse() as con:
+        contacts, rows, distinct = con.execute(
+            "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
+            "count(DISTINCT record_id) FROM clusters").fetchone()
+    return AssetCheckResult(passed=contacts == rows == distinct,
+                            metadata={"contacts": contacts, "rows": rows, "distinct": distinct})

@@ -1,0 +1,63 @@
+"""All configuration and environment of the Dagster project, read in this one place.
+
+Environment variables (all optional):
+- ``EDIN_HOME``: the run home (warehouse, model, snapshots, ``current``); default ``home``.
+- ``EDIN_INPUTS``: input files or folders, separated by ``:``; default ``data/sample``.
+- ``EDIN_CONFIG``: a TOML config file (column mapping, extra fields, resolver knobs).
+- ``EDIN_LABELS``: a labelled-pairs file for training.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
+
+from resolution.config import load_config
+from resolution.stages import RunSettings
+
+
+class EdinResource(ConfigurableResource):
+    """Where a run reads its inputs and keeps its warehouse, model and snapshots."""
+
+    home: str = "home"
+    inputs: list[str] = ["data/sample"]
+    config_file: str | None = None
+    labels_file: str | None = None
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).resolve()
+
+    def settings(self, run_id: str) -> RunSettings:
+        return RunSettings(
+            home=self.home_path,
+            inputs=tuple(Path(p) for p in self.inputs),
+            config=load_config(Path(self.config_file) if self.config_file else None),
+            labels_file=Path(self.labels_file) if self.labels_file else None,
+            run_id=run_id,
+        )
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to HOME/warehouse.duckdb (the pipeline is its only writer)."""
+        self.home_path.mkdir(parents=True, exist_ok=True)
+        database = DuckDBResource(database=str(self.home_path / "warehouse.duckdb"))
+        with database.get_connection() as con:
+            con.execute("SET TimeZone = 'UTC'")  # timestamps read back as UTC on any machine
+            yield con
+
+
+def edin_from_env() -> EdinResource:
+    inputs = os.environ.get("EDIN_INPUTS", "data/sample")
+    return EdinResource(
+        home=os.environ.get("EDIN_HOME", "home"),
+        inputs=[p for p in inputs.split(":") if p],
+        config_file=os.environ.get("EDIN_CONFIG") or None,
+        labels_file=os.environ.get("EDIN_LABELS") or None,
+    )

@@ -1,0 +1,147 @@
+"""Run configuration: how input files map onto the contract, extra match fields, resolver knobs.
+
+The configuration is a TOML file (see ``docs/CONFIG.md``). Every field has a default, so a run on
+files that already follow the input contract needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from resolution.contract import CONTACT_COLUMNS, INTERACTION_COLUMNS
+
+FIELD_TYPES = ("string", "short_string", "exact", "text", "set")
+INPUT_KINDS = ("contacts", "interactions")
+
+
+class ConfigError(ValueError):
+    """The configuration file is malformed; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One kind of input file: a glob relative to each input folder and its column mapping."""
+
+    pattern: str
+    kind: str
+    source: str | None = None
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A match field beyond the contract (birth date, address, national ID...)."""
+
+    name: str
+    columns: tuple[str, ...]
+    type: str = "string"
+    identifier: bool = False
+
+
+@dataclass(frozen=True)
+class ResolutionSettings:
+    """Knobs of the resolver. Defaults follow REFERENCE.md's hub caps and dedupe's guidance."""
+
+    threshold: float = 0.5
+    hub_max_people: int = 10  # a value shared by more distinct people stops being evidence
+    max_cluster_size: int = 50  # larger clusters go to review instead of publishing
+    max_block_size: int = 1000  # blocks larger than this are skipped (they cover namesakes)
+    training_sample: int = 2000  # records the blocking learner sees (bounds its memory)
+    max_seed_pairs: int = 1500  # per seed-label category
+    recall: float = 0.99  # share of matched training pairs blocking must cover
+    score_chunk: int = 200_000  # candidate pairs scored per chunk
+    seed: int = 42
+    default_region: str = "RU"
+
+
+@dataclass(frozen=True)
+class EdinConfig:
+    inputs: tuple[InputSpec, ...]
+    fields: tuple[ExtraField, ...] = ()
+    resolution: ResolutionSettings = ResolutionSettings()
+
+    @property
+    def identifier_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.identifier)
+
+
+DEFAULT_INPUTS = (
+    InputSpec(pattern="**/contacts.*", kind="contacts"),
+    InputSpec(pattern="**/interactions.*", kind="interactions"),
+)
+
+
+def default_config() -> EdinConfig:
+    return EdinConfig(inputs=DEFAULT_INPUTS)
+
+
+def load_config(path: Path | None) -> EdinConfig:
+    """Read a TOML config; ``None`` gives the default (files that already follow the contract)."""
+    if path is None:
+        return default_config()
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, origin=str(path))
+
+
+def _columns(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: expected a column name or a list of column names, got {value!r}")
+
+
+def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
+    unknown = set(raw) - {"inputs", "fields", "resolution"}
+    if unknown:
+        raise ConfigError(f"{origin}: unknown section(s) {sorted(unknown)}; "
+                          "expected [[inputs]], [[fields]], [resolution]")
+    inputs = []
+    for i, spec in enumerate(raw.get("inputs", [])):
+        where = f"{origin}: [[inputs]] #{i + 1}"
+        kind = spec.get("kind", "contacts")
+        if kind not in INPUT_KINDS:
+            raise ConfigError(f"{where}: kind must be one of {INPUT_KINDS}, got {kind!r}")
+        if "pattern" not in spec:
+            raise ConfigError(f"{where}: `pattern` (a file glob such as \"vk/*.csv\") is required")
+        contract = CONTACT_COLUMNS if kind == "contacts" else INTERACTION_COLUMNS
+        columns = {}
+        for target, source in spec.get("columns", {}).items():
+            if target not in contract:
+                raise ConfigError(f"{where}: `{target}` is not a {kind} contract column; "
+                                  f"contract columns are {', '.join(contract)}")
+            columns[target] = _columns(source, f"{where}.columns.{target}")
+        inputs.append(InputSpec(pattern=spec["pattern"], kind=kind, source=spec.get("source"),
+                                columns=columns))
+    fields = []
+    for i, spec in enumerate(raw.get("fields", [])):
+        where = f"{origin}: [[fields]] #{i + 1}"
+        name = spec.get("name")
+        if not name or not str(name).isidentifier():
+            raise ConfigError(f"{where}: `name` must be a simple identifier, got {name!r}")
+        ftype = spec.get("type", "string")
+        if ftype not in FIELD_TYPES:
+            raise ConfigError(f"{where}: type must be one of {FIELD_TYPES}, got {ftype!r}")
+        fields.append(ExtraField(name=name, columns=_columns(spec.get("column", name), where),
+                                 type=ftype, identifier=bool(spec.get("identifier", False))))
+    if len({f.name for f in fields}) != len(fields):
+        raise ConfigError(f"{origin}: two [[fields]] share a name")
+    res_raw = raw.get("resolution", {})
+    known = set(ResolutionSettings.__dataclass_fields__)
+    bad = set(res_raw) - known
+    if bad:
+        raise ConfigError(f"{origin}: unknown [resolution] key(s) {sorted(bad)}; "
+                          f"known keys: {', '.join(sorted(known))}")
+    resolution = ResolutionSettings(**res_raw)
+    if not 0 < resolution.threshold < 1:
+        raise ConfigError(f"{origin}: [resolution] threshold must be between 0 and 1")
+    return EdinConfig(inputs=tuple(inputs) or DEFAULT_INPUTS, fields=tuple(fields),
+                      resolution=resolution)

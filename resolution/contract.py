@@ -1,0 +1,88 @@
+"""The data contracts: input columns and the schema of every table passed between stages.
+
+A stage validates its output against the schema here before handing it on, so a contract
+break fails where it happens, with the table and the column named.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+CONTACT_COLUMNS = ("source", "source_id", "name", "email", "phone", "handle", "city", "created_at")
+INTERACTION_COLUMNS = (
+    "source", "source_id", "interaction_id", "started_at", "channel", "subject", "rating",
+    "operator",
+)
+REQUIRED_CONTACT_COLUMNS = ("source", "source_id")
+REQUIRED_INTERACTION_COLUMNS = ("source", "source_id", "interaction_id")
+RATINGS = ("good", "neutral", "bad")
+
+Schema = dict[str, pl.DataType]
+
+RAW_CONTACTS: Schema = {c: pl.String() for c in CONTACT_COLUMNS} | {
+    "input_file": pl.String(), "input_row": pl.Int64(),
+}
+RAW_INTERACTIONS: Schema = {c: pl.String() for c in INTERACTION_COLUMNS} | {
+    "input_file": pl.String(), "input_row": pl.Int64(),
+}
+QUARANTINE: Schema = {
+    "kind": pl.String(), "source": pl.String(), "source_id": pl.String(),
+    "input_file": pl.String(), "input_row": pl.Int64(), "reason": pl.String(),
+    "payload": pl.String(),
+}
+STR_LIST = pl.List(pl.String())
+NORMALIZED_CONTACTS: Schema = {
+    "record_id": pl.Int64(),
+    "source": pl.String(), "source_id": pl.String(),
+    "display_name": pl.String(),
+    "name_key": pl.String(), "given_key": pl.String(), "surname_key": pl.String(),
+    "phones": STR_LIST, "emails": STR_LIST, "handles": STR_LIST, "nicknames": STR_LIST,
+    "email_local": pl.String(),
+    "city": pl.String(), "city_key": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "flags": STR_LIST,
+    # display values (not match keys) for the published profile
+    "phones_display": STR_LIST, "emails_display": STR_LIST, "handles_display": STR_LIST,
+}
+SCORED_PAIRS: Schema = {
+    "record_id_l": pl.Int64(), "record_id_r": pl.Int64(), "score": pl.Float64(),
+}
+CLUSTERS: Schema = {
+    "record_id": pl.Int64(), "cluster_id": pl.Int64(), "confidence": pl.Float64(),
+    "status": pl.String(),
+}
+MEMBERS: Schema = {
+    "profile_id": pl.String(), "source": pl.String(), "source_id": pl.String(),
+    "confidence": pl.Float64(),
+}
+PROFILES: Schema = {
+    "profile_id": pl.String(), "display_name": pl.String(),
+    "emails": STR_LIST, "phones": STR_LIST, "handles": STR_LIST,
+    "city": pl.String(),
+    "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
+    "contacts": pl.Int64(), "interactions": pl.Int64(), "channels": STR_LIST,
+    "status": pl.String(),
+}
+HISTORY: Schema = {
+    "profile_id": pl.String(), "source": pl.String(), "source_id": pl.String(),
+    "interaction_id": pl.String(), "started_at": pl.Datetime("us", "UTC"),
+    "channel": pl.String(), "subject": pl.String(), "rating": pl.String(),
+    "operator": pl.String(),
+}
+
+
+class ContractError(ValueError):
+    """A table does not match its contract."""
+
+
+def conform(df: pl.DataFrame, schema: Schema, table: str) -> pl.DataFrame:
+    """Return ``df`` with exactly the schema's columns, in order; raise if one is missing or mistyped."""
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise ContractError(f"table `{table}` lacks column(s) {missing}")
+    out = df.select(list(schema))
+    wrong = [f"{c}: {out.schema[c]} (expected {t})" for c, t in schema.items()
+             if out.schema[c] != t and not (out.schema[c] == pl.Null())]
+    if wrong:
+        raise ContractError(f"table `{table}` has mistyped column(s): {'; '.join(wrong)}")
+    return out.cast(schema)  # type: ignore[arg-type]

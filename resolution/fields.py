@@ -1,0 +1,120 @@
+"""The match model declared as data: which fields dedupe compares, how, and how they may block.
+
+Each field names a dedupe variable type and the small set of blocking predicates it may offer
+the blocking learner. Keeping that set small and free of index predicates (TF-IDF, Levenshtein
+canopies) is what keeps training within a few GB: dedupe materialises every pair each
+candidate predicate covers in its training sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import dedupe
+import dedupe.predicates as P
+import polars as pl
+
+from resolution.config import EdinConfig
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One compared field: the record key, the dedupe variable type and its blocking predicates."""
+
+    name: str
+    type: str  # String | ShortString | Exact | Text | Set
+    predicates: tuple[str, ...]
+    identifier: bool = False  # strong identifier: used for seed labels and always blocks
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "predicates": list(self.predicates),
+                "identifier": self.identifier}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> FieldSpec:
+        return cls(name=d["name"], type=d["type"], predicates=tuple(d["predicates"]),
+                   identifier=bool(d.get("identifier", False)))
+
+
+NAME_PREDICATES = ("wholeFieldPredicate", "tokenFieldPredicate", "sameFiveCharStartPredicate",
+                   "metaphoneToken", "sortedAcronym")
+PART_PREDICATES = ("wholeFieldPredicate", "sameThreeCharStartPredicate",
+                   "sameFiveCharStartPredicate", "metaphoneToken")
+SET_PREDICATES = ("commonSetElementPredicate",)
+EXACT_PREDICATES = ("wholeFieldPredicate",)
+EXTRA_PREDICATES = {
+    "string": ("wholeFieldPredicate", "firstTokenPredicate", "sameFiveCharStartPredicate",
+               "commonFourGram", "firstIntegerPredicate"),
+    "short_string": ("wholeFieldPredicate", "sameThreeCharStartPredicate",
+                     "sameFiveCharStartPredicate", "commonFourGram"),
+    "exact": EXACT_PREDICATES,
+    "text": ("wholeFieldPredicate", "commonTwoTokens", "commonThreeTokens"),
+    "set": SET_PREDICATES,
+}
+EXTRA_TYPES = {"string": "String", "short_string": "ShortString", "exact": "Exact",
+               "text": "Text", "set": "Set"}
+
+# Contact fields: (record key, normalized_contacts column, variable type, predicates, identifier)
+CONTACT_FIELDS = (
+    FieldSpec("name", "String", NAME_PREDICATES),
+    FieldSpec("given", "ShortString", PART_PREDICATES),
+    FieldSpec("surname", "ShortString", PART_PREDICATES),
+    FieldSpec("phones", "Set", SET_PREDICATES, identifier=True),
+    FieldSpec("emails", "Set", SET_PREDICATES, identifier=True),
+    FieldSpec("handles", "Set", SET_PREDICATES, identifier=True),
+    FieldSpec("nicknames", "Set", SET_PREDICATES),
+    FieldSpec("email_local", "ShortString", ("wholeFieldPredicate", "sameSevenCharStartPredicate")),
+    FieldSpec("city", "Exact", EXACT_PREDICATES),
+)
+# Where each contact field comes from in normalized_contacts.
+CONTACT_COLUMNS = {"name": "name_key", "given": "given_key", "surname": "surname_key",
+                   "phones": "phones", "emails": "emails", "handles": "handles",
+                   "nicknames": "nicknames", "email_local": "email_local", "city": "city_key"}
+
+
+def field_specs(config: EdinConfig) -> tuple[FieldSpec, ...]:
+    """The contact fields plus the configured extra fields."""
+    extras = tuple(FieldSpec(f"f_{f.name}", EXTRA_TYPES[f.type], EXTRA_PREDICATES[f.type],
+                             identifier=f.identifier) for f in config.fields)
+    return CONTACT_FIELDS + extras
+
+
+def variables(specs: Iterable[FieldSpec]) -> list[Any]:
+    """dedupe variables for the specs, restricted to the declared blocking predicates."""
+    out = []
+    for spec in specs:
+        var = getattr(dedupe.variables, spec.type)(spec.name, has_missing=True)
+        allowed = set(spec.predicates)
+        var.predicates = [p for p in var.predicates
+                          if isinstance(p, P.SimplePredicate) and p.func.__name__ in allowed]
+        out.append(var)
+    return out
+
+
+def records(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
+    """dedupe records keyed by record_id: strings or None, sets as tuples (empty → None)."""
+    specs = list(specs)
+    cols = [CONTACT_COLUMNS.get(s.name, s.name) for s in specs]
+    out: dict[int, Record] = {}
+    for row in contacts.select("record_id", *cols).iter_rows():
+        rec: Record = {}
+        for spec, value in zip(specs, row[1:], strict=True):
+            if spec.type == "Set":
+                rec[spec.name] = tuple(value) if value else None
+            else:
+                rec[spec.name] = value or None
+        out[row[0]] = rec
+    return out
+
+
+def blank_identifiers(record: Record, specs: Iterable[FieldSpec]) -> Record:
+    """A copy of the record without its strong identifiers (for learning name-based blocking)."""
+    blanked = dict(record)
+    for spec in specs:
+        if spec.identifier:
+            blanked[spec.name] = None
+    return blanked

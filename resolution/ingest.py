@@ -1,0 +1,284 @@
+"""Reading channel exports onto the input contract, with a quarantine for rows that cannot be used.
+
+Every input row ends either in the returned contacts/interactions or in the quarantine with a
+reason; nothing is dropped silently (DESIGN.md invariant 1).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import io
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+
+from resolution.config import EdinConfig, InputSpec
+from resolution.contract import (
+    CONTACT_COLUMNS,
+    INTERACTION_COLUMNS,
+    QUARANTINE,
+    RATINGS,
+    REQUIRED_CONTACT_COLUMNS,
+    REQUIRED_INTERACTION_COLUMNS,
+    ContractError,
+)
+
+log = logging.getLogger("edin")
+
+SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".json")
+NULL_TOKENS = frozenset({"", "null", "none", "n/a", "na", "nan", "nil", "#n/a"})
+MAX_FIELD_CHARS = 1000
+# Naive timestamps are read as Moscow time, the usual default of Russian helpdesk exports.
+DEFAULT_TZ = timezone(timedelta(hours=3))
+
+
+class InputError(ValueError):
+    """An input file cannot be read or does not follow the contract; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    contacts: pl.DataFrame  # contract columns (+ f_<extra field>), input_file, input_row
+    interactions: pl.DataFrame
+    quarantine: pl.DataFrame
+    files: tuple[str, ...]
+
+
+def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSpec]]:
+    """Match input files and folders against the configured patterns, in a stable order."""
+    found: dict[Path, InputSpec] = {}
+    for root in inputs:
+        root = Path(root)
+        if not root.exists():
+            raise InputError(f"input {root} does not exist")
+        if root.is_file():
+            spec = _spec_for(root.name, config) or _spec_for(str(root), config)
+            if spec is None:
+                raise InputError(
+                    f"{root}: cannot tell whether it holds contacts or interactions; name it "
+                    "contacts.csv / interactions.csv or add an [[inputs]] pattern for it")
+            found.setdefault(root, spec)
+            continue
+        for spec in config.inputs:
+            for path in sorted(root.glob(spec.pattern)):
+                if path.is_file() and path.suffix.lower() in SUFFIXES:
+                    found.setdefault(path, spec)
+    if not found:
+        patterns = ", ".join(s.pattern for s in config.inputs)
+        raise InputError(f"no input files found in {', '.join(map(str, inputs))} "
+                         f"(looked for {patterns})")
+    return sorted(found.items(), key=lambda kv: str(kv[0]))
+
+
+def _spec_for(name: str, config: EdinConfig) -> InputSpec | None:
+    for spec in config.inputs:
+        pattern = spec.pattern.removeprefix("**/")
+        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(name, spec.pattern):
+            return spec
+    return None
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """Read one file as all-string columns. cp1251 CSVs are detected and decoded."""
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes): the export looks broken; re-export it "
+                         "or remove it from the input")
+    try:
+        if suffix == ".csv":
+            data = path.read_bytes()
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1251")
+                log.warning("%s is not UTF-8; read it as cp1251 (Windows Cyrillic)", path)
+            df = pl.read_csv(io.StringIO(text), infer_schema=False)
+        elif suffix == ".parquet":
+            df = pl.read_parquet(path)
+        else:
+            df = pl.read_ndjson(path, infer_schema_length=None)
+    except InputError:
+        raise
+    except Exception as exc:  # polars raises several error types for broken files
+        raise InputError(f"{path}: cannot read it as {suffix[1:]}: {exc}") from None
+    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
+    return df.with_columns(pl.all().cast(pl.String))
+
+
+def _mapped(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.Expr:
+    if len(columns) == 1:
+        return pl.col(columns[0])
+    return pl.concat_str([pl.col(c) for c in columns], separator=" ", ignore_nulls=True)
+
+
+def _conform_file(df: pl.DataFrame, path: Path, spec: InputSpec,
+                  config: EdinConfig) -> pl.DataFrame:
+    """Map one file's columns onto the contract (+ extra fields) or raise a clear error."""
+    contract = CONTACT_COLUMNS if spec.kind == "contacts" else INTERACTION_COLUMNS
+    required = REQUIRED_CONTACT_COLUMNS if spec.kind == "contacts" else REQUIRED_INTERACTION_COLUMNS
+    exprs = []
+    for col in contract:
+        sources = spec.columns.get(col, (col,))
+        absent = [c for c in sources if c not in df.columns]
+        if col == "source" and absent and spec.source:
+            exprs.append(pl.lit(spec.source, pl.String).alias(col))
+        elif absent and (col in required or col in spec.columns):
+            hint = (f"add the column or set `source = \"vk\"` in the [[inputs]] entry for "
+                    f"\"{spec.pattern}\"" if col == "source" else
+                    f"map it in the config: [[inputs]] pattern = \"{spec.pattern}\", "
+                    f"columns.{col} = \"<your column>\"")
+            raise ContractError(f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
+                                f"{hint}. Columns found: {', '.join(df.columns) or 'none'}")
+        elif absent:
+            exprs.append(pl.lit(None, pl.String).alias(col))
+        else:
+            exprs.append(_mapped(df, sources).alias(col))
+    if spec.kind == "contacts":
+        for extra in config.fields:
+            absent = [c for c in extra.columns if c not in df.columns]
+            if absent:
+                exprs.append(pl.lit(None, pl.String).alias(f"f_{extra.name}"))
+            else:
+                exprs.append(_mapped(df, extra.columns).alias(f"f_{extra.name}"))
+    out = df.select(exprs)
+    # Empty strings and null tokens are missing values; surrounding blanks are never meaningful.
+    out = out.with_columns(
+        pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(list(NULL_TOKENS)))
+        .then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+        for c in out.columns
+    )
+    return out.with_columns(pl.lit(str(path)).alias("input_file"),
+                            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("input_row"))
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """ISO 8601 (offset, 'Z' or naive = Moscow time) to an aware UTC datetime; junk gives None."""
+    if not value:
+        return None
+    text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=DEFAULT_TZ)
+    return ts.astimezone(UTC)
+
+
+def _timestamps(col: pl.Series) -> pl.Series:
+    uniques = col.unique().drop_nulls().to_list()
+    mapping = {v: parse_timestamp(v) for v in uniques}
+    return col.replace_strict(mapping, default=None, return_dtype=pl.Datetime("us", "UTC"))
+
+
+def _payload_hash(df: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    del df
+    return pl.concat_str([pl.col(c).fill_null("\x00") for c in columns], separator="\x1f")
+
+
+def _quarantine_rows(df: pl.DataFrame, kind: str, reason: str) -> pl.DataFrame:
+    payload_cols = [c for c in df.columns if c not in ("input_file", "input_row", "_payload")]
+    return df.select(
+        pl.lit(kind).alias("kind"), "source", "source_id", "input_file", "input_row",
+        pl.lit(reason).alias("reason"),
+        pl.struct(payload_cols).map_elements(lambda s: json.dumps(s, ensure_ascii=False,
+                                                                  default=str),
+                                             return_dtype=pl.String).alias("payload"),
+    )
+
+
+def _split_bad(df: pl.DataFrame, kind: str, checks: list[tuple[pl.Expr, str]],
+               quarantined: list[pl.DataFrame]) -> pl.DataFrame:
+    for bad, reason in checks:
+        mask = df.select(bad.fill_null(False)).to_series()
+        if mask.any():
+            quarantined.append(_quarantine_rows(df.filter(mask), kind, reason))
+            df = df.filter(~mask)
+    return df
+
+
+def _dedupe_keys(df: pl.DataFrame, keys: list[str], kind: str, order: list[str],
+                 quarantined: list[pl.DataFrame]) -> pl.DataFrame:
+    """Keep one row per key, chosen by content (not file order), quarantining the others."""
+    payload_cols = [c for c in df.columns if c not in ("input_file", "input_row")]
+    df = df.with_columns(_payload_hash(df, payload_cols).alias("_payload"))
+    df = df.sort([*keys, *order, "_payload", "input_file", "input_row"],
+                 descending=[False] * len(keys) + [True] * len(order) + [False] * 3,
+                 nulls_last=True)
+    dup = df.select(pl.struct(keys).is_first_distinct().not_()).to_series()
+    if dup.any():
+        rows = df.filter(dup)
+        first = df.filter(~dup).select([*keys, pl.col("_payload").alias("_kept")])
+        rows = rows.join(first, on=keys, how="left")
+        same = rows.filter(pl.col("_payload") == pl.col("_kept")).drop("_kept")
+        other = rows.filter(pl.col("_payload") != pl.col("_kept")).drop("_kept")
+        if same.height:
+            quarantined.append(_quarantine_rows(same, kind, "exact duplicate of another row"))
+        if other.height:
+            quarantined.append(_quarantine_rows(
+                other, kind, f"{'/'.join(keys)} repeated with a different payload; kept the "
+                "most recent version"))
+    return df.filter(~dup).drop("_payload")
+
+
+def ingest(inputs: list[Path], config: EdinConfig) -> Ingested:
+    """Read, conform and validate all inputs. Raises InputError/ContractError on unusable files."""
+    contacts, interactions, quarantined = [], [], []
+    files = discover(inputs, config)
+    for path, spec in files:
+        df = _conform_file(read_table(path), path, spec, config)
+        log.info("read %s: %d %s", path, df.height, spec.kind)
+        (contacts if spec.kind == "contacts" else interactions).append(df)
+    if not contacts:
+        raise InputError("no contacts file among the inputs: the pipeline needs at least one "
+                         "(see the input contract in the README)")
+    c = pl.concat(contacts, how="vertical_relaxed")
+    too_long = [pl.col(col).str.len_chars() > MAX_FIELD_CHARS for col in ("name", "email",
+                                                                         "phone", "handle")]
+    c = _split_bad(c, "contact", [
+        (pl.col("source").is_null(), "missing source"),
+        (pl.col("source_id").is_null(), "missing source_id"),
+        (pl.any_horizontal(too_long), f"a field is longer than {MAX_FIELD_CHARS} characters"),
+    ], quarantined)
+    c = c.with_columns(pl.col("source").str.to_lowercase(),
+                       _timestamps(c["created_at"]).alias("created_ts"))
+    c = _dedupe_keys(c, ["source", "source_id"], "contact", ["created_ts"], quarantined)
+
+    i = (pl.concat(interactions, how="vertical_relaxed") if interactions
+         else pl.DataFrame(schema={col: pl.String for col in INTERACTION_COLUMNS}
+                           | {"input_file": pl.String, "input_row": pl.Int64}))
+    i = i.with_columns(pl.col("source").str.to_lowercase())
+    known = c.select("source", "source_id").with_columns(pl.lit(True).alias("_known"))
+    i = i.join(known, on=["source", "source_id"], how="left")
+    i = _split_bad(i, "interaction", [
+        (pl.col("source").is_null() | pl.col("source_id").is_null(), "missing source/source_id"),
+        (pl.col("interaction_id").is_null(), "missing interaction_id"),
+        (pl.col("_known").is_null(), "refers to a contact that is not in the contacts "
+                                     "(or was quarantined)"),
+    ], quarantined).drop("_known")
+    i = i.with_columns(
+        _timestamps(i["started_at"]).alias("started_ts"),
+        pl.when(pl.col("rating").str.to_lowercase().is_in(list(RATINGS)))
+        .then(pl.col("rating").str.to_lowercase()).alias("rating"),
+    )
+    i = _dedupe_keys(i, ["source", "interaction_id"], "interaction", ["started_ts"], quarantined)
+    q = (pl.concat(quarantined, how="vertical_relaxed").cast(QUARANTINE)  # type: ignore[arg-type]
+         if quarantined else pl.DataFrame(schema=QUARANTINE))
+    q = q.sort("kind", "input_file", "input_row")
+    return Ingested(contacts=c.sort("source", "source_id"),
+                    interactions=i.sort("source", "source_id", "interaction_id"),
+                    quarantine=q, files=tuple(str(p) for p, _ in files))
+
+
+def fingerprint(files: tuple[str, ...]) -> str:
+    """A short content hash of the input files (names and bytes), for run IDs and caching."""
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(Path(f).name.encode())
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()[:12]

@@ -1,0 +1,187 @@
+"""Training labels: the cold start (seed labels from strong evidence) and labelled-pair files.
+
+The cold start needs no human: two contacts that share a (non-hub) phone, e-mail, handle or
+configured identifier *and* carry compatible names are a match; two that share one but carry
+clearly different names are distinct (a family phone, an office mailbox); namesakes whose strong
+identifiers conflict are distinct; random pairs are distinct. Labelled pairs from a file (or,
+later, from operators) outrank the seeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from resolution.fields import FieldSpec, Record
+from resolution.model import TrainingData
+
+log = logging.getLogger("edin")
+
+LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
+LABELS = ("match", "distinct")
+
+# Name similarity (Jaro-Winkler on the transliteration-independent name key) that counts as
+# "compatible" for a match seed, and below which names are "clearly different".
+COMPATIBLE_NAME = 0.92
+DIFFERENT_NAME = 0.75
+
+_SEED_SQL = """
+WITH ids AS (
+    SELECT record_id, kind, value FROM identifier_values
+),
+shared AS (
+    SELECT DISTINCT a.record_id AS l, b.record_id AS r
+    FROM ids a JOIN ids b ON a.kind = b.kind AND a.value = b.value AND a.record_id < b.record_id
+),
+named AS (
+    SELECT s.l, s.r,
+           jaro_winkler_similarity(nl.name_key, nr.name_key) AS name_sim,
+           jaro_winkler_similarity(nl.given_key, nr.given_key) AS given_sim,
+           jaro_winkler_similarity(nl.surname_key, nr.surname_key) AS surname_sim
+    FROM shared s
+    JOIN names nl ON nl.record_id = s.l
+    JOIN names nr ON nr.record_id = s.r
+    WHERE nl.name_key IS NOT NULL AND nr.name_key IS NOT NULL
+)
+SELECT l, r,
+       CASE WHEN name_sim >= $compatible OR (given_sim = 1 AND surname_sim >= $compatible)
+            THEN 'match'
+            WHEN name_sim < $different AND coalesce(given_sim, 0) < $different
+            THEN 'distinct' END AS label,
+       'shared identifier' AS reason
+FROM named
+"""
+
+_NAMESAKE_SQL = """
+WITH sized AS (  -- full names only, and not the very commonest (bounded work)
+    SELECT record_id, name_key, count(*) OVER (PARTITION BY name_key) AS n FROM names
+    WHERE name_key IS NOT NULL AND strpos(name_key, ' ') > 0
+),
+pairs AS (
+    SELECT a.record_id AS l, b.record_id AS r
+    FROM sized a JOIN sized b ON a.name_key = b.name_key AND a.record_id < b.record_id
+    WHERE a.n <= 200
+),
+kinds AS (SELECT DISTINCT record_id, kind FROM identifier_values)
+SELECT p.l, p.r, 'distinct' AS label, 'namesakes with conflicting identifiers' AS reason
+FROM pairs p
+WHERE EXISTS (  -- both have a value of the same kind ...
+        SELECT 1 FROM kinds kl JOIN kinds kr ON kl.kind = kr.kind
+        WHERE kl.record_id = p.l AND kr.record_id = p.r)
+  AND NOT EXISTS (  -- ... and share none
+        SELECT 1 FROM identifier_values vl JOIN identifier_values vr
+          ON vl.kind = vr.kind AND vl.value = vr.value
+        WHERE vl.record_id = p.l AND vr.record_id = p.r)
+"""
+
+
+def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> pl.DataFrame:
+    """Long table (record_id, kind, value) of the strong identifiers left after the hub guard."""
+    frames = []
+    for spec in specs:
+        if not spec.identifier:
+            continue
+        col = {"phones": "phones", "emails": "emails", "handles": "handles"}.get(spec.name,
+                                                                               spec.name)
+        df = contacts.select("record_id", pl.col(col).alias("value"))
+        if isinstance(df.schema["value"], pl.List):
+            df = df.explode("value")
+        frames.append(df.drop_nulls("value").with_columns(pl.lit(spec.name).alias("kind")))
+    if not frames:
+        return pl.DataFrame(schema={"record_id": pl.Int64, "value": pl.String, "kind": pl.String})
+    return pl.concat(frames).select("record_id", "kind", "value")
+
+
+def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pairs: int,
+                seed: int) -> pl.DataFrame:
+    """Seed-labelled pairs (l, r, label, reason) by the cold-start rules, capped per category."""
+    con = duckdb.connect()
+    con.register("identifier_values", identifier_values(contacts, specs))
+    con.register("names", contacts.select("record_id", "name_key", "given_key", "surname_key"))
+    params = {"compatible": COMPATIBLE_NAME, "different": DIFFERENT_NAME}
+    shared = con.execute(_SEED_SQL, params).pl().drop_nulls("label")
+    namesakes = con.execute(_NAMESAKE_SQL).pl()
+    con.close()
+    rng = np.random.default_rng(seed)
+    n = contacts.height
+    randoms = pl.DataFrame(schema={"l": pl.Int64, "r": pl.Int64})
+    if n > 1:
+        a = rng.integers(0, n, size=max_pairs * 2)
+        b = rng.integers(0, n, size=max_pairs * 2)
+        ids = contacts["record_id"].to_numpy()
+        randoms = pl.DataFrame({"l": ids[np.minimum(a, b)], "r": ids[np.maximum(a, b)]}).filter(
+            pl.col("l") != pl.col("r"))
+    randoms = randoms.with_columns(pl.lit("distinct").alias("label"),
+                                   pl.lit("random pair").alias("reason"))
+    matched = set(zip(*shared.filter(pl.col("label") == "match").select("l", "r")
+                      .to_dict(as_series=False).values(), strict=True))
+    # A random pair is distinct unless the seeds know it as a match (rare but possible).
+    randoms = randoms.filter(~pl.struct("l", "r").map_elements(
+        lambda s: (s["l"], s["r"]) in matched, return_dtype=pl.Boolean))
+    parts = []
+    for (reason, label), group in pl.concat([shared.cast({"l": pl.Int64, "r": pl.Int64}),
+                                             namesakes.cast({"l": pl.Int64, "r": pl.Int64}),
+                                             randoms]).unique(["l", "r"], keep="first").group_by(
+            ["reason", "label"], maintain_order=True):
+        group = group.sort("l", "r")
+        if group.height > max_pairs:
+            pick = np.sort(rng.choice(group.height, size=max_pairs, replace=False))
+            group = group[pick]
+        parts.append(group)
+        log.info("seed labels: %d %s (%s)", group.height, label, reason)
+    return pl.concat(parts).sort("label", "l", "r") if parts else pl.DataFrame(
+        schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String})
+
+
+def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
+    """Labelled pairs from a CSV/JSONL/Parquet file keyed by (source, source_id) on each side.
+
+    Returns (l, r, label, reason='labelled'); pairs naming unknown contacts are reported and
+    skipped, a malformed file is an error.
+    """
+    from resolution.ingest import read_table  # local: ingest is heavier and not needed otherwise
+
+    df = read_table(Path(path))
+    missing = [c for c in LABEL_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"labels file {path} lacks column(s) {missing}; expected "
+                         f"{', '.join(LABEL_COLUMNS)} (label = match | distinct)")
+    df = df.with_columns(pl.col("label").str.strip_chars().str.to_lowercase(),
+                         pl.col("source_l").str.to_lowercase(), pl.col("source_r").str.to_lowercase())
+    bad = df.filter(~pl.col("label").is_in(list(LABELS)))
+    if bad.height:
+        raise ValueError(f"labels file {path}: {bad.height} row(s) with a label other than "
+                         f"match/distinct, e.g. {bad['label'][0]!r}")
+    keys = contacts.select("record_id", "source", "source_id")
+    df = (df.join(keys.rename({"record_id": "a", "source": "source_l",
+                               "source_id": "source_id_l"}), on=["source_l", "source_id_l"],
+                  how="left")
+          .join(keys.rename({"record_id": "b", "source": "source_r", "source_id": "source_id_r"}),
+                on=["source_r", "source_id_r"], how="left"))
+    unknown = df.filter(pl.col("a").is_null() | pl.col("b").is_null()).height
+    if unknown:
+        log.warning("labels file %s: %d pair(s) name contacts not in the input; skipped",
+                    path, unknown)
+    df = df.drop_nulls(["a", "b"]).filter(pl.col("a") != pl.col("b"))
+    return df.select(pl.min_horizontal("a", "b").alias("l"), pl.max_horizontal("a", "b").alias("r"),
+                     "label", pl.lit("labelled").alias("reason")).unique(["l", "r"], keep="last")
+
+
+def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:
+    """Seeds plus labelled pairs; a labelled pair replaces a seed on the same pair."""
+    if labelled is None or labelled.height == 0:
+        return seeds
+    return pl.concat([labelled, seeds.join(labelled.select("l", "r"), on=["l", "r"], how="anti")]
+                     ).sort("label", "l", "r")
+
+
+def training_pairs(labels: pl.DataFrame, records: dict[int, Record]) -> TrainingData:
+    """dedupe's training structure from labelled record-id pairs."""
+    out: TrainingData = {"match": [], "distinct": []}
+    for l, r, label in labels.select("l", "r", "label").iter_rows():
+        out[label].append((records[l], records[r]))
+    return out

@@ -1,0 +1,102 @@
+"""Publishing a snapshot: write a new folder, check it, then switch ``current`` atomically.
+
+Readers (the helpdesk, CRM syncs) only ever see ``HOME/current``, a symlink that ``os.replace``
+moves in one step once the new snapshot has passed its checks; a failed or killed run leaves
+the previous snapshot in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+TABLES = ("members", "profiles", "history", "quarantine")
+
+
+class PublishError(RuntimeError):
+    """A snapshot failed its checks; ``current`` was left as it was."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    run_id: str
+    path: Path
+    counts: dict[str, int]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
+                   input_interactions: int) -> list[str]:
+    """Invariant checks on a snapshot's tables; returns the failures (empty when all pass)."""
+    members, profiles, history, quarantine = (tables[t] for t in TABLES)
+    problems = []
+    q_contacts = quarantine.filter(pl.col("kind") == "contact").height
+    if members.height + q_contacts != input_contacts:
+        problems.append(f"{input_contacts} input contacts but {members.height} members + "
+                        f"{q_contacts} quarantined")
+    if members.select(pl.struct("source", "source_id").is_duplicated().any()).item():
+        problems.append("a contact appears in more than one profile")
+    if profiles["profile_id"].is_duplicated().any():
+        problems.append("duplicate profile_id in profiles")
+    orphans = members.join(profiles, on="profile_id", how="anti").height
+    if orphans:
+        problems.append(f"{orphans} member(s) point to no profile")
+    if profiles["contacts"].sum() != members.height:
+        problems.append("profile contact counts do not add up to the members")
+    q_inter = quarantine.filter(pl.col("kind") == "interaction").height
+    if history.height + q_inter != input_interactions:
+        problems.append(f"{input_interactions} input interactions but {history.height} in history "
+                        f"+ {q_inter} quarantined")
+    return problems
+
+
+def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
+                   manifest: dict[str, object]) -> Snapshot:
+    """Write Parquet files, a read-only DuckDB file and a manifest into snapshots/<run_id>/."""
+    path = home / "snapshots" / run_id
+    path.mkdir(parents=True, exist_ok=False)
+    for name in TABLES:
+        tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
+    db = path / "profiles.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        for name in TABLES:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)",
+                        {"p": str(path / f"{name}.parquet")})
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    counts = {name: tables[name].height for name in TABLES}
+    (path / "manifest.json").write_text(json.dumps(
+        {"run_id": run_id, **manifest, "counts": counts}, indent=2, ensure_ascii=False,
+        default=str), encoding="utf-8")
+    return Snapshot(run_id=run_id, path=path, counts=counts)
+
+
+def switch_current(home: Path, snapshot: Snapshot) -> Path:
+    """Point HOME/current at the snapshot in one atomic step."""
+    current = home / "current"
+    if current.exists() and not current.is_symlink():
+        raise PublishError(f"{current} exists and is not a symlink; move it away")
+    tmp = home / f".current-{snapshot.run_id}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    os.symlink(Path("snapshots") / snapshot.run_id, tmp)
+    os.replace(tmp, current)
+    return current
+
+
+def current_run_id(home: Path) -> str | None:
+    current = home / "current"
+    return Path(os.readlink(current)).name if current.is_symlink() else None

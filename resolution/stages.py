@@ -1,0 +1,204 @@
+"""The pipeline's stages over the warehouse, one function per stage.
+
+Each stage reads the tables it needs from the warehouse, writes the table it owns and returns
+its metadata (counts, timings) for the caller: the Dagster assets and the CLI run these same
+functions, so there is one code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from resolution import labels as labels_mod
+from resolution.blocking import candidate_pairs
+from resolution.clustering import cluster_records, score_candidates
+from resolution.config import EdinConfig
+from resolution.features import normalize_contacts
+from resolution.fields import field_specs, records
+from resolution.hubs import IDENTIFIER_COLUMNS, drop_hubs, find_hubs
+from resolution.ingest import fingerprint, ingest
+from resolution.model import MatchModel, train
+from resolution.profiles import build_history, build_members, build_profiles
+from resolution.publish import (
+    PublishError,
+    check_snapshot,
+    new_run_id,
+    switch_current,
+    write_snapshot,
+)
+from resolution.warehouse import read_table, write_table
+
+log = logging.getLogger("edin")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run needs besides the warehouse connection."""
+
+    home: Path
+    inputs: tuple[Path, ...]
+    config: EdinConfig
+    labels_file: Path | None = None
+    run_id: str = field(default_factory=new_run_id)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.home / "model"
+
+
+Metadata = dict[str, Any]
+
+
+def timed(fn: Callable[..., Metadata]) -> Callable[..., Metadata]:
+    """Add ``seconds`` to a stage's metadata and log its start and end."""
+    def wrapper(*args: Any, **kwargs: Any) -> Metadata:
+        name = fn.__name__
+        log.info("▶ %s", name)
+        started = time.perf_counter()
+        meta = fn(*args, **kwargs)
+        meta["seconds"] = round(time.perf_counter() - started, 2)
+        log.info("✓ %s in %.1f s: %s", name, meta["seconds"],
+                 ", ".join(f"{k}={v}" for k, v in meta.items() if k != "seconds"))
+        return meta
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@timed
+def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """raw_contacts, raw_interactions and quarantine from the input files."""
+    got = ingest(list(run.inputs), run.config)
+    write_table(con, "raw_contacts", got.contacts)
+    write_table(con, "raw_interactions", got.interactions)
+    write_table(con, "quarantine", got.quarantine)
+    input_contacts = got.contacts.height + got.quarantine.filter(
+        pl.col("kind") == "contact").height
+    input_interactions = got.interactions.height + got.quarantine.filter(
+        pl.col("kind") == "interaction").height
+    con.execute("CREATE OR REPLACE TABLE input_counts AS SELECT $c AS contacts, "
+                "$i AS interactions, $f AS fingerprint",
+                {"c": input_contacts, "i": input_interactions, "f": fingerprint(got.files)})
+    return {"files": len(got.files), "input_contacts": input_contacts,
+            "contacts": got.contacts.height, "interactions": got.interactions.height,
+            "quarantined": got.quarantine.height}
+
+
+@timed
+def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """normalized_contacts (match keys, hub values removed) and hub_values."""
+    contacts = normalize_contacts(read_table(con, "raw_contacts"), run.config)
+    extra_ids = tuple(f"f_{f.name}" for f in run.config.fields if f.identifier)
+    hubs = find_hubs(contacts, run.config.resolution.hub_max_people,
+                     IDENTIFIER_COLUMNS + extra_ids)
+    contacts = drop_hubs(contacts, hubs)
+    write_table(con, "normalized_contacts", contacts)
+    write_table(con, "hub_values", hubs)
+    return {"contacts": contacts.height, "hub_values": hubs.height,
+            "with_name": contacts["name_key"].is_not_null().sum(),
+            "with_phone": (contacts["phones"].list.len() > 0).sum(),
+            "with_email": (contacts["emails"].list.len() > 0).sum()}
+
+
+@timed
+def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """training_labels: cold-start seeds plus labelled pairs from --labels."""
+    contacts = read_table(con, "normalized_contacts")
+    specs = field_specs(run.config)
+    res = run.config.resolution
+    seeds = labels_mod.seed_labels(contacts, specs, max_pairs=res.max_seed_pairs, seed=res.seed)
+    labelled = labels_mod.read_labels(run.labels_file, contacts) if run.labels_file else None
+    combined = labels_mod.combine(seeds, labelled)
+    write_table(con, "training_labels", combined)
+    counts = dict(combined.group_by("label").len().iter_rows())
+    return {"match": counts.get("match", 0), "distinct": counts.get("distinct", 0),
+            "labelled": 0 if labelled is None else labelled.height}
+
+
+@timed
+def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """The dedupe model, saved as model.json + training.json in HOME/model."""
+    contacts = read_table(con, "normalized_contacts")
+    specs = field_specs(run.config)
+    recs = records(contacts, specs)
+    pairs = labels_mod.training_pairs(read_table(con, "training_labels"), recs)
+    res = run.config.resolution
+    model = train(recs, pairs, specs, threshold=res.threshold, sample_size=res.training_sample,
+                  recall=res.recall, seed=res.seed)
+    model.save(run.model_dir, pairs)
+    return {"blocking_rules": len(model.predicates), **model.stats}
+
+
+@timed
+def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """candidate_pairs from the model's fingerprinter."""
+    model = MatchModel.load(run.model_dir)
+    recs = records(read_table(con, "normalized_contacts"), model.specs)
+    stats = candidate_pairs(con, model, recs, run.config.resolution.max_block_size)
+    return {"candidate_pairs": stats.pairs, "blocks": stats.blocks,
+            "skipped_blocks": stats.skipped_blocks}
+
+
+@timed
+def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """scored_pairs: match probabilities of the candidate pairs."""
+    model = MatchModel.load(run.model_dir)
+    recs = records(read_table(con, "normalized_contacts"), model.specs)
+    scored = score_candidates(con, model, recs, run.config.resolution.score_chunk)
+    write_table(con, "scored_pairs", scored)
+    return {"scored_pairs": scored.height,
+            "above_threshold": (scored["score"] >= model.threshold).sum()}
+
+
+@timed
+def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """clusters: every contact in exactly one cluster."""
+    contacts = read_table(con, "normalized_contacts")
+    res = run.config.resolution
+    clusters = cluster_records(contacts["record_id"], read_table(con, "scored_pairs"),
+                               threshold=res.threshold, max_cluster_size=res.max_cluster_size)
+    write_table(con, "clusters", clusters)
+    sizes = clusters.group_by("cluster_id").len()
+    return {"clusters": sizes.height, "merged_clusters": (sizes["len"] > 1).sum(),
+            "largest": int(sizes["len"].max() or 0),
+            "review": clusters.filter(pl.col("status") == "review").height}
+
+
+@timed
+def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """members, profiles and history."""
+    contacts = read_table(con, "normalized_contacts")
+    members = build_members(contacts, read_table(con, "clusters"))
+    history = build_history(read_table(con, "raw_interactions"), members)
+    profiles = build_profiles(contacts, members, read_table(con, "clusters"), history)
+    for name, df in (("members", members), ("profiles", profiles), ("history", history)):
+        write_table(con, name, df)
+    return {"profiles": profiles.height, "members": members.height, "history": history.height,
+            "merged_profiles": (profiles["contacts"] > 1).sum()}
+
+
+@timed
+def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
+    """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
+    tables = {name: read_table(con, name) for name in ("members", "profiles", "history",
+                                                       "quarantine")}
+    row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchone()
+    assert row is not None
+    problems = check_snapshot(tables, int(row[0]), int(row[1]))
+    if problems:
+        raise PublishError("snapshot failed its checks, current/ left unchanged: "
+                           + "; ".join(problems))
+    snapshot = write_snapshot(run.home, run.run_id, tables, {"inputs_fingerprint": row[2]})
+    current = switch_current(run.home, snapshot)
+    return {"run_id": snapshot.run_id, "path": str(current), **snapshot.counts}
+
+
+STAGES = (ingest_inputs, normalize, label, train_model, block, score, cluster, build, publish)
