@@ -71,7 +71,7 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, model: MatchModel,
                coalesce(sum(n) FILTER (WHERE n > $max_block), 0),
                (SELECT count(*) FROM candidate_pairs)
         FROM (SELECT count(*) AS n FROM block_keys GROUP BY block_key)
-    """, {"max_block": max_block_size}).fetchone()
+    """, {"max_block": max_block_size}).fetchall()[0]
     assert row is not None
     stats = BlockingStats(*map(int, row))
     if stats.skipped_blocks:

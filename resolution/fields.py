@@ -103,7 +103,10 @@ def records(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Rec
     for row in contacts.select("record_id", *cols).iter_rows():
         rec: Record = {}
         for spec, value in zip(specs, row[1:], strict=True):
-            if spec.type == "Set":
+            if spec.name == "name" and value:
+                # Token order carries no identity ("Иванов Иван" = "Иван Иванов").
+                rec["name"] = " ".join(sorted(value.split()))
+            elif spec.type == "Set":
                 rec[spec.name] = tuple(value) if value else None
             else:
                 rec[spec.name] = value or None

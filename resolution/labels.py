@@ -24,59 +24,69 @@ log = logging.getLogger("edin")
 LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
 LABELS = ("match", "distinct")
 
-# Name similarity (Jaro-Winkler on the transliteration-independent name key) that counts as
-# "compatible" for a match seed, and below which names are "clearly different".
-COMPATIBLE_NAME = 0.92
-DIFFERENT_NAME = 0.75
+# Name similarity (Jaro-Winkler on the transliteration-independent name key, in written and in
+# sorted token order) from which a shared identifier makes a match seed, and below which names
+# are "clearly different" (a family phone, an office mailbox). Pairs in between are not seeds:
+# the match seeds must show the name variation real duplicates have, or the model learns that
+# only near-identical names match.
+COMPATIBLE_NAME = 0.8
+DIFFERENT_NAME = 0.6
+# Two identifier values this similar may be one value with a typo: not a conflict.
+TYPO_SIMILARITY = 0.8
 
 _SEED_SQL = """
-WITH ids AS (
-    SELECT record_id, kind, value FROM identifier_values
-),
-shared AS (
+WITH shared AS (
     SELECT DISTINCT a.record_id AS l, b.record_id AS r
-    FROM ids a JOIN ids b ON a.kind = b.kind AND a.value = b.value AND a.record_id < b.record_id
+    FROM identifier_values a JOIN identifier_values b
+      ON a.kind = b.kind AND a.value = b.value AND a.record_id < b.record_id
 ),
 named AS (
     SELECT s.l, s.r,
-           jaro_winkler_similarity(nl.name_key, nr.name_key) AS name_sim,
-           jaro_winkler_similarity(nl.given_key, nr.given_key) AS given_sim,
-           jaro_winkler_similarity(nl.surname_key, nr.surname_key) AS surname_sim
+           greatest(jaro_winkler_similarity(nl.name_key, nr.name_key),
+                    jaro_winkler_similarity(nl.sorted_key, nr.sorted_key)) AS name_sim,
+           jaro_winkler_similarity(nl.given_key, nr.given_key) AS given_sim
     FROM shared s
     JOIN names nl ON nl.record_id = s.l
     JOIN names nr ON nr.record_id = s.r
     WHERE nl.name_key IS NOT NULL AND nr.name_key IS NOT NULL
 )
 SELECT l, r,
-       CASE WHEN name_sim >= $compatible OR (given_sim = 1 AND surname_sim >= $compatible)
-            THEN 'match'
-            WHEN name_sim < $different AND coalesce(given_sim, 0) < $different
-            THEN 'distinct' END AS label,
+       CASE WHEN name_sim >= $compatible OR given_sim = 1 THEN 'match'
+            WHEN name_sim < $different AND coalesce(given_sim, 0) < $different THEN 'distinct'
+       END AS label,
        'shared identifier' AS reason
 FROM named
 """
 
-_NAMESAKE_SQL = """
-WITH sized AS (  -- full names only, and not the very commonest (bounded work)
-    SELECT record_id, name_key, count(*) OVER (PARTITION BY name_key) AS n FROM names
-    WHERE name_key IS NOT NULL AND strpos(name_key, ' ') > 0
+_CONFLICT_SQL = """
+WITH sized AS (  -- groups of one key (full name or surname), not the very commonest
+    SELECT record_id, given_key, {key} AS k, count(*) OVER (PARTITION BY {key}) AS n
+    FROM names WHERE {key} IS NOT NULL {where}
 ),
 pairs AS (
     SELECT a.record_id AS l, b.record_id AS r
-    FROM sized a JOIN sized b ON a.name_key = b.name_key AND a.record_id < b.record_id
-    WHERE a.n <= 200
+    FROM sized a JOIN sized b ON a.k = b.k AND a.record_id < b.record_id
+    WHERE a.n <= 200 {pair_filter}
 ),
 kinds AS (SELECT DISTINCT record_id, kind FROM identifier_values)
-SELECT p.l, p.r, 'distinct' AS label, 'namesakes with conflicting identifiers' AS reason
+SELECT p.l, p.r, 'distinct' AS label, '{reason}' AS reason
 FROM pairs p
 WHERE EXISTS (  -- both have a value of the same kind ...
         SELECT 1 FROM kinds kl JOIN kinds kr ON kl.kind = kr.kind
         WHERE kl.record_id = p.l AND kr.record_id = p.r)
-  AND NOT EXISTS (  -- ... and share none
-        SELECT 1 FROM identifier_values vl JOIN identifier_values vr
-          ON vl.kind = vr.kind AND vl.value = vr.value
-        WHERE vl.record_id = p.l AND vr.record_id = p.r)
+  AND NOT EXISTS (  -- ... and none is equal or a likely typo of the other
+        SELECT 1 FROM identifier_values vl JOIN identifier_values vr ON vl.kind = vr.kind
+        WHERE vl.record_id = p.l AND vr.record_id = p.r
+          AND jaro_winkler_similarity(vl.value, vr.value) >= $typo)
 """
+# Namesakes (same full name) and relatives or strangers sharing a surname (different given
+# names), whose strong identifiers conflict: distinct people, and hard negatives for the model.
+_NAMESAKES = _CONFLICT_SQL.format(key="name_key", where="AND strpos(name_key, ' ') > 0",
+                                  pair_filter="",
+                                  reason="namesakes with conflicting identifiers")
+_SURNAME_SHARERS = _CONFLICT_SQL.format(
+    key="surname_key", where="", reason="same surname, other given name, conflicting identifiers",
+    pair_filter="AND jaro_winkler_similarity(a.given_key, b.given_key) < $different")
 
 
 def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> pl.DataFrame:
@@ -101,10 +111,15 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     """Seed-labelled pairs (l, r, label, reason) by the cold-start rules, capped per category."""
     con = duckdb.connect()
     con.register("identifier_values", identifier_values(contacts, specs))
-    con.register("names", contacts.select("record_id", "name_key", "given_key", "surname_key"))
+    con.register("names", contacts.select(
+        "record_id", "name_key", "given_key", "surname_key",
+        pl.col("name_key").str.split(" ").list.sort().list.join(" ").alias("sorted_key")))
     params = {"compatible": COMPATIBLE_NAME, "different": DIFFERENT_NAME}
-    shared = con.execute(_SEED_SQL, params).pl().drop_nulls("label")
-    namesakes = con.execute(_NAMESAKE_SQL).pl()
+    shared = con.sql(_SEED_SQL, params=params).pl().drop_nulls("label")
+    namesakes = pl.concat([
+        con.sql(_NAMESAKES, params={"typo": TYPO_SIMILARITY}).pl(),
+        con.sql(_SURNAME_SHARERS, params={"typo": TYPO_SIMILARITY, "different": DIFFERENT_NAME}
+                ).pl()])
     con.close()
     rng = np.random.default_rng(seed)
     n = contacts.height

@@ -31,15 +31,13 @@ def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFram
     return conform(out, MEMBERS, "members")
 
 
-def _mode(col: str) -> pl.Expr:
-    """Most frequent non-null value; ties broken by the longer, then the smaller value."""
-    values = pl.col(col).drop_nulls()
-    counts = values.value_counts(sort=False)
-    return (counts.sort_by([counts.struct.field("count"),
-                            counts.struct.field(col).str.len_chars(),
-                            counts.struct.field(col)],
-                           descending=[True, True, False])
-            .first().struct.field(col).alias(col))
+def _modes(df: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Per profile, the most frequent non-null value of ``col``; ties go to the longer, then the
+    smaller value, so the choice depends on the data only."""
+    counts = (df.drop_nulls(col).group_by("profile_id", col).len()
+              .with_columns(pl.col(col).str.len_chars().alias("_chars")))
+    return (counts.sort(["profile_id", "len", "_chars", col], descending=[False, True, True, False])
+            .unique("profile_id", keep="first").select("profile_id", col))
 
 
 def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.DataFrame,
@@ -53,20 +51,25 @@ def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.D
         pl.len().alias("interactions"),
         pl.col("started_at").min().alias("h_first"), pl.col("started_at").max().alias("h_last"))
     profiles = joined.group_by("profile_id").agg(
-        _mode("display_name").alias("display_name"),
-        pl.col("emails_display").flatten().drop_nulls().unique().sort().alias("emails"),
-        pl.col("phones_display").flatten().drop_nulls().unique().sort().alias("phones"),
-        pl.col("handles_display").flatten().drop_nulls().unique().sort().alias("handles"),
-        _mode("city_key").str.to_titlecase().alias("city"),
+        pl.col("emails_display")
+        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("emails"),
+        pl.col("phones_display")
+        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("phones"),
+        pl.col("handles_display")
+        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("handles"),
         pl.col("created_at").min().alias("c_first"), pl.col("created_at").max().alias("c_last"),
         pl.len().alias("contacts"),
         pl.col("source").unique().sort().alias("channels"),
         pl.when((pl.col("status") == "review").any()).then(pl.lit("review"))
         .otherwise(pl.lit("published")).alias("status"),
-    ).join(activity, on="profile_id", how="left").with_columns(
+    ).join(activity, on="profile_id", how="left").join(
+        _modes(joined, "display_name"), on="profile_id", how="left").join(
+        _modes(joined, "city_key").select("profile_id", pl.col("city_key").str.to_titlecase()
+                                          .alias("city")), on="profile_id", how="left",
+    ).with_columns(
         pl.min_horizontal("c_first", "h_first").alias("first_seen"),
         pl.max_horizontal("c_last", "h_last").alias("last_seen"),
-        pl.col("interactions").fill_null(0),
+        pl.col("interactions").fill_null(0).cast(pl.Int64),
         pl.col("contacts").cast(pl.Int64),
     )
     return conform(profiles.sort("profile_id"), PROFILES, "profiles")

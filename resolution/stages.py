@@ -190,7 +190,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
     tables = {name: read_table(con, name) for name in ("members", "profiles", "history",
                                                        "quarantine")}
-    row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchone()
+    row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()[0]
     assert row is not None
     problems = check_snapshot(tables, int(row[0]), int(row[1]))
     if problems:

@@ -39,5 +39,5 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = $n",
-                      {"n": name}).fetchone()
+                      {"n": name}).fetchall()[0]
     return bool(row and row[0])

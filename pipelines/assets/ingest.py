@@ -49,6 +49,6 @@ def one_row_per_contact(edin: EdinResource) -> AssetCheckResult:
     with edin.warehouse() as con:
         raw, norm, distinct = con.execute(
             "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
-            "count(DISTINCT (source, source_id)) FROM normalized_contacts").fetchone()
+            "count(DISTINCT (source, source_id)) FROM normalized_contacts").fetchall()[0]
     return AssetCheckResult(passed=raw == norm == distinct,
                             metadata={"raw": raw, "normalized": norm, "distinct": distinct})

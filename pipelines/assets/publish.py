@@ -44,7 +44,7 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
         inputs, members, distinct, quarantined = con.execute(
             "SELECT (SELECT contacts FROM input_counts), count(*), "
             "count(DISTINCT (source, source_id)), "
-            "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members").fetchone()
+            "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members").fetchall()[0]
     return AssetCheckResult(passed=members == distinct and members + quarantined == inputs,
                             metadata={"input_contacts": inputs, "members": members,
                                       "quarantined": quarantined})

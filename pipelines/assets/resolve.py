@@ -53,6 +53,6 @@ def every_contact_clustered(edin: EdinResource) -> AssetCheckResult:
     with edin.warehouse() as con:
         contacts, rows, distinct = con.execute(
             "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
-            "count(DISTINCT record_id) FROM clusters").fetchone()
+            "count(DISTINCT record_id) FROM clusters").fetchall()[0]
     return AssetCheckResult(passed=contacts == rows == distinct,
                             metadata={"contacts": contacts, "rows": rows, "distinct": distinct})
