@@ -30,9 +30,13 @@ def _fold(text: str) -> str:
 _ALIASES = _load_aliases()
 
 
-@lru_cache(maxsize=65536)
 def normalize_city(raw: object) -> str | None:
     """A lowercase comparison key for a city; known aliases map to one canonical Cyrillic name."""
+    return _normalize_city(raw if isinstance(raw, str) else clean_text(raw))
+
+
+@lru_cache(maxsize=65536)
+def _normalize_city(raw: str | None) -> str | None:
     text = clean_text(raw)
     if text is None:
         return None

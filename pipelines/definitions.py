@@ -1,6 +1,12 @@
 """The Dagster code location: every asset, check and job of the project."""
 
-from dagster import Definitions, define_asset_job, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import (
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from pipelines.assets import ingest, publish, resolve
 from pipelines.resources import edin_from_env

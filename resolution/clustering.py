@@ -31,7 +31,7 @@ MAX_COMPONENT = 5000
 def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
                      records: dict[int, Record], chunk: int,
                      progress: Callable[[int, int], None] | None = None) -> pl.DataFrame:
-    """Score every row of table ``candidate_pairs``; returns the scored_pairs table (score ≥ floor)."""
+    """Score every row of table ``candidate_pairs``; return the pairs scoring above the floor."""
     total = con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0]  # type: ignore[index]
     cursor = con.execute("SELECT record_id_l, record_id_r FROM candidate_pairs "
                          "ORDER BY record_id_l, record_id_r")

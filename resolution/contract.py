@@ -76,13 +76,13 @@ class ContractError(ValueError):
 
 
 def conform(df: pl.DataFrame, schema: Schema, table: str) -> pl.DataFrame:
-    """Return ``df`` with exactly the schema's columns, in order; raise if one is missing or mistyped."""
+    """``df`` with exactly the schema's columns in order; raises if one is missing or mistyped."""
     missing = [c for c in schema if c not in df.columns]
     if missing:
         raise ContractError(f"table `{table}` lacks column(s) {missing}")
     out = df.select(list(schema))
     wrong = [f"{c}: {out.schema[c]} (expected {t})" for c, t in schema.items()
-             if out.schema[c] != t and not (out.schema[c] == pl.Null())]
+             if out.schema[c] not in (t, pl.Null())]
     if wrong:
         raise ContractError(f"table `{table}` has mistyped column(s): {'; '.join(wrong)}")
     return out.cast(schema)  # type: ignore[arg-type]

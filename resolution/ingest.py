@@ -38,7 +38,7 @@ DEFAULT_TZ = timezone(timedelta(hours=3))
 
 
 class InputError(ValueError):
-    """An input file cannot be read or does not follow the contract; the message says how to fix it."""
+    """An input file cannot be read or breaks the contract; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,8 @@ def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"labels file {path} lacks column(s) {missing}; expected "
                          f"{', '.join(LABEL_COLUMNS)} (label = match | distinct)")
     df = df.with_columns(pl.col("label").str.strip_chars().str.to_lowercase(),
-                         pl.col("source_l").str.to_lowercase(), pl.col("source_r").str.to_lowercase())
+                         pl.col("source_l").str.to_lowercase(),
+                         pl.col("source_r").str.to_lowercase())
     bad = df.filter(~pl.col("label").is_in(list(LABELS)))
     if bad.height:
         raise ValueError(f"labels file {path}: {bad.height} row(s) with a label other than "
@@ -197,6 +198,6 @@ def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:
 def training_pairs(labels: pl.DataFrame, records: dict[int, Record]) -> TrainingData:
     """dedupe's training structure from labelled record-id pairs."""
     out: TrainingData = {"match": [], "distinct": []}
-    for l, r, label in labels.select("l", "r", "label").iter_rows():
-        out[label].append((records[l], records[r]))
+    for left, right, label in labels.select("l", "r", "label").iter_rows():
+        out[label].append((records[left], records[right]))
     return out

@@ -12,7 +12,8 @@ INTERACTION_HEADER = ["source", "source_id", "interaction_id", "started_at", "ch
                       "rating", "operator"]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+def write_csv(path: Path, header: list[str], rows: list[list[str]],
+              encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding=encoding) as f:
         w = csv.writer(f)

@@ -1,6 +1,5 @@
 """Raw inputs into the warehouse, and their normalized match keys."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

@@ -1,6 +1,5 @@
 """Unified profiles and the published snapshot."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

@@ -1,6 +1,5 @@
 """Learning and applying the match model: labels, model, blocking, scoring, clustering."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

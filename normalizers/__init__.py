@@ -1,0 +1,37 @@
+"""Normalizers: raw contact cells to match keys. Pure functions, no I/O beyond loading the
+dictionaries in ``data/dictionaries/`` once at import; junk gives ``None``, never an exception.
+
+Public API:
+
+- ``clean_text``, ``text_flags``, ``fix_mojibake``: any cell to one tidy line of text.
+- ``normalize_phone``, ``normalize_phones``, ``phone_flags`` → ``PhoneKey`` (E.164).
+- ``normalize_email`` → ``EmailKey`` (normalized address, match key, typo key).
+- ``normalize_name``, ``name_skeleton`` → ``NameKey`` (given/patronymic/surname, skeleton keys).
+- ``normalize_handle`` → ``HandleKey`` (``vk:id123``, ``tg:ivan_petrov``; phones as E.164).
+- ``normalize_city``: city names to a comparison key.
+"""
+
+from normalizers.city import normalize_city
+from normalizers.email import EmailKey, normalize_email
+from normalizers.handle import HandleKey, normalize_handle
+from normalizers.name import NameKey, name_skeleton, normalize_name
+from normalizers.phone import PhoneKey, normalize_phone, normalize_phones, phone_flags
+from normalizers.text import clean_text, fix_mojibake, text_flags
+
+__all__ = [
+    "EmailKey",
+    "HandleKey",
+    "NameKey",
+    "PhoneKey",
+    "clean_text",
+    "fix_mojibake",
+    "name_skeleton",
+    "normalize_city",
+    "normalize_email",
+    "normalize_handle",
+    "normalize_name",
+    "normalize_phone",
+    "normalize_phones",
+    "phone_flags",
+    "text_flags",
+]

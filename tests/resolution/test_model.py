@@ -1,0 +1,47 @@
+"""The match model: JSON round trip, blocking learned from matches, identifier damage."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from resolution.config import default_config
+from resolution.fields import field_specs
+from resolution.model import MatchModel, augment
+
+
+def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
+    return {"name": name, "given": given, "surname": surname, "phones": phones,
+            "emails": emails, "handles": None, "nicknames": None, "email_local": None,
+            "city": city}
+
+
+def test_augment_damages_only_identifiers_of_one_side():
+    specs = field_specs(default_config())
+    a = rec("ivan ivanov", ("+79161234567",), city="москва")
+    b = rec("ivan ivanov", ("+79161234567",), city="москва")
+    c = rec("petr petrov", ("+79267654321",))
+    d = rec("petr petrov", ("+79267654321",))
+    out = augment({"match": [(a, b), (c, d)], "distinct": []}, specs, random.Random(1))
+    assert len(out["match"]) == 4
+    for left, right in out["match"][2:]:
+        assert left in (a, c)
+        assert right["name"] == left["name"] and right["city"] == left["city"]
+        assert right["phones"] != left["phones"]
+
+
+def test_model_json_round_trip_scores_identically(tmp_path):
+    specs = field_specs(default_config())
+    import dedupe.predicates as P
+
+    model = MatchModel(specs=specs, weights=np.linspace(-1, 1, 18), bias=0.3,
+                       predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
+                       threshold=0.5, stats={})
+    model.save(tmp_path, {"match": [], "distinct": []})
+    loaded = MatchModel.load(tmp_path)
+    pairs = [(rec("ivan ivanov", ("+7916",)), rec("ivan ivanov", ("+7916",))),
+             (rec("ivan ivanov"), rec("petr petrov", city="москва"))]
+    assert np.allclose(model.score(pairs), loaded.score(pairs))
+    blocks = sorted(loaded.blocks([(1, rec("a", ("+7916",))), (2, rec("b", ("+7916",)))]))
+    assert [b[1] for b in blocks] == [1, 2] and blocks[0][0] == blocks[1][0]

@@ -1,0 +1,47 @@
+"""Publishing: checks guard the snapshot, and current/ only ever moves in one atomic step."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from resolution.contract import HISTORY, MEMBERS, PROFILES, QUARANTINE
+from resolution.publish import check_snapshot, current_run_id, switch_current, write_snapshot
+
+
+def tables(members: int = 2) -> dict[str, pl.DataFrame]:
+    m = pl.DataFrame({"profile_id": ["p1"] * members, "source": ["vk"] * members,
+                      "source_id": [str(i) for i in range(members)],
+                      "confidence": [1.0] * members}, schema=MEMBERS)
+    p = pl.DataFrame({"profile_id": ["p1"], "display_name": ["Иван"], "emails": [[]],
+                      "phones": [[]], "handles": [[]], "city": [None], "first_seen": [None],
+                      "last_seen": [None], "contacts": [members], "interactions": [0],
+                      "channels": [["vk"]], "status": ["published"]}, schema=PROFILES)
+    return {"members": m, "profiles": p, "history": pl.DataFrame(schema=HISTORY),
+            "quarantine": pl.DataFrame(schema=QUARANTINE)}
+
+
+def test_consistent_snapshot_passes():
+    assert check_snapshot(tables(), input_contacts=2, input_interactions=0) == []
+
+
+@pytest.mark.parametrize(("inputs", "problem"), [
+    (3, "3 input contacts but 2 members"),
+])
+def test_lost_contact_fails_the_checks(inputs, problem):
+    assert any(problem in p for p in check_snapshot(tables(), inputs, 0))
+
+
+def test_switch_is_atomic_and_keeps_old_snapshot(tmp_path: Path):
+    first = write_snapshot(tmp_path, "run1", tables(), {})
+    switch_current(tmp_path, first)
+    assert current_run_id(tmp_path) == "run1"
+    second = write_snapshot(tmp_path, "run2", tables(), {})
+    switch_current(tmp_path, second)
+    assert current_run_id(tmp_path) == "run2"
+    assert (tmp_path / "snapshots" / "run1" / "members.parquet").exists()
+    assert os.path.islink(tmp_path / "current")
+    assert pl.read_parquet(tmp_path / "current" / "members.parquet").height == 2
