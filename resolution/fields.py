@@ -29,15 +29,19 @@ class FieldSpec:
     type: str  # String | ShortString | Exact | Text | Set
     predicates: tuple[str, ...]
     identifier: bool = False  # strong identifier: used for seed labels and always blocks
+    # Derived from an identifier (an e-mail's local part, a handle's nickname): not evidence for
+    # seed labels, but damaged and blanked together with the identifiers when training.
+    from_identifier: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "predicates": list(self.predicates),
-                "identifier": self.identifier}
+                "identifier": self.identifier, "from_identifier": self.from_identifier}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> FieldSpec:
         return cls(name=d["name"], type=d["type"], predicates=tuple(d["predicates"]),
-                   identifier=bool(d.get("identifier", False)))
+                   identifier=bool(d.get("identifier", False)),
+                   from_identifier=bool(d.get("from_identifier", False)))
 
 
 NAME_PREDICATES = ("wholeFieldPredicate", "tokenFieldPredicate", "sameFiveCharStartPredicate",
@@ -66,8 +70,9 @@ CONTACT_FIELDS = (
     FieldSpec("phones", "Set", SET_PREDICATES, identifier=True),
     FieldSpec("emails", "Set", SET_PREDICATES, identifier=True),
     FieldSpec("handles", "Set", SET_PREDICATES, identifier=True),
-    FieldSpec("nicknames", "Set", SET_PREDICATES),
-    FieldSpec("email_local", "ShortString", ("wholeFieldPredicate", "sameSevenCharStartPredicate")),
+    FieldSpec("nicknames", "Set", SET_PREDICATES, from_identifier=True),
+    FieldSpec("email_local", "ShortString", ("wholeFieldPredicate", "sameSevenCharStartPredicate"),
+              from_identifier=True),
     FieldSpec("city", "Exact", EXACT_PREDICATES),
 )
 # Where each contact field comes from in normalized_contacts.
@@ -118,6 +123,6 @@ def blank_identifiers(record: Record, specs: Iterable[FieldSpec]) -> Record:
     """A copy of the record without its strong identifiers (for learning name-based blocking)."""
     blanked = dict(record)
     for spec in specs:
-        if spec.identifier:
+        if spec.identifier or spec.from_identifier:
             blanked[spec.name] = None
     return blanked

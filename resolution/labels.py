@@ -59,34 +59,40 @@ FROM named
 """
 
 _CONFLICT_SQL = """
-WITH sized AS (  -- groups of one key (full name or surname), not the very commonest
-    SELECT record_id, given_key, {key} AS k, count(*) OVER (PARTITION BY {key}) AS n
+WITH sized AS (  -- groups of one key (full name, surname or given name), not the commonest
+    SELECT record_id, given_key, surname_key, {key} AS k,
+           count(*) OVER (PARTITION BY {key}) AS n
     FROM names WHERE {key} IS NOT NULL {where}
 ),
-pairs AS (
+pairs AS (  -- a deterministic sample, so the identifier check below stays bounded
     SELECT a.record_id AS l, b.record_id AS r
     FROM sized a JOIN sized b ON a.k = b.k AND a.record_id < b.record_id
     WHERE a.n <= 200 {pair_filter}
+    ORDER BY hash(a.record_id, b.record_id, $seed)
+    LIMIT $sample
 ),
-kinds AS (SELECT DISTINCT record_id, kind FROM identifier_values)
-SELECT p.l, p.r, 'distinct' AS label, '{reason}' AS reason
-FROM pairs p
-WHERE EXISTS (  -- both have a value of the same kind ...
-        SELECT 1 FROM kinds kl JOIN kinds kr ON kl.kind = kr.kind
-        WHERE kl.record_id = p.l AND kr.record_id = p.r)
-  AND NOT EXISTS (  -- ... and none is equal or a likely typo of the other
-        SELECT 1 FROM identifier_values vl JOIN identifier_values vr ON vl.kind = vr.kind
-        WHERE vl.record_id = p.l AND vr.record_id = p.r
-          AND jaro_winkler_similarity(vl.value, vr.value) >= $typo)
+compared AS (  -- identifiers of the same kind on both sides
+    SELECT p.l, p.r, max(jaro_winkler_similarity(vl.value, vr.value)) AS best
+    FROM pairs p
+    JOIN identifier_values vl ON vl.record_id = p.l
+    JOIN identifier_values vr ON vr.record_id = p.r AND vr.kind = vl.kind
+    GROUP BY p.l, p.r
+)
+-- both have a value of the same kind, and none is equal or a likely typo of the other
+SELECT l, r, 'distinct' AS label, '{reason}' AS reason FROM compared WHERE best < $typo
 """
-# Namesakes (same full name) and relatives or strangers sharing a surname (different given
-# names), whose strong identifiers conflict: distinct people, and hard negatives for the model.
+# Namesakes (same full name), and people sharing a surname or a given name but not the other,
+# whose strong identifiers conflict: distinct people, and the hard negatives the model needs
+# to learn that one shared name part is not enough.
 _NAMESAKES = _CONFLICT_SQL.format(key="name_key", where="AND strpos(name_key, ' ') > 0",
                                   pair_filter="",
                                   reason="namesakes with conflicting identifiers")
 _SURNAME_SHARERS = _CONFLICT_SQL.format(
     key="surname_key", where="", reason="same surname, other given name, conflicting identifiers",
     pair_filter="AND jaro_winkler_similarity(a.given_key, b.given_key) < $different")
+_GIVEN_SHARERS = _CONFLICT_SQL.format(
+    key="given_key", where="", reason="same given name, other surname, conflicting identifiers",
+    pair_filter="AND jaro_winkler_similarity(a.surname_key, b.surname_key) < $different")
 
 
 def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> pl.DataFrame:
@@ -116,10 +122,11 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
         pl.col("name_key").str.split(" ").list.sort().list.join(" ").alias("sorted_key")))
     params = {"compatible": COMPATIBLE_NAME, "different": DIFFERENT_NAME}
     shared = con.sql(_SEED_SQL, params=params).pl().drop_nulls("label")
+    sample = {"typo": TYPO_SIMILARITY, "seed": seed, "sample": max_pairs * 4}
     namesakes = pl.concat([
-        con.sql(_NAMESAKES, params={"typo": TYPO_SIMILARITY}).pl(),
-        con.sql(_SURNAME_SHARERS, params={"typo": TYPO_SIMILARITY, "different": DIFFERENT_NAME}
-                ).pl()])
+        con.sql(_NAMESAKES, params=sample).pl(),
+        *(con.sql(sql, params=sample | {"different": DIFFERENT_NAME}).pl()
+          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS))])
     con.close()
     rng = np.random.default_rng(seed)
     n = contacts.height

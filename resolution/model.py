@@ -194,7 +194,7 @@ def augment(training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Ra
     fields must carry the decision. (Noise in the other fields too was tried: it taught the
     model to forgive real name differences and cost precision.)
     """
-    ids = [s for s in specs if s.identifier]
+    ids = [s for s in specs if s.identifier or s.from_identifier]
     pool = {s.name: sorted({r[s.name] for pair in training["match"] for r in pair
                             if r.get(s.name)}, key=str) for s in ids}
     extra: list[Pair] = []
