@@ -3,7 +3,9 @@
 The cold start needs no human: two contacts that share a (non-hub) phone, e-mail, handle or
 configured identifier *and* carry compatible names are a match; two that share one but carry
 clearly different names are distinct (a family phone, an office mailbox); namesakes whose strong
-identifiers conflict are distinct; random pairs are distinct. Labelled pairs from a file (or,
+identifiers conflict are distinct; two contacts with nothing in common but a given name ("Ольга"
+and "Ольга") are distinct, because a common first name alone is not a person; random pairs are
+distinct. Labelled pairs from a file (or,
 later, from operators) outrank the seeds.
 """
 
@@ -92,7 +94,30 @@ _SURNAME_SHARERS = _CONFLICT_SQL.format(
     pair_filter="AND jaro_winkler_similarity(a.given_key, b.given_key) < $different")
 _GIVEN_SHARERS = _CONFLICT_SQL.format(
     key="given_key", where="", reason="same given name, other surname, conflicting identifiers",
-    pair_filter="AND jaro_winkler_similarity(a.surname_key, b.surname_key) < $different")
+    # a missing surname counts as "other": "Александр" is not "Александр Денисов" by itself
+    pair_filter="AND coalesce(jaro_winkler_similarity(a.surname_key, b.surname_key), 0) "
+                "< $different")
+
+
+_GIVEN_NAME_ONLY_SQL = """
+WITH sized AS (
+    SELECT record_id, given_key, surname_key, count(*) OVER (PARTITION BY given_key) AS n
+    FROM names WHERE given_key IS NOT NULL
+),
+pairs AS (
+    SELECT a.record_id AS l, b.record_id AS r
+    FROM sized a JOIN sized b ON a.given_key = b.given_key AND a.record_id < b.record_id
+    WHERE a.n <= 200 AND (a.surname_key IS NULL OR b.surname_key IS NULL)
+    ORDER BY hash(a.record_id, b.record_id, $seed)
+    LIMIT $sample
+)
+SELECT p.l, p.r, 'distinct' AS label, 'only a given name in common' AS reason
+FROM pairs p
+WHERE NOT EXISTS (
+    SELECT 1 FROM identifier_values vl JOIN identifier_values vr
+      ON vl.kind = vr.kind AND vl.value = vr.value
+    WHERE vl.record_id = p.l AND vr.record_id = p.r)
+"""
 
 
 def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> pl.DataFrame:
@@ -126,7 +151,8 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     namesakes = pl.concat([
         con.sql(_NAMESAKES, params=sample).pl(),
         *(con.sql(sql, params=sample | {"different": DIFFERENT_NAME}).pl()
-          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS))])
+          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS)),
+        con.sql(_GIVEN_NAME_ONLY_SQL, params={"seed": seed, "sample": max_pairs * 4}).pl()])
     con.close()
     rng = np.random.default_rng(seed)
     n = contacts.height
