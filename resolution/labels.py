@@ -53,8 +53,11 @@ named AS (
     WHERE nl.name_key IS NOT NULL AND nr.name_key IS NOT NULL
 )
 SELECT l, r,
-       CASE WHEN name_sim >= $compatible OR given_sim = 1 THEN 'match'
-            WHEN name_sim < $different AND coalesce(given_sim, 0) < $different THEN 'distinct'
+       CASE -- two given names that differ decide first: a family phone, an office mailbox
+            WHEN given_sim < $different THEN 'distinct'
+            WHEN given_sim < $compatible THEN NULL
+            WHEN name_sim >= $compatible OR given_sim = 1 THEN 'match'
+            WHEN given_sim IS NULL AND name_sim < $different THEN 'distinct'
        END AS label,
        'shared identifier' AS reason
 FROM named
