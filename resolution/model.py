@@ -280,6 +280,8 @@ def self_label(data_model: Any, training: TrainingData, specs: tuple[FieldSpec, 
     return {"match": certain["match"] + matches, "distinct": certain["distinct"] + distinct}
 
 
+# Hard negatives are looked for among the blocked pairs of this many times the training sample.
+NEIGHBOUR_SAMPLE_FACTOR = 10
 NeighbourLabeller = Callable[[list[tuple[int, int]]], list[tuple[int, int]]]
 
 
@@ -337,8 +339,11 @@ def train(records: dict[int, Record], training: TrainingData, specs: tuple[Field
 
     hard: list[Pair] = []
     if hard_negatives is not None:
+        # Blocked pairs with conflicting identifiers are rare in a sparse sample of a large
+        # data set (50 of them on 50k helpdesk contacts): look for them in a larger sample.
+        wider = _seeded_sample(records, NEIGHBOUR_SAMPLE_FACTOR * sample_size, rng)
         hard = [(records[a], records[b])
-                for a, b in hard_negatives(sample_neighbours(predicates, sample))]
+                for a, b in hard_negatives(sample_neighbours(predicates, wider))]
         log.info("%d hard negatives among the blocked sample pairs", len(hard))
     certain["distinct"] += hard
     final = self_label(deduper.data_model, certain | {"unsure": training.get("unsure", [])},
