@@ -164,10 +164,14 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     randoms = randoms.filter(~pl.struct("l", "r").map_elements(
         lambda s: (s["l"], s["r"]) in matched, return_dtype=pl.Boolean))
     parts = []
-    for (reason, label), group in pl.concat([shared.cast({"l": pl.Int64, "r": pl.Int64}),
-                                             namesakes.cast({"l": pl.Int64, "r": pl.Int64}),
-                                             randoms]).unique(["l", "r"], keep="first").group_by(
-            ["reason", "label"], maintain_order=True):
+    # unique() must keep the row order and the categories must be sampled in a fixed order:
+    # each category draws from the same generator, so an order that varied from run to run
+    # (polars' unique() does not maintain order by default) changed every later sample.
+    every = pl.concat([shared.cast({"l": pl.Int64, "r": pl.Int64}),
+                       namesakes.cast({"l": pl.Int64, "r": pl.Int64}), randoms]).unique(
+        ["l", "r"], keep="first", maintain_order=True)
+    for (reason, label), group in sorted(every.group_by(["reason", "label"]),
+                                         key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
         group = group.sort("l", "r")
         if group.height > max_pairs:
             pick = np.sort(rng.choice(group.height, size=max_pairs, replace=False))
