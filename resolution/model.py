@@ -10,7 +10,7 @@ import itertools
 import json
 import logging
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,26 +135,41 @@ def _seeded_sample(records: dict[int, Record], size: int, rng: random.Random) ->
 CONJUNCTION_MIN_SHARE = 0.01
 # Node budget of dedupe's branch-and-bound search for the cheapest covering rule set.
 SEARCH_CALLS = 2500
+# No blocking rule may make more than this many candidate pairs per record (estimated on the
+# training sample): candidate pairs, scoring time and memory then grow linearly with the data.
+MAX_PAIRS_PER_RULE_RECORD = 10
 
 
-def learn_blocking(block_learner: Any, matches: list[Pair], recall: float) -> tuple[Any, ...]:
+def rule_budget(sample_size: int, n_records: int) -> float:
+    """Most pairs a rule may cover in a sample of ``sample_size`` of ``n_records`` records.
+
+    A rule making k pairs per record makes k·N pairs on N records, of which a uniform sample of
+    n records sees k·N·(n/N)² = k·n²/N.
+    """
+    return MAX_PAIRS_PER_RULE_RECORD * sample_size ** 2 / max(n_records, sample_size, 1)
+
+
+def learn_blocking(block_learner: Any, matches: list[Pair], recall: float,
+                   budget: float = float("inf")) -> tuple[Any, ...]:
     """The cheapest set of blocking rules (single predicates or pairs) covering ``recall`` of the
     matches, cost measured on the learner's record sample.
 
     dedupe's own learner draws 5,000 random-forest conjunctions, which took minutes here; all
     pairwise conjunctions of useful predicates are fewer, deterministic and cover the same ground.
+    Rules covering more than ``budget`` sample pairs are not considered (on fake_20000 a
+    commonFourGram rule alone made 2.7M candidate pairs for 20k records); the recall target
+    drops to what the affordable rules can cover.
     """
     comparison_cover = block_learner.comparison_cover
     match_cover = {p: c for p, c in block_learner.cover(matches, index_predicates=False).items()
                    if p in comparison_cover}
     if not match_cover:
         raise ModelError("no blocking rule covers any matched training pair")
-    coverable = frozenset.union(*match_cover.values())
-    target = min(int(recall * len(matches)), len(coverable))
     candidates: dict[Any, frozenset[int]] = {}
     for pred in sorted(match_cover, key=repr):
         pred.cover_count = len(comparison_cover[pred])
-        candidates[pred] = match_cover[pred]
+        if pred.cover_count <= budget:
+            candidates[pred] = match_cover[pred]
     useful = [p for p in sorted(match_cover, key=repr)
               if len(match_cover[p]) >= CONJUNCTION_MIN_SHARE * len(matches)]
     for a, b in itertools.combinations(useful, 2):
@@ -164,7 +179,12 @@ def learn_blocking(block_learner: Any, matches: list[Pair], recall: float) -> tu
         if covered:
             compound = P.CompoundPredicate((a, b))
             compound.cover_count = len(comparison_cover[a] & comparison_cover[b])
-            candidates[compound] = covered
+            if compound.cover_count <= budget:
+                candidates[compound] = covered
+    if not candidates:
+        raise ModelError("no blocking rule within the pair budget covers a matched training pair")
+    coverable = frozenset.union(*candidates.values())
+    target = min(int(recall * len(matches)), len(coverable))
     return tuple(branch_and_bound.search(candidates, target, SEARCH_CALLS))
 
 
@@ -213,14 +233,82 @@ def augment(training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Ra
     return {"match": list(training["match"]) + extra, "distinct": list(training["distinct"])}
 
 
+# A pair the rules could not decide becomes a label only when the first model is this sure of it.
+SELF_LABEL_CONFIDENCE = 0.9
+
+
+def _classifier() -> sklearn.model_selection.GridSearchCV:
+    """dedupe's logistic regression with the regularisation chosen by log-loss.
+
+    dedupe picks the regularisation by F1, which ties across a wide range of C on separable
+    seeds and then favours heavily shrunk, badly calibrated scores; log-loss is a proper
+    scoring rule, so the chosen model's 0.5 means "as likely a match as not".
+    """
+    return sklearn.model_selection.GridSearchCV(
+        estimator=sklearn.linear_model.LogisticRegression(max_iter=2000),
+        param_grid={"C": [0.001, 0.01, 0.1, 1, 10, 100]}, scoring="neg_log_loss", n_jobs=1)
+
+
+def _fit(data_model: Any, training: TrainingData) -> Any:
+    examples, y = flatten_training(training)  # type: ignore[arg-type]
+    return _classifier().fit(data_model.distances(examples), y).best_estimator_
+
+
+def self_label(data_model: Any, training: TrainingData, specs: tuple[FieldSpec, ...],
+               rng: random.Random) -> TrainingData:
+    """The certain seeds plus the ``unsure`` pairs a first model is confident about.
+
+    The rules label pairs from names and identifiers only; a pair sharing a phone under another
+    name, or namesakes with different phones, may be one person or two, and only the other
+    fields (birth date, address, city, nicknames…) can tell. A first model trained on the
+    certain seeds (with identifier damage, so those other fields carry weight) labels the unsure
+    pairs it scores above ``SELF_LABEL_CONFIDENCE`` or below its complement; the rest stay
+    unlabelled. Returns match/distinct only.
+    """
+    unsure = list(training.get("unsure", []))
+    certain: TrainingData = {"match": list(training["match"]),
+                             "distinct": list(training["distinct"])}
+    if not unsure:
+        return certain
+    first = _fit(data_model, augment(certain, specs, rng))
+    p = first.predict_proba(data_model.distances(unsure))[:, 1]
+    matches = [pair for pair, s in zip(unsure, p, strict=True) if s >= SELF_LABEL_CONFIDENCE]
+    distinct = [pair for pair, s in zip(unsure, p, strict=True)
+                if s <= 1 - SELF_LABEL_CONFIDENCE]
+    log.info("self-labelled %d of %d unsure seed pairs: %d match, %d distinct",
+             len(matches) + len(distinct), len(unsure), len(matches), len(distinct))
+    return {"match": certain["match"] + matches, "distinct": certain["distinct"] + distinct}
+
+
+# Hard negatives are looked for among the blocked pairs of this many times the training sample.
+NEIGHBOUR_SAMPLE_FACTOR = 10
+NeighbourLabeller = Callable[[list[tuple[int, int]]], list[tuple[int, int]]]
+
+
+def sample_neighbours(predicates: Sequence[Any], sample: dict[int, Record],
+                      max_block: int = 100) -> list[tuple[int, int]]:
+    """Record-id pairs (l < r) the blocking rules put together within the sample, sorted."""
+    blocks: dict[str, list[int]] = {}
+    for key, record_id in dedupe.blocking.Fingerprinter(list(predicates))(sorted(sample.items())):
+        blocks.setdefault(key, []).append(record_id)
+    pairs = {(min(a, b), max(a, b)) for ids in blocks.values() if len(ids) <= max_block
+             for a, b in itertools.combinations(sorted(set(ids)), 2)}
+    return sorted(pairs)
+
+
 def train(records: dict[int, Record], training: TrainingData, specs: tuple[FieldSpec, ...], *,
-          threshold: float, sample_size: int, recall: float, seed: int) -> MatchModel:
-    """Fit dedupe's classifier on the labelled pairs and learn blocking rules.
+          threshold: float, sample_size: int, recall: float, seed: int,
+          hard_negatives: NeighbourLabeller | None = None) -> MatchModel:
+    """Learn blocking rules, then fit dedupe's classifier on the labelled pairs.
 
     dedupe's blocking learner sees only a seeded sample of records (its memory grows with the
     pairs each candidate predicate covers in the sample). Blocking is learned on the matched
     pairs *and* on copies of them stripped of strong identifiers, so that duplicates that share
     no phone, e-mail or handle (about half of them in helpdesk data) still meet in some block.
+
+    The classifier is trained on the certain seeds, plus ``hard_negatives`` (given the sample
+    pairs the learned rules block together, it returns those known to be distinct: the region
+    the model must judge), plus the unsure seeds a first model is confident about.
     """
     if not training["match"]:
         raise ModelError("no match examples to learn from: the cold start found no contacts "
@@ -231,31 +319,38 @@ def train(records: dict[int, Record], training: TrainingData, specs: tuple[Field
     rng = random.Random(seed)
     random.seed(seed)  # dedupe samples with the global generators
     np.random.seed(seed)
+    certain: TrainingData = {"match": list(training["match"]),
+                             "distinct": list(training["distinct"])}
     deduper = dedupe.Dedupe(variables(specs), num_cores=1)
-    # dedupe picks the regularisation by F1, which ties across a wide range of C on separable
-    # seeds and then favours heavily shrunk, badly calibrated scores; log-loss is a proper
-    # scoring rule, so the chosen model's 0.5 means "as likely a match as not".
-    deduper.classifier = sklearn.model_selection.GridSearchCV(
-        estimator=sklearn.linear_model.LogisticRegression(max_iter=2000),
-        param_grid={"C": [0.001, 0.01, 0.1, 1, 10, 100]}, scoring="neg_log_loss", n_jobs=1)
-    deduper.mark_pairs(augment(training, specs, rng))  # type: ignore[arg-type]
+    deduper.mark_pairs(certain)  # type: ignore[arg-type]
     sample = _seeded_sample(records, sample_size, rng)
     deduper.prepare_training(sample, sample_size=len(sample))
-    examples, y = flatten_training(deduper.training_pairs)
-    deduper.classifier.fit(deduper.data_model.distances(examples), y)
-    best = deduper.classifier.best_estimator_  # type: ignore[attr-defined]
 
-    dupes = list(training["match"])
+    dupes = list(certain["match"])
     dupes += [(blank_identifiers(a, specs), blank_identifiers(b, specs)) for a, b in dupes]
     assert deduper.active_learner is not None
-    learned = learn_blocking(deduper.active_learner.blocker.block_learner, dupes, recall)
+    learned = learn_blocking(deduper.active_learner.blocker.block_learner, dupes, recall,
+                             rule_budget(len(sample), len(records)))
     # Strong identifiers always block: their blocks are small once hub values are removed.
     forced = [P.SimplePredicate(P.commonSetElementPredicate, s.name) if s.type == "Set"
               else P.SimplePredicate(P.wholeFieldPredicate, s.name) for s in specs if s.identifier]
     predicates = sorted(set(learned) | set(forced), key=lambda p: json.dumps(_predicate_to_json(p)))
     log.info("blocking rules: %s", "; ".join(repr(p) for p in predicates))
-    stats = {"match_examples": len(training["match"]),
-             "distinct_examples": len(training["distinct"]),
+
+    hard: list[Pair] = []
+    if hard_negatives is not None:
+        # Blocked pairs with conflicting identifiers are rare in a sparse sample of a large
+        # data set (50 of them on 50k helpdesk contacts): look for them in a larger sample.
+        wider = _seeded_sample(records, NEIGHBOUR_SAMPLE_FACTOR * sample_size, rng)
+        hard = [(records[a], records[b])
+                for a, b in hard_negatives(sample_neighbours(predicates, wider))]
+        log.info("%d hard negatives among the blocked sample pairs", len(hard))
+    certain["distinct"] += hard
+    final = self_label(deduper.data_model, certain | {"unsure": training.get("unsure", [])},
+                       specs, rng)
+    best = _fit(deduper.data_model, augment(final, specs, rng))
+    stats = {"match_examples": len(final["match"]),
+             "distinct_examples": len(final["distinct"]), "hard_negatives": len(hard),
              "regularization_C": float(best.C), "training_sample": len(sample)}
     return MatchModel(specs=specs, weights=best.coef_[0].astype(np.float64),
                       bias=float(best.intercept_[0]), predicates=tuple(predicates),

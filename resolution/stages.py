@@ -120,6 +120,7 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     write_table(con, "training_labels", combined)
     counts = dict(combined.group_by("label").len().iter_rows())
     return {"match": counts.get("match", 0), "distinct": counts.get("distinct", 0),
+            "unsure": counts.get(labels_mod.UNSURE, 0),
             "labelled": 0 if labelled is None else labelled.height}
 
 
@@ -131,9 +132,17 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     recs = records(contacts, specs)
     pairs = labels_mod.training_pairs(read_table(con, "training_labels"), recs)
     res = run.config.resolution
+
+    def hard_negatives(neighbours: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        got = labels_mod.conflicting_neighbours(
+            contacts, specs, pl.DataFrame(neighbours, schema={"l": pl.Int64, "r": pl.Int64},
+                                          orient="row"),
+            max_pairs=res.max_seed_pairs, seed=res.seed)
+        return list(got.select("l", "r").iter_rows())
+
     model = train(recs, pairs, specs, threshold=res.threshold, sample_size=res.training_sample,
-                  recall=res.recall, seed=res.seed)
-    model.save(run.model_dir, pairs)
+                  recall=res.recall, seed=res.seed, hard_negatives=hard_negatives)
+    model.save(run.model_dir, {"match": pairs["match"], "distinct": pairs["distinct"]})
     return {"blocking_rules": len(model.predicates), **model.stats}
 
 
