@@ -60,8 +60,12 @@ named AS (
     WHERE nl.name_key IS NOT NULL AND nr.name_key IS NOT NULL
 )
 SELECT l, r,
-       CASE WHEN name_sim >= $compatible OR given_sim = 1 THEN 'match'
-            WHEN name_sim < $different AND coalesce(given_sim, 0) < $different THEN 'unsure'
+       CASE -- two given names that differ are never a match seed, however alike the full
+            -- names look (Jaro-Winkler favours the shared surname of "Иван"/"Ольга Иванова")
+            WHEN given_sim < $different THEN 'unsure'
+            WHEN given_sim < $compatible THEN NULL
+            WHEN name_sim >= $compatible OR given_sim = 1 THEN 'match'
+            WHEN name_sim < $different THEN 'unsure'
        END AS label,
        'shared identifier' AS reason
 FROM named
@@ -130,6 +134,27 @@ def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> p
     return pl.concat(frames).select("record_id", "kind", "value")
 
 
+_GIVEN_NAME_ONLY_SQL = """
+WITH sized AS (
+    SELECT record_id, given_key, surname_key, count(*) OVER (PARTITION BY given_key) AS n
+    FROM names WHERE given_key IS NOT NULL
+),
+pairs AS (
+    SELECT a.record_id AS l, b.record_id AS r
+    FROM sized a JOIN sized b ON a.given_key = b.given_key AND a.record_id < b.record_id
+    WHERE a.n <= 200 AND (a.surname_key IS NULL OR b.surname_key IS NULL)
+    ORDER BY hash(a.record_id, b.record_id, $seed)
+    LIMIT $sample
+)
+SELECT p.l, p.r, 'distinct' AS label, 'only a given name in common' AS reason
+FROM pairs p
+WHERE NOT EXISTS (
+    SELECT 1 FROM identifier_values vl JOIN identifier_values vr
+      ON vl.kind = vr.kind AND vl.value = vr.value
+    WHERE vl.record_id = p.l AND vr.record_id = p.r)
+"""
+
+
 def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pairs: int,
                 seed: int) -> pl.DataFrame:
     """Seed-labelled pairs (l, r, label, reason) by the cold-start rules, capped per category."""
@@ -142,7 +167,9 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     namesakes = pl.concat([
         con.sql(_NAMESAKES, params=sample).pl(),
         *(con.sql(sql, params=sample | {"different": DIFFERENT_NAME}).pl()
-          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS))])
+          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS)),
+        # "Ольга" and "Ольга" with nothing else in common: a common first name is not a person
+        con.sql(_GIVEN_NAME_ONLY_SQL, params={"seed": seed, "sample": max_pairs * 4}).pl()])
     con.close()
     rng = np.random.default_rng(seed)
     # Random pairs are drawn among named contacts: every other seed rule needs a name on both

@@ -36,12 +36,13 @@ def label_of(seeds: pl.DataFrame, left: int, right: int) -> str | None:
     # same phone, diminutive resolved to the same given name → match
     (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
      ("ivan", "ivan", None, ["+79163427815"]), "match"),
-    # a family phone: clearly different given names → distinct
+    # a shared phone under another given name: a family phone, or one person typed badly →
+    # unsure (the first model decides from the other fields)
     (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("olga ivanova", "olga", "ivanov", ["+79163427815"]), "distinct"),
-    # namesakes whose phones conflict → distinct
+     ("olga ivanova", "olga", "ivanov", ["+79163427815"]), "unsure"),
+    # namesakes whose phones conflict: two people, or one with a second phone → unsure
     (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("ivan ivanov", "ivan", "ivanov", ["+79261112233"]), "distinct"),
+     ("ivan ivanov", "ivan", "ivanov", ["+79261112233"]), "unsure"),
     # nothing but a given name in common → distinct
     (("olga", "olga", None, []), ("olga", "olga", None, []), "distinct"),
 ])
