@@ -84,12 +84,15 @@ pairs AS (  -- a deterministic sample, so the identifier check below stays bound
     ORDER BY hash(a.record_id, b.record_id, $seed)
     LIMIT $sample
 ),
-compared AS (  -- identifiers of the same kind on both sides
-    SELECT p.l, p.r, max(jaro_winkler_similarity(vl.value, vr.value)) AS best
-    FROM pairs p
+left_values AS MATERIALIZED (  -- pair by pair: joining values on kind first explodes
+    SELECT p.l, p.r, vl.kind, vl.value FROM pairs p
     JOIN identifier_values vl ON vl.record_id = p.l
-    JOIN identifier_values vr ON vr.record_id = p.r AND vr.kind = vl.kind
-    GROUP BY p.l, p.r
+),
+compared AS (  -- identifiers of the same kind on both sides
+    SELECT lv.l, lv.r, max(jaro_winkler_similarity(lv.value, vr.value)) AS best
+    FROM left_values lv
+    JOIN identifier_values vr ON vr.record_id = lv.r AND vr.kind = lv.kind
+    GROUP BY lv.l, lv.r
 )
 -- both have a value of the same kind, and none is equal or a likely typo of the other
 SELECT l, r, '{label}' AS label, '{reason}' AS reason FROM compared WHERE best < $typo
@@ -210,12 +213,15 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
 
 
 _NEIGHBOUR_SQL = """
-WITH compared AS (  -- identifiers of the same kind on both sides, the best match among them
-    SELECT p.l, p.r, max(jaro_winkler_similarity(vl.value, vr.value)) AS best
-    FROM pairs p
+WITH left_values AS MATERIALIZED (  -- pair by pair: joining values on kind first explodes
+    SELECT p.l, p.r, vl.kind, vl.value FROM pairs p
     JOIN identifier_values vl ON vl.record_id = p.l
-    JOIN identifier_values vr ON vr.record_id = p.r AND vr.kind = vl.kind
-    GROUP BY p.l, p.r
+),
+compared AS (  -- identifiers of the same kind on both sides, the best match among them
+    SELECT lv.l, lv.r, max(jaro_winkler_similarity(lv.value, vr.value)) AS best
+    FROM left_values lv
+    JOIN identifier_values vr ON vr.record_id = lv.r AND vr.kind = lv.kind
+    GROUP BY lv.l, lv.r
 ),
 named AS (
     SELECT c.l, c.r, c.best,
