@@ -49,8 +49,7 @@ def _emails(raw: str | None) -> list[Any]:
     return [k for k in keys if k is not None]
 
 
-def normalize_contact(row: dict[str, Any], default_region: str, normalizers: dict[str, Any]
-                      ) -> dict[str, Any]:
+def normalize_contact(row: dict[str, Any], normalizers: dict[str, Any]) -> dict[str, Any]:
     """Match keys and display values of one contact (see NORMALIZED_CONTACTS)."""
     flags: set[str] = set()
     name = normalizers["name"](row["name"])
@@ -110,7 +109,7 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         "city": _memo(normalize_city),
     }
     base = contacts.sort("source", "source_id")
-    rows = [normalize_contact(r, region, normalizers) for r in base.select(
+    rows = [normalize_contact(r, normalizers) for r in base.select(
         "source", "name", "email", "phone", "handle", "city").iter_rows(named=True)]
     norm = pl.DataFrame(rows, schema={k: v for k, v in NORMALIZED_CONTACTS.items()
                                       if k not in ("record_id", "source", "source_id",

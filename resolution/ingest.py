@@ -176,8 +176,8 @@ def _timestamps(col: pl.Series) -> pl.Series:
     return col.replace_strict(mapping, default=None, return_dtype=pl.Datetime("us", "UTC"))
 
 
-def _payload_hash(df: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    del df
+def _payload(columns: list[str]) -> pl.Expr:
+    """One string holding a row's content (nulls distinct from empty), to compare payloads."""
     return pl.concat_str([pl.col(c).fill_null("\x00") for c in columns], separator="\x1f")
 
 
@@ -206,7 +206,7 @@ def _dedupe_keys(df: pl.DataFrame, keys: list[str], kind: str, order: list[str],
                  quarantined: list[pl.DataFrame]) -> pl.DataFrame:
     """Keep one row per key, chosen by content (not file order), quarantining the others."""
     payload_cols = [c for c in df.columns if c not in ("input_file", "input_row")]
-    df = df.with_columns(_payload_hash(df, payload_cols).alias("_payload"))
+    df = df.with_columns(_payload(payload_cols).alias("_payload"))
     df = df.sort([*keys, *order, "_payload", "input_file", "input_row"],
                  descending=[False] * len(keys) + [True] * len(order) + [False] * 3,
                  nulls_last=True)
