@@ -14,7 +14,8 @@ from pipelines.definitions import defs
 from pipelines.resources import EdinResource
 
 # Dagster's own per-event console logging is noise on a terminal; the stages report progress.
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+# (errors too: the CLI prints the stage's own message, or the traceback of an unexpected one).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 STAGE_OF_ASSET = {
     "raw_contacts": "ingest", "normalized_contacts": "normalize", "training_labels": "labels",

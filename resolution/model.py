@@ -249,9 +249,21 @@ def _classifier() -> sklearn.model_selection.GridSearchCV:
         param_grid={"C": [0.001, 0.01, 0.1, 1, 10, 100]}, scoring="neg_log_loss", n_jobs=1)
 
 
+# Cross-validating the regularisation needs this many examples of each class (one per fold).
+CV_FOLDS = 5
+
+
 def _fit(data_model: Any, training: TrainingData) -> Any:
+    """The logistic model; with too few examples to cross-validate (a small first export), a
+    fixed, moderate regularisation instead of none at all."""
     examples, y = flatten_training(training)  # type: ignore[arg-type]
-    return _classifier().fit(data_model.distances(examples), y).best_estimator_
+    features = data_model.distances(examples)
+    if min(len(training["match"]), len(training["distinct"])) < CV_FOLDS:
+        log.warning("only %d match / %d distinct training pairs: the model is rough; add "
+                    "labelled pairs with --labels", len(training["match"]),
+                    len(training["distinct"]))
+        return sklearn.linear_model.LogisticRegression(C=1.0, max_iter=2000).fit(features, y)
+    return _classifier().fit(features, y).best_estimator_
 
 
 def self_label(data_model: Any, training: TrainingData, specs: tuple[FieldSpec, ...],

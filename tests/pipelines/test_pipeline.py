@@ -121,3 +121,19 @@ def test_bad_input_is_a_clear_error_and_current_stays(first_run, tmp_path):
     assert "source_id" in proc.stderr and "contacts.csv" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert os.readlink(home / "current") == before
+
+
+def test_a_tiny_first_export_still_resolves(tmp_path):
+    """Too few seed pairs to cross-validate: a rough model, a warning, and a published result."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "contacts.csv").write_text(
+        "source,source_id,name,email,phone,handle,city,created_at\n"
+        "vk,1,Иван Иванов,,89163427815,,Москва,2024-01-01T10:00:00+03:00\n"
+        "telegram,2,Ваня Иванов,,+7 916 342-78-15,@vanya_iv,,2024-01-02T10:00:00+03:00\n"
+        "vk,3,Ольга Петрова,olga@mail.ru,,,,2024-01-03\n", encoding="utf-8")
+    proc = edin("run", str(tmp_path / "in"), "--home", str(tmp_path / "home"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "the model is rough" in proc.stderr
+    members = pl.read_parquet(tmp_path / "home" / "current" / "members.parquet")
+    by_id = dict(zip(members["source_id"], members["profile_id"], strict=True))
+    assert by_id["1"] == by_id["2"] != by_id["3"]
