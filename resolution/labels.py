@@ -2,8 +2,10 @@
 
 The cold start needs no human: two contacts that share a (non-hub) phone, e-mail, handle or
 configured identifier *and* carry compatible names are a match; people who share a surname or a
-given name (but not the other) and whose strong identifiers conflict are distinct; random pairs
-are distinct. Labelled pairs from a file (or, later, from operators) outrank the seeds.
+given name (but not the other) and whose strong identifiers conflict are distinct; two contacts
+with nothing in common but a given name ("Ольга" and "Ольга") are distinct, since a common first
+name alone is not a person; random pairs of named contacts are distinct. Labelled pairs from a
+file (or, later, from operators) outrank the seeds.
 
 Two further rules are only *hypotheses*, labelled ``unsure``: a shared identifier with clearly
 different names (a family phone, an office mailbox, or one person whose name was typed badly,
