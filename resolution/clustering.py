@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import duckdb
 import numpy as np
@@ -29,8 +28,7 @@ MAX_COMPONENT = 5000
 
 
 def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
-                     records: dict[int, Record], chunk: int,
-                     progress: Callable[[int, int], None] | None = None) -> pl.DataFrame:
+                     records: dict[int, Record], chunk: int) -> pl.DataFrame:
     """Score every row of table ``candidate_pairs``; return the pairs scoring above the floor."""
     total = con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0]  # type: ignore[index]
     cursor = con.execute("SELECT record_id_l, record_id_r FROM candidate_pairs "
@@ -49,11 +47,8 @@ def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
         kept.append(pl.DataFrame({"record_id_l": left[keep], "record_id_r": right[keep],
                                   "score": scores[keep]}))
         done += len(rows)
-        if progress:
-            progress(done, total)
-        else:
-            log.info("scored %d / %d pairs (%.0f pairs/s)", done, total,
-                     done / max(time.monotonic() - started, 1e-9))
+        log.info("scored %d / %d pairs (%.0f pairs/s)", done, total,
+                 done / max(time.monotonic() - started, 1e-9))
     if not kept:
         return pl.DataFrame(schema=SCORED_PAIRS)
     return conform(pl.concat(kept), SCORED_PAIRS, "scored_pairs")

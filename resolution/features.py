@@ -8,7 +8,7 @@ decide matches, display values are what the profile shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -27,18 +27,6 @@ _SET_SPLIT = re.compile(r"\s*[;,|]\s*")
 PLATFORM_HINTS = {"vk": "vk", "telegram": "telegram", "tg": "telegram", "instagram": "instagram",
                   "ig": "instagram", "whatsapp": "whatsapp", "wa": "whatsapp",
                   "facebook": "facebook", "fb": "facebook", "ok": "ok"}
-
-
-def _memo(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    cache: dict[Any, Any] = {}
-
-    def wrapped(value: Any) -> Any:
-        try:
-            return cache[value]
-        except KeyError:
-            result = cache[value] = func(value)
-            return result
-    return wrapped
 
 
 def _emails(raw: str | None) -> list[Any]:
@@ -101,12 +89,13 @@ def normalize_contact(row: dict[str, Any], normalizers: dict[str, Any]) -> dict[
 def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFrame:
     """The normalized_contacts table (plus ``f_<name>`` columns for configured extra fields)."""
     region = config.resolution.default_region
+    # Caches live for this call only: many contacts repeat a value, and the memory is freed after.
     normalizers = {
-        "name": _memo(normalize_name),
-        "phone": _memo(lambda raw: tuple(normalize_phones(raw, default_region=region))),
-        "email": _memo(_emails),
-        "handle": _memo(lambda pair: normalize_handle(pair[0], platform_hint=pair[1])),
-        "city": _memo(normalize_city),
+        "name": cache(normalize_name),
+        "phone": cache(lambda raw: tuple(normalize_phones(raw, default_region=region))),
+        "email": cache(_emails),
+        "handle": cache(lambda pair: normalize_handle(pair[0], platform_hint=pair[1])),
+        "city": cache(normalize_city),
     }
     base = contacts.sort("source", "source_id")
     rows = [normalize_contact(r, normalizers) for r in base.select(

@@ -125,9 +125,7 @@ def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> p
     for spec in specs:
         if not spec.identifier:
             continue
-        col = {"phones": "phones", "emails": "emails", "handles": "handles"}.get(spec.name,
-                                                                               spec.name)
-        df = contacts.select("record_id", pl.col(col).alias("value"))
+        df = contacts.select("record_id", pl.col(spec.name).alias("value"))
         if isinstance(df.schema["value"], pl.List):
             df = df.explode("value")
         kind = pl.lit(spec.name)

@@ -6,6 +6,7 @@ no pickles, readable in review, and rebuilt exactly from the field declarations 
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 import json
 import logging
@@ -92,7 +93,7 @@ class MatchModel:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT_VERSION,
-            "dedupe": dedupe.__version__ if hasattr(dedupe, "__version__") else "3.0.3",
+            "dedupe": importlib.metadata.version("dedupe"),
             "fields": [s.to_json() for s in self.specs],
             "classifier": {"weights": [float(w) for w in self.weights], "bias": float(self.bias),
                            "features": self.feature_names()},

@@ -31,9 +31,10 @@ class Snapshot:
     counts: dict[str, int]
 
 
-def new_run_id(now: datetime | None = None) -> str:
+def new_run_id(suffix: str | None = None, now: datetime | None = None) -> str:
+    """UTC time of the run plus a short suffix (Dagster's run ID, or random)."""
     now = now or datetime.now(UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + (suffix or uuid.uuid4().hex[:6])
 
 
 def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,

@@ -8,13 +8,18 @@ from typing import Any
 from dagster import AssetExecutionContext, MetadataValue
 
 from pipelines.resources import EdinResource
+from resolution.publish import new_run_id
 
 
 def run_id(context: AssetExecutionContext) -> str:
     """Snapshot run ID: UTC time of the run plus the start of Dagster's run ID."""
-    from resolution.publish import new_run_id
+    return new_run_id(suffix=context.run_id[:6])
 
-    return new_run_id().split("-")[0] + "-" + context.run_id[:6]
+
+def warehouse_row(edin: EdinResource, sql: str) -> tuple[Any, ...]:
+    """The one row a check's query returns (counts to compare)."""
+    with edin.warehouse() as con:
+        return tuple(con.execute(sql).fetchall()[0])
 
 
 def run_stage(context: AssetExecutionContext, edin: EdinResource,

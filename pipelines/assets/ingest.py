@@ -11,7 +11,7 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.assets._stage import run_stage
+from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
 from resolution import stages
 
@@ -45,9 +45,8 @@ def normalized_contacts(context: AssetExecutionContext, edin: EdinResource) -> M
 @asset_check(asset="normalized_contacts", blocking=True,
              description="Exactly one normalized row per raw contact.")
 def one_row_per_contact(edin: EdinResource) -> AssetCheckResult:
-    with edin.warehouse() as con:
-        raw, norm, distinct = con.execute(
-            "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
-            "count(DISTINCT (source, source_id)) FROM normalized_contacts").fetchall()[0]
+    raw, norm, distinct = warehouse_row(
+        edin, "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
+              "count(DISTINCT (source, source_id)) FROM normalized_contacts")
     return AssetCheckResult(passed=raw == norm == distinct,
                             metadata={"raw": raw, "normalized": norm, "distinct": distinct})

@@ -11,7 +11,7 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.assets._stage import run_stage
+from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
 from resolution import stages
 from resolution.publish import current_run_id
@@ -39,11 +39,10 @@ def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noq
 @asset_check(asset="members", blocking=True,
              description="Every input contact is in exactly one profile or in quarantine.")
 def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
-    with edin.warehouse() as con:
-        inputs, members, distinct, quarantined = con.execute(
-            "SELECT (SELECT contacts FROM input_counts), count(*), "
-            "count(DISTINCT (source, source_id)), "
-            "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members").fetchall()[0]
+    inputs, members, distinct, quarantined = warehouse_row(
+        edin, "SELECT (SELECT contacts FROM input_counts), count(*), "
+              "count(DISTINCT (source, source_id)), "
+              "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members")
     return AssetCheckResult(passed=members == distinct and members + quarantined == inputs,
                             metadata={"input_contacts": inputs, "members": members,
                                       "quarantined": quarantined})

@@ -9,7 +9,7 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.assets._stage import run_stage
+from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
 from resolution import stages
 
@@ -49,9 +49,8 @@ def clusters(context: AssetExecutionContext, edin: EdinResource) -> MaterializeR
 @asset_check(asset="clusters", blocking=True,
              description="Every normalized contact is in exactly one cluster.")
 def every_contact_clustered(edin: EdinResource) -> AssetCheckResult:
-    with edin.warehouse() as con:
-        contacts, rows, distinct = con.execute(
-            "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
-            "count(DISTINCT record_id) FROM clusters").fetchall()[0]
+    contacts, rows, distinct = warehouse_row(
+        edin, "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
+              "count(DISTINCT record_id) FROM clusters")
     return AssetCheckResult(passed=contacts == rows == distinct,
                             metadata={"contacts": contacts, "rows": rows, "distinct": distinct})
