@@ -121,7 +121,22 @@ def _fix_mixed(part: str, flags: set[str]) -> str:
     return ".".join(fixed)
 
 
+# The common case, answered without email-validator: a plain dot-atom local part at a mailbox
+# provider we know. Tests check that this path and email-validator agree.
+_SIMPLE_LOCAL = re.compile(r"^[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*$")
+_KNOWN_DOMAINS = COMMON_DOMAINS | REAL_DOMAINS | GMAIL_DOMAINS | YANDEX_ALIASES
+
+
 def _validate(address: str) -> tuple[str, str] | None:
+    """(local part as typed, lowercase Unicode domain) of a valid address, else ``None``."""
+    local, _, domain = address.rpartition("@")
+    domain = domain.lower()
+    if domain in _KNOWN_DOMAINS and len(local) <= MAX_LOCAL_OCTETS and _SIMPLE_LOCAL.match(local):
+        return local, domain
+    return _validate_general(address)
+
+
+def _validate_general(address: str) -> tuple[str, str] | None:
     try:
         result = validate_email(address, check_deliverability=False)
     except (EmailNotValidError, ValueError, UnicodeError):

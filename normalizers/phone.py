@@ -69,6 +69,12 @@ _SEQUENCES = ("0123456789", "9876543210")
 # Placeholder subscriber numbers: the same digit seven times, or a run like 1234567.
 _GENERIC_SUBSCRIBER = re.compile(r"(\d)\1{6}$")
 _MAX_DIGITS = 17  # E.164 has at most 15 digits; a few more allow a trunk prefix and typos
+# The common case, answered without phonenumbers: one Russian mobile number written with spaces,
+# brackets and hyphens only ("8 (916) 123-45-67", "+79161234567", "9161234567"). The national
+# pattern is the mobile range of phonenumbers' RU metadata minus the 930 block, whose valid
+# numbers it splits finely; tests check that this path and phonenumbers agree.
+_SIMPLE_PHONE = re.compile(r"^ *\+?[0-9][0-9 ()\-]*$")
+_RU_MOBILE = re.compile(r"^9(?:[0-24-9][0-9]|3[1-9])[0-9]{7}$")
 
 
 def _is_sequence(digits: str) -> bool:
@@ -147,8 +153,37 @@ def _parse_piece(piece: str, region: str, flags: set[str]) -> list[PhoneKey]:
     return found
 
 
+def _ru_mobile(text: str) -> tuple[tuple[PhoneKey, ...], frozenset[str]] | None:
+    """``_analyze_general``'s answer for a plain Russian mobile number, or ``None`` (not one)."""
+    if not _SIMPLE_PHONE.match(text):
+        return None
+    digits = _NON_DIGIT.sub("", text)
+    plus = text.lstrip().startswith("+")
+    if len(digits) == 11 and (digits[0] == "7" or (digits[0] == "8" and not plus)):
+        national = digits[1:]
+    elif len(digits) == 10 and not plus:
+        national = digits
+    else:
+        return None
+    if not _RU_MOBILE.match(national):
+        return None
+    generic = _is_generic_digits(national)
+    key = PhoneKey(e164="+7" + national, kind="mobile", region="RU", extension=None,
+                   generic=generic)
+    seen_generic = generic or len(set(digits)) == 1 or _is_sequence(digits)
+    return (key,), frozenset({"generic"}) if seen_generic else frozenset()
+
+
 @lru_cache(maxsize=1 << 18)
 def _analyze(text: str, region: str) -> tuple[tuple[PhoneKey, ...], frozenset[str]]:
+    if region == "RU":
+        fast = _ru_mobile(text)
+        if fast is not None:
+            return fast
+    return _analyze_general(text, region)
+
+
+def _analyze_general(text: str, region: str) -> tuple[tuple[PhoneKey, ...], frozenset[str]]:
     flags: set[str] = set()
     cleaned = clean_text(text)
     if cleaned is None:

@@ -55,6 +55,7 @@ class ResolutionSettings:
     score_chunk: int = 200_000  # candidate pairs scored per chunk
     seed: int = 42
     default_region: str = "RU"
+    workers: int = 0  # processes that normalize contacts; 0: one per available core
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
         raise ConfigError(f"{origin}: unknown [resolution] key(s) {sorted(bad)}; "
                           f"known keys: {', '.join(sorted(known))}")
     resolution = ResolutionSettings(**res_raw)
+    if resolution.workers < 0:
+        raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
     if not 0 < resolution.threshold < 1:
         raise ConfigError(f"{origin}: [resolution] threshold must be between 0 and 1")
     return EdinConfig(inputs=tuple(inputs) or DEFAULT_INPUTS, fields=tuple(fields),

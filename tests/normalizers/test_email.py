@@ -187,3 +187,21 @@ def test_email_key_is_frozen() -> None:
     assert isinstance(result, EmailKey)
     with pytest.raises(AttributeError):
         result.key = "x"  # type: ignore[misc]
+
+
+def test_known_provider_fast_path_agrees_with_email_validator() -> None:
+    import random
+
+    from normalizers.email import _KNOWN_DOMAINS, _validate, _validate_general
+
+    rng = random.Random(3)
+    alphabet = "abcXYZ019._+-"
+    locals_ = ["ivan", "Ivan.Petrov", "a", "ivan+tag", "-ivan", "ivan-", "_", "+", "a" * 64,
+               "a" * 65, "i..van", ".ivan", "ivan.", "иван", "ivan petrov", "iv\"an"]
+    locals_ += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+                for _ in range(400)]
+    for domain in sorted(_KNOWN_DOMAINS):
+        for local in locals_:
+            for shown_domain in (domain, domain.upper()):
+                address = f"{local}@{shown_domain}"
+                assert _validate(address) == _validate_general(address), address

@@ -142,3 +142,38 @@ def test_phone_key_is_frozen_and_hashable() -> None:
     assert hash(key) == hash(normalize_phone("8 916 342 78 15"))
     with pytest.raises(AttributeError):
         key.e164 = "+7"  # type: ignore[misc]
+
+
+# --- the fast path for plain Russian mobile numbers ---------------------------------------------
+def _formats(national: str) -> list[str]:
+    a, b, c, d = national[:3], national[3:6], national[6:8], national[8:]
+    return [
+        f"+7{national}", f"8{national}", f"7{national}", national, f"+7 {a} {b}-{c}-{d}",
+        f"8 ({a}) {b}-{c}-{d}", f"8-{a}-{b}-{c}-{d}", f"7 ({a}) {b} {c} {d}", f"({a}) {b}{c}{d}",
+        f"+7({a}){b}{c}{d}", f"  8 {a} {b} {c} {d}  ", f"+8{national}", f"+{national}",
+        f"{a}-{b}-{c}{d}", f"8{national}0", f"8{national[:-1]}", f"+7 {a}  {b}--{c}{d}",
+        f"(8{a}){b}{c}{d}", f"8 ({a} {b} {c} {d}", f"-8{national}", f"7{national}-",
+    ]
+
+
+def _nationals() -> list[str]:
+    import random
+    rng = random.Random(5)
+    out = [f"{p}{t}" for p in range(900, 1000)
+           for t in ("0000000", "1234567", "9876543", "5555555", "0123456", "1111112")]
+    out += ["9" + "".join(rng.choice("0123456789") for _ in range(9)) for _ in range(400)]
+    out += ["9999999999", "9000000000", "9300050000", "9300310000", "9301234567"]
+    return out
+
+
+def test_ru_mobile_fast_path_agrees_with_phonenumbers() -> None:
+    from normalizers.phone import _analyze_general, _ru_mobile
+
+    answered = 0
+    for national in _nationals():
+        for text in _formats(national):
+            fast = _ru_mobile(text)
+            if fast is not None:
+                answered += 1
+                assert fast == _analyze_general(text, "RU"), text
+    assert answered > 10_000  # the fast path does answer the common formats

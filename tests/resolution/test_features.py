@@ -1,0 +1,71 @@
+"""normalized_contacts: what each cell contributes to a contact's keys, in or out of workers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+import resolution.features as features
+from resolution.config import default_config
+from resolution.features import normalize_contacts
+
+T = datetime(2024, 5, 1, 7, tzinfo=UTC)
+ROWS = [  # source, source_id, name, email, phone, handle, city
+    ("vk", "1", "Иван Иванов", "Ivan.Ivanov@Gmail.com", "8 (916) 482-15-37", "vk.com/id1", "Москва"),
+    ("telegram", "2", "Vanya", None, None, "@vanya_i", "мск"),
+    ("whatsapp", "3", "+7 926 000-11-22", None, None, "wa.me/79164821537", None),
+    ("email", "4", "Клиент", "info@firma.ru; petrov@mail.ru", "8 800 555-35-35", None, None),
+    ("phone", "5", None, None, "89164821537, 8 (495) 482-15-37", None, "Санкт-Петербург"),
+    ("vk", "6", None, None, None, None, None),
+]
+
+
+def contacts() -> pl.DataFrame:
+    df = pl.DataFrame(ROWS, orient="row", schema=["source", "source_id", "name", "email", "phone",
+                                                  "handle", "city"])
+    return df.with_columns(pl.lit(T).alias("created_ts"))
+
+
+def row(df: pl.DataFrame, source_id: str) -> dict:
+    return df.filter(pl.col("source_id") == source_id).to_dicts()[0]
+
+
+def test_each_cell_contributes_its_keys() -> None:
+    out = normalize_contacts(contacts(), default_config())
+    assert out["record_id"].to_list() == list(range(len(ROWS)))
+    ivan = row(out, "1")
+    assert ivan["name_key"] == "ivan ivanov"
+    assert ivan["emails"] == ["ivanivanov@gmail.com"]
+    assert ivan["emails_display"] == ["Ivan.Ivanov@gmail.com"]
+    assert ivan["phones"] == ["+79164821537"]
+    assert ivan["handles"] == ["vk:id1"]
+    vanya = row(out, "2")
+    assert vanya["given_key"] == "ivan" and vanya["handles"] == ["tg:vanya_i"]
+    # A phone typed as the name, and a WhatsApp link, are both phone evidence.
+    wa = row(out, "3")
+    assert wa["phones"] == ["+79164821537", "+79260001122"]
+    assert wa["phones_display"] == ["+79260001122", "+79164821537"]
+    assert "name:no_evidence" in wa["flags"] and wa["name_key"] is None
+    # Role mailboxes and toll-free numbers are shown but are not match keys.
+    office = row(out, "4")
+    assert office["emails"] == ["petrov@mail.ru"] and office["email_local"] == "petrov"
+    assert office["phones"] == [] and office["phones_display"] == ["+78005553535"]
+    assert {"email:generic", "phone:generic", "name:no_evidence"} <= set(office["flags"])
+    two = row(out, "5")
+    assert two["phones"] == ["+74954821537", "+79164821537"]
+    empty = row(out, "6")
+    assert empty["phones"] == [] and empty["flags"] == [] and empty["name_key"] is None
+
+
+def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = default_config()
+    here = normalize_contacts(contacts(), replace(config, resolution=replace(
+        config.resolution, workers=1)))
+    monkeypatch.setattr(features, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(features, "_CHUNK", 2)
+    workers = normalize_contacts(contacts(), replace(config, resolution=replace(
+        config.resolution, workers=2)))
+    assert workers.equals(here)
