@@ -93,7 +93,7 @@ def test_same_key_for_ivan_ivanov(raw: str) -> None:
         ("Vanya", "Vanya", None, None, "Иван", "m"),
         ("Ivan", "Ivan", None, None, "Иван", "m"),
         ("Iwan", "Iwan", None, None, "Иван", "m"),
-        ("John", "John", None, None, "Иван", "m"),
+        ("John", "John", None, None, None, "m"),      # a Western name is not Иван
         ("Маша Петрова", "Маша", None, "Петрова", "Мария", "f"),
         ("Yulia Kuznetsova", "Yulia", None, "Kuznetsova", "Юлия", "f"),
         ("Ксюша", "Ксюша", None, None, "Ксения", "f"),
@@ -101,15 +101,15 @@ def test_same_key_for_ivan_ivanov(raw: str) -> None:
         ("И.И. Иванов", "И", None, "Иванов", None, "m"),
         ("I. Ivanov", "I", None, "Ivanov", None, "m"),
         ("Иванова", None, None, "Иванова", None, "f"),
-        ("Мамедов Али Гусейн оглы", "Али", "Гусейн оглы", "Мамедов", None, "m"),
-        ("Алиева Лейла Рашид кызы", "Лейла", "Рашид кызы", "Алиева", None, "f"),
+        ("Мамедов Али Гусейн оглы", "Али", "Гусейн оглы", "Мамедов", "Али", "m"),
+        ("Алиева Лейла Рашид кызы", "Лейла", "Рашид кызы", "Алиева", "Лейла", "f"),
         ("Анна-Мария Иванова", "Анна-Мария", None, "Иванова", "Анна-Мария", "f"),
         ("Римский-Корсаков Николай Андреевич", "Николай", "Андреевич", "Римский-Корсаков",
          "Николай", "m"),
         ("Шевченко Тарас", "Тарас", None, "Шевченко", "Тарас", "m"),
         ("Ёлкин Фёдор", "Фёдор", None, "Ёлкин", "Фёдор", "m"),
         ("Елкин Федор", "Федор", None, "Елкин", "Фёдор", "m"),
-        ("Нурланов Аскар Серикович", "Аскар", "Серикович", "Нурланов", None, "m"),
+        ("Нурланов Аскар Серикович", "Аскар", "Серикович", "Нурланов", "Аскар", "m"),
     ],
 )
 def test_parse(raw: str, given: str | None, patronymic: str | None, surname: str | None,
@@ -178,7 +178,8 @@ def test_no_name_evidence(raw: object) -> None:
         ("Иван Иванов +79163427815", "phone_as_name"),
         ("Иван ivan@mail.ru", "email_as_name"),
         ("Иван @ivan_petrov", "handle_as_name"),
-        ("ivan_petrov92", "handle_as_name"),
+        ("Иван ivan_petrov92", "handle_as_name"),
+        ("ivan_petrov92", "from_identifier"),
         ("Иванов И.И.", "initials"),
         ("Иванoв Иван", "mixed_script"),             # a Latin o inside a Cyrillic word
         ("Bdfy Bdfyjd", "wrong_layout"),
@@ -189,7 +190,7 @@ def test_no_name_evidence(raw: object) -> None:
         ("Клиент Иван Петров", "placeholder"),
         ("Иван (Ваня) Петров", "annotated"),
         ("ООО Ромашка Иван Петров", "organization"),
-        ("Кися", "unparsed"),
+        ("Нурбек", "unparsed"),
     ],
 )
 def test_flags(raw: str, flag: str) -> None:
@@ -226,7 +227,7 @@ def test_display(raw: str, display: str) -> None:
         ("Ёлкина Алёна", "Елкина Алена"),            # ё/е
         ("Иванов Пётр", "Ivanov Pyotr"),
         ("Юлия Щукина", "Julia Shchukina"),
-        ("Аскар Нурлан", "Nurlan Askar"),            # unparsed: order-independent key
+        ("Нурбек Жаксылык", "Zhaksylyk Nurbek"),     # unparsed: order-independent key
         ("Наталья Сергеева", "Natalia Sergeyeva"),
         ("Женя Смирнова", "Evgenia Smirnova"),
     ],
