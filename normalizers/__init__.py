@@ -6,7 +6,8 @@ Public API:
 - ``clean_text``, ``text_flags``, ``fix_mojibake``: any cell to one tidy line of text.
 - ``normalize_phone``, ``normalize_phones``, ``phone_flags`` → ``PhoneKey`` (E.164).
 - ``normalize_email`` → ``EmailKey`` (normalized address, match key, typo key).
-- ``normalize_name``, ``name_skeleton`` → ``NameKey`` (given/patronymic/surname, skeleton keys).
+- ``normalize_name``, ``name_skeleton`` → ``NameKey`` (given/patronymic/surname, skeleton keys);
+  ``name_from_identifier``: a name read from an e-mail local part or nickname, on strong evidence.
 - ``normalize_handle`` → ``HandleKey`` (``vk:id123``, ``tg:ivan_petrov``; phones as E.164).
 - ``normalize_city``: city names to a comparison key.
 """
@@ -14,7 +15,7 @@ Public API:
 from normalizers.city import normalize_city
 from normalizers.email import EmailKey, normalize_email
 from normalizers.handle import HandleKey, normalize_handle
-from normalizers.name import NameKey, name_skeleton, normalize_name
+from normalizers.name import NameKey, name_from_identifier, name_skeleton, normalize_name
 from normalizers.phone import PhoneKey, normalize_phone, normalize_phones, phone_flags
 from normalizers.text import clean_text, fix_mojibake, text_flags
 
@@ -25,6 +26,7 @@ __all__ = [
     "PhoneKey",
     "clean_text",
     "fix_mojibake",
+    "name_from_identifier",
     "name_skeleton",
     "normalize_city",
     "normalize_email",

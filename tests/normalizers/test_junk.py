@@ -10,6 +10,7 @@ import pytest
 from normalizers import (
     clean_text,
     fix_mojibake,
+    name_from_identifier,
     name_skeleton,
     normalize_city,
     normalize_email,
@@ -56,6 +57,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "normalize_email_provider": lambda raw: normalize_email(raw, provider_rules=True),
     "normalize_name": normalize_name,
     "name_skeleton": name_skeleton,
+    "name_from_identifier": name_from_identifier,
     "normalize_handle": normalize_handle,
     "normalize_handle_tg": lambda raw: normalize_handle(raw, platform_hint="telegram"),
     "normalize_handle_wa": lambda raw: normalize_handle(raw, platform_hint="whatsapp"),

@@ -1,0 +1,96 @@
+"""name_from_identifier: e-mail local parts and nicknames → (given, surname) or None."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalizers import name_from_identifier, normalize_name
+
+
+@pytest.mark.parametrize(
+    ("text", "given", "surname", "canonical", "gender"),
+    [
+        ("tatyana_moiseeva_98", "Tatyana", "Moiseeva", "Татьяна", "f"),
+        ("lukyanov_roman_49", "Roman", "Lukyanov", "Роман", "m"),
+        ("nadezhda_zhukovskaya_87", "Nadezhda", "Zhukovskaya", "Надежда", "f"),
+        ("savelev.alexey", "Alexey", "Savelev", "Алексей", "m"),
+        ("mikhail.vishnevskiy", "Mikhail", "Vishnevskiy", "Михаил", "m"),
+        ("ekhasanova", "E", "Khasanova", None, "f"),          # initial + surname
+        ("k-bykova", "K", "Bykova", None, "f"),
+        ("a.ivanova", "A", "Ivanova", None, "f"),
+        ("ivanova.a", "A", "Ivanova", None, "f"),
+        ("ikulikov", "I", "Kulikov", None, "m"),
+        ("vlasova1962", None, "Vlasova", None, "f"),          # a listed surname on its own
+        ("petrov", None, "Petrov", None, "m"),
+        ("alexandrova", None, "Alexandrova", None, "f"),      # not Alex + "androva"
+        ("oksanadmitrieva", "Oksana", "Dmitrieva", "Оксана", "f"),  # glued given + surname
+        ("ivan.petrov@mail.ru", "Ivan", "Petrov", "Иван", "m"),
+        ("E.Smirnova@Yandex.ru", "E", "Smirnova", None, "f"),
+        ("@anna_smirnova", "Anna", "Smirnova", "Анна", "f"),
+        ("dmitry-sokolov", "Dmitry", "Sokolov", "Дмитрий", "m"),
+        ("sokolov.dmitry", "Dmitry", "Sokolov", "Дмитрий", "m"),
+        ("olga.kuznetsova85", "Olga", "Kuznetsova", "Ольга", "f"),
+        ("yulia_shchukina", "Yulia", "Shchukina", "Юлия", "f"),
+        ("iwan.iwanow", "Iwan", "Iwanow", "Иван", "m"),
+        ("maria.ivanova.1990", "Maria", "Ivanova", "Мария", "f"),
+        ("natasha_orlova", "Natasha", "Orlova", "Наталья", "f"),
+        ("vanya.petrov2001", "Vanya", "Petrov", "Иван", "m"),
+        ("sasha.ivanova", "Sasha", "Ivanova", "Александра", "f"),  # the surname picks the gender
+        ("ivanov_ivan", "Ivan", "Ivanov", "Иван", "m"),
+        ("ivan.ilyin", "Ivan", "Ilyin", "Иван", "m"),
+        ("olga_fomina", "Olga", "Fomina", "Ольга", "f"),
+    ],
+)
+def test_names_read_from_identifiers(text: str, given: str | None, surname: str,
+                                     canonical: str | None, gender: str) -> None:
+    result = name_from_identifier(text)
+    assert result is not None
+    assert (result.given, result.surname, result.given_canonical, result.gender) == (
+        given, surname, canonical, gender)
+    assert "from_identifier" in result.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kisa.778", "hunter_621", "sweet_165", "mega_965", "belka_591", "snab", "buh", "info",
+        "office", "admin", "sales_2020", "zaika_99", "kotik", "qwerty123", "hello.world",
+        "user12345", "tatyana98", "ivan", "anna.maria", "john.smith", "mark.twain", "kevin.martin",
+        "login", "martin", "robin.hood", "the_best_ivan", "a.b", "x", "", "@", "12345",
+        "иван.петров", "a" * 70, None, 42,
+    ],
+)
+def test_no_strong_evidence_gives_none(text: object) -> None:
+    assert name_from_identifier(text) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "name"),
+    [
+        ("tatyana_moiseeva_98", "Татьяна Моисеева"),
+        ("lukyanov_roman_49", "Роман Лукьянов"),
+        ("mikhail.vishnevskiy", "Вишневский Михаил"),
+        ("yulia_shchukina", "Юлия Щукина"),
+        ("k-bykova", "Быкова К."),
+    ],
+)
+def test_same_key_as_the_written_name(identifier: str, name: str) -> None:
+    a, b = name_from_identifier(identifier), normalize_name(name)
+    assert a is not None and b is not None
+    assert (a.key, a.surname_key) == (b.key, b.surname_key)
+
+
+@pytest.mark.parametrize(
+    ("cell", "key"),
+    [
+        ("savelev.alexey", "aleksei savelev"),
+        ("ivan_petrov", "ivan petrov"),
+        ("ivan_petrov92", "ivan petrov"),
+        ("oksanadmitrieva", "oksana dmitrieva"),
+    ],
+)
+def test_identifier_typed_as_the_name(cell: str, key: str) -> None:
+    result = normalize_name(cell)
+    assert result is not None
+    assert result.key == key
+    assert "from_identifier" in result.flags
