@@ -123,6 +123,25 @@ def _clean_uncached(s: str) -> tuple[str | None, frozenset[str]]:
     flags: set[str] = set()
     if len(s) > _MAX_RAW_LENGTH:
         return None, frozenset({"too_long"})
+    if s.isascii() and s.isprintable():
+        # Nothing to repair (no mojibake, invisible, control or Unicode space characters) and
+        # the only whitespace is the space: the common case, the same answer as _repair's.
+        s = " ".join(s.split())
+    else:
+        s = _repair(s, flags)
+    if _FORMULA_RE.match(s):
+        flags.add("formula")
+    if s.lower() in NULL_TOKENS or _is_only_punctuation(s):
+        flags.add("null")
+        return None, frozenset(flags)
+    if len(s) > MAX_LENGTH:
+        flags.add("too_long")
+        return None, frozenset(flags)
+    return s, frozenset(flags)
+
+
+def _repair(s: str, flags: set[str]) -> str:
+    """``s`` with mojibake, invisible and control characters and odd whitespace repaired."""
     repaired = fix_mojibake(s)
     if repaired != s:
         flags.add("mojibake")
@@ -144,19 +163,15 @@ def _clean_uncached(s: str) -> tuple[str | None, frozenset[str]]:
         flags.add("control")
     s = _INVISIBLE_RE.sub("", s)
     s = _UNICODE_SPACE_RE.sub(" ", s)
-    s = _WHITESPACE_RE.sub(" ", s).strip()
-    if _FORMULA_RE.match(s):
-        flags.add("formula")
-    if s.lower() in NULL_TOKENS or _is_only_punctuation(s):
-        flags.add("null")
-        return None, frozenset(flags)
-    if len(s) > MAX_LENGTH:
-        flags.add("too_long")
-        return None, frozenset(flags)
-    return s, frozenset(flags)
+    return _WHITESPACE_RE.sub(" ", s).strip()
+
+
+_WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
 def _is_only_punctuation(s: str) -> bool:
+    if _WORD_CHARACTER.search(s):  # a letter or a digit: the common case, decided at once
+        return False
     return all(unicodedata.category(c)[0] in "PZ" for c in s)
 
 

@@ -127,3 +127,21 @@ def test_fix_mojibake(raw: str, expected: str) -> None:
 def test_homoglyph_helpers(word: str, mixed: bool, cyrillic: str | None) -> None:
     assert is_mixed_script(word) is mixed
     assert to_cyrillic(word) == cyrillic
+
+
+def test_plain_ascii_shortcut_gives_the_general_answer() -> None:
+    import random
+
+    from normalizers.text import _clean_uncached
+
+    rng = random.Random(7)
+    alphabet = "ab Z09 .,-=+@()_'\\\"  "
+    samples = ["", " ", "  N/A ", "-", "=SUM(A1)", "+cmd(1)", "ivan  petrov ", "---", "...",
+               "a" * 1001]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
+                for _ in range(3000)]
+    for s in samples:
+        assert s.isascii() and s.isprintable()
+        # A zero-width space sends the same text down the general path.
+        general = _clean_uncached(s + "\u200b")
+        assert _clean_uncached(s) == (general[0], general[1] - {"zero_width", "nfkc"}), repr(s)
