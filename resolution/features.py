@@ -26,7 +26,7 @@ import polars as pl
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
 from normalizers.handle import normalize_handle
-from normalizers.name import normalize_name
+from normalizers.name import name_from_identifier, normalize_name
 from normalizers.phone import PhoneKey, normalize_phones
 from resolution.config import EdinConfig
 from resolution.contract import NORMALIZED_CONTACTS, STR_LIST, conform
@@ -108,6 +108,19 @@ HANDLE_PART = {"handles": STR_LIST, "nicknames": STR_LIST, "handle_flags": STR_L
                "handle_phone_all": STR_LIST, "handle_phone_match": STR_LIST}
 
 
+def _identifier_name_part(value: tuple[str | None, str | None]) -> tuple[Any, ...]:
+    """A name read from the e-mail local part, else from the nickname (contacts with no name)."""
+    for text in value:
+        name = name_from_identifier(text) if text else None
+        if name is not None:
+            return (name.key, name.given_key, name.surname_key)
+    return (None, None, None)
+
+
+IDENTIFIER_NAME_PART = {"id_name_key": pl.String(), "id_given_key": pl.String(),
+                        "id_surname_key": pl.String()}
+
+
 def _city_part(raw: str | None) -> tuple[Any, ...]:
     return (normalize_city(raw),)
 
@@ -128,7 +141,7 @@ def _apply(func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], value
     return out
 
 
-def _workers(setting: int) -> int:
+def worker_count(setting: int) -> int:
     if setting > 0:
         return setting
     try:
@@ -196,13 +209,28 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
                                                           return_dtype=pl.String)
                           .alias("_hint")))
     phone = {f"phone_{k}": v for k, v in _PHONE_PART.items()}
-    with _Runner(_workers(config.resolution.workers)) as runner:
+    with _Runner(worker_count(config.resolution.workers)) as runner:
         df = _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART)
         df = _part(runner, df, ["phone"], partial(_phone_part, region=region), phone)
         df = _part(runner, df, ["email"], _email_part, EMAIL_PART)
         df = _part(runner, df, ["handle", "_hint"], partial(_handle_part, region=region),
                    HANDLE_PART)
         df = _part(runner, df, ["city"], _city_part, {"city_key": pl.String()})
+        # A contact without a name may still have one in its address or nickname
+        # ("tatyana_moiseeva_98"): weaker than a typed name, but name evidence all the same.
+        nameless = pl.col("name_key").is_null()
+        df = df.with_columns(pl.when(nameless).then("email_local").alias("_id_local"),
+                             pl.when(nameless).then(pl.col("nicknames").list.first())
+                             .alias("_id_nick"))
+        df = _part(runner, df, ["_id_local", "_id_nick"], _identifier_name_part,
+                   IDENTIFIER_NAME_PART)
+    df = df.with_columns(
+        pl.coalesce("name_key", "id_name_key").alias("name_key"),
+        pl.coalesce("given_key", "id_given_key").alias("given_key"),
+        pl.coalesce("surname_key", "id_surname_key").alias("surname_key"),
+        pl.when(pl.col("id_name_key").is_not_null())
+        .then(pl.col("name_flags").list.concat(pl.lit(["name:from_identifier"])))
+        .otherwise("name_flags").alias("name_flags"))
     groups = ("phone", "name_phone", "handle_phone")
     out = df.select(
         "record_id", "source", "source_id", "display_name", "name_key", "given_key",

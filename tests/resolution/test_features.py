@@ -14,12 +14,15 @@ from resolution.features import normalize_contacts
 
 T = datetime(2024, 5, 1, 7, tzinfo=UTC)
 ROWS = [  # source, source_id, name, email, phone, handle, city
-    ("vk", "1", "Иван Иванов", "Ivan.Ivanov@Gmail.com", "8 (916) 482-15-37", "vk.com/id1", "Москва"),
+    ("vk", "1", "Иван Иванов", "Ivan.Ivanov@Gmail.com", "8(916)482-15-37", "vk.com/id1", "Москва"),
     ("telegram", "2", "Vanya", None, None, "@vanya_i", "мск"),
     ("whatsapp", "3", "+7 926 000-11-22", None, None, "wa.me/79164821537", None),
     ("email", "4", "Клиент", "info@firma.ru; petrov@mail.ru", "8 800 555-35-35", None, None),
     ("phone", "5", None, None, "89164821537, 8 (495) 482-15-37", None, "Санкт-Петербург"),
     ("vk", "6", None, None, None, None, None),
+    ("email", "7", None, "tatyana.moiseeva@mail.ru", None, None, None),
+    ("telegram", "8", "Guest", None, None, "@lukyanov_roman_49", None),
+    ("telegram", "9", "Роман", None, None, "@lukyanov_roman_49", None),
 ]
 
 
@@ -58,6 +61,16 @@ def test_each_cell_contributes_its_keys() -> None:
     assert two["phones"] == ["+74954821537", "+79164821537"]
     empty = row(out, "6")
     assert empty["phones"] == [] and empty["flags"] == [] and empty["name_key"] is None
+
+
+def test_a_nameless_contact_takes_a_name_from_its_address_or_nickname() -> None:
+    out = normalize_contacts(contacts(), default_config())
+    tanya, guest, roman = row(out, "7"), row(out, "8"), row(out, "9")
+    assert tanya["name_key"] == "tatiana moiseva" and tanya["display_name"] is None
+    assert "name:from_identifier" in tanya["flags"]
+    assert guest["surname_key"] == "lukianov" and guest["given_key"] == "roman"
+    # A typed name wins over the one in the nickname.
+    assert roman["name_key"] == "roman" and "name:from_identifier" not in roman["flags"]
 
 
 def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
