@@ -123,12 +123,9 @@ def _clean_uncached(s: str) -> tuple[str | None, frozenset[str]]:
     flags: set[str] = set()
     if len(s) > _MAX_RAW_LENGTH:
         return None, frozenset({"too_long"})
-    if s.isascii() and s.isprintable():
-        # Nothing to repair (no mojibake, invisible, control or Unicode space characters) and
-        # the only whitespace is the space: the common case, the same answer as _repair's.
-        s = " ".join(s.split())
-    else:
-        s = _repair(s, flags)
+    # Plain printable ASCII has nothing to repair (no mojibake, invisible, control or Unicode
+    # space characters) and only spaces for whitespace: the common case, _repair's answer.
+    s = " ".join(s.split()) if s.isascii() and s.isprintable() else _repair(s, flags)
     if _FORMULA_RE.match(s):
         flags.add("formula")
     if s.lower() in NULL_TOKENS or _is_only_punctuation(s):
