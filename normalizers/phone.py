@@ -175,30 +175,33 @@ def _ru_mobile(text: str) -> tuple[tuple[PhoneKey, ...], frozenset[str]] | None:
     return (key,), frozenset({"generic"}) if seen_generic else frozenset()
 
 
-_SEQUENCE_TAILS = sorted({s[i:i + 7] for s in _SEQUENCES for i in range(len(s) - 6)})
-_ONE_DIGIT = "|".join(f"{d}+" for d in "0123456789")
-_SEVEN_SAME = "|".join(d * 7 for d in "0123456789")
+# National numbers are 10 digits here, so _is_generic_digits reduces to the last seven.
+_GENERIC_TAILS = sorted({d * 7 for d in "0123456789"}
+                        | {s[i:i + 7] for s in _SEQUENCES for i in range(len(s) - 6)})
 
 
-def ru_mobile_expr(text: pl.Expr) -> pl.Expr:
-    """``_ru_mobile`` over a whole column: a struct of ``e164`` (null where the cell is not a
-    plain Russian mobile number) and ``generic``. Cells it leaves null go to ``normalize_phones``;
-    tests check that the two agree wherever this answers."""
-    digits = text.str.replace_all("[^0-9]", "")
-    plus = text.str.strip_chars_start(" ").str.starts_with("+")
-    length = digits.str.len_bytes()
-    first = digits.str.slice(0, 1)
-    national = (
-        pl.when(~text.str.contains(_SIMPLE_PHONE.pattern)).then(pl.lit(None, pl.String))
-        .when((length == 11) & ((first == "7") | ((first == "8") & ~plus)))
-        .then(digits.str.slice(1))
-        .when((length == 10) & ~plus).then(digits)
+def ru_mobiles(texts: pl.Series) -> pl.DataFrame:
+    """``_ru_mobile`` over a whole column: ``e164`` (null where the cell is not a plain Russian
+    mobile number) and ``generic``, one row per text. Cells it leaves null go to
+    ``normalize_phones``; tests check that the two agree wherever this answers."""
+    digits, plus, national = pl.col("digits"), pl.col("plus"), pl.col("national")
+    length, first = digits.str.len_bytes(), digits.str.slice(0, 1)
+    return (
+        texts.rename("text").to_frame().lazy()
+        .with_columns(pl.when(pl.col("text").str.contains(_SIMPLE_PHONE.pattern))
+                      .then(pl.col("text").str.replace_all("[^0-9]", "")).alias("digits"),
+                      pl.col("text").str.strip_chars_start(" ").str.starts_with("+")
+                      .alias("plus"))
+        .with_columns(pl.when((length == 11) & ((first == "7") | ((first == "8") & ~plus)))
+                      .then(digits.str.slice(1))
+                      .when((length == 10) & ~plus).then(digits).alias("national"))
+        .with_columns(pl.when(national.str.contains(_RU_MOBILE.pattern)).then(national)
+                      .alias("national"))
+        .select((pl.lit("+7") + national).alias("e164"),
+                national.str.slice(3).is_in(pl.Series(_GENERIC_TAILS).implode())
+                .alias("generic"))
+        .collect()
     )
-    national = pl.when(national.str.contains(_RU_MOBILE.pattern)).then(national)
-    generic = (national.str.contains(f"^(?:{_ONE_DIGIT})$")
-               | national.str.contains(f"(?:{_SEVEN_SAME})$")
-               | national.str.slice(3).is_in(_SEQUENCE_TAILS))
-    return pl.struct((pl.lit("+7") + national).alias("e164"), generic.alias("generic"))
 
 
 @lru_cache(maxsize=1 << 18)

@@ -27,7 +27,7 @@ from normalizers.city import normalize_city
 from normalizers.email import normalize_email
 from normalizers.handle import normalize_handle
 from normalizers.name import name_from_identifier, normalize_name
-from normalizers.phone import PhoneKey, normalize_phones, ru_mobile_expr
+from normalizers.phone import PhoneKey, normalize_phones, ru_mobiles
 from resolution.config import EdinConfig
 from resolution.contract import NORMALIZED_CONTACTS, STR_LIST, conform
 
@@ -50,7 +50,7 @@ _PHONE_PART = {"all": STR_LIST, "match": STR_LIST, "flags": STR_LIST}
 
 
 def _phone_columns(phones: Sequence[PhoneKey]) -> tuple[list[str], list[str], list[str]]:
-    return ([p.e164 for p in phones], [p.e164 for p in phones if not p.generic],
+    return ([p.e164 for p in phones], sorted(p.e164 for p in phones if not p.generic),
             ["phone:generic"] if any(p.generic for p in phones) else [])
 
 
@@ -67,12 +67,12 @@ def _name_part(raw: str | None, region: str) -> tuple[Any, ...]:
     name = normalize_name(raw)
     if name is not None:
         return (name.display, name.key, name.given_key, name.surname_key,
-                [f"name:{f}" for f in name.flags], [], [])
+                sorted(f"name:{f}" for f in name.flags), [], [])
     if not raw:
         return (None, None, None, None, [], [], [])
     # A phone typed as the name is phone evidence (REFERENCE.md, bad inputs).
     phones, match, flags = _phone_part(raw, region)
-    return (None, None, None, None, ["name:no_evidence", *flags], phones, match)
+    return (None, None, None, None, sorted(["name:no_evidence", *flags]), phones, match)
 
 
 def _email_part(raw: str | None) -> tuple[Any, ...]:
@@ -188,14 +188,15 @@ def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
 def _phone_fast(distinct: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The phone part's columns for the plain Russian mobiles among ``distinct``, vectorized."""
     names = list(schema)
-    number = ru_mobile_expr(pl.col("phone"))
-    e164, generic = number.struct.field("e164"), number.struct.field("generic")
-    return (distinct.filter(e164.is_not_null())
+    e164, generic = pl.col("e164"), pl.col("generic")
+    return (pl.concat([distinct, ru_mobiles(distinct["phone"])], how="horizontal")
+            .filter(e164.is_not_null())
             .with_columns(pl.concat_list(e164).alias(names[0]),
                           pl.when(generic).then(pl.lit([], STR_LIST))
                           .otherwise(pl.concat_list(e164)).alias(names[1]),
                           pl.when(generic).then(pl.lit(["phone:generic"], STR_LIST))
-                          .otherwise(pl.lit([], STR_LIST)).alias(names[2])))
+                          .otherwise(pl.lit([], STR_LIST)).alias(names[2]))
+            .drop("e164", "generic"))
 
 
 def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[..., Any],
@@ -254,25 +255,38 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         pl.coalesce("name_key", "id_name_key").alias("name_key"),
         pl.coalesce("given_key", "id_given_key").alias("given_key"),
         pl.coalesce("surname_key", "id_surname_key").alias("surname_key"),
-        pl.when(pl.col("id_name_key").is_not_null())
-        .then(pl.col("name_flags").list.concat(pl.lit(["name:from_identifier"])))
-        .otherwise("name_flags").alias("name_flags"))
+        pl.when(pl.col("id_name_key").is_not_null()).then(pl.lit(["name:from_identifier"]))
+        .otherwise(pl.lit([], STR_LIST)).alias("id_name_flags"))
     groups = ("phone", "name_phone", "handle_phone")
+    df = _union(df, [f"{g}_match" for g in groups], "phones")
+    df = _union(df, [f"{g}_all" for g in groups], "phones_display", ordered=True)
+    df = _union(df, ["name_flags", "id_name_flags", "phone_flags", "email_flags",
+                     "handle_flags"], "flags")
     out = df.select(
         "record_id", "source", "source_id", "display_name", "name_key", "given_key",
-        "surname_key",
-        pl.concat_list([f"{g}_match" for g in groups]).list.unique().list.sort().alias("phones"),
-        "emails", "handles", "nicknames", "email_local", "city", "city_key",
-        pl.col("created_ts").alias("created_at"),
-        pl.concat_list("name_flags", "phone_flags", "email_flags", "handle_flags")
-        .list.unique().list.sort().alias("flags"),
-        pl.concat_list([f"{g}_all" for g in groups]).list.unique(maintain_order=True)
-        .alias("phones_display"),
+        "surname_key", "phones", "emails", "handles", "nicknames", "email_local", "city",
+        "city_key", pl.col("created_ts").alias("created_at"), "flags", "phones_display",
         "emails_display", pl.col("handles").alias("handles_display"),
     )
     out = conform(out, NORMALIZED_CONTACTS, "normalized_contacts")
     extras = [_extra(df[f"f_{f.name}"], f.type).alias(f"f_{f.name}") for f in config.fields]
     return out.with_columns(extras) if extras else out
+
+
+def _union(df: pl.DataFrame, columns: list[str], name: str, *, ordered: bool = False
+           ) -> pl.DataFrame:
+    """``df`` with ``name``: the union of the list ``columns``, sorted (each part's lists are),
+    or in first-seen order. Only the few rows with values in two or more lists are merged:
+    list operations over every row cost seconds at a million contacts."""
+    filled = pl.sum_horizontal(pl.col(c).list.len().gt(0) for c in columns)
+    only = pl.coalesce(*(pl.when(pl.col(c).list.len() > 0).then(c) for c in columns),
+                       pl.lit([], STR_LIST))
+    merged = pl.concat_list(columns).list.unique(maintain_order=ordered)
+    merged = merged if ordered else merged.list.sort()
+    several = (df.lazy().select("record_id", *columns).filter(filled > 1)
+               .select("record_id", merged.alias("_merged")).collect())
+    return (df.join(several, on="record_id", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("_merged", only).alias(name)).drop("_merged"))
 
 
 def _extra(col: pl.Series, ftype: str) -> pl.Series:
