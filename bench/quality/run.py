@@ -36,6 +36,7 @@ from resolution.evaluation import Scores, evaluate  # noqa: E402
 RESULTS = REPO / "bench" / "results" / "quality.jsonl"
 WORK = REPO / "bench" / "results" / "tmp" / "quality"  # git-ignored
 SYSTEMS = ("edin", "splink", "dedupe", "exact")
+PRODUCT_CODE = ("edin", "resolution", "normalizers", "pipelines", "data", "pyproject.toml")
 HASH_SEED = "0"  # dedupe (inside edin too) samples from sets: a fixed hash seed for repeatability
 LABEL_SEED = 101
 DEDUPE_MIN_LABELS = 50  # dedupe cannot train without labelled pairs
@@ -51,8 +52,33 @@ class Row:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONHASHSEED=HASH_SEED, PYTHONPATH=str(REPO))
+def _env(product: Path = REPO) -> dict[str, str]:
+    return dict(os.environ, PYTHONHASHSEED=HASH_SEED, PYTHONPATH=str(product))
+
+
+def _product_tree(ref: str | None, work: Path) -> tuple[Path, str]:
+    """Where the product's code is imported from, and its version.
+
+    Without ``ref``: this working tree, whose version is its commit plus ``+dirty`` when the
+    product's code has uncommitted changes. With ``ref``: that commit exported (``git archive``)
+    under ``work``, so edits made while a long benchmark runs cannot leak into it.
+    """
+    import subprocess
+
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    if ref is None:
+        dirty = git("status", "--porcelain", "--", *PRODUCT_CODE)
+        return REPO, git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
+    sha = git("rev-parse", "--short", ref)
+    tree = work / f"product-{sha}"
+    if not (tree / "edin").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=REPO, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree, sha
 
 
 def _score(ds: Dataset, clusters: pl.DataFrame) -> Scores:
@@ -96,7 +122,8 @@ def _product_labels(ds: Dataset, home: Path, out: Path, budget: int) -> str:
             f"{pairs.height:,} candidate pairs")
 
 
-def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace) -> list[Row]:
+def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace,
+             product: Path) -> list[Row]:
     rows = []
     zero_home = work / "edin_0" / "home"
     for budget in sorted(budgets):
@@ -114,7 +141,7 @@ def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespa
             note = _product_labels(ds, zero_home, labels, budget)
             cmd += ["--labels", str(labels)]
         m = run_measured(cmd, log=work / f"edin_{budget}.log", timeout_s=args.timeout * 60,
-                         memory_gb=args.memory_gb, env=_env(), cwd=REPO)
+                         memory_gb=args.memory_gb, env=_env(product), cwd=product)
         row = Row("edin", str(budget), m, note=note)
         if m.status == "ok":
             row.scores = _score(ds, pl.read_parquet(home / "current" / "members.parquet")
@@ -208,7 +235,7 @@ def table(ds: Dataset, rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def record(ds: Dataset, rows: list[Row], args: argparse.Namespace) -> None:
+def record(ds: Dataset, rows: list[Row], args: argparse.Namespace, version: str) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with RESULTS.open("a", encoding="utf-8") as f:
@@ -219,6 +246,8 @@ def record(ds: Dataset, rows: list[Row], args: argparse.Namespace) -> None:
                     "seconds": r.measured.seconds if r.measured else None,
                     "peak_gb": r.measured.peak_gb if r.measured else None,
                     "note": r.note, **r.extra}
+            if r.system == "edin":
+                line["product"] = version
             if ds.name == "generated":
                 line |= {"persons": args.persons, "seed": args.seed}
             if r.scores:
@@ -237,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=30, help="minutes per system run")
     p.add_argument("--memory-gb", type=float, default=12, help="memory guard per system run")
     p.add_argument("--workdir", type=Path, default=WORK)
+    p.add_argument("--product-ref", help="run the product at this git commit (exported under "
+                   "--workdir) instead of the working tree, which others may be editing")
     p.add_argument("--no-record", action="store_true", help="do not append to quality.jsonl")
     args = p.parse_args(argv)
     budgets = [int(b) for b in args.labels.split(",")]
@@ -245,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}")
 
+    product, version = _product_tree(args.product_ref, args.workdir)
+    print(f"[quality] product {version} from {product}", file=sys.stderr)
     for name in args.datasets.split(","):
         ds = prepare(name, args.workdir, persons=args.persons, seed=args.seed)
         work = ds.records.parent / "runs"
@@ -253,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         for system in systems:
             print(f"[quality] {ds.name}: {system} ...", file=sys.stderr, flush=True)
             if system == "edin":
-                rows += run_edin(ds, work, budgets, args)
+                rows += run_edin(ds, work, budgets, args, product)
             elif system == "splink":
                 rows += run_splink(ds, work, args)
             elif system == "dedupe":
@@ -264,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         notes = [f"- {r.system} ({r.labels}): {r.note}" for r in rows if r.note]
         print("\n".join(notes) + "\n", flush=True)
         if not args.no_record:
-            record(ds, rows, args)
+            record(ds, rows, args, version)
     return 0
 
 
