@@ -125,6 +125,7 @@ def _skeleton(token: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)
 def _surname_key(surname: str) -> str:
     """Family key: each part of a double surname folded (Иванова-Петрова ~ Иванов-Петров)."""
     keys = []
@@ -144,6 +145,7 @@ class _Given:
     western: bool = False
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
     return word.lower().replace("ё", "е")
 
@@ -437,6 +439,7 @@ def _restore_case(word: str, like: str) -> str:
 
 
 # --- parsing helpers ----------------------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
 def _surname_gender(word: str) -> tuple[int, str | None]:
     """How surname-like ``word``'s ending is (0, 1 or 2) and the gender it implies."""
     folded = _fold(word)
@@ -448,6 +451,7 @@ def _surname_gender(word: str) -> tuple[int, str | None]:
     return 0, None
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_patronymic(word: str) -> bool:
     return bool(PATRONYMIC_SUFFIXES.match(_fold(word)))
 
@@ -597,6 +601,7 @@ _SURNAME_DECLINED = re.compile(r"(?:ой|ому|ого|ым|им|ую|ою|ов�
 unlisted surname with such an ending is trusted; other words must be in its dictionary."""
 
 
+@lru_cache(maxsize=1 << 16)
 def _oblique(word: str) -> bool:
     folded = _fold(word)
     return len(folded) >= 4 and bool(DECLINED_ENDINGS.search(folded) or (
@@ -806,10 +811,12 @@ def _assign(words: list[str], initials: list[str], has_patronymic: bool, flags: 
     return words[best[1]], words[best[2]], None
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_given(word: str) -> bool:
     return all(_any_given(part) for part in word.split("-"))
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_given_word(word: str) -> bool:
     """A given name for sure: listed as written, or only its skeleton/diminutive matches and its
     ending is not a distinctive surname's."""
@@ -818,6 +825,7 @@ def _is_given_word(word: str) -> bool:
     return _is_given(word) and _surname_gender(word)[0] < 2
 
 
+@lru_cache(maxsize=1 << 16)
 def _canonical(given: str, gender: str | None) -> tuple[str | None, str | None, bool]:
     """The canonical given name (hyphenated names part by part), its dictionary gender and
     whether it is a Western name (kept as itself)."""

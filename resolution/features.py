@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
 from typing import Any
@@ -39,7 +40,7 @@ _SET_SPLIT = re.compile(r"\s*[;,|]\s*")
 PLATFORM_HINTS = {"vk": "vk", "telegram": "telegram", "tg": "telegram", "instagram": "instagram",
                   "ig": "instagram", "whatsapp": "whatsapp", "wa": "whatsapp",
                   "facebook": "facebook", "fb": "facebook", "ok": "ok"}
-PARALLEL_FROM = 20_000
+PARALLEL_FROM = 50_000
 """Distinct values below which normalizing in this process beats starting workers."""
 _CHUNK = 10_000
 
@@ -151,7 +152,11 @@ def worker_count(setting: int) -> int:
 
 
 class _Runner:
-    """Maps part functions over distinct values, in worker processes when there are many."""
+    """Maps part functions over distinct values, in worker processes when there are many.
+
+    ``submit`` returns at once; work for every column is queued before any answer is read, so
+    the workers stay busy while this process joins the answers it already has.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -164,18 +169,18 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def map(self, func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...],
-            values: list[Any]) -> list[tuple[Any, ...]]:
+    def submit(self, func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...],
+               values: list[Any]) -> Callable[[], list[tuple[Any, ...]]]:
+        """Start ``_apply(func, lists, values)``; the returned callable waits for its answer."""
         if self.workers <= 1 or len(values) < PARALLEL_FROM:
-            return _apply(func, lists, values)
+            return partial(_apply, func, lists, values)
         if self.pool is None:
             # spawn, not fork: the parent runs polars' and DuckDB's thread pools.
             self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-        chunks = [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
-        out: list[tuple[Any, ...]] = []
-        for answers in self.pool.map(partial(_apply, func, lists), chunks):
-            out.extend(answers)
-        return out
+        task = partial(_apply, func, lists)
+        futures = [self.pool.submit(task, values[i:i + _CHUNK])
+                   for i in range(0, len(values), _CHUNK)]
+        return lambda: [row for f in futures for row in f.result()]
 
 
 def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
@@ -199,11 +204,36 @@ def _phone_fast(distinct: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.Da
             .drop("e164", "generic"))
 
 
+Fast = Callable[[pl.DataFrame, dict[str, pl.DataType]], pl.DataFrame]
+
+
+@dataclass
+class _Part:
+    """One column's distinct values on their way through a normalizer."""
+
+    keys: list[str]
+    schema: dict[str, pl.DataType]
+    distinct: pl.DataFrame          # the values the normalizer is working on
+    answered: pl.DataFrame | None   # values a vectorized fast path already answered
+    answers: Callable[[], list[tuple[Any, ...]]]
+
+    def join_onto(self, base: pl.DataFrame) -> pl.DataFrame:
+        """``base`` with this part's columns, once the normalizer's answers are in."""
+        columns = zip(*answers, strict=True) if (answers := self.answers()) else (
+            [] for _ in self.schema)
+        table = self.distinct.with_columns(
+            _column(name, dtype, cells)
+            for (name, dtype), cells in zip(self.schema.items(), columns, strict=True))
+        if self.answered is not None:
+            table = pl.concat([self.answered, table])
+        log.info("normalized %s distinct %s values", f"{table.height:,}", "/".join(self.keys))
+        return base.join(table, on=self.keys, how="left", nulls_equal=True,
+                         maintain_order="left")
+
+
 def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[..., Any],
-          schema: dict[str, pl.DataType],
-          fast: Callable[[pl.DataFrame, dict[str, pl.DataType]], pl.DataFrame] | None = None,
-          ) -> pl.DataFrame:
-    """``base`` with the columns ``func`` gives for each distinct value of ``keys``.
+          schema: dict[str, pl.DataType], fast: Fast | None = None) -> _Part:
+    """Start normalizing each distinct value of ``keys`` in ``base`` with ``func``.
 
     ``fast`` answers the common values of a column with polars expressions, all at once; the
     rest go through ``func`` one by one.
@@ -215,15 +245,7 @@ def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[.
                                  maintain_order="left")
     values = distinct.to_series().to_list() if len(keys) == 1 else distinct.rows()
     lists = tuple(i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST)
-    answers = runner.map(func, lists, values)
-    columns = zip(*answers, strict=True) if answers else ([] for _ in schema)
-    table = distinct.with_columns(_column(name, dtype, cells)
-                                  for (name, dtype), cells in zip(schema.items(), columns,
-                                                                   strict=True))
-    if answered is not None:
-        table = pl.concat([answered, table])
-    log.info("normalized %s distinct %s values", f"{table.height:,}", "/".join(keys))
-    return base.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return _Part(keys, schema, distinct, answered, runner.submit(func, lists, values))
 
 
 def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFrame:
@@ -236,13 +258,18 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
                           .alias("_hint")))
     phone = {f"phone_{k}": v for k, v in _PHONE_PART.items()}
     with _Runner(worker_count(config.resolution.workers)) as runner:
-        df = _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART)
-        df = _part(runner, df, ["phone"], partial(_phone_part, region=region), phone,
-                   fast=_phone_fast if region == "RU" else None)
-        df = _part(runner, df, ["email"], _email_part, EMAIL_PART)
-        df = _part(runner, df, ["handle", "_hint"], partial(_handle_part, region=region),
-                   HANDLE_PART)
-        df = _part(runner, df, ["city"], _city_part, {"city_key": pl.String()})
+        parts = [
+            _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART),
+            _part(runner, base, ["phone"], partial(_phone_part, region=region), phone,
+                  fast=_phone_fast if region == "RU" else None),
+            _part(runner, base, ["email"], _email_part, EMAIL_PART),
+            _part(runner, base, ["handle", "_hint"], partial(_handle_part, region=region),
+                  HANDLE_PART),
+            _part(runner, base, ["city"], _city_part, {"city_key": pl.String()}),
+        ]
+        df = base
+        for part in parts:
+            df = part.join_onto(df)
         # A contact without a name may still have one in its address or nickname
         # ("tatyana_moiseeva_98"): weaker than a typed name, but name evidence all the same.
         nameless = pl.col("name_key").is_null()
@@ -250,7 +277,7 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
                              pl.when(nameless).then(pl.col("nicknames").list.first())
                              .alias("_id_nick"))
         df = _part(runner, df, ["_id_local", "_id_nick"], _identifier_name_part,
-                   IDENTIFIER_NAME_PART)
+                   IDENTIFIER_NAME_PART).join_onto(df)
     df = df.with_columns(
         pl.coalesce("name_key", "id_name_key").alias("name_key"),
         pl.coalesce("given_key", "id_given_key").alias("given_key"),
