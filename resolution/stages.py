@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +20,26 @@ import polars as pl
 
 from resolution import labels as labels_mod
 from resolution.blocking import candidate_pairs
+from resolution.changes import change_events, stamp
 from resolution.clustering import cluster_records, score_candidates
 from resolution.config import EdinConfig
+from resolution.contract import CHANGE_EVENTS
 from resolution.features import normalize_contacts
 from resolution.fields import field_specs, records
 from resolution.hubs import IDENTIFIER_COLUMNS, drop_hubs, find_hubs
+from resolution.identity import assign_ids, stamp_id_map
 from resolution.ingest import fingerprint, ingest
 from resolution.model import MatchModel, train
-from resolution.profiles import build_history, build_members, build_profiles
+from resolution.profiles import build_history, build_members, build_profiles, cluster_keys
 from resolution.publish import (
+    TABLES,
     PublishError,
     check_snapshot,
     new_run_id,
     switch_current,
     write_snapshot,
 )
+from resolution.published import read_published
 from resolution.warehouse import read_table, write_table
 
 log = logging.getLogger("edin")
@@ -183,22 +189,35 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 @timed
 def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """members, profiles and history."""
+    """members (with IDs kept stable against the published snapshot), profiles, history,
+    id_map and this run's change events (stamped with the run ID when publishing)."""
     contacts = read_table(con, "normalized_contacts")
-    members = build_members(contacts, read_table(con, "clusters"))
+    clusters = read_table(con, "clusters")
+    prev = read_published(run.home)  # the published snapshot, never the warehouse
+    assignment = assign_ids(cluster_keys(contacts, clusters),
+                            prev.members if prev else None, prev.id_map if prev else None)
+    members = build_members(contacts, clusters, assignment.ids)
     history = build_history(read_table(con, "raw_interactions"), members)
-    profiles = build_profiles(contacts, members, read_table(con, "clusters"), history)
-    for name, df in (("members", members), ("profiles", profiles), ("history", history)):
+    profiles = build_profiles(contacts, members, clusters, history, run.config.profile)
+    events = change_events(assignment, prev.members if prev else None,
+                           prev.profiles if prev else None, members, profiles)
+    changes = pl.concat([prev.changes, events]) if prev else events
+    for name, df in (("members", members), ("profiles", profiles), ("history", history),
+                     ("id_map", assignment.id_map), ("changes", changes)):
         write_table(con, name, df)
+    counts = dict(events.group_by("event").len().iter_rows())
     return {"profiles": profiles.height, "members": members.height, "history": history.height,
-            "merged_profiles": (profiles["contacts"] > 1).sum()}
+            "merged_profiles": (profiles["contacts"] > 1).sum(),
+            "previous_run": prev.run_id if prev else "",
+            **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS}}
 
 
 @timed
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables = {name: read_table(con, name) for name in ("members", "profiles", "history",
-                                                       "quarantine")}
+    tables = {name: read_table(con, name) for name in TABLES}
+    tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
+    tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()[0]
     assert row is not None
     problems = check_snapshot(tables, int(row[0]), int(row[1]))
