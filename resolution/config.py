@@ -58,6 +58,8 @@ class ResolutionSettings:
     score_chunk: int = 200_000  # candidate pairs scored per chunk
     seed: int = 42
     default_region: str = "RU"
+    # the saved model is reused until the contacts grow by more than this share (then retrained)
+    retrain_growth: float = 0.25
 
 
 @dataclass(frozen=True)

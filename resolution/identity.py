@@ -6,8 +6,9 @@ the new clusters:
 1. Every previously live ID ``P`` *claims* the new cluster holding the biggest part of its
    contacts (tie: the cluster whose smallest member key is smallest).
 2. A cluster claimed by several IDs (a merge) takes the **oldest** of them: the one first
-   published earliest (``first_run_id``; run IDs sort by time), tie → the smallest ID. The others
-   are merged into it.
+   published earliest (``first_run_id``; run IDs sort by time); among IDs first published by
+   the same run, the one bringing the most contacts (so the fewest contacts change ID), then
+   the smallest ID. The others are merged into it.
 3. An ID whose claim was lost, or whose biggest part went into a cluster that kept another ID,
    takes its next biggest part that has no ID yet (so a profile that lost its biggest part
    keeps its ID on the rest); if there is none, it is merged into the ID of its biggest part.
@@ -96,8 +97,12 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
     for p in prev_live:  # a snapshot published before id_map existed: its IDs are live
         prev_status.setdefault(p, LIVE)
 
-    def age(pid: str) -> tuple[str, str]:
-        return (born.get(pid) or "", pid)
+    best_overlap = {pid: ov[0][1] for pid, ov in overlaps.items()}
+
+    def age(pid: str) -> tuple[str, int, str]:
+        """Oldest first; among IDs first published by the same run, the one bringing more
+        contacts (fewer contacts change ID), then the smallest."""
+        return (born.get(pid) or "", -best_overlap.get(pid, 0), pid)
 
     assigned: dict[int, str] = {}
     claimants: dict[int, list[str]] = {}
