@@ -1,8 +1,8 @@
 """Benchmark: how many existing profile IDs change when 1 % new contacts arrive.
 
 Generates N people, holds out a random share of their contacts (``--new``, default 1 %), runs
-`edin run` on the rest, then on everything in the same home (a full re-cluster, the model
-retrained), and compares the two published snapshots:
+`edin run` on the rest, then on everything in the same home (a full re-cluster with the saved
+model, or a fresh one with ``--retrain``), and compares the two published snapshots:
 
 - contacts changed: contacts published in both runs whose profile ID differs;
 - IDs not live: IDs live after the first run that no longer are (merged away or erased);
@@ -51,10 +51,10 @@ def id_changes(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, float]:
             "ids_not_live_share": gone / max(len(old_ids), 1)}
 
 
-def run(data: Path, home: Path) -> float:
+def run(data: Path, home: Path, *extra: str) -> float:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "edin", "run", str(data), "--home", str(home)],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "edin", "run", str(data), "--home", str(home),
+                           *extra], capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stderr[-5000:], file=sys.stderr)
         raise SystemExit(1)
@@ -67,6 +67,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--new", type=float, default=0.01, help="share of contacts added (0.01)")
     p.add_argument("--workdir", type=Path, default=None)
+    p.add_argument("--retrain", action="store_true",
+                   help="retrain the model in the second run (a full re-cluster)")
     args = p.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="edin-bench-ids-"))
     full = generate(args.persons, seed=args.seed)
@@ -75,13 +77,14 @@ def main() -> int:
     home = work / "home"
     first_s = run(work / "before", home)
     before = pl.read_parquet(home / "current" / "members.parquet")
-    second_s = run(work / "after", home)
+    second_s = run(work / "after", home, *(["--retrain"] if args.retrain else []))
     after = pl.read_parquet(home / "current" / "members.parquet")
     changes = pl.read_parquet(home / "current" / "changes.parquet")
     last_run = changes["run_id"].max()
     events = dict(changes.filter(pl.col("run_id") == last_run).group_by("event").len()
                   .iter_rows())
     row = {"persons": args.persons, "seed": args.seed, "new_share": args.new,
+           "model": "retrained" if args.retrain else "reused",
            "contacts_after": after.height, **id_changes(before, after),
            "events": events, "first_run_s": round(first_s, 1),
            "second_run_s": round(second_s, 1)}
