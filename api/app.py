@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from normalizers import normalize_email, normalize_handle, normalize_phones
 from resolution.published import Published, current_target, read_published
 
-ERASED = "erased"
 _HANDLE_KEY = re.compile(r"^(vk|tg|ig|fb|ok|unknown):[\w.\-]+$", re.IGNORECASE)
 
 

@@ -54,12 +54,12 @@ class ResolutionSettings:
     max_block_size: int = 1000  # blocks larger than this are skipped (they cover namesakes)
     training_sample: int = 2000  # records the blocking learner sees (bounds its memory)
     max_seed_pairs: int = 1500  # per seed-label category
+    # the saved model is reused until the contacts grow by more than this share (then retrained)
+    retrain_growth: float = 0.25
     recall: float = 0.99  # share of matched training pairs blocking must cover
     score_chunk: int = 200_000  # candidate pairs scored per chunk
     seed: int = 42
     default_region: str = "RU"
-    # the saved model is reused until the contacts grow by more than this share (then retrained)
-    retrain_growth: float = 0.25
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import polars as pl
 
 from resolution.config import ProfileSettings
 from resolution.contract import HISTORY, MEMBERS, PROFILES, RATINGS, conform
-from resolution.identity import profile_id
+from resolution.identity import assign_ids, profile_id
 
 __all__ = ["build_history", "build_members", "build_profiles", "golden_field", "profile_id"]
 
@@ -37,7 +37,6 @@ def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame,
     """
     keyed = contacts.select("record_id", "source", "source_id").join(clusters, on="record_id")
     if ids is None:
-        from resolution.identity import assign_ids
         ids = assign_ids(keyed.select("cluster_id", "source", "source_id")).ids
     out = keyed.join(ids, on="cluster_id").sort("source", "source_id")
     return conform(out, MEMBERS, "members")

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,12 +140,15 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 
 TRAINED = "trained.json"
+# Knobs that change how a run executes, not what the model learns.
+RUNTIME_KNOBS = frozenset({"score_chunk", "retrain_growth", "workers"})
 
 
 def training_key(run: RunSettings) -> str:
     """What the model was trained from besides the contacts: match fields, resolver knobs and
     the labels file. A change in any of them means the model must be retrained."""
-    digest = hashlib.sha256(repr((run.config.fields, run.config.resolution)).encode())
+    knobs = {k: v for k, v in asdict(run.config.resolution).items() if k not in RUNTIME_KNOBS}
+    digest = hashlib.sha256(repr((run.config.fields, sorted(knobs.items()))).encode())
     if run.labels_file is not None:
         digest.update(Path(run.labels_file).read_bytes())
     return digest.hexdigest()
