@@ -1,4 +1,5 @@
-"""The ``edin`` command line: run the pipeline, generate synthetic data, evaluate a clustering."""
+"""The ``edin`` command line: run the pipeline, generate synthetic data, evaluate a clustering,
+follow the change feed, export, record operator decisions and serve the lookup API."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise SystemExit(f"edin: labels file {args.labels} does not exist")
     edin = EdinResource(home=str(args.home), inputs=[str(p) for p in args.inputs],
                         config_file=str(args.config) if args.config else None,
-                        labels_file=str(args.labels) if args.labels else None)
+                        labels_file=str(args.labels) if args.labels else None,
+                        retrain=args.retrain)
     summary = run_pipeline(edin)
     print(summary.render())
     return 0
@@ -72,6 +74,67 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_changes(args: argparse.Namespace) -> int:
+    from resolution.changes import events_since
+    from resolution.export import write_export
+    from resolution.published import require_published
+
+    published = require_published(args.home)
+    known = set(published.changes["run_id"].unique().to_list()) | {published.run_id}
+    if args.since and args.since not in known and not (args.home / "snapshots" /
+                                                        args.since).exists():
+        print(f"edin: note: no run {args.since} in {args.home}; showing events of runs "
+              "published after it", file=sys.stderr)
+    events = events_since(published.changes, args.since)
+    if args.out:
+        write_export(events, args.out)
+        print(f"{events.height:,} event(s) since {args.since or 'the first run'} → {args.out}")
+    else:
+        for row in events.iter_rows(named=True):
+            print(json.dumps(row, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from resolution.export import EXPORT_TABLES, export_tables
+    from resolution.published import require_published
+
+    published = require_published(args.home)
+    tables = {name: getattr(published, name) for name in EXPORT_TABLES}
+    for path in export_tables(tables, args.out, args.format):
+        print(path)
+    return 0
+
+
+def _decide(args: argparse.Namespace, kind: str) -> int:
+    from resolution.decisions import parse_contact, record_merge, record_unmerge
+
+    contacts = [parse_contact(c) for c in args.contacts]
+    record = record_unmerge if kind == "unmerge" else record_merge
+    got = record(args.home, contacts, operator=args.operator, note=args.note)
+    print(f"decision #{got.decision_id} ({got.kind}, {got.pairs} contact pair(s), profile(s) "
+          f"{', '.join(got.profile_ids)}) recorded in {args.home / 'decisions.sqlite'}; "
+          "the next `edin run` applies it")
+    return 0
+
+
+def cmd_unmerge(args: argparse.Namespace) -> int:
+    return _decide(args, "unmerge")
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    return _decide(args, "merge")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(args.home), host="127.0.0.1", port=args.port, log_level="info")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edin", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
@@ -85,6 +148,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, help="TOML config (column mapping, extra fields)")
     run.add_argument("--labels", type=Path, help="labelled pairs (source_l, source_id_l, "
                      "source_r, source_id_r, label=match|distinct)")
+    run.add_argument("--retrain", action="store_true",
+                     help="train a fresh model (a full re-cluster) instead of reusing the saved "
+                     "one; profile IDs stay stable either way")
     run.set_defaults(func=cmd_run)
 
     gen = sub.add_parser("generate", help="synthetic contacts with ground truth")
@@ -99,6 +165,34 @@ def parser() -> argparse.ArgumentParser:
                     help="published members (source, source_id, profile_id)")
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ev.set_defaults(func=cmd_evaluate)
+
+    ch = sub.add_parser("changes", help="the change feed since a run (JSON lines, or a file)")
+    ch.add_argument("--home", type=Path, required=True)
+    ch.add_argument("--since", metavar="RUN_ID", help="events published after this run "
+                    "(default: all)")
+    ch.add_argument("--out", type=Path, help="write to FILE.parquet, .jsonl or .csv")
+    ch.set_defaults(func=cmd_changes)
+
+    ex = sub.add_parser("export", help="profiles, members and changes of the current snapshot")
+    ex.add_argument("--home", type=Path, required=True)
+    ex.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
+    ex.add_argument("--out", type=Path, required=True, help="folder for the exported files")
+    ex.set_defaults(func=cmd_export)
+
+    for name, helptext in (
+            ("unmerge", "take contacts out of their profile: not the same person as the rest"),
+            ("merge", "these contacts are the same person")):
+        d = sub.add_parser(name, help=helptext + " (applied by the next run)")
+        d.add_argument("--home", type=Path, required=True)
+        d.add_argument("contacts", nargs="+", metavar="CONTACT", help="SOURCE:SOURCE_ID")
+        d.add_argument("--operator", help="who decided (kept with the decision)")
+        d.add_argument("--note", help="why (kept with the decision)")
+        d.set_defaults(func=cmd_unmerge if name == "unmerge" else cmd_merge)
+
+    sv = sub.add_parser("serve", help="the lookup API on 127.0.0.1 (reads HOME/current only)")
+    sv.add_argument("--home", type=Path, required=True)
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
@@ -109,12 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     from resolution.config import ConfigError
     from resolution.contract import ContractError
+    from resolution.decisions import DecisionError
     from resolution.ingest import InputError
     from resolution.model import ModelError
 
     try:
         return int(args.func(args))
-    except (ConfigError, ContractError, InputError, ModelError, FileNotFoundError,
-            ValueError) as exc:
+    except (ConfigError, ContractError, DecisionError, InputError, ModelError,
+            FileNotFoundError, ValueError) as exc:
         print(f"edin: {exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ Environment variables (all optional):
 - ``EDIN_INPUTS``: input files or folders, separated by ``:``; default ``data/sample``.
 - ``EDIN_CONFIG``: a TOML config file (column mapping, extra fields, resolver knobs).
 - ``EDIN_LABELS``: a labelled-pairs file for training.
+- ``EDIN_RETRAIN``: ``1`` to train a fresh model instead of reusing the saved one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class EdinResource(ConfigurableResource):
     inputs: list[str] = ["data/sample"]
     config_file: str | None = None
     labels_file: str | None = None
+    retrain: bool = False
 
     @property
     def home_path(self) -> Path:
@@ -41,6 +43,7 @@ class EdinResource(ConfigurableResource):
             config=load_config(Path(self.config_file) if self.config_file else None),
             labels_file=Path(self.labels_file) if self.labels_file else None,
             run_id=run_id,
+            retrain=self.retrain,
         )
 
     @contextmanager
@@ -60,4 +63,5 @@ def edin_from_env() -> EdinResource:
         inputs=[p for p in inputs.split(":") if p],
         config_file=os.environ.get("EDIN_CONFIG") or None,
         labels_file=os.environ.get("EDIN_LABELS") or None,
+        retrain=os.environ.get("EDIN_RETRAIN", "") in ("1", "true", "yes"),
     )

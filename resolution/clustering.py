@@ -89,3 +89,124 @@ def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: f
                              pl.lit(1.0).alias("confidence"), pl.lit("singleton").alias("status")))
     out = pl.concat([clustered, conform(singles, CLUSTERS, "clusters")])
     return conform(out.sort("record_id"), CLUSTERS, "clusters")
+
+
+def drop_pairs(scored: pl.DataFrame, cannot_link: pl.DataFrame) -> pl.DataFrame:
+    """``scored`` without the pairs an operator said are not the same person."""
+    if cannot_link.height == 0:
+        return scored
+    return scored.join(cannot_link.select("record_id_l", "record_id_r"),
+                       on=["record_id_l", "record_id_r"], how="anti")
+
+
+class _Unions:
+    """Union-find over record IDs; the root of a set is its smallest member."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def enforce_decisions(clusters: pl.DataFrame, scored: pl.DataFrame, *,
+                      must_link: pl.DataFrame, cannot_link: pl.DataFrame,
+                      threshold: float) -> pl.DataFrame:
+    """Operator decisions over the model's clusters (invariant 3).
+
+    ``must_link`` / ``cannot_link``: (record_id_l, record_id_r) pairs. Clusters holding a
+    must-link pair's contacts are joined; a cluster then holding a cannot-link pair
+    is split: its contacts (must-linked ones as one unit) go, in record order, to the part they
+    are most strongly linked to that holds nothing they cannot be with, or start a new part.
+    A must-link that contradicts cannot-links through other must-links is logged and skipped.
+    ``cluster_id`` stays the smallest record_id of each cluster.
+    """
+    if must_link.height == 0 and cannot_link.height == 0:
+        return clusters
+    cannot: dict[int, set[int]] = {}
+    for a, b in cannot_link.select("record_id_l", "record_id_r").iter_rows():
+        cannot.setdefault(a, set()).add(b)
+        cannot.setdefault(b, set()).add(a)
+    cluster_of = dict(clusters.select("record_id", "cluster_id").iter_rows())
+    members: dict[int, set[int]] = {}
+    for r, c in cluster_of.items():
+        members.setdefault(c, set()).add(r)
+
+    def clash(xs: set[int], ys: set[int]) -> bool:
+        return any(cannot.get(x, set()) & ys for x in xs)
+
+    # Must-linked contacts form units that are never split; a must-link that would put a
+    # cannot-link pair inside one unit conflicts with another decision and is skipped.
+    units = _Unions()
+    unit_members: dict[int, set[int]] = {}
+    for a, b in sorted(must_link.select("record_id_l", "record_id_r").iter_rows()):
+        if a not in cluster_of or b not in cluster_of:
+            continue
+        ua, ub = units.find(a), units.find(b)
+        if ua == ub:
+            continue
+        sa, sb = unit_members.get(ua, {ua}), unit_members.get(ub, {ub})
+        if clash(sa, sb):
+            log.warning("operator decisions conflict: records %d and %d are 'same person' but "
+                        "that would join a 'not the same person' pair; not joined", a, b)
+            continue
+        unit_members.pop(ua, None)
+        unit_members.pop(ub, None)
+        units.union(ua, ub)
+        unit_members[units.find(a)] = sa | sb
+    # The clusters a unit touches are joined, then split again where a cannot-link pair is.
+    groups = _Unions()
+    for unit in unit_members.values():
+        first, *rest = sorted(cluster_of[r] for r in unit)
+        for c in rest:
+            groups.union(first, c)
+    joined: dict[int, set[int]] = {}
+    for c, rs in members.items():
+        joined.setdefault(groups.find(c), set()).update(rs)
+
+    weight: dict[tuple[int, int], float] = {
+        (a, b): s for a, b, s in scored.filter(pl.col("score") >= threshold)
+        .select("record_id_l", "record_id_r", "score").iter_rows()}
+    new_cluster: dict[int, int] = {}
+    for rs in joined.values():
+        if not any(cannot.get(r, set()) & rs for r in rs):
+            for r in rs:
+                new_cluster[r] = min(rs)
+            continue
+        by_unit: dict[int, set[int]] = {}
+        for r in rs:
+            by_unit.setdefault(units.find(r), set()).add(r)
+        parts: list[set[int]] = []
+        for unit in sorted(by_unit.values(), key=min):
+            best, best_w = None, 0.0
+            for part in parts:
+                if clash(unit, part):
+                    continue
+                w = sum(weight.get((min(x, y), max(x, y)), 0.0) for x in unit for y in part)
+                if w > best_w:
+                    best, best_w = part, w
+            if best is None:
+                parts.append(set(unit))
+            else:
+                best.update(unit)
+        for part in parts:
+            for r in part:
+                new_cluster[r] = min(part)
+    changed = pl.DataFrame({"record_id": list(new_cluster), "new_id": list(new_cluster.values())},
+                           schema={"record_id": pl.Int64, "new_id": pl.Int64})
+    out = clusters.join(changed, on="record_id", how="left").with_columns(
+        pl.col("new_id").fill_null(pl.col("cluster_id")).alias("cluster_id"))
+    out = out.with_columns(pl.len().over("cluster_id").alias("_size")).with_columns(
+        pl.when(pl.col("status") == "review").then(pl.col("status"))
+        .when(pl.col("_size") > 1).then(pl.lit("clustered"))
+        .otherwise(pl.lit("singleton")).alias("status"))
+    return conform(out.sort("record_id"), CLUSTERS, "clusters")

@@ -15,6 +15,9 @@ from resolution.contract import CONTACT_COLUMNS, INTERACTION_COLUMNS
 
 FIELD_TYPES = ("string", "short_string", "exact", "text", "set")
 INPUT_KINDS = ("contacts", "interactions")
+# Golden-record fields of a profile and the rules that pick their value (docs/CONFIG.md).
+GOLDEN_FIELDS = ("name", "city")
+SURVIVORSHIP_RULES = ("most_frequent", "most_recent", "source_priority")
 
 
 class ConfigError(ValueError):
@@ -51,6 +54,8 @@ class ResolutionSettings:
     max_block_size: int = 1000  # blocks larger than this are skipped (they cover namesakes)
     training_sample: int = 2000  # records the blocking learner sees (bounds its memory)
     max_seed_pairs: int = 1500  # per seed-label category
+    # the saved model is reused until the contacts grow by more than this share (then retrained)
+    retrain_growth: float = 0.25
     recall: float = 0.99  # share of matched training pairs blocking must cover
     score_chunk: int = 200_000  # candidate pairs scored per chunk
     seed: int = 42
@@ -59,10 +64,23 @@ class ResolutionSettings:
 
 
 @dataclass(frozen=True)
+class ProfileSettings:
+    """How each golden-record field picks its value among the profile's contacts."""
+
+    name: str = "most_frequent"
+    city: str = "most_frequent"
+    source_priority: tuple[str, ...] = ()  # best source first; unlisted sources rank after
+
+    def rule(self, field_name: str) -> str:
+        return str(getattr(self, field_name))
+
+
+@dataclass(frozen=True)
 class EdinConfig:
     inputs: tuple[InputSpec, ...]
     fields: tuple[ExtraField, ...] = ()
     resolution: ResolutionSettings = ResolutionSettings()
+    profile: ProfileSettings = ProfileSettings()
 
     @property
     def identifier_fields(self) -> tuple[str, ...]:
@@ -101,10 +119,10 @@ def _columns(value: Any, where: str) -> tuple[str, ...]:
 
 
 def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
-    unknown = set(raw) - {"inputs", "fields", "resolution"}
+    unknown = set(raw) - {"inputs", "fields", "resolution", "profile"}
     if unknown:
         raise ConfigError(f"{origin}: unknown section(s) {sorted(unknown)}; "
-                          "expected [[inputs]], [[fields]], [resolution]")
+                          "expected [[inputs]], [[fields]], [resolution], [profile]")
     inputs = []
     for i, spec in enumerate(raw.get("inputs", [])):
         where = f"{origin}: [[inputs]] #{i + 1}"
@@ -147,4 +165,27 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
     if not 0 < resolution.threshold < 1:
         raise ConfigError(f"{origin}: [resolution] threshold must be between 0 and 1")
     return EdinConfig(inputs=tuple(inputs) or DEFAULT_INPUTS, fields=tuple(fields),
-                      resolution=resolution)
+                      resolution=resolution,
+                      profile=_profile(raw.get("profile", {}), origin))
+
+
+def _profile(raw: dict[str, Any], origin: str) -> ProfileSettings:
+    bad = set(raw) - {*GOLDEN_FIELDS, "source_priority"}
+    if bad:
+        raise ConfigError(f"{origin}: unknown [profile] key(s) {sorted(bad)}; known keys: "
+                          f"{', '.join(GOLDEN_FIELDS)}, source_priority")
+    rules = {}
+    for name in GOLDEN_FIELDS:
+        rule = raw.get(name, "most_frequent")
+        if rule not in SURVIVORSHIP_RULES:
+            raise ConfigError(f"{origin}: [profile] {name} = {rule!r}; expected one of "
+                              f"{', '.join(SURVIVORSHIP_RULES)}")
+        rules[name] = rule
+    order = raw.get("source_priority", [])
+    if not isinstance(order, list) or not all(isinstance(s, str) for s in order):
+        raise ConfigError(f"{origin}: [profile] source_priority must be a list of sources, "
+                          "best first, such as [\"crm\", \"email\", \"vk\"]")
+    if "source_priority" in rules.values() and not order:
+        raise ConfigError(f"{origin}: [profile] uses the source_priority rule but lists no "
+                          "sources; add source_priority = [\"crm\", \"email\", ...]")
+    return ProfileSettings(**rules, source_priority=tuple(order))

@@ -57,10 +57,15 @@ MEMBERS: Schema = {
 }
 PROFILES: Schema = {
     "profile_id": pl.String(), "display_name": pl.String(),
+    # provenance of the golden fields: the contact each value was taken from
+    "name_source": pl.String(), "name_source_id": pl.String(),
     "emails": STR_LIST, "phones": STR_LIST, "handles": STR_LIST,
-    "city": pl.String(),
+    "city": pl.String(), "city_source": pl.String(), "city_source_id": pl.String(),
     "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
     "contacts": pl.Int64(), "interactions": pl.Int64(), "channels": STR_LIST,
+    "preferred_channel": pl.String(),
+    "csat_good": pl.Int64(), "csat_neutral": pl.Int64(), "csat_bad": pl.Int64(),
+    "bad_share": pl.Float64(),
     "status": pl.String(),
 }
 HISTORY: Schema = {
@@ -68,6 +73,19 @@ HISTORY: Schema = {
     "interaction_id": pl.String(), "started_at": pl.Datetime("us", "UTC"),
     "channel": pl.String(), "subject": pl.String(), "rating": pl.String(),
     "operator": pl.String(),
+}
+
+# Every profile ID ever published → the ID it resolves to now (null once erased).
+ID_MAP: Schema = {
+    "profile_id": pl.String(), "current_id": pl.String(), "status": pl.String(),
+    "first_run_id": pl.String(), "run_id": pl.String(),
+}
+# The change feed, cumulative: one row per event, numbered in publishing order.
+CHANGE_EVENTS = ("erased", "merged", "split", "created", "updated")
+CHANGES: Schema = {
+    "seq": pl.Int64(), "run_id": pl.String(), "at": pl.Datetime("us", "UTC"),
+    "event": pl.String(), "profile_id": pl.String(), "other_id": pl.String(),
+    "contacts": pl.Int64(),
 }
 
 

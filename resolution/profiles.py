@@ -1,55 +1,110 @@
 """Unified profiles: members of each cluster, one golden row per person, the merged history.
 
-Profile IDs here are deterministic functions of the cluster's content (the smallest member
-key), so the same input always gives the same IDs.
+Profile IDs come from ``resolution.identity`` (stable across runs). The golden record picks each
+field's value from one contact by the rule configured for that field (``[profile]``, see
+docs/CONFIG.md) and says which contact that was; identifiers stay lists of every value seen.
+Statistics the helpdesk uses (CSAT counts, share of bad ratings, preferred channel) come from
+the merged history.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 import polars as pl
 
-from resolution.contract import HISTORY, MEMBERS, PROFILES, conform
+from resolution.config import ProfileSettings
+from resolution.contract import HISTORY, MEMBERS, PROFILES, RATINGS, conform
+from resolution.identity import assign_ids, profile_id
+
+__all__ = ["build_history", "build_members", "build_profiles", "golden_field", "profile_id"]
+
+# Golden field → (value column in normalized_contacts, output column, provenance prefix).
+GOLDEN = {"name": ("display_name", "display_name", "name"), "city": ("city_key", "city", "city")}
 
 
-def profile_id(source: str, source_id: str) -> str:
-    """A short, URL-safe ID derived from a contact key: ``p_`` + 16 base32 characters."""
-    digest = hashlib.sha256(f"{source}\x1f{source_id}".encode()).digest()
-    return "p_" + base64.b32encode(digest[:10]).decode().lower()
+def cluster_keys(contacts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """(cluster_id, source, source_id) of every clustered contact."""
+    return (contacts.select("record_id", "source", "source_id")
+            .join(clusters.select("record_id", "cluster_id"), on="record_id")
+            .select("cluster_id", "source", "source_id"))
 
 
-def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
-    """members: (profile_id, source, source_id, confidence), one row per contact."""
+def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame,
+                  ids: pl.DataFrame | None = None) -> pl.DataFrame:
+    """members: (profile_id, source, source_id, confidence), one row per contact.
+
+    ``ids`` (cluster_id, profile_id) comes from ``identity.assign_ids``; without it every
+    cluster gets the ID derived from its smallest member key (a first run).
+    """
     keyed = contacts.select("record_id", "source", "source_id").join(clusters, on="record_id")
-    anchors = (keyed.filter(pl.col("record_id") == pl.col("cluster_id"))
-               .select("cluster_id", pl.struct("source", "source_id").map_elements(
-                   lambda s: profile_id(s["source"], s["source_id"]),
-                   return_dtype=pl.String).alias("profile_id")))
-    out = keyed.join(anchors, on="cluster_id").sort("source", "source_id")
+    if ids is None:
+        ids = assign_ids(keyed.select("cluster_id", "source", "source_id")).ids
+    out = keyed.join(ids, on="cluster_id").sort("source", "source_id")
     return conform(out, MEMBERS, "members")
 
 
-def _modes(df: pl.DataFrame, col: str) -> pl.DataFrame:
-    """Per profile, the most frequent non-null value of ``col``; ties go to the longer, then the
-    smaller value, so the choice depends on the data only."""
-    counts = (df.drop_nulls(col).group_by("profile_id", col).len()
-              .with_columns(pl.col(col).str.len_chars().alias("_chars")))
-    return (counts.sort(["profile_id", "len", "_chars", col], descending=[False, True, True, False])
-            .unique("profile_id", keep="first").select("profile_id", col))
+def golden_field(joined: pl.DataFrame, value: str, rule: str,
+                 source_priority: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Per profile, the chosen non-null ``value`` and the contact it came from:
+    (profile_id, value, source, source_id).
+
+    - ``most_frequent``: the commonest value (ties: the longer, then the smaller value);
+    - ``most_recent``: the value of the most recently created contact;
+    - ``source_priority``: the value from the best-ranked source (unlisted sources after the
+      listed ones), the most recent contact within it.
+    Remaining ties go to the most recent contact, then the smallest (source, source_id), so the
+    choice depends on the data only.
+    """
+    rows = joined.drop_nulls(value).select("profile_id", value, "source", "source_id",
+                                           "created_at")
+    recency = ["created_at", "source", "source_id"]
+    recency_desc = [True, False, False]
+    if rule == "most_frequent":
+        ranked = rows.with_columns(
+            pl.len().over("profile_id", value).alias("_n"),
+            pl.col(value).str.len_chars().alias("_chars"))
+        by, desc = ["_n", "_chars", value, *recency], [True, True, False, *recency_desc]
+    elif rule == "most_recent":
+        by, desc, ranked = recency, recency_desc, rows
+    elif rule == "source_priority":
+        rank = {s: i for i, s in enumerate(source_priority)}
+        ranked = rows.with_columns(pl.col("source").replace_strict(
+            rank, default=len(rank), return_dtype=pl.Int64).alias("_rank"))
+        by, desc = ["_rank", *recency], [False, *recency_desc]
+    else:
+        raise ValueError(f"unknown survivorship rule {rule!r}")
+    return (ranked.sort(["profile_id", *by], descending=[False, *desc], nulls_last=True)
+            .unique("profile_id", keep="first", maintain_order=True)
+            .select("profile_id", value, "source", "source_id"))
+
+
+def _history_stats(history: pl.DataFrame) -> pl.DataFrame:
+    rated = pl.col("rating").is_in(list(RATINGS))
+    stats = history.group_by("profile_id").agg(
+        pl.len().alias("interactions"),
+        pl.col("started_at").min().alias("h_first"), pl.col("started_at").max().alias("h_last"),
+        *[(pl.col("rating") == r).sum().cast(pl.Int64).alias(f"csat_{r}") for r in RATINGS],
+        rated.sum().alias("_rated"),
+    ).with_columns(pl.when(pl.col("_rated") > 0)
+                   .then(pl.col("csat_bad") / pl.col("_rated")).alias("bad_share"))
+    preferred = (history.group_by("profile_id", "source")
+                 .agg(pl.len().alias("_n"), pl.col("started_at").max().alias("_last"))
+                 .sort(["profile_id", "_n", "_last", "source"],
+                       descending=[False, True, True, False], nulls_last=True)
+                 .unique("profile_id", keep="first", maintain_order=True)
+                 .select("profile_id", pl.col("source").alias("preferred_channel")))
+    return stats.join(preferred, on="profile_id", how="left")
 
 
 def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.DataFrame,
-                   history: pl.DataFrame) -> pl.DataFrame:
-    """profiles: one row per profile_id with its identifiers, activity and channels."""
+                   history: pl.DataFrame,
+                   settings: ProfileSettings | None = None) -> pl.DataFrame:
+    """profiles: one row per profile_id with its golden fields (and their provenance),
+    identifiers, activity, channels and helpdesk statistics."""
+    settings = settings or ProfileSettings()
     joined = (contacts.select("record_id", "source", "source_id", "display_name", "city_key",
                               "created_at", "emails_display", "phones_display", "handles_display")
               .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
               .join(clusters.select("record_id", "status"), on="record_id"))
-    activity = history.group_by("profile_id").agg(
-        pl.len().alias("interactions"),
-        pl.col("started_at").min().alias("h_first"), pl.col("started_at").max().alias("h_last"))
     profiles = joined.group_by("profile_id").agg(
         pl.col("emails_display")
         .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("emails"),
@@ -62,14 +117,20 @@ def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.D
         pl.col("source").unique().sort().alias("channels"),
         pl.when((pl.col("status") == "review").any()).then(pl.lit("review"))
         .otherwise(pl.lit("published")).alias("status"),
-    ).join(activity, on="profile_id", how="left").join(
-        _modes(joined, "display_name"), on="profile_id", how="left").join(
-        _modes(joined, "city_key").select("profile_id", pl.col("city_key").str.to_titlecase()
-                                          .alias("city")), on="profile_id", how="left",
-    ).with_columns(
+    ).join(_history_stats(history), on="profile_id", how="left")
+    for field_name, (value, column, prefix) in GOLDEN.items():
+        chosen = golden_field(joined, value, settings.rule(field_name),
+                              settings.source_priority)
+        if field_name == "city":
+            chosen = chosen.with_columns(pl.col(value).str.to_titlecase())
+        profiles = profiles.join(chosen.rename({
+            value: column, "source": f"{prefix}_source", "source_id": f"{prefix}_source_id"}),
+            on="profile_id", how="left")
+    profiles = profiles.with_columns(
         pl.min_horizontal("c_first", "h_first").alias("first_seen"),
         pl.max_horizontal("c_last", "h_last").alias("last_seen"),
-        pl.col("interactions").fill_null(0).cast(pl.Int64),
+        *[pl.col(c).fill_null(0).cast(pl.Int64)
+          for c in ("interactions", "csat_good", "csat_neutral", "csat_bad")],
         pl.col("contacts").cast(pl.Int64),
     )
     return conform(profiles.sort("profile_id"), PROFILES, "profiles")

@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-TABLES = ("members", "profiles", "history", "quarantine")
+TABLES = ("members", "profiles", "history", "quarantine", "id_map", "changes")
+# Tables every snapshot has; id_map and changes are checked when present.
+CORE_TABLES = ("members", "profiles", "history", "quarantine")
 
 
 class PublishError(RuntimeError):
@@ -40,7 +42,7 @@ def new_run_id(suffix: str | None = None, now: datetime | None = None) -> str:
 def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
                    input_interactions: int) -> list[str]:
     """Invariant checks on a snapshot's tables; returns the failures (empty when all pass)."""
-    members, profiles, history, quarantine = (tables[t] for t in TABLES)
+    members, profiles, history, quarantine = (tables[t] for t in CORE_TABLES)
     problems = []
     q_contacts = quarantine.filter(pl.col("kind") == "contact").height
     if members.height + q_contacts != input_contacts:
@@ -59,30 +61,63 @@ def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
     if history.height + q_inter != input_interactions:
         problems.append(f"{input_interactions} input interactions but {history.height} in history "
                         f"+ {q_inter} quarantined")
+    if "id_map" in tables:
+        problems += _id_map_problems(tables["id_map"], profiles)
+    return problems
+
+
+def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
+    """Every published ID resolves: live profiles are live in id_map, and every mapping points
+    at a live profile (or is an erasure)."""
+    problems = []
+    live = set(id_map.filter(pl.col("status") == "live")["profile_id"].to_list())
+    ids = set(profiles["profile_id"].to_list())
+    if live != ids:
+        problems.append(f"{len(ids - live)} profile(s) not live in id_map, "
+                        f"{len(live - ids)} live id_map row(s) without a profile")
+    dangling = id_map.filter(pl.col("current_id").is_not_null()
+                             & ~pl.col("current_id").is_in(sorted(ids))).height
+    if dangling:
+        problems.append(f"{dangling} id_map row(s) resolve to no published profile")
+    if id_map["profile_id"].is_duplicated().any():
+        problems.append("duplicate profile_id in id_map")
     return problems
 
 
 def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
                    manifest: dict[str, object]) -> Snapshot:
-    """Write Parquet files, a read-only DuckDB file and a manifest into snapshots/<run_id>/."""
-    path = home / "snapshots" / run_id
+    """Write Parquet files, a read-only DuckDB file and a manifest into snapshots/<run_id>/.
+
+    The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
+    snapshot folder without that suffix is always whole.
+    """
+    final = home / "snapshots" / run_id
+    if final.exists():
+        raise PublishError(f"snapshot {final} already exists")
+    path = final.with_name(run_id + ".partial")
     path.mkdir(parents=True, exist_ok=False)
-    for name in TABLES:
+    names = [t for t in TABLES if t in tables]
+    for name in names:
         tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
-    db = path / "profiles.duckdb"
-    con = duckdb.connect(str(db))
-    try:
-        for name in TABLES:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)",
-                        {"p": str(path / f"{name}.parquet")})
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    counts = {name: tables[name].height for name in TABLES}
+    _write_database(path / "profiles.duckdb", {name: path / f"{name}.parquet" for name in names})
+    counts = {name: tables[name].height for name in names}
     (path / "manifest.json").write_text(json.dumps(
         {"run_id": run_id, **manifest, "counts": counts}, indent=2, ensure_ascii=False,
         default=str), encoding="utf-8")
-    return Snapshot(run_id=run_id, path=path, counts=counts)
+    os.replace(path, final)
+    return Snapshot(run_id=run_id, path=final, counts=counts)
+
+
+def _write_database(db: Path, parquet: dict[str, Path]) -> None:
+    """The snapshot's DuckDB file: one table per Parquet file."""
+    con = duckdb.connect(str(db))
+    try:
+        for name, file in parquet.items():
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)",
+                        {"p": str(file)})
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def switch_current(home: Path, snapshot: Snapshot) -> Path:

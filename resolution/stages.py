@@ -7,10 +7,13 @@ functions, so there is one code path.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +22,32 @@ import polars as pl
 
 from resolution import labels as labels_mod
 from resolution.blocking import candidate_pairs
-from resolution.clustering import cluster_records, score_candidates
+from resolution.changes import change_events, stamp
+from resolution.clustering import (
+    cluster_records,
+    drop_pairs,
+    enforce_decisions,
+    score_candidates,
+)
 from resolution.config import EdinConfig
+from resolution.contract import CHANGE_EVENTS
+from resolution.decisions import DISTINCT, MATCH, pair_decisions
 from resolution.features import normalize_contacts
 from resolution.fields import field_specs, records
 from resolution.hubs import IDENTIFIER_COLUMNS, drop_hubs, find_hubs
+from resolution.identity import assign_ids, stamp_id_map
 from resolution.ingest import fingerprint, ingest
 from resolution.model import MatchModel, train
-from resolution.profiles import build_history, build_members, build_profiles
+from resolution.profiles import build_history, build_members, build_profiles, cluster_keys
 from resolution.publish import (
+    TABLES,
     PublishError,
     check_snapshot,
     new_run_id,
     switch_current,
     write_snapshot,
 )
+from resolution.published import read_published
 from resolution.warehouse import read_table, write_table
 
 log = logging.getLogger("edin")
@@ -48,6 +62,7 @@ class RunSettings:
     config: EdinConfig
     labels_file: Path | None = None
     run_id: str = field(default_factory=new_run_id)
+    retrain: bool = False  # train a fresh model even if the saved one could be reused
 
     @property
     def model_dir(self) -> Path:
@@ -124,10 +139,48 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             "labelled": 0 if labelled is None else labelled.height}
 
 
+TRAINED = "trained.json"
+# Knobs that change how a run executes, not what the model learns.
+RUNTIME_KNOBS = frozenset({"score_chunk", "retrain_growth", "workers"})
+
+
+def training_key(run: RunSettings) -> str:
+    """What the model was trained from besides the contacts: match fields, resolver knobs and
+    the labels file. A change in any of them means the model must be retrained."""
+    knobs = {k: v for k, v in asdict(run.config.resolution).items() if k not in RUNTIME_KNOBS}
+    digest = hashlib.sha256(repr((run.config.fields, sorted(knobs.items()))).encode())
+    if run.labels_file is not None:
+        digest.update(Path(run.labels_file).read_bytes())
+    return digest.hexdigest()
+
+
+def reusable_model(run: RunSettings, contacts: int) -> dict[str, Any] | None:
+    """The saved model's training record when it can score this run: same fields, knobs and
+    labels, and the contacts grew by at most ``retrain_growth`` since it was trained."""
+    path = run.model_dir / TRAINED
+    if run.retrain or not path.exists() or not (run.model_dir / "model.json").exists():
+        return None
+    state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    growth = run.config.resolution.retrain_growth
+    if state.get("key") != training_key(run) or contacts > state["contacts"] * (1 + growth):
+        return None
+    return state
+
+
 @timed
 def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """The dedupe model, saved as model.json + training.json in HOME/model."""
+    """The dedupe model, saved as model.json + training.json in HOME/model.
+
+    A model trained earlier in this home is reused while it fits (``reusable_model``): the
+    daily run scores new contacts with the same model, so existing profiles only change where
+    new evidence touches them (stable IDs, and an unchanged partition). ``--retrain`` forces
+    a fresh model, a full re-cluster."""
     contacts = read_table(con, "normalized_contacts")
+    state = reusable_model(run, contacts.height)
+    if state is not None:
+        model = MatchModel.load(run.model_dir)
+        return {"blocking_rules": len(model.predicates), "reused": True,
+                "trained_on": state["contacts"], **model.stats}
     specs = field_specs(run.config)
     recs = records(contacts, specs)
     pairs = labels_mod.training_pairs(read_table(con, "training_labels"), recs)
@@ -143,7 +196,10 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     model = train(recs, pairs, specs, threshold=res.threshold, sample_size=res.training_sample,
                   recall=res.recall, seed=res.seed, hard_negatives=hard_negatives)
     model.save(run.model_dir, {"match": pairs["match"], "distinct": pairs["distinct"]})
-    return {"blocking_rules": len(model.predicates), **model.stats}
+    (run.model_dir / TRAINED).write_text(json.dumps(
+        {"key": training_key(run), "contacts": contacts.height}, indent=2), encoding="utf-8")
+    return {"blocking_rules": len(model.predicates), "reused": False,
+            "trained_on": contacts.height, **model.stats}
 
 
 @timed
@@ -172,33 +228,68 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """clusters: every contact in exactly one cluster."""
     contacts = read_table(con, "normalized_contacts")
     res = run.config.resolution
-    clusters = cluster_records(contacts["record_id"], read_table(con, "scored_pairs"),
+    must, cannot = decision_pairs(pair_decisions(run.home), contacts)
+    scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
+    clusters = cluster_records(contacts["record_id"], scored,
                                threshold=res.threshold, max_cluster_size=res.max_cluster_size)
+    clusters = enforce_decisions(clusters, scored, must_link=must, cannot_link=cannot,
+                                 threshold=res.threshold)
     write_table(con, "clusters", clusters)
     sizes = clusters.group_by("cluster_id").len()
     return {"clusters": sizes.height, "merged_clusters": (sizes["len"] > 1).sum(),
             "largest": int(sizes["len"].max() or 0),
-            "review": clusters.filter(pl.col("status") == "review").height}
+            "review": clusters.filter(pl.col("status") == "review").height,
+            "decided_same": must.height, "decided_different": cannot.height}
+
+
+def decision_pairs(decisions: pl.DataFrame,
+                   contacts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Operator decisions as (record_id_l, record_id_r) pairs: (must-link, cannot-link).
+    Pairs naming contacts no longer in the input are left out."""
+    ids = contacts.select("record_id", "source", "source_id")
+    pairs = (decisions
+             .join(ids.rename({"record_id": "a", "source": "source_l",
+                               "source_id": "source_id_l"}), on=["source_l", "source_id_l"])
+             .join(ids.rename({"record_id": "b", "source": "source_r",
+                               "source_id": "source_id_r"}), on=["source_r", "source_id_r"])
+             .select(pl.min_horizontal("a", "b").alias("record_id_l"),
+                     pl.max_horizontal("a", "b").alias("record_id_r"), "label")
+             .sort("record_id_l", "record_id_r"))
+    return (pairs.filter(pl.col("label") == MATCH).drop("label"),
+            pairs.filter(pl.col("label") == DISTINCT).drop("label"))
 
 
 @timed
 def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """members, profiles and history."""
+    """members (with IDs kept stable against the published snapshot), profiles, history,
+    id_map and this run's change events (stamped with the run ID when publishing)."""
     contacts = read_table(con, "normalized_contacts")
-    members = build_members(contacts, read_table(con, "clusters"))
+    clusters = read_table(con, "clusters")
+    prev = read_published(run.home)  # the published snapshot, never the warehouse
+    assignment = assign_ids(cluster_keys(contacts, clusters),
+                            prev.members if prev else None, prev.id_map if prev else None)
+    members = build_members(contacts, clusters, assignment.ids)
     history = build_history(read_table(con, "raw_interactions"), members)
-    profiles = build_profiles(contacts, members, read_table(con, "clusters"), history)
-    for name, df in (("members", members), ("profiles", profiles), ("history", history)):
+    profiles = build_profiles(contacts, members, clusters, history, run.config.profile)
+    events = change_events(assignment, prev.members if prev else None,
+                           prev.profiles if prev else None, members, profiles)
+    changes = pl.concat([prev.changes, events]) if prev else events
+    for name, df in (("members", members), ("profiles", profiles), ("history", history),
+                     ("id_map", assignment.id_map), ("changes", changes)):
         write_table(con, name, df)
+    counts = dict(events.group_by("event").len().iter_rows())
     return {"profiles": profiles.height, "members": members.height, "history": history.height,
-            "merged_profiles": (profiles["contacts"] > 1).sum()}
+            "merged_profiles": (profiles["contacts"] > 1).sum(),
+            "previous_run": prev.run_id if prev else "",
+            **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS}}
 
 
 @timed
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables = {name: read_table(con, name) for name in ("members", "profiles", "history",
-                                                       "quarantine")}
+    tables = {name: read_table(con, name) for name in TABLES}
+    tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
+    tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()[0]
     assert row is not None
     problems = check_snapshot(tables, int(row[0]), int(row[1]))

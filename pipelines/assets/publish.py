@@ -27,6 +27,10 @@ GROUP = "publish"
                   description="One row per person: identifiers, activity, channels."),
         AssetSpec("history", deps=["clusters", "raw_interactions"], group_name=GROUP,
                   description="Every interaction of every member, with its profile_id."),
+        AssetSpec("id_map", deps=["clusters"], group_name=GROUP,
+                  description="Every profile ID ever published → the ID it resolves to now."),
+        AssetSpec("changes", deps=["clusters"], group_name=GROUP,
+                  description="The change feed: created, updated, merged, split, erased."),
     ],
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
@@ -34,6 +38,9 @@ def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noq
     yield MaterializeResult(asset_key="members", metadata={"rows": meta["members"]})
     yield MaterializeResult(asset_key="profiles", metadata=meta)
     yield MaterializeResult(asset_key="history", metadata={"rows": meta["history"]})
+    yield MaterializeResult(asset_key="id_map", metadata={"previous_run": meta["previous_run"]})
+    yield MaterializeResult(asset_key="changes", metadata={
+        k: v for k, v in meta.items() if k.startswith("events_")})
 
 
 @asset_check(asset="members", blocking=True,
@@ -48,7 +55,8 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
                                       "quarantined": quarantined})
 
 
-@asset(deps=["members", "profiles", "history", "quarantine"], group_name=GROUP)
+@asset(deps=["members", "profiles", "history", "quarantine", "id_map", "changes"],
+       group_name=GROUP)
 def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """HOME/snapshots/<run_id> (Parquet + read-only DuckDB), switched to HOME/current."""
     return MaterializeResult(metadata=run_stage(context, edin, stages.publish))
@@ -58,7 +66,8 @@ def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> Ma
              description="HOME/current points at a snapshot with all its files.")
 def current_is_complete(edin: EdinResource) -> AssetCheckResult:
     current = edin.home_path / "current"
-    files = ["members.parquet", "profiles.parquet", "history.parquet", "profiles.duckdb"]
+    files = ["members.parquet", "profiles.parquet", "history.parquet", "id_map.parquet",
+             "changes.parquet", "profiles.duckdb"]
     missing = [f for f in files if not (current / f).exists()]
     return AssetCheckResult(passed=not missing,
                             metadata={"run_id": current_run_id(edin.home_path) or "",

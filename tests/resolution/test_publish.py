@@ -16,10 +16,10 @@ def tables(members: int = 2) -> dict[str, pl.DataFrame]:
     m = pl.DataFrame({"profile_id": ["p1"] * members, "source": ["vk"] * members,
                       "source_id": [str(i) for i in range(members)],
                       "confidence": [1.0] * members}, schema=MEMBERS)
-    p = pl.DataFrame({"profile_id": ["p1"], "display_name": ["Иван"], "emails": [[]],
-                      "phones": [[]], "handles": [[]], "city": [None], "first_seen": [None],
-                      "last_seen": [None], "contacts": [members], "interactions": [0],
-                      "channels": [["vk"]], "status": ["published"]}, schema=PROFILES)
+    given = {"profile_id": ["p1"], "display_name": ["Иван"], "emails": [[]], "phones": [[]],
+             "handles": [[]], "contacts": [members], "interactions": [0],
+             "channels": [["vk"]], "status": ["published"]}
+    p = pl.DataFrame({c: given.get(c, [None]) for c in PROFILES}, schema=PROFILES)
     return {"members": m, "profiles": p, "history": pl.DataFrame(schema=HISTORY),
             "quarantine": pl.DataFrame(schema=QUARANTINE)}
 

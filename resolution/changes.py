@@ -1,0 +1,118 @@
+"""The change feed: what happened to which profile in a run, for CRM syncs.
+
+One event per change, derived from the ID assignment (``resolution.identity``) and a comparison
+of the previous and the new snapshot:
+
+- ``created`` (profile_id = the new profile): a new ID none of whose contacts was published.
+- ``merged`` (profile_id = the survivor, other_id = the ID merged into it): a previously live
+  ID now resolves to another.
+- ``split`` (profile_id = the profile that lost contacts, other_id = the profile they went to,
+  new or existing): contacts of a profile went to another profile.
+- ``updated`` (profile_id): a profile live before and after whose members or golden record
+  changed.
+- ``erased`` (profile_id): a previously live ID none of whose contacts is left.
+
+``contacts`` is the number of contacts concerned (moved, or the new profile's size).
+``changes.parquet`` in every snapshot is cumulative: all events of all runs, numbered by ``seq``
+in publishing order; ``events_since`` gives those after a run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from resolution.contract import CHANGE_EVENTS, CHANGES, conform
+from resolution.identity import Assignment
+
+ORDER = {e: i for i, e in enumerate(CHANGE_EVENTS)}
+
+
+def empty_changes() -> pl.DataFrame:
+    return pl.DataFrame(schema=CHANGES)
+
+
+def _signatures(members: pl.DataFrame) -> pl.DataFrame:
+    return (members.sort("source", "source_id").group_by("profile_id", maintain_order=True)
+            .agg((pl.col("source") + "\x1f" + pl.col("source_id")).str.join("\x1e").alias("sig")))
+
+
+def _row_hashes(profiles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return profiles.select("profile_id", profiles.select(columns).hash_rows(seed=0).alias("h"))
+
+
+def change_events(assignment: Assignment, prev_members: pl.DataFrame | None,
+                  prev_profiles: pl.DataFrame | None, members: pl.DataFrame,
+                  profiles: pl.DataFrame) -> pl.DataFrame:
+    """This run's events (seq, run_id and at still null: ``stamp`` fills them when publishing).
+    Within a run they are ordered by event kind (erased, merged, split, created, updated),
+    then profile_id and other_id."""
+    events: list[tuple[str, str, str | None, int]] = []
+    live_before = set() if prev_members is None else set(prev_members["profile_id"].to_list())
+    inflow: dict[str, int] = {}
+    for from_id, to_id, n in assignment.flows.iter_rows():
+        if from_id == to_id:
+            continue
+        inflow[to_id] = inflow.get(to_id, 0) + n
+        if assignment.merged_into.get(from_id) == to_id:
+            events.append(("merged", to_id, from_id, n))
+        else:
+            events.append(("split", from_id, to_id, n))
+    sizes = dict(members.group_by("profile_id").len().iter_rows())
+    for pid in assignment.new_ids:
+        if pid not in inflow:
+            events.append(("created", pid, None, int(sizes.get(pid, 0))))
+    events.extend(("erased", pid, None, 0) for pid in assignment.erased)
+    if prev_members is not None and prev_members.height:
+        common = [c for c in profiles.columns if prev_profiles is not None
+                  and c in prev_profiles.columns and c != "profile_id"]
+        before = _signatures(prev_members)
+        after = _signatures(members)
+        if prev_profiles is not None and common:
+            before = before.join(_row_hashes(prev_profiles, common), on="profile_id", how="left")
+            after = after.join(_row_hashes(profiles, common), on="profile_id", how="left")
+        else:
+            before = before.with_columns(pl.lit(0, pl.UInt64).alias("h"))
+            after = after.with_columns(pl.lit(0, pl.UInt64).alias("h"))
+        both = after.join(before, on="profile_id", suffix="_prev")
+        changed = both.filter((pl.col("sig") != pl.col("sig_prev"))
+                              | (pl.col("h") != pl.col("h_prev")))
+        for pid in changed["profile_id"].to_list():
+            if pid in live_before:
+                events.append(("updated", pid, None, int(sizes.get(pid, 0))))
+    events.sort(key=lambda e: (ORDER[e[0]], e[1], e[2] or ""))
+    out = pl.DataFrame(events, schema={"event": pl.String, "profile_id": pl.String,
+                                       "other_id": pl.String, "contacts": pl.Int64},
+                       orient="row")
+    return conform(out.with_columns(pl.lit(None, pl.Int64).alias("seq"),
+                                    pl.lit(None, pl.String).alias("run_id"),
+                                    pl.lit(None, pl.Datetime("us", "UTC")).alias("at")),
+                   CHANGES, "changes")
+
+
+def stamp(changes: pl.DataFrame, run_id: str, at: datetime) -> pl.DataFrame:
+    """The cumulative feed with this run's events (those without a run ID) stamped: numbered on
+    from the previous events, with the run's ID and time."""
+    pending = pl.col("run_id").is_null()
+    prev_max = changes["seq"].max()
+    start = 0 if prev_max is None else int(prev_max) + 1  # type: ignore[arg-type]
+    out = changes.with_columns(
+        pl.when(pending).then(pending.cast(pl.Int64).cum_sum() - 1 + start)
+        .otherwise(pl.col("seq")).alias("seq"),
+        pl.when(pending).then(pl.lit(at).cast(pl.Datetime("us", "UTC")))
+        .otherwise(pl.col("at")).alias("at"),
+        pl.col("run_id").fill_null(run_id),
+    )
+    return conform(out.sort("seq"), CHANGES, "changes")
+
+
+def events_since(changes: pl.DataFrame, since: str | None) -> pl.DataFrame:
+    """Events published after run ``since`` (all of them when ``since`` is None).
+
+    Run IDs start with their UTC time, so "after" is a string comparison; this also works for a
+    run that produced no events or whose snapshot has since been deleted.
+    """
+    if since is None:
+        return changes.sort("seq")
+    return changes.filter(pl.col("run_id") > since).sort("seq")

@@ -1,0 +1,184 @@
+"""Operator decisions: "not the same person" (unmerge) and "same person" (merge).
+
+Decisions live in their own SQLite database in WAL mode (``HOME/decisions.sqlite``), apart
+from the warehouse: the CLI (and later the review app) writes them, the pipeline only reads
+them. Each decision is stored as it was made and as the contact pairs it implies:
+
+- ``unmerge C...``: every contact given is *not* the same person as every other member its
+  profile had in the published snapshot (cannot-link pairs);
+- ``merge C...``: the contacts given are the same person (must-link pairs).
+
+The latest decision about a pair wins, so an unmerge undoes an earlier merge of the same
+contacts. The clustering stage enforces them whatever the model scores (invariant 3).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from resolution.published import require_published
+
+DB_NAME = "decisions.sqlite"
+MATCH, DISTINCT = "match", "distinct"
+Key = tuple[str, str]
+PAIRS_SCHEMA = {"source_l": pl.String, "source_id_l": pl.String, "source_r": pl.String,
+                "source_id_r": pl.String, "label": pl.String}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('merge', 'unmerge')),
+    contacts TEXT NOT NULL,          -- JSON list of [source, source_id]
+    profile_ids TEXT NOT NULL,       -- JSON list: the profiles they were in when decided
+    snapshot TEXT,                   -- run ID of the snapshot the decision was made on
+    operator TEXT,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS pair_decisions (
+    decision_id INTEGER NOT NULL REFERENCES decisions (id),
+    source_l TEXT NOT NULL, source_id_l TEXT NOT NULL,
+    source_r TEXT NOT NULL, source_id_r TEXT NOT NULL,
+    label TEXT NOT NULL CHECK (label IN ('match', 'distinct'))
+);
+CREATE INDEX IF NOT EXISTS pair_decisions_pair
+    ON pair_decisions (source_l, source_id_l, source_r, source_id_r);
+"""
+
+# The latest decision per pair (decision IDs grow with time).
+_LATEST_SQL = """
+SELECT source_l, source_id_l, source_r, source_id_r, label FROM (
+    SELECT *, row_number() OVER (PARTITION BY source_l, source_id_l, source_r, source_id_r
+                                 ORDER BY decision_id DESC) AS n
+    FROM pair_decisions)
+WHERE n = 1
+ORDER BY source_l, source_id_l, source_r, source_id_r
+"""
+
+
+class DecisionError(ValueError):
+    """A decision cannot be recorded; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    decision_id: int
+    kind: str
+    profile_ids: tuple[str, ...]
+    pairs: int
+
+
+def parse_contact(text: str) -> Key:
+    """``SOURCE:SOURCE_ID`` (the ID may itself contain colons)."""
+    source, sep, source_id = text.partition(":")
+    if not sep or not source or not source_id:
+        raise DecisionError(f"contact {text!r} should be written SOURCE:SOURCE_ID, "
+                            "such as vk:808301380")
+    return source, source_id
+
+
+def db_path(home: Path) -> Path:
+    return Path(home) / DB_NAME
+
+
+@contextmanager
+def connect(home: Path) -> Iterator[sqlite3.Connection]:
+    """The decisions database (created on first use, WAL mode), committed on success."""
+    Path(home).mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db_path(home), timeout=30)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(_SCHEMA)
+        yield con
+        con.commit()
+    finally:
+        con.close()
+
+
+def _pair(a: Key, b: Key, label: str) -> tuple[str, str, str, str, str]:
+    lo, hi = sorted((a, b))
+    return (*lo, *hi, label)
+
+
+def _record(home: Path, kind: str, contacts: list[Key], profile_ids: list[str],
+            snapshot: str, pairs: Iterable[tuple[str, str, str, str, str]],
+            operator: str | None, note: str | None) -> Recorded:
+    rows = sorted(set(pairs))
+    with connect(home) as con:
+        cur = con.execute(
+            "INSERT INTO decisions (at, kind, contacts, profile_ids, snapshot, operator, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (datetime.now(UTC).isoformat(timespec="seconds"), kind,
+             json.dumps(contacts, ensure_ascii=False), json.dumps(profile_ids), snapshot,
+             operator, note))
+        decision_id = int(cur.lastrowid or 0)
+        con.executemany("INSERT INTO pair_decisions VALUES (?, ?, ?, ?, ?, ?)",
+                        [(decision_id, *r) for r in rows])
+    return Recorded(decision_id=decision_id, kind=kind, profile_ids=tuple(profile_ids),
+                    pairs=len(rows))
+
+
+def _profiles_of(home: Path, contacts: list[Key]) -> tuple[str, dict[Key, str], pl.DataFrame]:
+    published = require_published(home)
+    members = published.members
+    where = {(s, i): p for p, s, i in members.select("profile_id", "source", "source_id")
+             .iter_rows()}
+    unknown = [f"{s}:{i}" for s, i in contacts if (s, i) not in where]
+    if unknown:
+        raise DecisionError(f"contact(s) {', '.join(unknown)} not in the published snapshot "
+                            f"{published.run_id}; see {home}/current/members.parquet")
+    return published.run_id, {c: where[c] for c in contacts}, members
+
+
+def record_unmerge(home: Path, contacts: list[Key], operator: str | None = None,
+                   note: str | None = None) -> Recorded:
+    """These contacts are not the same person as the rest of their (published) profile."""
+    if not contacts:
+        raise DecisionError("name at least one contact to take out of its profile")
+    snapshot, profile_of, members = _profiles_of(home, contacts)
+    chosen = set(contacts)
+    pairs = []
+    for pid in sorted(set(profile_of.values())):
+        rest = [(s, i) for s, i in members.filter(pl.col("profile_id") == pid)
+                .select("source", "source_id").iter_rows() if (s, i) not in chosen]
+        if not rest:
+            names = ", ".join(f"{s}:{i}" for s, i in contacts if profile_of[(s, i)] == pid)
+            raise DecisionError(f"{names} already make up the whole profile {pid}; "
+                                "nothing to take them out of")
+        pairs += [_pair(c, r, DISTINCT) for c in contacts if profile_of[c] == pid for r in rest]
+    return _record(home, "unmerge", contacts, sorted(set(profile_of.values())), snapshot,
+                   pairs, operator, note)
+
+
+def record_merge(home: Path, contacts: list[Key], operator: str | None = None,
+                 note: str | None = None) -> Recorded:
+    """These contacts (and so their profiles) are the same person."""
+    if len(set(contacts)) < 2:
+        raise DecisionError("name at least two contacts that are the same person")
+    snapshot, profile_of, _ = _profiles_of(home, contacts)
+    first, *others = sorted(set(contacts))
+    pairs = [_pair(first, c, MATCH) for c in others]
+    return _record(home, "merge", contacts, sorted(set(profile_of.values())), snapshot, pairs,
+                   operator, note)
+
+
+def pair_decisions(home: Path) -> pl.DataFrame:
+    """The latest decision per contact pair: (source_l, source_id_l, source_r, source_id_r,
+    label). Empty when no decision was ever made. Read-only: the pipeline never writes here."""
+    path = db_path(home)
+    if not path.exists():
+        return pl.DataFrame(schema=PAIRS_SCHEMA)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = con.execute(_LATEST_SQL).fetchall()
+    finally:
+        con.close()
+    return pl.DataFrame(rows, schema=PAIRS_SCHEMA, orient="row")
