@@ -102,24 +102,36 @@ def _contact_line(snap: ExplainSnapshot, key: Key) -> str:
     return line
 
 
-def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
-    """Operator decisions naming any of ``keys``, read-only (nothing when there is no store)."""
+def _decision_rows(home: Path) -> list[tuple[Any, ...]]:
+    """Every pair decision with its decision, read-only (none when there is no store)."""
     db = Path(home) / "decisions.sqlite"
     if not db.exists():
-        return
+        return []
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     except sqlite3.Error:
-        return
+        return []
     try:
-        rows = con.execute(
+        return con.execute(
             "SELECT d.id, d.kind, d.at, d.operator, p.source_l, p.source_id_l, p.source_r, "
             "p.source_id_r, p.label FROM pair_decisions p JOIN decisions d "
             "ON d.id = p.decision_id ORDER BY d.id").fetchall()
     except sqlite3.Error:
-        rows = []
+        return []
     finally:
         con.close()
+
+
+def decided_pairs(home: Path) -> pl.DataFrame:
+    """(source_l, source_id_l, source_r, source_id_r) of every pair an operator decided."""
+    rows = [r[4:8] for r in _decision_rows(home)]
+    return pl.DataFrame(rows, schema=["source_l", "source_id_l", "source_r", "source_id_r"],
+                        orient="row")
+
+
+def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
+    """Operator decisions naming any of ``keys``."""
+    rows = _decision_rows(home)
     for did, kind, at, operator, sl, il, sr, ir, label in rows:
         if (sl, il) in keys or (sr, ir) in keys:
             who = f" by {operator}" if operator else ""

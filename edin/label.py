@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from edin.explain import load
+from edin.explain import decided_pairs, load
 from resolution.explanation import format_reasons, ranked_reasons
 from resolution.label_queue import (
     ANSWER_LABELS,
@@ -21,6 +21,7 @@ from resolution.label_queue import (
     append_answers,
     label_queue,
     read_answered,
+    read_answered_frame,
 )
 
 ROWS = (("name", "display_name"), ("phones", "phones"), ("e-mails", "emails"),
@@ -54,12 +55,22 @@ def _answers(stream: TextIO) -> Iterator[str]:
         yield line.strip().lower()[:1]
 
 
+def _answered(home: Path, labels: Path) -> pl.DataFrame:
+    """Pairs not to ask about: answered, skipped, or decided by an operator (a decision already
+    settles them, whatever the model learns)."""
+    done = read_answered(labels, Path(home) / SKIPPED_FILE)
+    decided = decided_pairs(home)
+    if decided.height == 0:
+        return done
+    return pl.concat([done, read_answered_frame(decided)]).unique()
+
+
 def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: TextIO,
               interactive: bool) -> dict[str, int]:
     """Ask about up to ``max_pairs`` queued pairs; returns counts per answer."""
     snap = load(home)
     skipped = Path(home) / SKIPPED_FILE
-    queue = label_queue(snap.reasons, snap.members, read_answered(labels, skipped), max_pairs)
+    queue = label_queue(snap.reasons, snap.members, _answered(home, labels), max_pairs)
     contacts = {(r["source"], r["source_id"]): r for r in snap.contacts.iter_rows(named=True)}
     counts = {"match": 0, "distinct": 0, "unsure": 0}
     if queue.height == 0:
@@ -90,5 +101,4 @@ def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: Te
 def queue_frame(home: Path, labels: Path, max_pairs: int) -> pl.DataFrame:
     """The queue ``edin label`` would ask, as a frame (for the benchmark and tests)."""
     snap = load(home)
-    return label_queue(snap.reasons, snap.members,
-                       read_answered(labels, Path(home) / SKIPPED_FILE), max_pairs)
+    return label_queue(snap.reasons, snap.members, _answered(home, labels), max_pairs)

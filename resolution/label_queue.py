@@ -47,8 +47,14 @@ def read_answered(*paths: Path) -> pl.DataFrame:
               for p in paths if p.exists() and p.stat().st_size > 0]
     if not frames:
         return pl.DataFrame(schema=dict.fromkeys(PAIR_KEY, pl.String))
-    both = pl.concat(frames).with_columns(pl.col("source_l").str.to_lowercase(),
-                                          pl.col("source_r").str.to_lowercase())
+    return read_answered_frame(pl.concat(frames))
+
+
+def read_answered_frame(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Answered pairs in the queue's form: sources in lower case (as ``read_labels`` reads
+    them), the smaller contact on the left, each pair once."""
+    both = pairs.select(PAIR_KEY).with_columns(pl.col("source_l").str.to_lowercase(),
+                                               pl.col("source_r").str.to_lowercase())
     return _ordered(both).unique()
 
 

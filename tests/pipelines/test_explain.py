@@ -130,3 +130,19 @@ def test_label_answers_become_training_labels(published, tmp_path):
     finally:
         con.close()
     assert n == 4  # 2 from this test's first session + 2 from the second
+
+
+def test_decided_pairs_leave_the_queue_and_show_in_explain(published, tmp_path):
+    from edin.label import queue_frame
+
+    _, home = published
+    labels = tmp_path / "none.csv"
+    first = queue_frame(home, labels, 3).row(0, named=True)
+    a, b = f"{first['source_l']}:{first['source_id_l']}", f"{first['source_r']}:{first['source_id_r']}"
+    proc = edin("merge", "--home", str(home), a, b, "--operator", "olga")
+    assert proc.returncode == 0, proc.stderr
+    again = queue_frame(home, labels, 3)
+    assert (first["source_id_l"], first["source_id_r"]) not in set(
+        again.select("source_id_l", "source_id_r").iter_rows())
+    proc = edin("explain", "--home", str(home), a, b)
+    assert "the same person" in proc.stdout and "by olga" in proc.stdout
