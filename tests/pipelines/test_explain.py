@@ -138,7 +138,8 @@ def test_decided_pairs_leave_the_queue_and_show_in_explain(published, tmp_path):
     _, home = published
     labels = tmp_path / "none.csv"
     first = queue_frame(home, labels, 3).row(0, named=True)
-    a, b = f"{first['source_l']}:{first['source_id_l']}", f"{first['source_r']}:{first['source_id_r']}"
+    a = f"{first['source_l']}:{first['source_id_l']}"
+    b = f"{first['source_r']}:{first['source_id_r']}"
     proc = edin("merge", "--home", str(home), a, b, "--operator", "olga")
     assert proc.returncode == 0, proc.stderr
     again = queue_frame(home, labels, 3)
