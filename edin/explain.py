@@ -171,9 +171,9 @@ def explain_contact(home: Path, key: Key) -> str:
     for r in outside.head(OUTSIDE_PAIRS).iter_rows(named=True):
         other = ((r["source_r"], r["source_id_r"]) if (r["source_l"], r["source_id_l"]) in keys
                  else (r["source_l"], r["source_id_l"]))
-        note = (" — at or above the threshold, yet apart: the clustering (average linkage "
-                "over the group) or a decision kept it out" if r["score"] >= snap.threshold
-                else "")
+        note = (" — at or above the threshold, yet apart: dedupe's clustering (centroid "
+                "linkage over the whole group) or a decision kept it out"
+                if r["score"] >= snap.threshold else "")
         out.append(_pair_line(r, snap.threshold) + f"\n        other side in profile "
                    f"{member_of.get(other, '?')}{note}")
     if outside.height == 0:
