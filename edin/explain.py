@@ -31,7 +31,8 @@ class ExplainSnapshot:
     members: pl.DataFrame
     profiles: pl.DataFrame
     contacts: pl.DataFrame
-    reasons: pl.DataFrame
+    # scanned, not read: one contact's pairs are a few rows of millions
+    reasons: pl.LazyFrame
     model: dict[str, Any]
 
     @property
@@ -48,7 +49,7 @@ def load(home: Path) -> ExplainSnapshot:
         path=path, members=pl.read_parquet(path / "members.parquet"),
         profiles=pl.read_parquet(path / "profiles.parquet"),
         contacts=pl.read_parquet(path / "contacts.parquet"),
-        reasons=pl.read_parquet(path / "pair_reasons.parquet"),
+        reasons=pl.scan_parquet(path / "pair_reasons.parquet"),
         model=json.loads((path / "model.json").read_text(encoding="utf-8")))
 
 
@@ -73,7 +74,8 @@ def _pairs_of(snap: ExplainSnapshot, keys: set[Key]) -> pl.DataFrame:
                           _joined("source_r", "source_id_r").is_in(ids).alias("in_r"))
             .filter(pl.col("in_l") | pl.col("in_r"))
             .sort("score", "source_l", "source_id_l", "source_r", "source_id_r",
-                  descending=[True, False, False, False, False]))
+                  descending=[True, False, False, False, False])
+            .collect())
 
 
 def _pair_line(row: dict[str, Any], threshold: float) -> str:
@@ -160,8 +162,10 @@ def explain_contact(home: Path, key: Key) -> str:
     within = pairs.filter(pl.col("in_l") & pl.col("in_r"))
     outside = pairs.filter(~(pl.col("in_l") & pl.col("in_r")))
     out += ["", f"why: pairs scoring ≥ {snap.threshold:g} join contacts (dedupe's hierarchical "
-            "clustering); contributions are each field's share of the pair's log-odds "
-            f"(bias {snap.model['classifier']['bias']:+.2f})"]
+            "clustering); each field's contribution is its share of the pair's log-odds "
+            f"(they add up with the bias {snap.model['classifier']['bias']:+.2f}), measured "
+            "against the field being missing: + raised the odds (agree), − lowered them "
+            "(disagree, or agreement too common to count)"]
     out.append(f"  scored pairs inside the profile ({within.height})")
     out += [_pair_line(r, snap.threshold) for r in within.iter_rows(named=True)] or [
         "    none: a single contact" if len(keys) == 1 else "    none kept"]
@@ -207,12 +211,11 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
            _contact_line(snap, b).strip() + f"  (profile {member_of[b]})",
            f"same profile: {'yes' if same else 'no'}"]
     lo, hi = sorted((a, b))
-    row = snap.reasons.filter((pl.col("source_l") == lo[0]) & (pl.col("source_id_l") == lo[1])
-                              & (pl.col("source_r") == hi[0]) & (pl.col("source_id_r") == hi[1]))
-    if row.height == 0:
-        row = snap.reasons.filter(
-            (pl.col("source_l") == hi[0]) & (pl.col("source_id_l") == hi[1])
-            & (pl.col("source_r") == lo[0]) & (pl.col("source_id_r") == lo[1]))
+    row = snap.reasons.filter(
+        ((pl.col("source_l") == lo[0]) & (pl.col("source_id_l") == lo[1])
+         & (pl.col("source_r") == hi[0]) & (pl.col("source_id_r") == hi[1]))
+        | ((pl.col("source_l") == hi[0]) & (pl.col("source_id_l") == hi[1])
+           & (pl.col("source_r") == lo[0]) & (pl.col("source_id_r") == lo[1]))).collect()
     if row.height:
         out.append(_pair_line(row.row(0, named=True), snap.threshold).lstrip())
     else:
