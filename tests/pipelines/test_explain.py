@@ -147,3 +147,19 @@ def test_decided_pairs_leave_the_queue_and_show_in_explain(published, tmp_path):
         again.select("source_id_l", "source_id_r").iter_rows())
     proc = edin("explain", "--home", str(home), a, b)
     assert "the same person" in proc.stdout and "by olga" in proc.stdout
+
+
+def test_published_reasons_add_up_to_the_published_scores(published):
+    import json
+
+    import numpy as np
+
+    _, home = published
+    reasons = pl.read_parquet(home / "current" / "pair_reasons.parquet")
+    bias = json.loads((home / "current" / "model.json").read_text())["classifier"]["bias"]
+    cols = [c for c in reasons.columns if c.startswith("w_")]
+    assert reasons.height > 0 and len(cols) >= 9
+    p = reasons["score"].to_numpy().clip(1e-12, 1 - 1e-9)
+    logit = reasons.select(pl.sum_horizontal(cols) + bias).to_series().to_numpy()
+    ok = p < 0.9999  # the logit of a score rounded to 1.0 cannot be recovered from it
+    assert np.allclose(logit[ok], np.log(p[ok] / (1 - p[ok])), atol=1e-3)
