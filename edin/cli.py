@@ -126,6 +126,36 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return _decide(args, "merge")
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from edin.explain import explain_contact, explain_pair
+    from resolution.decisions import parse_contact
+
+    keys = [parse_contact(c) for c in args.contacts]
+    if len(keys) == 1:
+        print(explain_contact(args.home, keys[0]))
+    elif len(keys) == 2:
+        print(explain_pair(args.home, keys[0], keys[1]))
+    else:
+        raise ValueError("name one contact (its profile) or two (their pair)")
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from edin.label import run_label
+
+    labels = args.labels or args.home / "labels.csv"
+    if args.answers:
+        with args.answers.open(encoding="utf-8") as answers:
+            counts = run_label(args.home, labels, args.max, answers, sys.stdout, False)
+    else:
+        counts = run_label(args.home, labels, args.max, sys.stdin, sys.stdout,
+                           sys.stdin.isatty())
+    print(f"{counts['match']} match, {counts['distinct']} distinct → {labels}; "
+          f"{counts['unsure']} unsure (not asked again). Train on them with "
+          f"`edin run INPUT... --home {args.home} --labels {labels}`")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -188,6 +218,22 @@ def parser() -> argparse.ArgumentParser:
         d.add_argument("--operator", help="who decided (kept with the decision)")
         d.add_argument("--note", help="why (kept with the decision)")
         d.set_defaults(func=cmd_unmerge if name == "unmerge" else cmd_merge)
+
+    xp = sub.add_parser("explain", help="why a contact is in its profile, or why two contacts "
+                        "were (not) matched (reads HOME/current only)")
+    xp.add_argument("--home", type=Path, required=True)
+    xp.add_argument("contacts", nargs="+", metavar="CONTACT", help="SOURCE:SOURCE_ID (one or two)")
+    xp.set_defaults(func=cmd_explain)
+
+    lb = sub.add_parser("label", help="answer the model's most uncertain pairs; answers become "
+                        "training labels for `edin run --labels`")
+    lb.add_argument("--home", type=Path, required=True)
+    lb.add_argument("--max", type=int, default=20, help="pairs to ask about (default 20)")
+    lb.add_argument("--labels", type=Path, help="labels CSV to append to (default "
+                    "HOME/labels.csv)")
+    lb.add_argument("--answers", type=Path, help="read answers (y/n/u/q, one a line) from FILE "
+                    "instead of the console")
+    lb.set_defaults(func=cmd_label)
 
     sv = sub.add_parser("serve", help="the lookup API on 127.0.0.1 (reads HOME/current only)")
     sv.add_argument("--home", type=Path, required=True)

@@ -47,6 +47,26 @@ NORMALIZED_CONTACTS: Schema = {
 SCORED_PAIRS: Schema = {
     "record_id_l": pl.Int64(), "record_id_r": pl.Int64(), "score": pl.Float64(),
 }
+# Why each scored pair scored what it did (resolution.explanation): the SCORED_PAIRS columns,
+# then one Float32 column per field of the model, named REASON_PREFIX + field, holding that
+# field's contribution to the pair's logit (positive: agreed, negative: disagreed, 0: missing).
+# The contributions plus the model's bias add up to the logit of ``score``.
+REASON_PREFIX = "w_"
+SCORED_PAIR_REASONS: Schema = dict(SCORED_PAIRS)
+# The published form (HOME/current/pair_reasons.parquet): contacts by key instead of record id,
+# then score and the REASON_PREFIX columns as above.
+PAIR_REASONS: Schema = {
+    "source_l": pl.String(), "source_id_l": pl.String(),
+    "source_r": pl.String(), "source_id_r": pl.String(), "score": pl.Float64(),
+}
+# One row per published contact (HOME/current/contacts.parquet): what `edin explain` and
+# `edin label` show side by side, the normalizer's flags (hub values) and the record the model
+# compared, as JSON, so a pair can be re-scored from the snapshot alone.
+SNAPSHOT_CONTACTS: Schema = {
+    "source": pl.String(), "source_id": pl.String(), "display_name": pl.String(),
+    "phones": STR_LIST, "emails": STR_LIST, "handles": STR_LIST, "city": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"), "flags": STR_LIST, "match_record": pl.String(),
+}
 CLUSTERS: Schema = {
     "record_id": pl.Int64(), "cluster_id": pl.Int64(), "confidence": pl.Float64(),
     "status": pl.String(),
@@ -91,6 +111,16 @@ CHANGES: Schema = {
 
 class ContractError(ValueError):
     """A table does not match its contract."""
+
+
+def conform_reasons(df: pl.DataFrame, base: Schema, table: str) -> pl.DataFrame:
+    """``conform`` for a reasons table: the base columns, then every REASON_PREFIX column
+    (in the frame's order) as Float32."""
+    reasons = [c for c in df.columns if c.startswith(REASON_PREFIX)]
+    if not reasons:
+        raise ContractError(f"table `{table}` has no {REASON_PREFIX}* contribution columns")
+    head = conform(df, base, table)
+    return pl.concat([head, df.select(pl.col(reasons).cast(pl.Float32))], how="horizontal")
 
 
 def conform(df: pl.DataFrame, schema: Schema, table: str) -> pl.DataFrame:

@@ -18,6 +18,11 @@ import duckdb
 import polars as pl
 
 TABLES = ("members", "profiles", "history", "quarantine", "id_map", "changes")
+# Written besides TABLES: what `edin explain` and `edin label` read (contacts as the model saw
+# them, the per-field reasons of every scored pair) and the model that scored them.
+EXPLAIN_TABLES = ("contacts", "pair_reasons")
+SNAPSHOT_TABLES = TABLES + EXPLAIN_TABLES
+MODEL_COPY = "model.json"
 # Tables every snapshot has; id_map and changes are checked when present.
 CORE_TABLES = ("members", "profiles", "history", "quarantine")
 
@@ -63,6 +68,27 @@ def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
                         f"+ {q_inter} quarantined")
     if "id_map" in tables:
         problems += _id_map_problems(tables["id_map"], profiles)
+    if "contacts" in tables:
+        problems += _explain_problems(tables["contacts"], tables.get("pair_reasons"), members)
+    return problems
+
+
+def _explain_problems(contacts: pl.DataFrame, reasons: pl.DataFrame | None,
+                      members: pl.DataFrame) -> list[str]:
+    """Every member has a contact row (so every profile can be explained), and every explained
+    pair names published contacts."""
+    problems = []
+    keys = ["source", "source_id"]
+    if (contacts.height != members.height
+            or members.join(contacts, on=keys, how="anti").height):
+        problems.append("contacts do not match the members one to one")
+    if reasons is not None and reasons.height:
+        known = contacts.select(keys)
+        for side in ("l", "r"):
+            side_keys = reasons.select(pl.col(f"source_{side}").alias("source"),
+                                       pl.col(f"source_id_{side}").alias("source_id"))
+            if side_keys.join(known, on=keys, how="anti").height:
+                problems.append(f"pair_reasons name contacts ({side}) not in contacts")
     return problems
 
 
@@ -85,8 +111,10 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
 
 
 def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
-                   manifest: dict[str, object]) -> Snapshot:
-    """Write Parquet files, a read-only DuckDB file and a manifest into snapshots/<run_id>/.
+                   manifest: dict[str, object],
+                   files: dict[str, bytes] | None = None) -> Snapshot:
+    """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
+    such as the model that scored the pairs) into snapshots/<run_id>/.
 
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
@@ -96,7 +124,9 @@ def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
         raise PublishError(f"snapshot {final} already exists")
     path = final.with_name(run_id + ".partial")
     path.mkdir(parents=True, exist_ok=False)
-    names = [t for t in TABLES if t in tables]
+    names = [t for t in SNAPSHOT_TABLES if t in tables]
+    for file_name, content in sorted((files or {}).items()):
+        (path / file_name).write_bytes(content)
     for name in names:
         tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
     _write_database(path / "profiles.duckdb", {name: path / f"{name}.parquet" for name in names})

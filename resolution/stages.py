@@ -27,19 +27,21 @@ from resolution.clustering import (
     cluster_records,
     drop_pairs,
     enforce_decisions,
-    score_candidates,
+    score_and_explain,
 )
 from resolution.config import EdinConfig
 from resolution.contract import CHANGE_EVENTS
 from resolution.decisions import DISTINCT, MATCH, pair_decisions
+from resolution.explanation import published_reasons, snapshot_contacts
 from resolution.features import normalize_contacts
 from resolution.fields import field_specs, records
 from resolution.hubs import IDENTIFIER_COLUMNS, drop_hubs, find_hubs
 from resolution.identity import assign_ids, stamp_id_map
 from resolution.ingest import fingerprint, ingest
-from resolution.model import MatchModel, train
+from resolution.model import MODEL_FILE, MatchModel, train
 from resolution.profiles import build_history, build_members, build_profiles, cluster_keys
 from resolution.publish import (
+    MODEL_COPY,
     TABLES,
     PublishError,
     check_snapshot,
@@ -214,11 +216,13 @@ def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 @timed
 def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """scored_pairs: match probabilities of the candidate pairs."""
+    """scored_pairs (match probabilities of the candidate pairs) and scored_pair_reasons (each
+    field's contribution to them)."""
     model = MatchModel.load(run.model_dir)
     recs = records(read_table(con, "normalized_contacts"), model.specs)
-    scored = score_candidates(con, model, recs, run.config.resolution.score_chunk)
+    scored, reasons = score_and_explain(con, model, recs, run.config.resolution.score_chunk)
     write_table(con, "scored_pairs", scored)
+    write_table(con, "scored_pair_reasons", reasons)
     return {"scored_pairs": scored.height,
             "above_threshold": (scored["score"] >= model.threshold).sum()}
 
@@ -288,6 +292,10 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
     tables = {name: read_table(con, name) for name in TABLES}
+    contacts = read_table(con, "normalized_contacts")
+    model = MatchModel.load(run.model_dir)
+    tables["contacts"] = snapshot_contacts(contacts, records(contacts, model.specs))
+    tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     row = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()[0]
@@ -296,7 +304,8 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if problems:
         raise PublishError("snapshot failed its checks, current/ left unchanged: "
                            + "; ".join(problems))
-    snapshot = write_snapshot(run.home, run.run_id, tables, {"inputs_fingerprint": row[2]})
+    snapshot = write_snapshot(run.home, run.run_id, tables, {"inputs_fingerprint": row[2]},
+                              {MODEL_COPY: (run.model_dir / MODEL_FILE).read_bytes()})
     current = switch_current(run.home, snapshot)
     return {"run_id": snapshot.run_id, "path": str(current), **snapshot.counts}
 

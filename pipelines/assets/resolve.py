@@ -54,3 +54,15 @@ def every_contact_clustered(edin: EdinResource) -> AssetCheckResult:
               "count(DISTINCT record_id) FROM clusters")
     return AssetCheckResult(passed=contacts == rows == distinct,
                             metadata={"contacts": contacts, "rows": rows, "distinct": distinct})
+
+
+@asset_check(asset="scored_pairs", blocking=True,
+             description="Every scored pair has its per-field reasons (for `edin explain`).")
+def every_pair_explained(edin: EdinResource) -> AssetCheckResult:
+    scored, explained, missing = warehouse_row(
+        edin, "SELECT (SELECT count(*) FROM scored_pairs), count(*), "
+              "(SELECT count(*) FROM scored_pairs s ANTI JOIN scored_pair_reasons r "
+              "USING (record_id_l, record_id_r)) FROM scored_pair_reasons")
+    return AssetCheckResult(passed=scored == explained and missing == 0,
+                            metadata={"scored": scored, "explained": explained,
+                                      "missing": missing})

@@ -1,0 +1,248 @@
+"""``edin explain``: why a contact is in its profile, or why two contacts were (not) matched.
+
+Reads only the published snapshot (``HOME/current``: members, profiles, contacts, pair_reasons
+and the model that scored them) and, read-only, the operator decisions: never the warehouse,
+so it works while a pipeline run holds the warehouse lock.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from resolution.explanation import format_reasons, parse_record, ranked_reasons
+from resolution.published import NoSnapshotError, current_target
+
+Key = tuple[str, str]
+# Pairs to contacts outside the profile shown for one contact.
+OUTSIDE_PAIRS = 5
+
+
+@dataclass(frozen=True)
+class ExplainSnapshot:
+    path: Path
+    members: pl.DataFrame
+    profiles: pl.DataFrame
+    contacts: pl.DataFrame
+    # scanned, not read: one contact's pairs are a few rows of millions
+    reasons: pl.LazyFrame
+    model: dict[str, Any]
+
+    @property
+    def threshold(self) -> float:
+        return float(self.model["threshold"])
+
+
+def load(home: Path) -> ExplainSnapshot:
+    path = current_target(home)
+    if path is None or not (path / "pair_reasons.parquet").exists():
+        raise NoSnapshotError(f"{home}/current has no explanations (pair_reasons.parquet); run "
+                              f"`edin run INPUT... --home {home}` with this version first")
+    return ExplainSnapshot(
+        path=path, members=pl.read_parquet(path / "members.parquet"),
+        profiles=pl.read_parquet(path / "profiles.parquet"),
+        contacts=pl.read_parquet(path / "contacts.parquet"),
+        reasons=pl.scan_parquet(path / "pair_reasons.parquet"),
+        model=json.loads((path / "model.json").read_text(encoding="utf-8")))
+
+
+def _name(key: Key) -> str:
+    return f"{key[0]}:{key[1]}"
+
+
+def _joined(source: str, source_id: str) -> pl.Expr:
+    return pl.concat_str(pl.col(source), pl.lit("\x1f"), pl.col(source_id))
+
+
+def _ids(keys: set[Key]) -> list[str]:
+    return sorted(f"{s}\x1f{i}" for s, i in keys)
+
+
+def _pairs_of(snap: ExplainSnapshot, keys: set[Key]) -> pl.DataFrame:
+    """pair_reasons rows touching any of ``keys``, strongest first, with ``in_l``/``in_r``
+    saying which side is one of ``keys``."""
+    ids = _ids(keys)
+    return (snap.reasons
+            .with_columns(_joined("source_l", "source_id_l").is_in(ids).alias("in_l"),
+                          _joined("source_r", "source_id_r").is_in(ids).alias("in_r"))
+            .filter(pl.col("in_l") | pl.col("in_r"))
+            .sort("score", "source_l", "source_id_l", "source_r", "source_id_r",
+                  descending=[True, False, False, False, False])
+            .collect())
+
+
+def _pair_line(row: dict[str, Any], threshold: float) -> str:
+    a = _name((row["source_l"], row["source_id_l"]))
+    b = _name((row["source_r"], row["source_id_r"]))
+    side = "≥" if row["score"] >= threshold else "<"
+    return (f"    {a} ~ {b}  score {row['score']:.3f} ({side} {threshold:g})\n"
+            f"        {format_reasons(ranked_reasons(row))}")
+
+
+def _contact_line(snap: ExplainSnapshot, key: Key) -> str:
+    row = snap.contacts.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
+    if row.height == 0:
+        return f"    {_name(key)}"
+    r = row.row(0, named=True)
+    bits = [r["display_name"] or "(no name)"]
+    for col in ("phones", "emails", "handles"):
+        if r[col]:
+            bits.append(", ".join(r[col]))
+    if r["city"]:
+        bits.append(r["city"])
+    hubs = [f for f in (r["flags"] or []) if f.endswith(":hub")]
+    line = f"    {_name(key)}  " + " · ".join(bits)
+    if hubs:
+        line += f"  [hub value ignored as evidence: {', '.join(hubs)}]"
+    return line
+
+
+def _decision_rows(home: Path) -> list[tuple[Any, ...]]:
+    """Every pair decision with its decision, read-only (none when there is no store)."""
+    db = Path(home) / "decisions.sqlite"
+    if not db.exists():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        return con.execute(
+            "SELECT d.id, d.kind, d.at, d.operator, p.source_l, p.source_id_l, p.source_r, "
+            "p.source_id_r, p.label FROM pair_decisions p JOIN decisions d "
+            "ON d.id = p.decision_id ORDER BY d.id").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+
+
+def decided_pairs(home: Path) -> pl.DataFrame:
+    """(source_l, source_id_l, source_r, source_id_r) of every pair an operator decided."""
+    rows = [r[4:8] for r in _decision_rows(home)]
+    return pl.DataFrame(rows, schema=["source_l", "source_id_l", "source_r", "source_id_r"],
+                        orient="row")
+
+
+def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
+    """Operator decisions naming any of ``keys``."""
+    rows = _decision_rows(home)
+    for did, kind, at, operator, sl, il, sr, ir, label in rows:
+        if (sl, il) in keys or (sr, ir) in keys:
+            who = f" by {operator}" if operator else ""
+            yield (f"    decision #{did} ({kind}, {at}{who}): {sl}:{il} and {sr}:{ir} are "
+                   f"{'the same person' if label == 'match' else 'not the same person'}")
+
+
+def explain_contact(home: Path, key: Key) -> str:
+    snap = load(home)
+    member = snap.members.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
+    if member.height == 0:
+        raise ValueError(f"contact {_name(key)} is not in the published snapshot "
+                         f"({snap.path.name}); see {home}/current/members.parquet")
+    pid = member["profile_id"][0]
+    profile = snap.profiles.filter(pl.col("profile_id") == pid).row(0, named=True)
+    inside = snap.members.filter(pl.col("profile_id") == pid).sort("source", "source_id")
+    keys = {(s, i) for s, i in inside.select("source", "source_id").iter_rows()}
+    out = [f"profile {pid}  ({profile['status']}, {profile['contacts']} contact(s), "
+           f"{profile['interactions']} interaction(s))",
+           f"  name {profile['display_name'] or '-'} · phones {', '.join(profile['phones']) or '-'}"
+           f" · e-mails {', '.join(profile['emails']) or '-'} · city {profile['city'] or '-'}",
+           "", "members"]
+    for s, i, c in inside.select("source", "source_id", "confidence").iter_rows():
+        out.append(_contact_line(snap, (s, i)) + f"  (confidence {c:.3f})")
+    pairs = _pairs_of(snap, keys)
+    within = pairs.filter(pl.col("in_l") & pl.col("in_r"))
+    outside = pairs.filter(~(pl.col("in_l") & pl.col("in_r")))
+    out += ["", f"why: pairs scoring ≥ {snap.threshold:g} join contacts (dedupe's hierarchical "
+            "clustering); each field's contribution is its share of the pair's log-odds "
+            f"(they add up with the bias {snap.model['classifier']['bias']:+.2f}), measured "
+            "against the field being missing: + raised the odds (agree), − lowered them "
+            "(disagree, or agreement too common to count)"]
+    out.append(f"  scored pairs inside the profile ({within.height})")
+    out += [_pair_line(r, snap.threshold) for r in within.iter_rows(named=True)] or [
+        "    none: a single contact" if len(keys) == 1 else "    none kept"]
+    out.append(f"  strongest pairs to contacts outside it (of {outside.height})")
+    member_of = dict(((s, i), p) for p, s, i in
+                     snap.members.select("profile_id", "source", "source_id").iter_rows())
+    for r in outside.head(OUTSIDE_PAIRS).iter_rows(named=True):
+        other = ((r["source_r"], r["source_id_r"]) if (r["source_l"], r["source_id_l"]) in keys
+                 else (r["source_l"], r["source_id_l"]))
+        note = (" — at or above the threshold, yet apart: dedupe's clustering (centroid "
+                "linkage over the whole group) or a decision kept it out"
+                if r["score"] >= snap.threshold else "")
+        out.append(_pair_line(r, snap.threshold) + f"\n        other side in profile "
+                   f"{member_of.get(other, '?')}{note}")
+    if outside.height == 0:
+        out.append("    none: no contact outside shares a block and scored ≥ 0.05")
+    flags = snap.contacts.filter(_joined("source", "source_id").is_in(_ids(keys)))["flags"]
+    flagged = [f for f in flags.explode().drop_nulls().unique().sort().to_list()
+               if f.endswith(":hub")]
+    out.append("  hub guard: " + (f"values {', '.join(flagged)} are shared by too many people "
+                                  "and were not compared" if flagged else "no hub values here"))
+    if profile["status"] == "review":
+        out.append("  review: its cluster was larger than the size limit ([resolution] "
+                   "max_cluster_size); the contacts are published apart until an operator decides")
+    decided = list(decisions_about(home, keys))
+    out.append("  operator decisions: " + ("none" if not decided else ""))
+    out += decided
+    return "\n".join(out)
+
+
+def explain_pair(home: Path, a: Key, b: Key) -> str:
+    snap = load(home)
+    from resolution.model import MatchModel
+
+    member_of = dict(((s, i), p) for p, s, i in
+                     snap.members.select("profile_id", "source", "source_id").iter_rows())
+    for k in (a, b):
+        if k not in member_of:
+            raise ValueError(f"contact {_name(k)} is not in the published snapshot "
+                             f"({snap.path.name}); see {home}/current/members.parquet")
+    same = member_of[a] == member_of[b]
+    out = [_contact_line(snap, a).strip() + f"  (profile {member_of[a]})",
+           _contact_line(snap, b).strip() + f"  (profile {member_of[b]})",
+           f"same profile: {'yes' if same else 'no'}"]
+    lo, hi = sorted((a, b))
+    row = snap.reasons.filter(
+        ((pl.col("source_l") == lo[0]) & (pl.col("source_id_l") == lo[1])
+         & (pl.col("source_r") == hi[0]) & (pl.col("source_id_r") == hi[1]))
+        | ((pl.col("source_l") == hi[0]) & (pl.col("source_id_l") == hi[1])
+           & (pl.col("source_r") == lo[0]) & (pl.col("source_id_r") == lo[1]))).collect()
+    if row.height:
+        out.append(_pair_line(row.row(0, named=True), snap.threshold).lstrip())
+    else:
+        model = MatchModel.load(snap.path)
+        recs = {k: parse_record(snap.contacts.filter(
+            (pl.col("source") == k[0]) & (pl.col("source_id") == k[1]))["match_record"][0])
+            for k in (a, b)}
+        blocks = {k: sorted({key for key, _ in model.blocks([(0, recs[k])])}) for k in (a, b)}
+        shared = sorted(set(blocks[a]) & set(blocks[b]))
+        if not shared:
+            out.append("never compared: no shared block")
+            for k in (a, b):
+                out.append(f"  block keys of {_name(k)}: {', '.join(blocks[k]) or '(none)'}")
+        else:
+            from resolution.explanation import contributions, field_weights, logits
+
+            features = model.features([(recs[a], recs[b])])
+            fields, matrix = field_weights(model)
+            contrib = contributions(features, matrix)[0]
+            z = float(logits(model, features)[0])
+            score = 1 / (1 + math.exp(-z))
+            out.append(f"shared block(s) {', '.join(shared)}, but no kept score: the pair scores "
+                       f"{score:.3f} now (pairs below 0.05 are not kept) or its block was larger "
+                       "than [resolution] max_block_size")
+            reasons = ranked_reasons({"w_" + f: float(c) for f, c in
+                                      zip(fields, contrib, strict=True)})
+            out.append("  " + format_reasons(reasons))
+    decided = list(decisions_about(home, {a, b}))
+    out += ["operator decisions:" + (" none" if not decided else "")] + decided
+    return "\n".join(out)
