@@ -7,6 +7,7 @@ profile: its contacts stay separate and the cluster is queued for review (invari
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 
@@ -76,10 +77,12 @@ def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
 
 
 def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: float,
-                    max_cluster_size: int) -> pl.DataFrame:
+                    max_cluster_size: int, linked: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every record in exactly one cluster: (record_id, cluster_id, confidence, status).
 
     cluster_id is the smallest record_id in the cluster, so it depends on the input only.
+    ``linked`` (pairs sharing an identifier, from ``identifier_links``) joins clusters along
+    strong identifier links (``join_strong_links``).
     status is ``clustered``, ``singleton`` or ``review`` (member of an oversized cluster, published
     alone until an operator decides).
     """
@@ -91,15 +94,20 @@ def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: f
         dupes["pairs"][:, 0] = edges["record_id_l"].to_numpy()
         dupes["pairs"][:, 1] = edges["record_id_r"].to_numpy()
         dupes["score"] = edges["score"].to_numpy()
+        groups: list[list[int]] = []
+        conf: dict[int, float] = {}
         for ids, confidences in dedupe_cluster(dupes, threshold=threshold,
                                                max_components=MAX_COMPONENT):
-            members = sorted(int(i) for i in ids)
-            conf = dict(zip((int(i) for i in ids), (float(c) for c in confidences), strict=True))
+            groups.append(sorted(int(i) for i in ids))
+            conf.update(zip((int(i) for i in ids), (float(c) for c in confidences), strict=True))
+        if linked is not None and linked.height:
+            groups = join_strong_links(groups, edges, threshold=threshold, linked=linked)
+        for members in groups:
             if len(members) > max_cluster_size:
                 oversized += 1
-                rows.extend((m, m, conf[m], "review") for m in members)
+                rows.extend((m, m, conf.get(m, 1.0), "review") for m in members)
             else:
-                rows.extend((m, members[0], conf[m], "clustered") for m in members)
+                rows.extend((m, members[0], conf.get(m, 1.0), "clustered") for m in members)
     if oversized:
         log.warning("%d cluster(s) larger than %d contacts sent to review instead of published",
                     oversized, max_cluster_size)
@@ -110,6 +118,113 @@ def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: f
                              pl.lit(1.0).alias("confidence"), pl.lit("singleton").alias("status")))
     out = pl.concat([clustered, conform(singles, CLUSTERS, "clusters")])
     return conform(out.sort("record_id"), CLUSTERS, "clusters")
+
+
+# A pair scoring this high is the same person even when the rest of its clusters disagree:
+# dedupe's average linkage left apart contacts that shared an e-mail at 0.99 because a third
+# contact of the person linked to only one of them (on 50,000 generated contacts, 2,845 true
+# pairs sharing an identifier were split so).
+STRONG_LINK = 0.9
+# A single strong link between two groups of at least two contacts each is a bridge; it joins
+# them only from this score (one shared value between two families is not one person).
+BRIDGE_LINK = 0.99
+
+
+def join_strong_links(groups: list[list[int]], edges: pl.DataFrame, *, threshold: float,
+                      linked: pl.DataFrame) -> list[list[int]]:
+    """``groups`` (sorted record-id lists) joined along strong pairs, sorted by first member.
+
+    Records outside every group start as groups of one. Two groups join when a pair between
+    them that shares an identifier (``linked``: record_id_l < record_id_r) scores at least
+    ``STRONG_LINK`` and the pairs scored between them average at least
+    ``threshold`` (dedupe's average linkage counts the pairs never compared, contacts that
+    share nothing, as certain non-matches; this counts only the compared ones). The weak-bridge
+    guard: two groups of two or more contacts joined by a single such pair scoring below
+    ``BRIDGE_LINK`` stay apart.
+    """
+    group_of: dict[int, int] = {}
+    members: dict[int, list[int]] = {}
+    for g in groups:
+        members[g[0]] = list(g)
+        for r in g:
+            group_of[r] = g[0]
+    # per pair of groups: [scored pairs, their score sum, strong pairs, best score]
+    links: dict[tuple[int, int], list[float]] = {}
+    shared = edges.join(linked.select("record_id_l", "record_id_r").unique()
+                        .with_columns(pl.lit(True).alias("_shared")),
+                        on=["record_id_l", "record_id_r"], how="left")
+    for a, b, score, is_shared in shared.select("record_id_l", "record_id_r", "score",
+                                                "_shared").iter_rows():
+        for r in (a, b):
+            if r not in group_of:
+                group_of[r] = r
+                members[r] = [r]
+        ga, gb = sorted((group_of[a], group_of[b]))
+        if ga == gb:
+            continue
+        link = links.setdefault((ga, gb), [0, 0.0, 0, 0.0])
+        link[0] += 1
+        link[1] += score
+        if is_shared and score >= STRONG_LINK:
+            link[2] += 1
+            link[3] = max(link[3], score)
+    # Agglomerate, strongest link first, recomputing the links of every joined group: joining
+    # pair by pair (union-find) chained 18,000 fake_20000 records through look-alikes.
+    nb: dict[int, dict[int, list[float]]] = {g: {} for g in members}
+    for (ga, gb), link in links.items():
+        nb[ga][gb] = link
+        nb[gb][ga] = link
+
+    def eligible(ga: int, gb: int) -> bool:
+        count, total, strong, best = nb[ga][gb]
+        if best < STRONG_LINK or total / count < threshold:
+            return False
+        bridge = strong == 1 and min(len(members[ga]), len(members[gb])) >= 2
+        return not (bridge and best < BRIDGE_LINK)
+
+    heap = [(-link[3], ga, gb) for (ga, gb), link in links.items() if eligible(ga, gb)]
+    heapq.heapify(heap)
+    while heap:
+        _, ga, gb = heapq.heappop(heap)
+        if ga not in nb or gb not in nb[ga] or not eligible(ga, gb):
+            continue
+        keep, gone = min(ga, gb), max(ga, gb)
+        members[keep].extend(members.pop(gone))
+        del nb[keep][gone]
+        for k, link in nb.pop(gone).items():
+            if k == keep:
+                continue
+            del nb[k][gone]
+            mine = nb[keep].get(k)
+            merged = link if mine is None else [mine[0] + link[0], mine[1] + link[1],
+                                                mine[2] + link[2], max(mine[3], link[3])]
+            nb[keep][k] = merged
+            nb[k][keep] = merged
+        for k in sorted(nb[keep]):
+            if eligible(keep, k):
+                heapq.heappush(heap, (-nb[keep][k][3], min(keep, k), max(keep, k)))
+    return sorted((sorted(m) for m in members.values() if len(m) > 1), key=lambda m: m[0])
+
+
+def identifier_links(contacts: pl.DataFrame,
+                     columns: tuple[str, ...] = ("phones", "emails", "handles")) -> pl.DataFrame:
+    """(record_id_l, record_id_r) pairs of contacts sharing a value of an identifier column
+    (hub values are already removed from normalized_contacts)."""
+    frames = []
+    for c in columns:
+        if c not in contacts.columns:
+            continue
+        df = contacts.select("record_id", pl.lit(c).alias("kind"), pl.col(c).alias("value"))
+        if isinstance(df.schema["value"], pl.List):
+            df = df.explode("value")
+        frames.append(df.drop_nulls("value"))
+    if not frames:
+        return pl.DataFrame(schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64})
+    values = pl.concat(frames)
+    pairs = values.join(values, on=["kind", "value"], suffix="_r").filter(
+        pl.col("record_id") < pl.col("record_id_r"))
+    return pairs.select(pl.col("record_id").alias("record_id_l"), "record_id_r").unique().sort(
+        "record_id_l", "record_id_r")
 
 
 def drop_pairs(scored: pl.DataFrame, cannot_link: pl.DataFrame) -> pl.DataFrame:

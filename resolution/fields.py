@@ -19,6 +19,8 @@ import polars as pl
 from resolution.config import EdinConfig
 
 Record = dict[str, Any]
+# Record key (not a compared field) holding how many contacts bear the record's name.
+NAME_COUNT = "_name_count"
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,37 @@ def variables(specs: Iterable[FieldSpec]) -> list[Any]:
     return out
 
 
+def name_counts(contacts: pl.DataFrame) -> pl.Series:
+    """Per contact, (sorted name tokens, how many contacts bear that name), or None if unnamed.
+
+    A one-word name ("Игорь") counts every contact of that given name, with or without a
+    surname: all of them are people it may be.
+    """
+    sorted_key = pl.col("name_key").str.split(" ").list.sort().list.join(" ")
+    single = ~pl.col("name_key").str.contains(" ")
+    counted = contacts.select(
+        sorted_key.alias("key"), single.alias("single"),
+        pl.len().over(sorted_key).alias("n_name"),
+        pl.when(pl.col("given_key").is_not_null()).then(pl.len().over("given_key"))
+        .alias("n_given"))
+    # name_key is the given key alone for a one-word name, so both counts are of one value.
+    count = pl.when(pl.col("single") & pl.col("n_given").is_not_null()).then(
+        pl.max_horizontal("n_given", "n_name")).otherwise(pl.col("n_name"))
+    return counted.select(pl.when(pl.col("key").is_not_null())
+                          .then(pl.struct(pl.col("key"), count.alias("n")))
+                          .alias("name_freq")).to_series()
+
+
 def records(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
     """dedupe records keyed by record_id: strings or None, sets as tuples (empty → None)."""
     specs = list(specs)
     cols = [CONTACT_COLUMNS.get(s.name, s.name) for s in specs]
+    contacts = contacts.with_columns(name_counts(contacts))
     out: dict[int, Record] = {}
-    for row in contacts.select("record_id", *cols).iter_rows():
-        rec: Record = {}
-        for spec, value in zip(specs, row[1:], strict=True):
+    for row in contacts.select("record_id", "name_freq", *cols).iter_rows():
+        # not a compared field: how many contacts bear this name (the name-only guard's input)
+        rec: Record = {NAME_COUNT: row[1]["n"] if row[1] else None}
+        for spec, value in zip(specs, row[2:], strict=True):
             if spec.name == "name" and value:
                 # Token order carries no identity ("Иванов Иван" = "Иван Иванов").
                 rec["name"] = " ".join(sorted(value.split()))

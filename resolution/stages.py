@@ -27,6 +27,7 @@ from resolution.clustering import (
     cluster_records,
     drop_pairs,
     enforce_decisions,
+    identifier_links,
     score_and_explain,
 )
 from resolution.config import EdinConfig
@@ -234,8 +235,11 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     res = run.config.resolution
     must, cannot = decision_pairs(pair_decisions(run.home), contacts)
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
+    extra_ids = tuple(f"f_{f.name}" for f in run.config.fields if f.identifier)
     clusters = cluster_records(contacts["record_id"], scored,
-                               threshold=res.threshold, max_cluster_size=res.max_cluster_size)
+                               threshold=res.threshold, max_cluster_size=res.max_cluster_size,
+                               linked=identifier_links(contacts, ("phones", "emails", "handles")
+                                                       + extra_ids))
     clusters = enforce_decisions(clusters, scored, must_link=must, cannot_link=cannot,
                                  threshold=res.threshold)
     write_table(con, "clusters", clusters)

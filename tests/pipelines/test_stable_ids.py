@@ -92,7 +92,9 @@ def test_one_percent_new_contacts_changes_at_most_a_tenth_of_a_percent_of_ids(ge
     assert after.height > before.height
     old_ids = set(before["profile_id"])
     not_live = old_ids - set(after["profile_id"])
-    assert len(not_live) <= 0.001 * len(old_ids), sorted(not_live)
+    # 0.1 % of ~700 profiles is below one: allow the one merge a new contact's identifiers
+    # may bring (strong identifier links join the profiles it connects)
+    assert len(not_live) <= max(1, 0.001 * len(old_ids)), sorted(not_live)
     both = before.join(after, on=KEY, suffix="_after")
     moved = both.filter(pl.col("profile_id") != pl.col("profile_id_after"))
     assert moved.height <= 0.01 * before.height
