@@ -41,6 +41,10 @@ def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
     return score_and_explain(con, model, records, chunk)[0]
 
 
+NAME_ONLY_GUARD = "name_only_guard"
+"""The reason column of the name-only guard (``MatchModel.cap_name_only``)."""
+
+
 def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
                       records: dict[int, Record], chunk: int
                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -51,6 +55,7 @@ def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
     cursor = con.execute("SELECT record_id_l, record_id_r FROM candidate_pairs "
                          "ORDER BY record_id_l, record_id_r")
     fields, matrix = field_weights(model)
+    fields = [*fields, NAME_ONLY_GUARD]
     kept: list[pl.DataFrame] = []
     done = 0
     started = time.monotonic()
@@ -60,11 +65,16 @@ def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
             break
         left = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         right = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-        features = model.features([(records[a], records[b]) for a, b in rows])
-        scores = 1.0 / (1.0 + np.exp(-logits(model, features)))
+        pairs = [(records[a], records[b]) for a, b in rows]
+        features = model.features(pairs)
+        z = logits(model, features)
+        raw = 1.0 / (1.0 + np.exp(-z))
+        scores = model.cap_name_only(pairs, raw)
+        # The name-only guard's pull, in logit units, so that the reasons still add up.
+        guard = np.where(scores < raw, np.log(scores / (1.0 - scores)) - z, 0.0)
         keep = scores >= KEEP_SCORE
-        kept.append(reasons_frame(left[keep], right[keep], scores[keep],
-                                  contributions(features[keep], matrix), fields))
+        contrib = np.column_stack([contributions(features[keep], matrix), guard[keep]])
+        kept.append(reasons_frame(left[keep], right[keep], scores[keep], contrib, fields))
         done += len(rows)
         log.info("scored %d / %d pairs (%.0f pairs/s)", done, total,
                  done / max(time.monotonic() - started, 1e-9))

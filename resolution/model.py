@@ -79,7 +79,10 @@ class MatchModel:
         if not pairs:
             return np.zeros(0)
         z = self.features(pairs).astype(np.float64) @ self.weights + self.bias
-        p = 1.0 / (1.0 + np.exp(-z))
+        return self.cap_name_only(pairs, 1.0 / (1.0 + np.exp(-z)))
+
+    def cap_name_only(self, pairs: Sequence[Pair], p: np.ndarray) -> np.ndarray:
+        """``p`` held below the threshold for the pairs only a name connects (``name_only``)."""
         weak = np.fromiter((name_only(a, b, self.specs) for a, b in pairs), dtype=bool,
                            count=len(pairs))
         return np.where(weak, np.minimum(p, NAME_ONLY_CAP * self.threshold), p)

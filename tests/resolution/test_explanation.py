@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from resolution.clustering import score_and_explain
+from resolution.clustering import NAME_ONLY_GUARD, score_and_explain
 from resolution.config import default_config
 from resolution.contract import REASON_PREFIX
 from resolution.explanation import (
@@ -75,7 +75,8 @@ def test_scoring_stores_reasons_beside_scores(model):
         model.score([(RECORDS[a], RECORDS[b]) for a, b in
                      scored.select("record_id_l", "record_id_r").iter_rows()]).tolist())
     cols = [c for c in reasons.columns if c.startswith(REASON_PREFIX)]
-    assert cols == [REASON_PREFIX + s.name for s in model.specs]
+    assert cols == [*(REASON_PREFIX + s.name for s in model.specs),
+                    REASON_PREFIX + NAME_ONLY_GUARD]
     assert all(reasons.schema[c] == pl.Float32 for c in cols)
     logit = reasons.select(pl.sum_horizontal(cols) + model.bias).to_series().to_numpy()
     p = reasons["score"].to_numpy()
