@@ -8,7 +8,6 @@ so it works while a pipeline run holds the warehouse lock.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -230,13 +229,12 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
             for k in (a, b):
                 out.append(f"  block keys of {_name(k)}: {', '.join(blocks[k]) or '(none)'}")
         else:
-            from resolution.explanation import contributions, field_weights, logits
+            from resolution.explanation import contributions, field_weights
 
-            features = model.features([(recs[a], recs[b])])
+            pair = [(recs[a], recs[b])]
             fields, matrix = field_weights(model)
-            contrib = contributions(features, matrix)[0]
-            z = float(logits(model, features)[0])
-            score = 1 / (1 + math.exp(-z))
+            contrib = contributions(model.features(pair), matrix)[0]
+            score = float(model.score(pair)[0])
             out.append(f"shared block(s) {', '.join(shared)}, but no kept score: the pair scores "
                        f"{score:.3f} now (pairs below 0.05 are not kept) or its block was larger "
                        "than [resolution] max_block_size")

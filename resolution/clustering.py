@@ -23,7 +23,7 @@ from resolution.contract import (
     conform,
     conform_reasons,
 )
-from resolution.explanation import contributions, field_weights, logits, reasons_frame
+from resolution.explanation import contributions, field_weights, reasons_frame
 from resolution.fields import Record
 from resolution.model import MatchModel
 
@@ -33,12 +33,6 @@ log = logging.getLogger("edin")
 KEEP_SCORE = 0.05
 # dedupe re-filters components above this many records with a raised threshold.
 MAX_COMPONENT = 5000
-
-
-def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
-                     records: dict[int, Record], chunk: int) -> pl.DataFrame:
-    """Score every row of table ``candidate_pairs``; return the pairs scoring above the floor."""
-    return score_and_explain(con, model, records, chunk)[0]
 
 
 NAME_ONLY_GUARD = "name_only_guard"
@@ -67,7 +61,7 @@ def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
         right = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
         pairs = [(records[a], records[b]) for a, b in rows]
         features = model.features(pairs)
-        z = logits(model, features)
+        z = model.logit(features)
         raw = 1.0 / (1.0 + np.exp(-z))
         scores = model.cap_name_only(pairs, raw)
         # The name-only guard's pull, in logit units, so that the reasons still add up.

@@ -57,11 +57,6 @@ def field_weights(model: Any) -> tuple[list[str], np.ndarray]:
     return fields, matrix
 
 
-def logits(model: Any, features: np.ndarray) -> np.ndarray:
-    """The classifier's logit per pair, computed as ``MatchModel.score`` does."""
-    return np.asarray(features.astype(np.float64) @ model.weights + model.bias)
-
-
 def contributions(features: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """(pairs × fields) contributions to the logit; each row sums to logit − bias."""
     return np.asarray(features.astype(np.float64) @ matrix)

@@ -78,8 +78,11 @@ class MatchModel:
         held below the threshold where only a common or differing name connects the pair."""
         if not pairs:
             return np.zeros(0)
-        z = self.features(pairs).astype(np.float64) @ self.weights + self.bias
-        return self.cap_name_only(pairs, 1.0 / (1.0 + np.exp(-z)))
+        return self.cap_name_only(pairs, 1.0 / (1.0 + np.exp(-self.logit(self.features(pairs)))))
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        """The classifier's log-odds per pair, before any guard."""
+        return np.asarray(features.astype(np.float64) @ self.weights + self.bias)
 
     def cap_name_only(self, pairs: Sequence[Pair], p: np.ndarray) -> np.ndarray:
         """``p`` held below the threshold for the pairs only a name connects (``name_only``)."""
