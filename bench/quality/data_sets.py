@@ -62,29 +62,23 @@ def _write_records(df: pl.DataFrame, path: Path) -> int:
     return df.height
 
 
+# Public example sets: (file the example's prepare.py writes, source name, record key column).
+PUBLIC_SETS = {"febrl3": ("febrl3.csv", "febrl", "rec_id"),
+               "fake_20000": ("fake_20000.csv", "fake", "unique_id")}
+
+
 def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:
     """Write the data set under ``work/<name>`` (reused when already there) and describe it."""
-    if name == "febrl3":
-        folder = work / "febrl3"
+    if name in PUBLIC_SETS:
+        csv_name, source, key = PUBLIC_SETS[name]
+        folder = work / name
         data = folder / "data"
         if not (data / "truth.csv").exists():
-            _run_prepare(EXAMPLES / "febrl3" / "prepare.py", data)
-        raw = pl.read_csv(data / "febrl3.csv", infer_schema=False)
+            _run_prepare(EXAMPLES / name / "prepare.py", data)
+        raw = pl.read_csv(data / csv_name, infer_schema=False)
         records = strip_strings(raw).select(
-            pl.lit("febrl").alias("source"), pl.col("rec_id").alias("source_id"),
-            *FIELDS["febrl3"])
-        config = EXAMPLES / "febrl3" / "edin.toml"
-        note = ""
-    elif name == "fake_20000":
-        folder = work / "fake_20000"
-        data = folder / "data"
-        if not (data / "truth.csv").exists():
-            _run_prepare(EXAMPLES / "fake_20000" / "prepare.py", data)
-        raw = pl.read_csv(data / "fake_20000.csv", infer_schema=False)
-        records = strip_strings(raw).select(
-            pl.lit("fake").alias("source"), pl.col("unique_id").alias("source_id"),
-            *FIELDS["fake_20000"])
-        config = EXAMPLES / "fake_20000" / "edin.toml"
+            pl.lit(source).alias("source"), pl.col(key).alias("source_id"), *FIELDS[name])
+        config = EXAMPLES / name / "edin.toml"
         note = ""
     elif name == "generated":
         from synth import generate, write_dataset
