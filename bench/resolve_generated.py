@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,10 +32,16 @@ def main() -> int:
     p.add_argument("--persons", type=int, default=20000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workdir", type=Path, default=None)
+    p.add_argument("--data", type=Path, default=None,
+                   help="a folder written earlier by this script for the same --persons and "
+                        "--seed (WORKDIR/data): resolve it again instead of generating it")
     args = p.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="edin-bench-"))
-    data, home = work / "data", work / "home"
-    write_dataset(generate(args.persons, seed=args.seed), data)
+    home = work / "home"
+    data = args.data or work / "data"
+    if args.data is None:
+        write_dataset(generate(args.persons, seed=args.seed), data)
+    load = os.getloadavg()[0]  # other work on the machine distorts the wall time
     started = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "edin", "run", str(data),
                            "--home", str(home)], capture_output=True, text=True)
@@ -47,7 +54,7 @@ def main() -> int:
     scores = evaluate(pl.read_csv(data / "truth.csv", infer_schema=False),
                       pl.read_parquet(home / "current" / "members.parquet"))
     row = {"persons": args.persons, "seed": args.seed, "contacts": scores.contacts,
-           "wall_s": round(wall, 1), "peak_rss_mb": round(peak_kb / 1024),
+           "wall_s": round(wall, 1), "load_at_start": round(load, 2), "peak_rss_mb": round(peak_kb / 1024),
            "stages_s": {k: float(v) for k, v in stages.items()}, **scores.as_dict()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:

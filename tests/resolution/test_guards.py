@@ -137,3 +137,33 @@ def test_identifier_links_pair_contacts_sharing_a_value_of_one_kind():
                        "handles": [["x"], [], [], []]},
                       schema_overrides={"phones": L, "emails": L, "handles": L})
     assert identifier_links(df).rows() == [(0, 1), (1, 2)]
+
+
+def _random_edges(seed: int, n_records: int, n_edges: int):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pairs = np.sort(rng.integers(0, n_records, size=(n_edges, 2)), axis=1)
+    pairs = np.unique(pairs[pairs[:, 0] < pairs[:, 1]], axis=0)
+    dupes = np.empty(len(pairs), dtype=[("pairs", "i8", 2), ("score", "f4")])
+    dupes["pairs"] = pairs
+    dupes["score"] = rng.beta(2, 2, size=len(pairs))
+    return dupes
+
+
+def test_clusters_are_dedupes_own_with_and_without_re_filtering(caplog):
+    from dedupe.clustering import cluster
+
+    from resolution.clustering import hierarchical
+
+    def as_set(got):
+        return {(tuple(sorted(ids)), tuple(np.round(sorted(c), 5))) for ids, c in got}
+
+    import numpy as np
+
+    for seed, max_component in ((1, 10_000), (2, 40), (3, 15)):
+        dupes = _random_edges(seed, 300, 420)
+        ours = as_set(hierarchical(dupes.copy(), threshold=0.5, max_component=max_component))
+        theirs = as_set(cluster(dupes.copy(), threshold=0.5, max_components=max_component))
+        assert ours == theirs and len(ours) > 10
+    assert "re-filtered" in caplog.text  # the small component limits were exceeded
