@@ -54,7 +54,8 @@ def main() -> int:
     scores = evaluate(pl.read_csv(data / "truth.csv", infer_schema=False),
                       pl.read_parquet(home / "current" / "members.parquet"))
     row = {"persons": args.persons, "seed": args.seed, "contacts": scores.contacts,
-           "wall_s": round(wall, 1), "load_at_start": round(load, 2), "peak_rss_mb": round(peak_kb / 1024),
+           "wall_s": round(wall, 1), "load_at_start": round(load, 2),
+           "peak_rss_mb": round(peak_kb / 1024),
            "stages_s": {k: float(v) for k, v in stages.items()}, **scores.as_dict()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:

@@ -21,6 +21,7 @@ import scipy.sparse
 import scipy.sparse.csgraph
 from dedupe.clustering import condensedDistance, confidences
 
+from resolution.comparison import RecordColumns
 from resolution.contract import (
     CLUSTERS,
     SCORED_PAIR_REASONS,
@@ -29,7 +30,6 @@ from resolution.contract import (
     conform_reasons,
 )
 from resolution.explanation import contributions, field_weights, reasons_frame
-from resolution.comparison import RecordColumns
 from resolution.fields import NAME_COUNT, Record
 from resolution.model import MatchModel
 
