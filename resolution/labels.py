@@ -34,6 +34,8 @@ LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
 LABELS = ("match", "distinct")
 # Seed pairs the rules cannot decide: the first model labels them (see the module docstring).
 UNSURE = "unsure"
+# training_labels.reason of the pairs an operator answered (``--labels``), not seeded by the rules.
+LABELLED = "labelled"
 
 # Name similarity (Jaro-Winkler on the transliteration-independent name key, in written and in
 # sorted token order) from which a shared identifier makes a match seed, and below which names
@@ -306,7 +308,7 @@ def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
                     path, unknown)
     df = df.drop_nulls(["a", "b"]).filter(pl.col("a") != pl.col("b"))
     return df.select(pl.min_horizontal("a", "b").alias("l"), pl.max_horizontal("a", "b").alias("r"),
-                     "label", pl.lit("labelled").alias("reason")).unique(["l", "r"], keep="last")
+                     "label", pl.lit(LABELLED).alias("reason")).unique(["l", "r"], keep="last")
 
 
 def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:

@@ -186,7 +186,10 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
                 "trained_on": state["contacts"], **model.stats}
     specs = field_specs(run.config)
     recs = records(contacts, specs)
-    pairs = labels_mod.training_pairs(read_table(con, "training_labels"), recs)
+    labelled = read_table(con, "training_labels")
+    answered = pl.col("reason") == labels_mod.LABELLED
+    pairs = labels_mod.training_pairs(labelled.filter(~answered), recs)
+    answers = labels_mod.training_pairs(labelled.filter(answered), recs)
     res = run.config.resolution
 
     def hard_negatives(neighbours: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -197,8 +200,9 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         return list(got.select("l", "r").iter_rows())
 
     model = train(recs, pairs, specs, threshold=res.threshold, sample_size=res.training_sample,
-                  recall=res.recall, seed=res.seed, hard_negatives=hard_negatives)
-    model.save(run.model_dir, {"match": pairs["match"], "distinct": pairs["distinct"]})
+                  recall=res.recall, seed=res.seed, hard_negatives=hard_negatives,
+                  answers=answers)
+    model.save(run.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     (run.model_dir / TRAINED).write_text(json.dumps(
         {"key": training_key(run), "contacts": contacts.height}, indent=2), encoding="utf-8")
     return {"blocking_rules": len(model.predicates), "reused": False,
