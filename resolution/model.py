@@ -156,7 +156,8 @@ class MatchModel:
 # Fields whose agreement alone is the name-only case: the name, and the city (at 50,000
 # generated contacts, 92 % of the pairs above the threshold that shared a name and a city but
 # nothing else were two people: many namesakes live in Moscow).
-NAME_FIELDS = frozenset({"name", "given", "surname", "city"})
+# The creation time is never agreement, only closeness.
+NAME_FIELDS = frozenset({"name", "given", "surname", "city", "created"})
 # A full name borne by at most this many contacts is rare: sharing it is evidence by itself.
 RARE_NAME = 3
 # Name-only pairs score at most this share of the threshold: they never merge on their own.

@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from resolution.config import default_config
-from resolution.fields import field_specs
+from resolution.fields import field_specs, n_features
 from resolution.model import MatchModel, augment
 
 
@@ -35,7 +35,7 @@ def test_model_json_round_trip_scores_identically(tmp_path):
     specs = field_specs(default_config())
     import dedupe.predicates as P
 
-    model = MatchModel(specs=specs, weights=np.linspace(-1, 1, 18), bias=0.3,
+    model = MatchModel(specs=specs, weights=np.linspace(-1, 1, n_features(specs)), bias=0.3,
                        predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
                        threshold=0.5, stats={})
     model.save(tmp_path, {"match": [], "distinct": []})
