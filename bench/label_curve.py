@@ -21,10 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
-from edin.label import queue_frame
 from resolution.evaluation import evaluate
-from resolution.label_queue import append_answers
 from synth import generate, write_dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
+from simulated_answers import answer_queue  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "label_curve.jsonl"
 BUDGETS = (0, 20, 50, 100)
@@ -39,18 +40,6 @@ def run(home: Path, data: Path, labels: Path | None) -> float:
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     return time.perf_counter() - started
-
-
-def answer(home: Path, labels: Path, truth: dict[tuple[str, str], str], n: int) -> int:
-    """Answer the next ``n`` queued pairs from the truth; returns how many matched."""
-    queue = queue_frame(home, labels, n)
-    rows = []
-    for sl, il, sr, ir in queue.select("source_l", "source_id_l", "source_r", "source_id_r"
-                                       ).iter_rows():
-        same = truth[(sl, il)] == truth[(sr, ir)]
-        rows.append((sl, il, sr, ir, "match" if same else "distinct"))
-    append_answers(labels, rows)
-    return sum(r[4] == "match" for r in rows)
 
 
 def main() -> None:
@@ -73,7 +62,7 @@ def main() -> None:
         for budget in BUDGETS:
             while answered < budget:
                 take = min(args.round, budget - answered)
-                matched += answer(home, labels, truth, take)
+                matched += answer_queue(home, labels, truth, take)[1]
                 answered += take
                 if answered < budget:  # an intermediate round: retrain, then ask again
                     run(home, data, labels)

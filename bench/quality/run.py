@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-import numpy as np
 import polars as pl
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from data_sets import IDENTIFIERS, NAMES, REPO, Dataset, prepare  # noqa: E402
 from measurement import Measured, run_measured  # noqa: E402
+from simulated_answers import answer_queue, read_truth  # noqa: E402
 from splink_baseline import DOCUMENTED_THRESHOLD  # noqa: E402
 
 from resolution.evaluation import Scores, evaluate  # noqa: E402
@@ -38,7 +37,6 @@ WORK = REPO / "bench" / "results" / "tmp" / "quality"  # git-ignored
 SYSTEMS = ("edin", "splink", "dedupe", "exact")
 PRODUCT_CODE = ("edin", "resolution", "normalizers", "pipelines", "data", "pyproject.toml")
 HASH_SEED = "0"  # dedupe (inside edin too) samples from sets: a fixed hash seed for repeatability
-LABEL_SEED = 101
 DEDUPE_MIN_LABELS = 50  # dedupe cannot train without labelled pairs
 
 
@@ -86,40 +84,44 @@ def _score(ds: Dataset, clusters: pl.DataFrame) -> Scores:
     return evaluate(truth, clusters.rename({"cluster_id": "profile_id"}))
 
 
-def _product_labels(ds: Dataset, home: Path, out: Path, budget: int) -> str:
-    """``budget`` labelled pairs from the product's own candidate pairs, half of them true matches.
+LABEL_ROUND = 10  # answers between two retrains, as in bench/label_curve.py
 
-    The product has no active-learning queue yet, so an operator's answers are simulated on a
-    seeded random sample of the candidate pairs its blocking produced in the zero-label run,
-    stratified by the truth (half matches, half not; fewer matches only if there are fewer).
+
+def _edin_command(ds: Dataset, home: Path, labels: Path | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "edin", "run", str(ds.inputs), "--home", str(home)]
+    if ds.config:
+        cmd += ["--config", str(ds.config)]
+    return cmd + (["--labels", str(labels)] if labels else [])
+
+
+def _product_labels(ds: Dataset, zero_home: Path, out: Path, budget: int,
+                    args: argparse.Namespace, product: Path) -> str:
+    """``budget`` answers to the product's own label queue (``edin label``), from the truth.
+
+    Rounds of ``LABEL_ROUND`` answers, the product retrained on the seeds plus all answers so
+    far between two rounds (in a copy of the zero-label home), as an operator would work.
     """
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    pairs = con.sql("""
-        SELECT l.source AS source_l, l.source_id AS source_id_l,
-               r.source AS source_r, r.source_id AS source_id_r
-        FROM candidate_pairs p
-        JOIN normalized_contacts l ON l.record_id = p.record_id_l
-        JOIN normalized_contacts r ON r.record_id = p.record_id_r
-        ORDER BY ALL""").pl()
-    con.close()
-    truth = pl.read_csv(ds.truth, infer_schema=False)
-    side = {s: truth.rename({"source": f"source_{s}", "source_id": f"source_id_{s}",
-                             "entity_id": f"entity_{s}"}) for s in ("l", "r")}
-    pairs = (pairs.join(side["l"], on=["source_l", "source_id_l"])
-             .join(side["r"], on=["source_r", "source_id_r"])
-             .with_columns(pl.when(pl.col("entity_l") == pl.col("entity_r"))
-                           .then(pl.lit("match")).otherwise(pl.lit("distinct")).alias("label")))
-    rng = np.random.default_rng(LABEL_SEED)
-    matches = pairs.filter(pl.col("label") == "match")
-    distinct = pairs.filter(pl.col("label") == "distinct")
-    n_match = min(budget // 2, matches.height)
-    n_distinct = min(budget - n_match, distinct.height)
-    picked = pl.concat([
-        matches[np.sort(rng.choice(matches.height, n_match, replace=False)).tolist()],
-        distinct[np.sort(rng.choice(distinct.height, n_distinct, replace=False)).tolist()]])
-    picked.select("source_l", "source_id_l", "source_r", "source_id_r", "label").write_csv(out)
-    return (f"{n_match} match + {n_distinct} distinct, random among its "
-            f"{pairs.height:,} candidate pairs")
+    import shutil
+
+    truth = read_truth(ds.truth)
+    rounds = out.parent / "rounds"
+    _fresh(rounds)
+    shutil.copytree(zero_home, rounds, dirs_exist_ok=True)
+    out.unlink(missing_ok=True)
+    answered = matched = 0
+    while answered < budget:
+        got, same = answer_queue(rounds, out, truth, min(LABEL_ROUND, budget - answered))
+        answered, matched = answered + got, matched + same
+        if got == 0:
+            break
+        if answered < budget:
+            m = run_measured(_edin_command(ds, rounds, out), log=out.parent / "rounds.log",
+                             timeout_s=args.timeout * 60, memory_gb=args.memory_gb,
+                             env=_env(product), cwd=product)
+            if m.status != "ok":
+                break
+    return (f"answered {matched} match, {answered - matched} distinct "
+            f"(its label queue, rounds of {LABEL_ROUND})")
 
 
 def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace,
@@ -128,20 +130,18 @@ def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespa
     zero_home = work / "edin_0" / "home"
     for budget in sorted(budgets):
         home = work / f"edin_{budget}" / "home"
-        cmd = [sys.executable, "-m", "edin", "run", str(ds.inputs), "--home", str(home)]
-        if ds.config:
-            cmd += ["--config", str(ds.config)]
+        labels = None
         note = "cold start"
         _fresh(home)
         if budget:
-            if not (zero_home / "warehouse.duckdb").exists():
+            if not (zero_home / "current").exists():
                 rows.append(Row("edin", str(budget), None, note="needs the 0-label run first"))
                 continue
             labels = work / f"edin_{budget}" / "labels.csv"
-            note = _product_labels(ds, zero_home, labels, budget)
-            cmd += ["--labels", str(labels)]
-        m = run_measured(cmd, log=work / f"edin_{budget}.log", timeout_s=args.timeout * 60,
-                         memory_gb=args.memory_gb, env=_env(product), cwd=product)
+            note = _product_labels(ds, zero_home, labels, budget, args, product)
+        m = run_measured(_edin_command(ds, home, labels), log=work / f"edin_{budget}.log",
+                         timeout_s=args.timeout * 60, memory_gb=args.memory_gb,
+                         env=_env(product), cwd=product)
         row = Row("edin", str(budget), m, note=note)
         if m.status == "ok":
             row.scores = _score(ds, pl.read_parquet(home / "current" / "members.parquet")

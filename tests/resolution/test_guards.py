@@ -153,7 +153,7 @@ def _random_edges(seed: int, n_records: int, n_edges: int):
     return dupes
 
 
-def test_clusters_are_dedupes_own_with_and_without_re_filtering(caplog):
+def test_clusters_are_dedupes_own_when_no_component_is_too_large():
     from dedupe.clustering import cluster
 
     from resolution.clustering import hierarchical
@@ -163,9 +163,26 @@ def test_clusters_are_dedupes_own_with_and_without_re_filtering(caplog):
 
     import numpy as np
 
-    for seed, max_component in ((1, 10_000), (2, 40), (3, 15)):
+    for seed in (1, 2, 3):
         dupes = _random_edges(seed, 300, 420)
-        ours = as_set(hierarchical(dupes.copy(), threshold=0.5, max_component=max_component))
-        theirs = as_set(cluster(dupes.copy(), threshold=0.5, max_components=max_component))
+        ours = as_set(hierarchical(dupes.copy(), threshold=0.5, max_component=10_000))
+        theirs = as_set(cluster(dupes.copy(), threshold=0.5, max_components=10_000))
         assert ours == theirs and len(ours) > 10
-    assert "re-filtered" in caplog.text  # the small component limits were exceeded
+
+
+def test_a_split_component_keeps_the_weaker_edges_inside_each_part(caplog):
+    import numpy as np
+
+    from resolution.clustering import hierarchical
+
+    # Two triangles, each with one weaker side, bridged by a weak edge: too large a component
+    # for the limit, split above sigmoid(logit(0.4) + 1) = 0.64, which the weaker sides are below.
+    edges = [(1, 2, 0.99), (2, 3, 0.99), (1, 3, 0.6), (4, 5, 0.99), (5, 6, 0.99), (4, 6, 0.6),
+             (3, 4, 0.4)]
+    dupes = np.array([((a, b), s) for a, b, s in edges],
+                     dtype=[("pairs", "i8", 2), ("score", "f4")])
+    got = sorted(tuple(sorted(ids)) for ids, _ in hierarchical(dupes, threshold=0.5,
+                                                               max_component=4))
+    # dedupe drops the 0.6 sides with the bridge and leaves 3 and 6 alone
+    assert got == [(1, 2, 3), (4, 5, 6)]
+    assert "split above score 0.644" in caplog.text
