@@ -45,3 +45,28 @@ def test_model_json_round_trip_scores_identically(tmp_path):
     assert np.allclose(model.score(pairs), loaded.score(pairs))
     blocks = sorted(loaded.blocks([(1, rec("a", ("+7916",))), (2, rec("b", ("+7916",)))]))
     assert [b[1] for b in blocks] == [1, 2] and blocks[0][0] == blocks[1][0]
+
+
+def test_answered_pairs_weigh_more_than_seeds():
+    import dedupe
+
+    from resolution.comparison import PairFeatures
+    from resolution.fields import variables
+    from resolution.model import ANSWER_WEIGHT_SHARE, _fit, answer_weight
+
+    specs = field_specs(default_config())
+    data_model = dedupe.datamodel.DataModel(variables(specs))
+    seeds = {"match": [(rec(f"ivan ivanov{i}", (f"+7916{i}",)),
+                        rec(f"ivan ivanov{i}", (f"+7916{i}",))) for i in range(300)],
+             "distinct": [(rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}",
+                                                                         (f"+7936{i}",)))
+                          for i in range(300)]}
+    # the operator says: a shared city and the same name, no phone, is the same person
+    answers = {"match": [(rec(f"anna k{i}", city="омск"), rec(f"anna k{i}", city="омск"))
+                         for i in range(5)], "distinct": []}
+    assert answer_weight(seeds) == ANSWER_WEIGHT_SHARE * 600 > 1
+    pair = [(rec("olga m", city="тула"), rec("olga m", city="тула"))]
+    features = PairFeatures(data_model)(pair)
+    plain = _fit(data_model, {k: seeds[k] + answers[k] for k in seeds})
+    weighted = _fit(data_model, seeds, answers)
+    assert weighted.predict_proba(features)[0, 1] > plain.predict_proba(features)[0, 1]
