@@ -56,7 +56,9 @@ def main() -> int:
     row = {"persons": args.persons, "seed": args.seed, "contacts": scores.contacts,
            "wall_s": round(wall, 1), "load_at_start": round(load, 2),
            "peak_rss_mb": round(peak_kb / 1024),
-           "stages_s": {k: float(v) for k, v in stages.items()}, **scores.as_dict()}
+           "stages_s": {k: float(v) for k, v in stages.items()}, **scores.as_dict(),
+           "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True, cwd=Path(__file__).parent).stdout.strip()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
