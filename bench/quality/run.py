@@ -106,7 +106,7 @@ def _product_labels(ds: Dataset, zero_home: Path, out: Path, budget: int,
     truth = read_truth(ds.truth)
     rounds = out.parent / "rounds"
     _fresh(rounds)
-    shutil.copytree(zero_home, rounds, dirs_exist_ok=True)
+    shutil.copytree(zero_home, rounds, symlinks=True, dirs_exist_ok=True)  # current -> snapshot
     out.unlink(missing_ok=True)
     answered = matched = 0
     while answered < budget:
