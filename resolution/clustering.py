@@ -40,7 +40,7 @@ log = logging.getLogger("edin")
 # can move them, and they were four in five of the pairs scored at a million contacts (and
 # three quarters of the clustering time) while changing no pairwise F1 by more than 0.003.
 KEEP_SCORE = 0.05
-# dedupe re-filters components above this many records with a raised threshold.
+# A connected component above this many records is split before its linkage (``_within_limit``).
 MAX_COMPONENT = 5000
 
 
