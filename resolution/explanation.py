@@ -83,12 +83,18 @@ def ranked_reasons(row: dict[str, Any], top: int | None = None) -> list[tuple[st
     return got[:top] if top else got
 
 
+# What a positive and a negative contribution of a field say, where "agree" / "disagree" would
+# not (a creation time is never equal, only closer or farther apart than usual).
+REASON_WORDS = {"created": ("close in time", "far apart in time")}
+
+
 def format_reasons(reasons: list[tuple[str, float]]) -> str:
     """``phones +3.2 (agree), city −0.4 (disagree)``"""
     if not reasons:
         return "no field present on both sides"
-    return ", ".join(f"{name} {w:+.2f} ({'agree' if w > 0 else 'disagree'})"
-                     for name, w in reasons)
+    return ", ".join(
+        f"{name} {w:+.2f} ({REASON_WORDS.get(name, ('agree', 'disagree'))[0 if w > 0 else 1]})"
+        for name, w in reasons)
 
 
 def snapshot_contacts(contacts: pl.DataFrame, match_records: dict[int, Any]) -> pl.DataFrame:

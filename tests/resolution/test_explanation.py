@@ -87,3 +87,11 @@ def test_ranked_reasons_strongest_first_without_missing_fields():
     row = {"score": 0.9, "w_name": -0.5, "w_phones": 3.0, "w_city": 0.0, "w_given": None}
     assert ranked_reasons(row) == [("phones", 3.0), ("name", -0.5)]
     assert ranked_reasons(row, top=1) == [("phones", 3.0)]
+
+
+def test_creation_time_reads_as_closeness_not_agreement():
+    from resolution.explanation import format_reasons
+
+    assert format_reasons([("phones", 5.7), ("created", -1.9), ("city", -0.4)]) == (
+        "phones +5.70 (agree), created -1.90 (far apart in time), city -0.40 (disagree)")
+    assert format_reasons([("created", 0.3)]) == "created +0.30 (close in time)"
