@@ -56,7 +56,7 @@ def main() -> None:
         t0 = time.perf_counter()
         plain = scores_only(con, model, recs, args.chunk)
         t1 = time.perf_counter()
-        scored, reasons = score_and_explain(con, model, recs, args.chunk)
+        scored, reasons, _ = score_and_explain(con, model, recs, args.chunk)
         t2 = time.perf_counter()
         plain_s.append(t1 - t0)
         explain_s.append(t2 - t1)

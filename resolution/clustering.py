@@ -50,11 +50,12 @@ NAME_ONLY_GUARD = "name_only_guard"
 
 def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
                       records: dict[int, Record], chunk: int
-                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                      ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Score every row of table ``candidate_pairs``: (scored_pairs, scored_pair_reasons) of the
     pairs scoring above the floor and not held by the name-only guard (``edin explain``
-    re-scores those on demand). The reasons are each field's contribution to the logit,
-    computed from the same distance features as the score (one extra small matrix product)."""
+    re-scores those on demand), and how many the guard held. The reasons are each field's
+    contribution to the logit, computed from the same distance features as the score (one
+    extra small matrix product)."""
     candidates = con.sql("SELECT record_id_l, record_id_r FROM candidate_pairs "
                          "ORDER BY record_id_l, record_id_r").pl()
     table = RecordColumns(records, [*(s.name for s in model.specs), NAME_COUNT])
@@ -84,9 +85,9 @@ def score_and_explain(con: duckdb.DuckDBPyConnection, model: MatchModel,
     if not kept:
         empty = reasons_frame(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
                               np.zeros((0, len(fields))), fields)
-        return pl.DataFrame(schema=SCORED_PAIRS), empty
+        return pl.DataFrame(schema=SCORED_PAIRS), empty, held
     reasons = conform_reasons(pl.concat(kept), SCORED_PAIR_REASONS, "scored_pair_reasons")
-    return conform(reasons, SCORED_PAIRS, "scored_pairs"), reasons
+    return conform(reasons, SCORED_PAIRS, "scored_pairs"), reasons, held
 
 
 def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: float,

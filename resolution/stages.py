@@ -225,11 +225,13 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     field's contribution to them)."""
     model = MatchModel.load(run.model_dir)
     recs = records(read_table(con, "normalized_contacts"), model.specs)
-    scored, reasons = score_and_explain(con, model, recs, run.config.resolution.score_chunk)
+    scored, reasons, held = score_and_explain(con, model, recs,
+                                              run.config.resolution.score_chunk)
     write_table(con, "scored_pairs", scored)
     write_table(con, "scored_pair_reasons", reasons)
     return {"scored_pairs": scored.height,
-            "above_threshold": (scored["score"] >= model.threshold).sum()}
+            "above_threshold": (scored["score"] >= model.threshold).sum(),
+            "held_by_name_guard": held}
 
 
 @timed

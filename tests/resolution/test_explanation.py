@@ -69,7 +69,7 @@ def test_scoring_stores_reasons_beside_scores(model):
     pairs = pl.DataFrame({"record_id_l": [1, 1, 1, 3, 4], "record_id_r": [2, 3, 4, 5, 5]})
     con.register("p", pairs)
     con.execute("CREATE TABLE candidate_pairs AS SELECT * FROM p")
-    scored, reasons = score_and_explain(con, model, RECORDS, chunk=2)
+    scored, reasons, _ = score_and_explain(con, model, RECORDS, chunk=2)
     assert reasons.select(scored.columns).equals(scored)
     assert scored["score"].to_list() == pytest.approx(
         model.score([(RECORDS[a], RECORDS[b]) for a, b in

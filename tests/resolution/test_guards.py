@@ -186,3 +186,24 @@ def test_a_split_component_keeps_the_weaker_edges_inside_each_part(caplog):
     # dedupe drops the 0.6 sides with the bridge and leaves 3 and 6 alone
     assert got == [(1, 2, 3), (4, 5, 6)]
     assert "split above score 0.644" in caplog.text
+
+
+def test_pairs_the_name_only_guard_holds_are_counted_not_kept():
+    import duckdb
+    import numpy as np
+
+    from resolution.clustering import score_and_explain
+    from resolution.fields import n_features
+
+    model = MatchModel(specs=SPECS, weights=np.zeros(n_features(SPECS)), bias=5.0, predicates=(),
+                       threshold=0.6, stats={})
+    records = {1: rec("ivan ivanov", 30), 2: rec("ivan ivanov", 30),
+               3: rec("ivan ivanov", 30, phones=("+7916",)),
+               4: rec("ivan ivanov", 30, phones=("+7916",))}
+    con = duckdb.connect()
+    con.register("p", pl.DataFrame({"record_id_l": [1, 3], "record_id_r": [2, 4]}))
+    con.execute("CREATE TABLE candidate_pairs AS SELECT * FROM p")
+    scored, reasons, held = score_and_explain(con, model, records, chunk=10)
+    assert held == 1
+    assert scored.select("record_id_l", "record_id_r").rows() == [(3, 4)]
+    assert reasons.height == 1
