@@ -223,6 +223,12 @@ def create_app(home: Path | str) -> FastAPI:
             raise HTTPException(400, "give phone=, email= or handle=")
         index = store.get()
         keys = _normalized(phone, email, handle, platform)
+        if not any(keys.values()):
+            raise HTTPException(422, "nothing in the query reads as a phone number, an e-mail "
+                                     "address or a handle: " + ", ".join(
+                                         f"{k}={v!r}" for k, v in (("phone", phone),
+                                                                   ("email", email),
+                                                                   ("handle", handle)) if v))
         found: set[str] = set()
         for value in keys.get("phone", []):
             found |= index.by_phone.get(value, set())

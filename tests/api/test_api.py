@@ -132,7 +132,10 @@ def test_history_is_one_timeline(client, home):
 def test_unknown_id_and_empty_query(client):
     assert client.get("/profiles/p_nope").status_code == 404
     assert client.get("/lookup").status_code == 400
-    assert client.get("/lookup", params={"phone": "12"}).json()["profiles"] == []
+    assert client.get("/lookup", params={"phone": "+7 999 000-00-01"}).json()["profiles"] == []
+    garbage = client.get("/lookup", params={"phone": "12", "email": "not-an-address"})
+    assert garbage.status_code == 422
+    assert "phone='12'" in garbage.json()["detail"]
 
 
 def test_openapi_docs(client):
