@@ -61,9 +61,10 @@ def main() -> None:
               f"{'B3 F1':>7} {'run s':>6}")
         for budget in BUDGETS:
             while answered < budget:
-                take = min(args.round, budget - answered)
-                matched += answer_queue(home, labels, truth, take)[1]
-                answered += take
+                got, same = answer_queue(home, labels, truth, min(args.round, budget - answered))
+                if got == 0:  # the queue ran dry
+                    break
+                answered, matched = answered + got, matched + same
                 if answered < budget:  # an intermediate round: retrain, then ask again
                     run(home, data, labels)
             seconds = run(home, data, labels if answered else None)

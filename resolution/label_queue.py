@@ -3,10 +3,11 @@
 dedupe's active learner asks about the pairs its classifier is least sure of. Here the queue is
 built from the published snapshot (``pair_reasons``: every pair the blocking rules proposed and
 the model kept), so it needs no warehouse and no lock: pairs ordered by how close their score is
-to 0.5, skipping pairs already labelled or skipped and pairs the name-only guard holds (no answer
-can move them), and kept diverse (dedupe draws from several blocks for the same reason): a
-contact is asked about at most once per queue, and at most one pair per pair of profiles, so ten
-answers are not spent on one family sharing a phone.
+to 0.5, skipping pairs already labelled or skipped, and kept diverse (dedupe draws from several
+blocks for the same reason): a contact is asked about at most once per queue, and at most one
+pair per pair of profiles, so ten answers are not spent on one family sharing a phone. Pairs the
+name-only guard holds are never asked about: no answer could move them, and scoring does not
+keep them (``resolution.clustering.score_and_explain``).
 
 Answers are training labels (``--labels`` file, read by ``resolution.labels.read_labels``),
 not operator decisions: a label teaches the model, and so may change other profiles; a decision
@@ -20,8 +21,6 @@ from pathlib import Path
 
 import polars as pl
 
-from resolution.clustering import NAME_ONLY_GUARD
-from resolution.explanation import REASON_PREFIX
 from resolution.labels import LABEL_COLUMNS
 
 KEY_L = ("source_l", "source_id_l")
@@ -30,7 +29,6 @@ PAIR_KEY = [*KEY_L, *KEY_R]
 # File in HOME where "unsure" answers are kept (same columns, label = unsure): they are not
 # training labels, but the queue does not ask about them again.
 SKIPPED_FILE = "label_skipped.csv"
-GUARD_REASON = REASON_PREFIX + NAME_ONLY_GUARD
 ANSWER_LABELS = {"y": "match", "n": "distinct", "u": "unsure"}
 
 
@@ -70,9 +68,6 @@ def label_queue(pair_reasons: pl.DataFrame, members: pl.DataFrame,
     (|score − 0.5|). Deterministic: ties go by the contact keys.
     """
     pairs = _ordered(pair_reasons)
-    if GUARD_REASON in pairs.columns:
-        # An answer cannot move a pair the name-only guard holds (nothing but a name links it).
-        pairs = pairs.filter(pl.col(GUARD_REASON).fill_null(0.0) == 0.0)
     if answered is not None and answered.height:
         pairs = pairs.join(answered.select(PAIR_KEY), on=PAIR_KEY, how="anti")
     prof = members.select("source", "source_id", "profile_id")

@@ -354,7 +354,8 @@ ANSWER_WEIGHT_SHARE = 0.005
 
 
 def answer_weight(training: TrainingData) -> float:
-    """The sample weight of one answered pair against the seeds of ``training``."""
+    """The sample weight of one answered pair against the pairs of ``training`` (the seeds and
+    the damaged copies of their matches)."""
     seeds = len(training["match"]) + len(training["distinct"])
     return max(1.0, ANSWER_WEIGHT_SHARE * seeds)
 
@@ -492,12 +493,14 @@ def train(records: dict[int, Record], training: TrainingData, specs: tuple[Field
     certain["distinct"] += hard
     final = self_label(deduper.data_model, certain | {"unsure": training.get("unsure", [])},
                        specs, rng, answers)
-    best = _fit(deduper.data_model, augment(final, specs, rng), answers)
+    augmented = augment(final, specs, rng)
+    best = _fit(deduper.data_model, augmented, answers)
     stats = {"match_examples": len(final["match"]),
              "distinct_examples": len(final["distinct"]), "hard_negatives": len(hard),
              "answered_match": len(answers["match"]),
              "answered_distinct": len(answers["distinct"]),
-             "answer_weight": answer_weight(final) if answers["match"] or answers["distinct"]
+             # the weight _fit gave each answer (against the augmented training pairs)
+             "answer_weight": answer_weight(augmented) if answers["match"] or answers["distinct"]
              else 0.0,
              "regularization_C": float(best.C), "training_sample": len(sample)}
     return MatchModel(specs=specs, weights=best.coef_[0].astype(np.float64),
