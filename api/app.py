@@ -16,10 +16,13 @@ import polars as pl
 from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel
 
-from normalizers import normalize_email, normalize_handle, normalize_phones
-from resolution.published import Published, current_target, read_published
+from normalizers import PLATFORM_CODES, normalize_email, normalize_handle, normalize_phones
+from resolution import Home
+from resolution.publishing import Published, read_published
 
-_HANDLE_KEY = re.compile(r"^(vk|tg|ig|fb|ok|unknown):[\w.\-]+$", re.IGNORECASE)
+# A handle already written as a match key (tg:ivan, vk:id1, wa:...): one platform vocabulary,
+# the handle normalizer's.
+_HANDLE_KEY = re.compile(rf"^({'|'.join(sorted(PLATFORM_CODES))}):[\w.\-]+$", re.IGNORECASE)
 
 
 class Member(BaseModel):
@@ -147,7 +150,7 @@ class Store:
         self._lock = threading.Lock()
 
     def get(self) -> Index:
-        target = current_target(self.home)
+        target = Home(self.home).current_target()
         if target is None:
             raise HTTPException(503, f"nothing published yet in {self.home}; run `edin run`")
         if target != self._target:
@@ -157,7 +160,8 @@ class Store:
                     if snapshot is None:
                         raise HTTPException(503, "the current snapshot is incomplete")
                     self._index, self._target = Index.load(snapshot), target
-        assert self._index is not None
+        if self._index is None:  # another thread failed between the check and the load
+            raise HTTPException(503, "the current snapshot could not be loaded; try again")
         return self._index
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from resolution.clustering import KEEP_SCORE, score_and_explain
-from resolution.fields import records
-from resolution.model import MatchModel
+from resolution.linking import KEEP_SCORE, score_candidates
+from resolution.matching import MatchModel, records, score_pairs
 from resolution.warehouse import connect, read_table
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explain_cost.jsonl"
@@ -33,7 +32,7 @@ def scores_only(con, model: MatchModel, recs: dict, chunk: int) -> pl.DataFrame:
     while rows := cursor.fetchmany(chunk):
         left = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         right = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-        s = model.score([(recs[a], recs[b]) for a, b in rows])
+        s = score_pairs(model, [(recs[a], recs[b]) for a, b in rows]).score
         keep = s >= KEEP_SCORE
         kept.append(pl.DataFrame({"record_id_l": left[keep], "record_id_r": right[keep],
                                   "score": s[keep]}))
@@ -56,7 +55,8 @@ def main() -> None:
         t0 = time.perf_counter()
         plain = scores_only(con, model, recs, args.chunk)
         t1 = time.perf_counter()
-        scored, reasons, _ = score_and_explain(con, model, recs, args.chunk)
+        got = score_candidates(con, model, recs, args.chunk)
+        scored, reasons = got.scored, got.reasons
         t2 = time.perf_counter()
         plain_s.append(t1 - t0)
         explain_s.append(t2 - t1)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from resolution.evaluation import evaluate
+from resolution import evaluate
 from synth import generate, write_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))

@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from resolution.config import default_config
-from resolution.features import normalize_contacts, worker_count
-from resolution.ingest import ingest
+from resolution import default_config
+from resolution.inputs import ingest, normalize_contacts, worker_count
 from synth import generate, write_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results" / "normalize_contacts.jsonl"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from resolution.evaluation import evaluate
+from resolution import evaluate
 from synth import generate, write_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results" / "resolve_generated.jsonl"

@@ -10,6 +10,13 @@ import os
 import sys
 from pathlib import Path
 
+from resolution import EdinError
+
+
+class UsageError(EdinError):
+    """The command line names something that is not there."""
+
+
 # dedupe's training samples from sets of strings: a fixed hash seed makes runs reproducible.
 HASH_SEED = "0"
 
@@ -34,14 +41,14 @@ def _setup_logging(verbose: bool) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from edin.runner import run_pipeline
     from pipelines.resources import EdinResource
-    from resolution.config import load_config
+    from resolution import load_config
 
     load_config(args.config)  # fail fast on a bad config, before Dagster starts
     for path in args.inputs:
         if not path.exists():
-            raise SystemExit(f"edin: input {path} does not exist")
+            raise UsageError(f"input {path} does not exist")
     if args.labels and not args.labels.exists():
-        raise SystemExit(f"edin: labels file {args.labels} does not exist")
+        raise UsageError(f"labels file {args.labels} does not exist")
     edin = EdinResource(home=str(args.home), inputs=[str(p) for p in args.inputs],
                         config_file=str(args.config) if args.config else None,
                         labels_file=str(args.labels) if args.labels else None,
@@ -64,9 +71,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from resolution.evaluation import evaluate, format_scores, read_table
+    from resolution import evaluate, format_scores, read_file
 
-    scores = evaluate(read_table(args.truth), read_table(args.members))
+    scores = evaluate(read_file(args.truth), read_file(args.members))
     if args.json:
         print(json.dumps(scores.as_dict(), indent=2))
     else:
@@ -75,14 +82,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
-    from resolution.changes import events_since
-    from resolution.export import write_export
-    from resolution.published import require_published
+    from resolution import Home
+    from resolution.publishing import events_since, require_published, write_export
 
     published = require_published(args.home)
     known = set(published.changes["run_id"].unique().to_list()) | {published.run_id}
-    if args.since and args.since not in known and not (args.home / "snapshots" /
-                                                        args.since).exists():
+    if args.since and args.since not in known and not Home(args.home).snapshot(
+            args.since).exists():
         print(f"edin: note: no run {args.since} in {args.home}; showing events of runs "
               "published after it", file=sys.stderr)
     events = events_since(published.changes, args.since)
@@ -96,8 +102,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from resolution.export import EXPORT_TABLES, export_tables
-    from resolution.published import require_published
+    from resolution.publishing import EXPORT_TABLES, export_tables, require_published
 
     published = require_published(args.home)
     tables = {name: getattr(published, name) for name in EXPORT_TABLES}
@@ -107,13 +112,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace, kind: str) -> int:
-    from resolution.decisions import parse_contact, record_merge, record_unmerge
+    from resolution import Home
+    from resolution.feedback import parse_contact, record_merge, record_unmerge
 
     contacts = [parse_contact(c) for c in args.contacts]
     record = record_unmerge if kind == "unmerge" else record_merge
     got = record(args.home, contacts, operator=args.operator, note=args.note)
     print(f"decision #{got.decision_id} ({got.kind}, {got.pairs} contact pair(s), profile(s) "
-          f"{', '.join(got.profile_ids)}) recorded in {args.home / 'decisions.sqlite'}; "
+          f"{', '.join(got.profile_ids)}) recorded in {Home(args.home).decisions}; "
           "the next `edin run` applies it")
     return 0
 
@@ -128,7 +134,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from edin.explain import explain_contact, explain_pair
-    from resolution.decisions import parse_contact
+    from resolution.feedback import parse_contact
 
     keys = [parse_contact(c) for c in args.contacts]
     if len(keys) == 1:
@@ -136,15 +142,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     elif len(keys) == 2:
         print(explain_pair(args.home, keys[0], keys[1]))
     else:
-        raise ValueError("name one contact (its profile) or two (their pair)")
+        raise UsageError("name one contact (its profile) or two (their pair)")
     return 0
 
 
 def cmd_label(args: argparse.Namespace) -> int:
     from edin.label import run_label
+    from resolution import Home
 
-    labels = args.labels or args.home / "labels.csv"
+    labels = args.labels or Home(args.home).labels
     if args.answers:
+        if not args.answers.is_file():
+            raise UsageError(f"answers file {args.answers} does not exist")
         with args.answers.open(encoding="utf-8") as answers:
             counts = run_label(args.home, labels, args.max, answers, sys.stdout, False)
     else:
@@ -247,15 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run" and argv is None:
         _reexec_with_hash_seed()
     _setup_logging(args.verbose)
-    from resolution.config import ConfigError
-    from resolution.contract import ContractError
-    from resolution.decisions import DecisionError
-    from resolution.ingest import InputError
-    from resolution.model import ModelError
+    from resolution import EdinError
 
     try:
         return int(args.func(args))
-    except (ConfigError, ContractError, DecisionError, InputError, ModelError,
-            FileNotFoundError, ValueError) as exc:
+    except EdinError as exc:  # what the user can fix; anything else is a bug: its traceback
         print(f"edin: {exc}", file=sys.stderr)
         return 2

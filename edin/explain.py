@@ -7,49 +7,43 @@ so it works while a pipeline run holds the warehouse lock.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from resolution.explanation import format_reasons, parse_record, ranked_reasons
-from resolution.published import NoSnapshotError, current_target
+from resolution import Key, NotFoundError
+from resolution.feedback import decision_history
+from resolution.matching import (
+    MatchModel,
+    contributions,
+    field_weights,
+    ranked_reasons,
+    score_pairs,
+)
+from resolution.publishing import Explainable, parse_record, read_explainable
 
-Key = tuple[str, str]
 # Pairs to contacts outside the profile shown for one contact.
 OUTSIDE_PAIRS = 5
 
-
-@dataclass(frozen=True)
-class ExplainSnapshot:
-    path: Path
-    members: pl.DataFrame
-    profiles: pl.DataFrame
-    contacts: pl.DataFrame
-    # scanned, not read: one contact's pairs are a few rows of millions
-    reasons: pl.LazyFrame
-    model: dict[str, Any]
-
-    @property
-    def threshold(self) -> float:
-        return float(self.model["threshold"])
+# What a positive and a negative contribution of a field say, where "agree" / "disagree" would
+# not (a creation time is never equal, only closer or farther apart than usual).
+REASON_WORDS = {"created": ("close in time", "far apart in time")}
 
 
-def load(home: Path) -> ExplainSnapshot:
-    path = current_target(home)
-    if path is None or not (path / "pair_reasons.parquet").exists():
-        raise NoSnapshotError(f"{home}/current has no explanations (pair_reasons.parquet); run "
-                              f"`edin run INPUT... --home {home}` with this version first")
-    return ExplainSnapshot(
-        path=path, members=pl.read_parquet(path / "members.parquet"),
-        profiles=pl.read_parquet(path / "profiles.parquet"),
-        contacts=pl.read_parquet(path / "contacts.parquet"),
-        reasons=pl.scan_parquet(path / "pair_reasons.parquet"),
-        model=json.loads((path / "model.json").read_text(encoding="utf-8")))
+def format_reasons(reasons: list[tuple[str, float]]) -> str:
+    """``phones +3.2 (agree), city −0.4 (disagree)``"""
+    if not reasons:
+        return "no field present on both sides"
+    return ", ".join(
+        f"{name} {w:+.2f} ({REASON_WORDS.get(name, ('agree', 'disagree'))[0 if w > 0 else 1]})"
+        for name, w in reasons)
+
+
+def load(home: Path) -> Explainable:
+    """The current snapshot's explanation tables."""
+    return read_explainable(home)
 
 
 def _name(key: Key) -> str:
@@ -64,7 +58,7 @@ def _ids(keys: set[Key]) -> list[str]:
     return sorted(f"{s}\x1f{i}" for s, i in keys)
 
 
-def _pairs_of(snap: ExplainSnapshot, keys: set[Key]) -> pl.DataFrame:
+def _pairs_of(snap: Explainable, keys: set[Key]) -> pl.DataFrame:
     """pair_reasons rows touching any of ``keys``, strongest first, with ``in_l``/``in_r``
     saying which side is one of ``keys``."""
     ids = _ids(keys)
@@ -85,7 +79,7 @@ def _pair_line(row: dict[str, Any], threshold: float) -> str:
             f"        {format_reasons(ranked_reasons(row))}")
 
 
-def _contact_line(snap: ExplainSnapshot, key: Key) -> str:
+def _contact_line(snap: Explainable, key: Key) -> str:
     row = snap.contacts.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
     if row.height == 0:
         return f"    {_name(key)}"
@@ -103,48 +97,29 @@ def _contact_line(snap: ExplainSnapshot, key: Key) -> str:
     return line
 
 
-def _decision_rows(home: Path) -> list[tuple[Any, ...]]:
-    """Every pair decision with its decision, read-only (none when there is no store)."""
-    db = Path(home) / "decisions.sqlite"
-    if not db.exists():
-        return []
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return []
-    try:
-        return con.execute(
-            "SELECT d.id, d.kind, d.at, d.operator, p.source_l, p.source_id_l, p.source_r, "
-            "p.source_id_r, p.label FROM pair_decisions p JOIN decisions d "
-            "ON d.id = p.decision_id ORDER BY d.id").fetchall()
-    except sqlite3.Error:
-        return []
-    finally:
-        con.close()
-
-
 def decided_pairs(home: Path) -> pl.DataFrame:
     """(source_l, source_id_l, source_r, source_id_r) of every pair an operator decided."""
-    rows = [r[4:8] for r in _decision_rows(home)]
+    rows = [(*d.left, *d.right) for d in decision_history(home)]
     return pl.DataFrame(rows, schema=["source_l", "source_id_l", "source_r", "source_id_r"],
                         orient="row")
 
 
 def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
     """Operator decisions naming any of ``keys``."""
-    rows = _decision_rows(home)
-    for did, kind, at, operator, sl, il, sr, ir, label in rows:
-        if (sl, il) in keys or (sr, ir) in keys:
-            who = f" by {operator}" if operator else ""
-            yield (f"    decision #{did} ({kind}, {at}{who}): {sl}:{il} and {sr}:{ir} are "
-                   f"{'the same person' if label == 'match' else 'not the same person'}")
+    for d in decision_history(home):
+        if d.left in keys or d.right in keys:
+            who = f" by {d.operator}" if d.operator else ""
+            (sl, il), (sr, ir) = d.left, d.right
+            yield (f"    decision #{d.decision_id} ({d.kind}, {d.at}{who}): {sl}:{il} and "
+                   f"{sr}:{ir} are "
+                   f"{'the same person' if d.label == 'match' else 'not the same person'}")
 
 
 def explain_contact(home: Path, key: Key) -> str:
     snap = load(home)
     member = snap.members.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
     if member.height == 0:
-        raise ValueError(f"contact {_name(key)} is not in the published snapshot "
+        raise NotFoundError(f"contact {_name(key)} is not in the published snapshot "
                          f"({snap.path.name}); see {home}/current/members.parquet")
     pid = member["profile_id"][0]
     profile = snap.profiles.filter(pl.col("profile_id") == pid).row(0, named=True)
@@ -197,13 +172,11 @@ def explain_contact(home: Path, key: Key) -> str:
 
 def explain_pair(home: Path, a: Key, b: Key) -> str:
     snap = load(home)
-    from resolution.model import MatchModel
-
     member_of = dict(((s, i), p) for p, s, i in
                      snap.members.select("profile_id", "source", "source_id").iter_rows())
     for k in (a, b):
         if k not in member_of:
-            raise ValueError(f"contact {_name(k)} is not in the published snapshot "
+            raise NotFoundError(f"contact {_name(k)} is not in the published snapshot "
                              f"({snap.path.name}); see {home}/current/members.parquet")
     same = member_of[a] == member_of[b]
     out = [_contact_line(snap, a).strip() + f"  (profile {member_of[a]})",
@@ -229,12 +202,10 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
             for k in (a, b):
                 out.append(f"  block keys of {_name(k)}: {', '.join(blocks[k]) or '(none)'}")
         else:
-            from resolution.explanation import contributions, field_weights
-
-            pair = [(recs[a], recs[b])]
+            got = score_pairs(model, [(recs[a], recs[b])])
             fields, matrix = field_weights(model)
-            contrib = contributions(model.features(pair), matrix)[0]
-            score = float(model.score(pair)[0])
+            contrib = contributions(got.features, matrix)[0]
+            score = float(got.score[0])
             out.append(f"shared block(s) {', '.join(shared)}, but no kept score: the pair scores "
                        f"{score:.3f} now (pairs below 0.05 are not kept) or its block was larger "
                        "than [resolution] max_block_size")

@@ -13,16 +13,16 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from edin.explain import decided_pairs, load
-from resolution.explanation import format_reasons, ranked_reasons
-from resolution.label_queue import (
+from edin.explain import decided_pairs, format_reasons, load
+from resolution import Home
+from resolution.feedback import (
     ANSWER_LABELS,
-    SKIPPED_FILE,
     append_answers,
     label_queue,
     read_answered,
     read_answered_frame,
 )
+from resolution.matching import ranked_reasons
 
 ROWS = (("name", "display_name"), ("phones", "phones"), ("e-mails", "emails"),
         ("handles", "handles"), ("city", "city"), ("source", "source"),
@@ -58,7 +58,7 @@ def _answers(stream: TextIO) -> Iterator[str]:
 def _answered(home: Path, labels: Path) -> pl.DataFrame:
     """Pairs not to ask about: answered, skipped, or decided by an operator (a decision already
     settles them, whatever the model learns)."""
-    done = read_answered(labels, Path(home) / SKIPPED_FILE)
+    done = read_answered(labels, Home(home).skipped_labels)
     decided = decided_pairs(home)
     if decided.height == 0:
         return done
@@ -69,7 +69,7 @@ def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: Te
               interactive: bool) -> dict[str, int]:
     """Ask about up to ``max_pairs`` queued pairs; returns counts per answer."""
     snap = load(home)
-    skipped = Path(home) / SKIPPED_FILE
+    skipped = Home(home).skipped_labels
     queue = label_queue(snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs)
     contacts = {(r["source"], r["source_id"]): r for r in snap.contacts.iter_rows(named=True)}
     counts = {"match": 0, "distinct": 0, "unsure": 0}

@@ -12,17 +12,11 @@ from dagster import DagsterExecutionStepExecutionError, DagsterInstance, materia
 
 from pipelines.definitions import defs
 from pipelines.resources import EdinResource
+from resolution import Home
 
 # Dagster's own per-event console logging is noise on a terminal; the stages report progress.
 # (errors too: the CLI prints the stage's own message, or the traceback of an unexpected one).
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-STAGE_OF_ASSET = {
-    "raw_contacts": "ingest", "normalized_contacts": "normalize", "training_labels": "labels",
-    "dedupe_model": "train", "candidate_pairs": "block", "scored_pairs": "score",
-    "clusters": "cluster", "profiles": "profiles", "published_snapshot": "publish",
-}
-
 
 @dataclass
 class RunSummary:
@@ -57,10 +51,10 @@ class RunSummary:
         lines += [
             f"    {'total':<10} {self.seconds:>8.1f} s   peak memory {self.peak_rss_mb:,.0f} MB",
             "",
-            f"  outputs          {self.home / 'current'}/",
+            f"  outputs          {Home(self.home).current}/",
             "                   members.parquet profiles.parquet history.parquet "
             "quarantine.parquet profiles.duckdb",
-            f"  model            {self.home / 'model' / 'model.json'}",
+            f"  model            {Home(self.home).model_file}",
             "  Dagster UI       make dagster   (then open http://127.0.0.1:3000)",
         ]
         return "\n".join(lines)
@@ -87,10 +81,10 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
     summary = RunSummary(home=edin.home_path, seconds=round(time.perf_counter() - started, 1),
                          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     for event in result.get_asset_materialization_events():
-        key = event.asset_key.to_user_string() if event.asset_key else ""
-        if key in STAGE_OF_ASSET:
-            meta = event.step_materialization_data.materialization.metadata
-            summary.stages[STAGE_OF_ASSET[key]] = {k: _metadata_value(v) for k, v in meta.items()}
+        meta = event.step_materialization_data.materialization.metadata
+        if "stage" in meta:  # the asset a stage wrote its whole metadata to
+            values = {k: _metadata_value(v) for k, v in meta.items()}
+            summary.stages[values.pop("stage")] = values
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if failed:
         names = ", ".join(e.check_name for e in failed)

@@ -8,13 +8,15 @@ Public API:
 - ``normalize_email`` → ``EmailKey`` (normalized address, match key, typo key).
 - ``normalize_name``, ``name_skeleton`` → ``NameKey`` (given/patronymic/surname, skeleton keys);
   ``name_from_identifier``: a name read from an e-mail local part or nickname, on strong evidence.
-- ``normalize_handle`` → ``HandleKey`` (``vk:id123``, ``tg:ivan_petrov``; phones as E.164).
+- ``normalize_handle`` → ``HandleKey`` (``vk:id123``, ``tg:ivan_petrov``; phones as E.164);
+  ``platform_of``: a source's channel name (``vkontakte``, ``insta``) → its platform code;
+  ``PLATFORM_CODES``: the codes a handle key starts with.
 - ``normalize_city``: city names to a comparison key.
 """
 
 from normalizers.city import normalize_city
 from normalizers.email import EmailKey, normalize_email
-from normalizers.handle import HandleKey, normalize_handle
+from normalizers.handle import PLATFORM_CODES, HandleKey, normalize_handle, platform_of
 from normalizers.name import NameKey, name_from_identifier, name_skeleton, normalize_name
 from normalizers.phone import PhoneKey, normalize_phone, normalize_phones, phone_flags
 from normalizers.text import clean_text, fix_mojibake, text_flags
@@ -23,6 +25,7 @@ __all__ = [
     "EmailKey",
     "HandleKey",
     "NameKey",
+    "PLATFORM_CODES",
     "PhoneKey",
     "clean_text",
     "fix_mojibake",
@@ -35,5 +38,6 @@ __all__ = [
     "normalize_phone",
     "normalize_phones",
     "phone_flags",
+    "platform_of",
     "text_flags",
 ]

@@ -174,6 +174,16 @@ PLATFORM_HINTS = {
     "whatsapp": "wa", "wa": "wa",
 }
 """Channel names (as sources spell them) → platform codes."""
+PLATFORM_CODES = frozenset({p.name for p in PLATFORMS} | {"unknown"})
+"""Every platform code a handle key may start with (``vk:id1``, ``tg:ivan``), plus ``unknown``."""
+
+
+def platform_of(channel: str | None) -> str | None:
+    """The platform code of a channel name as a source spells it (``"vkontakte"``, ``"insta"``,
+    ``"Telegram"``), or ``None`` for a channel that is no known platform (e-mail, calls)."""
+    if not isinstance(channel, str):
+        return None
+    return PLATFORM_HINTS.get(channel.strip().lower())
 
 _BY_HOST = {host: p for p in PLATFORMS for host in p.hosts}
 _BY_NAME = {p.name: p for p in reversed(PLATFORMS)}  # the first table row of each name wins
@@ -315,6 +325,4 @@ def normalize_handle(raw: object, platform_hint: str | None = None) -> HandleKey
     text = raw if isinstance(raw, str) else clean_text(raw)
     if text is None or len(text) > 2000:
         return None
-    hint = PLATFORM_HINTS.get(platform_hint.strip().lower()) if isinstance(platform_hint, str) \
-        else None
-    return _normalize(text, hint)
+    return _normalize(text, platform_of(platform_hint))

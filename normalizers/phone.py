@@ -109,8 +109,9 @@ def _why_not_valid(number: phonenumbers.PhoneNumber, digits: str) -> str:
         return _REASON_FLAGS[reason]
     if len(digits) <= 7:
         return "local_only"
-    region = phonenumbers.region_code_for_country_code(number.country_code)
-    meta = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+    country = number.country_code or 0  # a parsed number always has one; 0 is no region
+    region = phonenumbers.region_code_for_country_code(country)
+    meta = PhoneMetadata.metadata_for_region_or_calling_code(country, region)
     # Personal numbers (mobile, fixed): general lengths include rare long service numbers.
     descs = (meta.mobile, meta.fixed_line) if meta else ()
     lengths = tuple(n for d in descs if d and d.possible_length for n in d.possible_length if n > 0)

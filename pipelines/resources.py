@@ -19,7 +19,7 @@ import duckdb
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from resolution.config import load_config
+from resolution import Home, load_config
 from resolution.stages import RunSettings
 
 
@@ -50,7 +50,7 @@ class EdinResource(ConfigurableResource):
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to HOME/warehouse.duckdb (the pipeline is its only writer)."""
         self.home_path.mkdir(parents=True, exist_ok=True)
-        database = DuckDBResource(database=str(self.home_path / "warehouse.duckdb"))
+        database = DuckDBResource(database=str(Home(self.home_path).warehouse))
         with database.get_connection() as con:
             con.execute("SET TimeZone = 'UTC'")  # timestamps read back as UTC on any machine
             yield con

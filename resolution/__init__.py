@@ -1,2 +1,61 @@
-"""The resolution engine: no Dagster, no CLI. Ingest, match keys, dedupe model, blocking,
-scoring, clustering, profiles, publishing and evaluation, each in its own module."""
+"""The resolution engine: no Dagster, no CLI. Its packages read in the order the data moves:
+
+- ``resolution.inputs``: input files onto the contract (with a quarantine), normalized match
+  keys, hub values;
+- ``resolution.matching``: the match model declared as data (fields), dedupe's features, the
+  name-only guard, the one scoring path and its explanations;
+- ``resolution.training``: cold-start seed labels, labelled-pair files, blocking rules and the
+  classifier's fit;
+- ``resolution.linking``: candidate pairs, the scoring stage, clustering, strong links and
+  operator decisions;
+- ``resolution.publishing``: stable IDs, profiles, the change feed, snapshots, ``current`` and
+  exports;
+- ``resolution.feedback``: what operators say back: decisions and the label queue.
+
+``resolution.stages`` runs them over the warehouse, one function per stage. This module names
+what every caller needs: the configuration, the run home, the errors and the evaluation. It
+imports nothing heavy, so a reader of snapshots never loads dedupe.
+"""
+
+from resolution._typing import Key, Metadata, Pair, Record, TrainingData
+from resolution.config import EdinConfig, default_config, load_config, parse_config
+from resolution.errors import (
+    ConfigError,
+    ContractError,
+    DecisionError,
+    EdinError,
+    InputError,
+    ModelError,
+    NoSnapshotError,
+    NotFoundError,
+    PublishError,
+)
+from resolution.evaluation import Scores, evaluate, format_scores
+from resolution.files import read_file
+from resolution.home import Home
+
+__all__ = [
+    "ConfigError",
+    "ContractError",
+    "DecisionError",
+    "EdinConfig",
+    "EdinError",
+    "Home",
+    "InputError",
+    "Key",
+    "Metadata",
+    "ModelError",
+    "NoSnapshotError",
+    "NotFoundError",
+    "Pair",
+    "PublishError",
+    "Record",
+    "Scores",
+    "TrainingData",
+    "default_config",
+    "evaluate",
+    "format_scores",
+    "load_config",
+    "parse_config",
+    "read_file",
+]

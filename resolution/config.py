@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from resolution.contract import CONTACT_COLUMNS, INTERACTION_COLUMNS
+from resolution.errors import ConfigError
 
 FIELD_TYPES = ("string", "short_string", "exact", "text", "set")
+# The column (and match field) of a configured extra field is its name behind this prefix, so it
+# can never clash with a contract column.
+EXTRA_PREFIX = "f_"
 INPUT_KINDS = ("contacts", "interactions")
 # Golden-record fields of a profile and the rules that pick their value (docs/CONFIG.md).
 GOLDEN_FIELDS = ("name", "city")
 SURVIVORSHIP_RULES = ("most_frequent", "most_recent", "source_priority")
-
-
-class ConfigError(ValueError):
-    """The configuration file is malformed; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class ExtraField:
     columns: tuple[str, ...]
     type: str = "string"
     identifier: bool = False
+
+    @property
+    def column(self) -> str:
+        """The field's column in raw and normalized contacts, and its name in the model."""
+        return EXTRA_PREFIX + self.name
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,6 @@ class EdinConfig:
     resolution: ResolutionSettings = ResolutionSettings()
     profile: ProfileSettings = ProfileSettings()
 
-    @property
-    def identifier_fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.identifier)
 
 
 DEFAULT_INPUTS = (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from resolution.errors import ContractError
+
 CONTACT_COLUMNS = ("source", "source_id", "name", "email", "phone", "handle", "city", "created_at")
 INTERACTION_COLUMNS = (
     "source", "source_id", "interaction_id", "started_at", "channel", "subject", "rating",
@@ -19,12 +21,6 @@ RATINGS = ("good", "neutral", "bad")
 
 Schema = dict[str, pl.DataType]
 
-RAW_CONTACTS: Schema = {c: pl.String() for c in CONTACT_COLUMNS} | {
-    "input_file": pl.String(), "input_row": pl.Int64(),
-}
-RAW_INTERACTIONS: Schema = {c: pl.String() for c in INTERACTION_COLUMNS} | {
-    "input_file": pl.String(), "input_row": pl.Int64(),
-}
 QUARANTINE: Schema = {
     "kind": pl.String(), "source": pl.String(), "source_id": pl.String(),
     "input_file": pl.String(), "input_row": pl.Int64(), "reason": pl.String(),
@@ -47,8 +43,8 @@ NORMALIZED_CONTACTS: Schema = {
 SCORED_PAIRS: Schema = {
     "record_id_l": pl.Int64(), "record_id_r": pl.Int64(), "score": pl.Float64(),
 }
-# Why each scored pair scored what it did (resolution.explanation): the SCORED_PAIRS columns,
-# then one Float32 column per field of the model, named REASON_PREFIX + field, holding that
+# Why each scored pair scored what it did (resolution.matching.explanation): the SCORED_PAIRS
+# columns, then one Float32 column per field of the model, named REASON_PREFIX + field, holding that
 # field's contribution to the pair's logit (positive: agreed, negative: disagreed, 0: missing).
 # The contributions plus the model's bias add up to the logit of ``score``.
 REASON_PREFIX = "w_"
@@ -107,10 +103,6 @@ CHANGES: Schema = {
     "event": pl.String(), "profile_id": pl.String(), "other_id": pl.String(),
     "contacts": pl.Int64(),
 }
-
-
-class ContractError(ValueError):
-    """A table does not match its contract."""
 
 
 def conform_reasons(df: pl.DataFrame, base: Schema, table: str) -> pl.DataFrame:

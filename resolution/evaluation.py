@@ -31,9 +31,10 @@ and recall are both 0. An empty truth is an error.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import polars as pl
+
+from resolution.errors import InputError
 
 KEY = ("source", "source_id")
 TRUTH_COLUMNS = (*KEY, "entity_id")
@@ -77,17 +78,17 @@ def _keys(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> pl.DataFram
     """Key columns as strings; a null ``source`` becomes ""; other nulls and duplicates raise."""
     absent = [c for c in columns if c not in df.columns]
     if absent:
-        raise ValueError(f"{table} lacks column(s) {absent}; expected {list(columns)}")
+        raise InputError(f"{table} lacks column(s) {absent}; expected {list(columns)}")
     out = df.select([pl.col(c).cast(pl.String) for c in columns]).with_columns(
         pl.col("source").fill_null("")
     )
     for column in columns[1:]:
         nulls = out.get_column(column).null_count()
         if nulls:
-            raise ValueError(f"{table} has {nulls} row(s) with an empty `{column}`")
+            raise InputError(f"{table} has {nulls} row(s) with an empty `{column}`")
     duplicates = out.height - out.select(KEY).n_unique()
     if duplicates:
-        raise ValueError(
+        raise InputError(
             f"{table} has {duplicates} duplicate (source, source_id) row(s); "
             "each contact must appear once"
         )
@@ -100,7 +101,7 @@ def evaluate(truth: pl.DataFrame, members: pl.DataFrame) -> Scores:
     t = _keys(truth, TRUTH_COLUMNS, "truth")
     m = _keys(members, MEMBERS_COLUMNS, "members")
     if t.height == 0:
-        raise ValueError("truth is empty: nothing to score")
+        raise InputError("truth is empty: nothing to score")
 
     unexpected = m.join(t, on=KEY, how="anti").height
     scored = (
@@ -155,19 +156,6 @@ def evaluate(truth: pl.DataFrame, members: pl.DataFrame) -> Scores:
         true_entities=entities.height,
         predicted_clusters=clusters.height,
     )
-
-
-def read_table(path: Path) -> pl.DataFrame:
-    """Read a CSV (every column as a string), Parquet or JSON-lines file, chosen by its suffix."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pl.read_csv(path, infer_schema=False)
-    if suffix in (".parquet", ".pq"):
-        return pl.read_parquet(path)
-    if suffix in (".jsonl", ".ndjson"):
-        return pl.read_ndjson(path)
-    raise ValueError(f"{path}: unsupported file type {suffix!r}; use .csv, .parquet or .jsonl")
 
 
 def format_scores(s: Scores) -> str:

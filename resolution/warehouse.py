@@ -12,14 +12,16 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file (or any DuckDB file) with timestamps in UTC."""
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")  # timestamps come back as UTC whatever the machine's zone
     return con
 
 
 def _checked(name: str) -> str:
+    """``name`` if it is a plain table name: names are spliced into SQL, values never are."""
     if not _NAME.match(name):
-        raise ValueError(f"invalid table name {name!r}")
+        raise ValueError(f"invalid table name {name!r}")  # a bug in the caller, not user input
     return name
 
 
@@ -35,9 +37,3 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame) -> 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
     return con.sql(f"SELECT * FROM {_checked(name)}").pl()
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = $n",
-                      {"n": name}).fetchall()[0]
-    return bool(row and row[0])

@@ -30,7 +30,7 @@ from measurement import Measured, run_measured  # noqa: E402
 from simulated_answers import answer_queue, read_truth  # noqa: E402
 from splink_baseline import DOCUMENTED_THRESHOLD  # noqa: E402
 
-from resolution.evaluation import Scores, evaluate  # noqa: E402
+from resolution import Scores, evaluate  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "quality.jsonl"
 WORK = REPO / "bench" / "results" / "tmp" / "quality"  # git-ignored

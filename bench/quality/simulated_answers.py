@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from edin.label import queue_frame
-from resolution.label_queue import append_answers
+from resolution.feedback import append_answers
 
 Truth = dict[tuple[str, str], str]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from dagster import AssetExecutionContext, MetadataValue
 
 from pipelines.resources import EdinResource
-from resolution.publish import new_run_id
+from resolution.publishing import new_run_id
+from resolution.stages import STAGES
 
 
 def run_id(context: AssetExecutionContext) -> str:
@@ -22,10 +22,10 @@ def warehouse_row(edin: EdinResource, sql: str) -> tuple[Any, ...]:
         return tuple(con.execute(sql).fetchall()[0])
 
 
-def run_stage(context: AssetExecutionContext, edin: EdinResource,
-              stage: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    """Run ``stage`` on the warehouse; return its metadata in Dagster's form."""
+def run_stage(context: AssetExecutionContext, edin: EdinResource, stage: str) -> dict[str, Any]:
+    """Run the stage named ``stage`` (``resolution.stages.STAGES``) on the warehouse; return its
+    metadata in Dagster's form (with the stage's name, which the run summary goes by)."""
     settings = edin.settings(run_id(context))
     with edin.warehouse() as con:
-        meta = stage(con, settings)
+        meta = STAGES[stage](con, settings)
     return {k: (MetadataValue.path(v) if k == "path" else v) for k, v in meta.items()}

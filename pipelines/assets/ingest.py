@@ -13,7 +13,6 @@ from dagster import (
 
 from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
-from resolution import stages
 
 GROUP = "ingest"
 
@@ -29,7 +28,7 @@ GROUP = "ingest"
     ],
 )
 def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
-    meta = run_stage(context, edin, stages.ingest_inputs)
+    meta = run_stage(context, edin, "ingest")
     yield MaterializeResult(asset_key="raw_contacts", metadata=meta)
     yield MaterializeResult(asset_key="raw_interactions",
                             metadata={"rows": meta["interactions"]})
@@ -39,7 +38,7 @@ def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN
 @asset(deps=["raw_contacts"], group_name=GROUP)
 def normalized_contacts(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Match keys of every contact (phones, e-mails, handles, name keys), hub values removed."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.normalize))
+    return MaterializeResult(metadata=run_stage(context, edin, "normalize"))
 
 
 @asset_check(asset="normalized_contacts", blocking=True,

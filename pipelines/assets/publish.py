@@ -13,8 +13,7 @@ from dagster import (
 
 from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
-from resolution import stages
-from resolution.publish import current_run_id
+from resolution import Home
 
 GROUP = "publish"
 
@@ -34,7 +33,7 @@ GROUP = "publish"
     ],
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
-    meta = run_stage(context, edin, stages.build)
+    meta = run_stage(context, edin, "profiles")
     yield MaterializeResult(asset_key="members", metadata={"rows": meta["members"]})
     yield MaterializeResult(asset_key="profiles", metadata=meta)
     yield MaterializeResult(asset_key="history", metadata={"rows": meta["history"]})
@@ -55,20 +54,24 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
                                       "quarantined": quarantined})
 
 
-@asset(deps=["members", "profiles", "history", "quarantine", "id_map", "changes"],
+# It also reads the contacts and the scored pairs' reasons (to explain them), the model that
+# scored them, and the input counts its checks compare against.
+@asset(deps=["members", "profiles", "history", "quarantine", "id_map", "changes",
+             "normalized_contacts", "scored_pairs", "dedupe_model", "raw_contacts"],
        group_name=GROUP)
 def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """HOME/snapshots/<run_id> (Parquet + read-only DuckDB), switched to HOME/current."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.publish))
+    return MaterializeResult(metadata=run_stage(context, edin, "publish"))
 
 
 @asset_check(asset="published_snapshot",
              description="HOME/current points at a snapshot with all its files.")
 def current_is_complete(edin: EdinResource) -> AssetCheckResult:
-    current = edin.home_path / "current"
+    home = Home(edin.home_path)
+    current = home.current
     files = ["members.parquet", "profiles.parquet", "history.parquet", "id_map.parquet",
              "changes.parquet", "profiles.duckdb"]
     missing = [f for f in files if not (current / f).exists()]
     return AssetCheckResult(passed=not missing,
-                            metadata={"run_id": current_run_id(edin.home_path) or "",
+                            metadata={"run_id": home.current_run_id() or "",
                                       "missing": ", ".join(missing) or "none"})

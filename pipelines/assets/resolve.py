@@ -11,7 +11,6 @@ from dagster import (
 
 from pipelines.assets._stage import run_stage, warehouse_row
 from pipelines.resources import EdinResource
-from resolution import stages
 
 GROUP = "resolve"
 
@@ -19,31 +18,31 @@ GROUP = "resolve"
 @asset(deps=["normalized_contacts"], group_name=GROUP)
 def training_labels(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Cold-start seed labels from strong evidence, plus labelled pairs from a file."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.label))
+    return MaterializeResult(metadata=run_stage(context, edin, "labels"))
 
 
 @asset(deps=["normalized_contacts", "training_labels"], group_name=GROUP)
 def dedupe_model(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """The trained dedupe model (HOME/model/model.json + training.json)."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.train_model))
+    return MaterializeResult(metadata=run_stage(context, edin, "train"))
 
 
 @asset(deps=["dedupe_model"], group_name=GROUP)
 def candidate_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Distinct pairs of contacts sharing a block of the model's fingerprinter."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.block))
+    return MaterializeResult(metadata=run_stage(context, edin, "block"))
 
 
 @asset(deps=["candidate_pairs"], group_name=GROUP)
 def scored_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Match probability of each candidate pair."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.score))
+    return MaterializeResult(metadata=run_stage(context, edin, "score"))
 
 
 @asset(deps=["scored_pairs"], group_name=GROUP)
 def clusters(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Every contact in exactly one cluster; oversized clusters held for review."""
-    return MaterializeResult(metadata=run_stage(context, edin, stages.cluster))
+    return MaterializeResult(metadata=run_stage(context, edin, "cluster"))
 
 
 @asset_check(asset="clusters", blocking=True,

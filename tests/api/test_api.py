@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from resolution.identity import stamp_id_map
-from resolution.publish import Snapshot, switch_current
+from resolution.publishing.current import switch_current
+from resolution.publishing.identity import stamp_id_map
+from resolution.publishing.snapshot import Snapshot
 from synth import generate, write_dataset
 
 HANDPICKED = pl.DataFrame(

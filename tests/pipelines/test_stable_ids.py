@@ -212,14 +212,14 @@ def test_unmerge_of_an_unknown_contact_is_a_clear_error(small_input, tmp_path):
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-import resolution.publish as publish
+import resolution.publishing.snapshot as snapshot
 
 def killed(db, parquet):
     # the snapshot's Parquet files are written, its database half-way: die here
     Path(db).write_bytes(b"half a database")
     os.kill(os.getpid(), signal.SIGKILL)
 
-publish._write_database = killed
+snapshot._write_database = killed
 from edin.cli import main
 sys.exit(main(["run", sys.argv[1], "--home", sys.argv[2]]))
 """

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from resolution.config import default_config
-from resolution.fields import field_specs
-from resolution.labels import UNSURE, conflicting_neighbours, seed_labels
-from resolution.model import rule_budget
+from resolution.matching.fields import field_specs
+from resolution.training.blocking_rules import rule_budget
+from resolution.training.labels import UNSURE
+from resolution.training.seeds import conflicting_neighbours, seed_labels
 
 
 def contacts(rows):

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from resolution.comparison import PairFeatures
 from resolution.config import default_config
-from resolution.features import normalize_contacts
-from resolution.fields import field_specs, records, variables
-from resolution.ingest import ingest
+from resolution.inputs.ingest import ingest
+from resolution.inputs.normalize import normalize_contacts
+from resolution.matching.comparison import PairFeatures
+from resolution.matching.fields import field_specs, records, variables
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -72,7 +72,7 @@ def test_memoised_block_keys_equal_dedupes_fingerprinter(sample_pairs):
     import dedupe
     import dedupe.predicates as P
 
-    from resolution.model import MatchModel
+    from resolution.matching.model import MatchModel
 
     specs = field_specs(default_config())
     predicates = (

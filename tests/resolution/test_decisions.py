@@ -8,15 +8,17 @@ import sqlite3
 import polars as pl
 import pytest
 
-from resolution.clustering import cluster_records, drop_pairs, enforce_decisions
-from resolution.decisions import (
-    DecisionError,
+from resolution.errors import DecisionError
+from resolution.feedback.decisions import (
     pair_decisions,
     parse_contact,
     record_merge,
     record_unmerge,
 )
-from resolution.publish import switch_current, write_snapshot
+from resolution.linking.clustering import cluster_records
+from resolution.linking.decisions import drop_pairs, enforce_decisions
+from resolution.publishing.current import switch_current
+from resolution.publishing.snapshot import write_snapshot
 from tests.resolution.test_publish import tables
 
 PAIR = {"record_id_l": pl.Int64, "record_id_r": pl.Int64}

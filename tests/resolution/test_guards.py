@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from resolution.clustering import cluster_records, identifier_links, join_strong_links
 from resolution.config import default_config
-from resolution.fields import NAME_COUNT, field_specs, name_counts
-from resolution.model import NAME_ONLY_CAP, RARE_NAME, MatchModel, name_only
+from resolution.linking.clustering import cluster_records
+from resolution.linking.links import identifier_links, join_strong_links
+from resolution.matching.fields import NAME_COUNT, field_specs, name_counts
+from resolution.matching.guard import NAME_ONLY_CAP, RARE_NAME, name_only
+from resolution.matching.model import MatchModel
+from resolution.matching.scoring import score_pairs
 
 SPECS = field_specs(default_config())
 
@@ -54,7 +57,7 @@ def test_name_only_pairs_score_below_the_threshold():
     common = (rec("ivan ivanov", 30), rec("ivan ivanov", 30))
     rare = (rec("ivan zhukovskii", 2), rec("ivan zhukovskii", 2))
     phone = (rec("ivan ivanov", 30, phones=("+7916",)), rec("ivan ivanov", 30, phones=("+7916",)))
-    scores = model.score([common, rare, phone])
+    scores = score_pairs(model, [common, rare, phone]).score
     assert scores[0] == NAME_ONLY_CAP * 0.6 < 0.6
     assert scores[1] > 0.99 and scores[2] > 0.99
 
@@ -138,7 +141,7 @@ def test_identifier_links_pair_contacts_sharing_a_value_of_one_kind():
                        "emails": [[], ["a@b.ru"], ["a@b.ru"], []],
                        "handles": [["x"], [], [], []]},
                       schema_overrides={"phones": L, "emails": L, "handles": L})
-    assert identifier_links(df).rows() == [(0, 1), (1, 2)]
+    assert identifier_links(df, ("phones", "emails", "handles")).rows() == [(0, 1), (1, 2)]
 
 
 def _random_edges(seed: int, n_records: int, n_edges: int):
@@ -156,7 +159,7 @@ def _random_edges(seed: int, n_records: int, n_edges: int):
 def test_clusters_are_dedupes_own_when_no_component_is_too_large():
     from dedupe.clustering import cluster
 
-    from resolution.clustering import hierarchical
+    from resolution.linking.clustering import hierarchical
 
     def as_set(got):
         return {(tuple(sorted(ids)), tuple(np.round(sorted(c), 5))) for ids, c in got}
@@ -173,7 +176,7 @@ def test_clusters_are_dedupes_own_when_no_component_is_too_large():
 def test_a_split_component_keeps_the_weaker_edges_inside_each_part(caplog):
     import numpy as np
 
-    from resolution.clustering import hierarchical
+    from resolution.linking.clustering import hierarchical
 
     # Two triangles, each with one weaker side, bridged by a weak edge: too large a component
     # for the limit, split above sigmoid(logit(0.4) + 1) = 0.64, which the weaker sides are below.
@@ -192,8 +195,8 @@ def test_pairs_the_name_only_guard_holds_are_counted_not_kept():
     import duckdb
     import numpy as np
 
-    from resolution.clustering import score_and_explain
-    from resolution.fields import n_features
+    from resolution.linking.scoring import score_candidates
+    from resolution.matching.fields import n_features
 
     model = MatchModel(specs=SPECS, weights=np.zeros(n_features(SPECS)), bias=5.0, predicates=(),
                        threshold=0.6, stats={})
@@ -203,7 +206,8 @@ def test_pairs_the_name_only_guard_holds_are_counted_not_kept():
     con = duckdb.connect()
     con.register("p", pl.DataFrame({"record_id_l": [1, 3], "record_id_r": [2, 4]}))
     con.execute("CREATE TABLE candidate_pairs AS SELECT * FROM p")
-    scored, reasons, held = score_and_explain(con, model, records, chunk=10)
+    got = score_candidates(con, model, records, chunk=10)
+    scored, reasons, held = got.scored, got.reasons, got.held_by_guard
     assert held == 1
     assert scored.select("record_id_l", "record_id_r").rows() == [(3, 4)]
     assert reasons.height == 1

@@ -5,7 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from resolution.hubs import drop_hubs, find_hubs
+from resolution.config import default_config
+from resolution.inputs.hubs import drop_hubs, find_hubs
+from resolution.matching.fields import field_specs, hub_columns
+
+HUB_COLUMNS = hub_columns(field_specs(default_config()))
 
 
 def contacts(rows: list[tuple[str | None, list[str]]]) -> pl.DataFrame:
@@ -29,13 +33,13 @@ def test_hub_by_distinct_people(people, contacts_without_name, max_people, is_hu
     rows = [(f"person {i}", ["+78005553535"]) for i in range(people)]
     rows += [(None, ["+78005553535"])] * contacts_without_name
     rows += [("ivan ivanov", ["+79161234567"])]
-    hubs = find_hubs(contacts(rows), max_people)
+    hubs = find_hubs(contacts(rows), max_people, HUB_COLUMNS)
     assert ("+78005553535" in hubs["value"].to_list()) is is_hub
     assert "+79161234567" not in hubs["value"].to_list()
 
 
 def test_drop_hubs_removes_value_and_flags_contact():
     df = contacts([(f"p{i}", ["+78005553535", f"+7916000000{i}"]) for i in range(12)])
-    out = drop_hubs(df, find_hubs(df, 10))
+    out = drop_hubs(df, find_hubs(df, 10, HUB_COLUMNS))
     assert out["phones"][0].to_list() == ["+79160000000"]
     assert "phones:hub" in out["flags"][0].to_list()

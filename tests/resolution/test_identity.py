@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from resolution.changes import change_events, events_since, stamp
-from resolution.identity import assign_ids, profile_id, stamp_id_map
-from resolution.profiles import build_members
+from resolution.publishing.changes import change_events, events_since, stamp
+from resolution.publishing.identity import assign_ids, profile_id, stamp_id_map
+from resolution.publishing.profiles import build_members
 
 MEMBER_SCHEMA = {"profile_id": pl.String, "source": pl.String, "source_id": pl.String}
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from resolution.config import ConfigError, load_config, parse_config
+from resolution.config import load_config, parse_config
 from resolution.contract import ContractError
-from resolution.ingest import InputError, ingest, parse_timestamp
+from resolution.errors import ConfigError, InputError
+from resolution.inputs.ingest import ingest, parse_timestamp
 from tests.conftest import CONTACT_HEADER, write_csv
 
 C = "2024-05-01T10:00:00+03:00"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from resolution import labels as labels_mod
-from resolution.label_queue import append_answers, label_queue, read_answered
+from resolution.feedback.label_queue import append_answers, label_queue, read_answered
+from resolution.training import labels as labels_mod
 
 # (left, right, score); contacts are ("vk", "a") …; profiles: a,b → P1; c → P2; d,e → P3; f → P4
 PAIRS = [("a", "b", 0.97), ("a", "c", 0.52), ("b", "c", 0.49), ("c", "d", 0.55),

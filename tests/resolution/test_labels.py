@@ -6,8 +6,10 @@ import polars as pl
 import pytest
 
 from resolution.config import default_config
-from resolution.fields import field_specs
-from resolution.labels import combine, read_labels, seed_labels
+from resolution.errors import InputError
+from resolution.matching.fields import field_specs
+from resolution.training.labels import combine, read_labels
+from resolution.training.seeds import seed_labels
 
 L = pl.List(pl.String)
 
@@ -71,5 +73,5 @@ def test_labels_file_with_bad_label_is_an_error(tmp_path):
     path = tmp_path / "labels.csv"
     path.write_text("source_l,source_id_l,source_r,source_id_r,label\nvk,1,vk,0,maybe\n",
                     encoding="utf-8")
-    with pytest.raises(ValueError, match="match/distinct"):
+    with pytest.raises(InputError, match="match/distinct"):
         read_labels(path, contacts([("a", "a", None, []), ("b", "b", None, [])]))

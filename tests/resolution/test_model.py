@@ -7,8 +7,10 @@ import random
 import numpy as np
 
 from resolution.config import default_config
-from resolution.fields import field_specs, n_features
-from resolution.model import MatchModel, augment
+from resolution.matching.fields import field_specs, n_features
+from resolution.matching.model import MatchModel
+from resolution.matching.scoring import score_pairs
+from resolution.training.fit import augment
 
 
 def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
@@ -42,7 +44,7 @@ def test_model_json_round_trip_scores_identically(tmp_path):
     loaded = MatchModel.load(tmp_path)
     pairs = [(rec("ivan ivanov", ("+7916",)), rec("ivan ivanov", ("+7916",))),
              (rec("ivan ivanov"), rec("petr petrov", city="москва"))]
-    assert np.allclose(model.score(pairs), loaded.score(pairs))
+    assert np.allclose(score_pairs(model, pairs).score, score_pairs(loaded, pairs).score)
     blocks = sorted(loaded.blocks([(1, rec("a", ("+7916",))), (2, rec("b", ("+7916",)))]))
     assert [b[1] for b in blocks] == [1, 2] and blocks[0][0] == blocks[1][0]
 
@@ -50,9 +52,10 @@ def test_model_json_round_trip_scores_identically(tmp_path):
 def test_answered_pairs_weigh_more_than_seeds():
     import dedupe
 
-    from resolution.comparison import PairFeatures
-    from resolution.fields import variables
-    from resolution.model import ANSWER_WEIGHT_SHARE, _fit, answer_weight
+    from resolution.matching.comparison import PairFeatures
+    from resolution.matching.fields import variables
+    from resolution.training.fit import ANSWER_WEIGHT_SHARE, answer_weight
+    from resolution.training.fit import fit_classifier as _fit
 
     specs = field_specs(default_config())
     data_model = dedupe.datamodel.DataModel(variables(specs))

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from resolution.config import ConfigError, ProfileSettings, parse_config
-from resolution.profiles import build_history, build_profiles, golden_field
+from resolution.config import ProfileSettings, parse_config
+from resolution.errors import ConfigError
+from resolution.publishing.profiles import build_history, build_profiles, golden_field
 
 
 def at(day: int) -> datetime:

@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from resolution.contract import HISTORY, MEMBERS, PROFILES, QUARANTINE
-from resolution.publish import check_snapshot, current_run_id, switch_current, write_snapshot
+from resolution.home import Home
+from resolution.publishing.current import switch_current
+from resolution.publishing.snapshot import check_snapshot, write_snapshot
 
 
 def tables(members: int = 2) -> dict[str, pl.DataFrame]:
@@ -38,10 +40,10 @@ def test_lost_contact_fails_the_checks(inputs, problem):
 def test_switch_is_atomic_and_keeps_old_snapshot(tmp_path: Path):
     first = write_snapshot(tmp_path, "run1", tables(), {})
     switch_current(tmp_path, first)
-    assert current_run_id(tmp_path) == "run1"
+    assert Home(tmp_path).current_run_id() == "run1"
     second = write_snapshot(tmp_path, "run2", tables(), {})
     switch_current(tmp_path, second)
-    assert current_run_id(tmp_path) == "run2"
+    assert Home(tmp_path).current_run_id() == "run2"
     assert (tmp_path / "snapshots" / "run1" / "members.parquet").exists()
     assert os.path.islink(tmp_path / "current")
     assert pl.read_parquet(tmp_path / "current" / "members.parquet").height == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import io
 import json
 import logging
 from dataclasses import dataclass
@@ -25,20 +24,16 @@ from resolution.contract import (
     RATINGS,
     REQUIRED_CONTACT_COLUMNS,
     REQUIRED_INTERACTION_COLUMNS,
-    ContractError,
 )
+from resolution.errors import ContractError, InputError
+from resolution.files import SUFFIXES, read_file
 
 log = logging.getLogger("edin")
 
-SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".json")
 NULL_TOKENS = frozenset({"", "null", "none", "n/a", "na", "nan", "nil", "#n/a"})
 MAX_FIELD_CHARS = 1000
 # Naive timestamps are read as Moscow time, the usual default of Russian helpdesk exports.
 DEFAULT_TZ = timezone(timedelta(hours=3))
-
-
-class InputError(ValueError):
-    """An input file cannot be read or breaks the contract; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -83,33 +78,6 @@ def _spec_for(name: str, config: EdinConfig) -> InputSpec | None:
     return None
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    """Read one file as all-string columns. cp1251 CSVs are detected and decoded."""
-    suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes): the export looks broken; re-export it "
-                         "or remove it from the input")
-    try:
-        if suffix == ".csv":
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("cp1251")
-                log.warning("%s is not UTF-8; read it as cp1251 (Windows Cyrillic)", path)
-            df = pl.read_csv(io.StringIO(text), infer_schema=False)
-        elif suffix == ".parquet":
-            df = pl.read_parquet(path)
-        else:
-            df = pl.read_ndjson(path, infer_schema_length=None)
-    except InputError:
-        raise
-    except Exception as exc:  # polars raises several error types for broken files
-        raise InputError(f"{path}: cannot read it as {suffix[1:]}: {exc}") from None
-    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
-    return df.with_columns(pl.all().cast(pl.String))
-
-
 def _mapped(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.Expr:
     if len(columns) == 1:
         return pl.col(columns[0])
@@ -142,9 +110,9 @@ def _conform_file(df: pl.DataFrame, path: Path, spec: InputSpec,
         for extra in config.fields:
             absent = [c for c in extra.columns if c not in df.columns]
             if absent:
-                exprs.append(pl.lit(None, pl.String).alias(f"f_{extra.name}"))
+                exprs.append(pl.lit(None, pl.String).alias(extra.column))
             else:
-                exprs.append(_mapped(df, extra.columns).alias(f"f_{extra.name}"))
+                exprs.append(_mapped(df, extra.columns).alias(extra.column))
     out = df.select(exprs)
     # Empty strings and null tokens are missing values; surrounding blanks are never meaningful.
     out = out.with_columns(
@@ -228,10 +196,12 @@ def _dedupe_keys(df: pl.DataFrame, keys: list[str], kind: str, order: list[str],
 
 def ingest(inputs: list[Path], config: EdinConfig) -> Ingested:
     """Read, conform and validate all inputs. Raises InputError/ContractError on unusable files."""
-    contacts, interactions, quarantined = [], [], []
+    contacts: list[pl.DataFrame] = []
+    interactions: list[pl.DataFrame] = []
+    quarantined: list[pl.DataFrame] = []
     files = discover(inputs, config)
     for path, spec in files:
-        df = _conform_file(read_table(path), path, spec, config)
+        df = _conform_file(read_file(path), path, spec, config)
         log.info("read %s: %d %s", path, df.height, spec.kind)
         (contacts if spec.kind == "contacts" else interactions).append(df)
     if not contacts:

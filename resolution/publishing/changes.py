@@ -24,7 +24,7 @@ from datetime import datetime
 import polars as pl
 
 from resolution.contract import CHANGE_EVENTS, CHANGES, conform
-from resolution.identity import Assignment
+from resolution.publishing.identity import Assignment
 
 ORDER = {e: i for i, e in enumerate(CHANGE_EVENTS)}
 

@@ -1,8 +1,8 @@
-"""Publishing a snapshot: write a new folder, check it, then switch ``current`` atomically.
+"""A snapshot: the checked tables of one run, written into a folder of its own.
 
-Readers (the helpdesk, CRM syncs) only ever see ``HOME/current``, a symlink that ``os.replace``
-moves in one step once the new snapshot has passed its checks; a failed or killed run leaves
-the previous snapshot in place.
+The folder is written as ``snapshots/<run_id>.partial/`` and renamed when whole, so a snapshot
+folder without that suffix is always complete. ``resolution.publishing.current`` then points
+``HOME/current`` at it; a failed or killed run leaves the previous snapshot in place.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from resolution.errors import PublishError
+from resolution.home import Home
+
 TABLES = ("members", "profiles", "history", "quarantine", "id_map", "changes")
 # Written besides TABLES: what `edin explain` and `edin label` read (contacts as the model saw
-# them, the per-field reasons of every scored pair) and the model that scored them.
+# them, the per-field reasons of every scored pair) and the model that scored them (MODEL_FILE).
 EXPLAIN_TABLES = ("contacts", "pair_reasons")
 SNAPSHOT_TABLES = TABLES + EXPLAIN_TABLES
-MODEL_COPY = "model.json"
 # Tables every snapshot has; id_map and changes are checked when present.
 CORE_TABLES = ("members", "profiles", "history", "quarantine")
-
-
-class PublishError(RuntimeError):
-    """A snapshot failed its checks; ``current`` was left as it was."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
     """
-    final = home / "snapshots" / run_id
+    final = Home(home).snapshot(run_id)
     if final.exists():
         raise PublishError(f"snapshot {final} already exists")
     path = final.with_name(run_id + ".partial")
@@ -148,21 +146,3 @@ def _write_database(db: Path, parquet: dict[str, Path]) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-
-
-def switch_current(home: Path, snapshot: Snapshot) -> Path:
-    """Point HOME/current at the snapshot in one atomic step."""
-    current = home / "current"
-    if current.exists() and not current.is_symlink():
-        raise PublishError(f"{current} exists and is not a symlink; move it away")
-    tmp = home / f".current-{snapshot.run_id}"
-    if tmp.is_symlink():
-        tmp.unlink()
-    os.symlink(Path("snapshots") / snapshot.run_id, tmp)
-    os.replace(tmp, current)
-    return current
-
-
-def current_run_id(home: Path) -> str | None:
-    current = home / "current"
-    return Path(os.readlink(current)).name if current.is_symlink() else None

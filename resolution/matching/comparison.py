@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-Record = dict[str, Any]
-Pair = tuple[Record, Record]
+from resolution._typing import Pair, Record
+from resolution.errors import ModelError
 
 _NAN = math.nan
 
@@ -89,7 +89,7 @@ class PairFeatures:
         self.columns: list[tuple[str, str, Callable[[Any, Any], float]]] = []
         for var in data_model.field_variables:
             if len(var) != 1 or hasattr(var.comparator, "missing"):
-                raise ValueError(f"{var!r}: only one-column variables without a missing-value "
+                raise ModelError(f"{var!r}: only one-column variables without a missing-value "
                                  "comparator can be compared column-wise")
             self.columns.append((var.field, var.type, var.comparator))
 

@@ -8,17 +8,17 @@ very many contacts with no names at all is a hub too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
-# Identifier columns of normalized_contacts that count as evidence.
-IDENTIFIER_COLUMNS = ("phones", "emails", "handles", "nicknames")
 # Contacts without names still hint at a hub when there are this many per allowed person.
 CONTACTS_PER_PERSON = 5
 
 
-def find_hubs(contacts: pl.DataFrame, max_people: int,
-              columns: tuple[str, ...] = IDENTIFIER_COLUMNS) -> pl.DataFrame:
-    """Values shared by more than ``max_people`` distinct people: kind, value, people, contacts."""
+def find_hubs(contacts: pl.DataFrame, max_people: int, columns: Sequence[str]) -> pl.DataFrame:
+    """Values of ``columns`` (``resolution.matching.fields.hub_columns``) shared by more than
+    ``max_people`` distinct people: kind, value, people, contacts."""
     frames = []
     for col in columns:
         exploded = contacts.select("name_key", pl.col(col).alias("value"))

@@ -15,11 +15,12 @@ from typing import Any
 
 import dedupe
 import dedupe.predicates as P
+import dedupe.variables
 import polars as pl
 
+from resolution._typing import Record
 from resolution.config import EdinConfig
 
-Record = dict[str, Any]
 # Record key (not a compared field) holding how many contacts bear the record's name.
 NAME_COUNT = "_name_count"
 
@@ -101,9 +102,23 @@ CUSTOM_COMPARATORS = {"created": days_apart}
 
 def field_specs(config: EdinConfig) -> tuple[FieldSpec, ...]:
     """The contact fields plus the configured extra fields."""
-    extras = tuple(FieldSpec(f"f_{f.name}", EXTRA_TYPES[f.type], EXTRA_PREDICATES[f.type],
+    extras = tuple(FieldSpec(f.column, EXTRA_TYPES[f.type], EXTRA_PREDICATES[f.type],
                              identifier=f.identifier) for f in config.fields)
     return CONTACT_FIELDS + extras
+
+
+def identifier_columns(specs: Iterable[FieldSpec]) -> tuple[str, ...]:
+    """The strong identifiers (phones, e-mails, handles, configured identifier fields): the
+    columns whose shared values make seed matches, always block, and link clusters."""
+    return tuple(s.name for s in specs if s.identifier)
+
+
+def hub_columns(specs: Iterable[FieldSpec]) -> tuple[str, ...]:
+    """The columns whose values stop counting once too many people share them: the strong
+    identifiers and the nicknames taken from them (an e-mail's local part is one value per
+    contact, not a shared one, and is compared, never joined on)."""
+    return tuple(s.name for s in specs
+                 if s.identifier or (s.from_identifier and s.type == "Set"))
 
 
 def variables(specs: Iterable[FieldSpec]) -> list[Any]:

@@ -7,9 +7,9 @@ to 0.5, skipping pairs already labelled or skipped, and kept diverse (dedupe dra
 blocks for the same reason): a contact is asked about at most once per queue, and at most one
 pair per pair of profiles, so ten answers are not spent on one family sharing a phone. Pairs the
 name-only guard holds are never asked about: no answer could move them, and scoring does not
-keep them (``resolution.clustering.score_and_explain``).
+keep them (``resolution.linking.scoring``).
 
-Answers are training labels (``--labels`` file, read by ``resolution.labels.read_labels``),
+Answers are training labels (``--labels`` file, read by ``resolution.training.labels.read_labels``),
 not operator decisions: a label teaches the model, and so may change other profiles; a decision
 (``edin merge`` / ``unmerge``) pins these contacts together or apart whatever the model says.
 """
@@ -21,14 +21,15 @@ from pathlib import Path
 
 import polars as pl
 
-from resolution.labels import LABEL_COLUMNS
+from resolution.pairs import PAIR_KEY as _PAIR_KEY
+from resolution.pairs import join_sides
+from resolution.training.labels import LABEL_COLUMNS
 
 KEY_L = ("source_l", "source_id_l")
 KEY_R = ("source_r", "source_id_r")
-PAIR_KEY = [*KEY_L, *KEY_R]
-# File in HOME where "unsure" answers are kept (same columns, label = unsure): they are not
+PAIR_KEY = list(_PAIR_KEY)
+# "unsure" answers go to Home.skipped_labels (same columns, label = unsure): they are not
 # training labels, but the queue does not ask about them again.
-SKIPPED_FILE = "label_skipped.csv"
 ANSWER_LABELS = {"y": "match", "n": "distinct", "u": "unsure"}
 
 
@@ -70,12 +71,8 @@ def label_queue(pair_reasons: pl.DataFrame, members: pl.DataFrame,
     pairs = _ordered(pair_reasons)
     if answered is not None and answered.height:
         pairs = pairs.join(answered.select(PAIR_KEY), on=PAIR_KEY, how="anti")
-    prof = members.select("source", "source_id", "profile_id")
-    pairs = (pairs
-             .join(prof.rename({"source": "source_l", "source_id": "source_id_l",
-                                "profile_id": "profile_id_l"}), on=list(KEY_L), how="left")
-             .join(prof.rename({"source": "source_r", "source_id": "source_id_r",
-                                "profile_id": "profile_id_r"}), on=list(KEY_R), how="left")
+    pairs = (join_sides(pairs, members, on=("source", "source_id"), add=("profile_id",),
+                        how="left")
              .with_columns((pl.col("score") - 0.5).abs().alias("uncertainty"))
              .sort("uncertainty", *PAIR_KEY))
     picked: list[int] = []

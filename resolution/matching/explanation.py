@@ -7,17 +7,20 @@ field gives each field's contribution: positive pushed the pair towards "same pe
 (the field agreed), negative away from it (it disagreed), zero means the field was missing on
 a side. The contributions plus the bias add up to the logit exactly, which is what makes them
 an explanation rather than a heuristic.
+
+How a contribution is put into words is the reader's business (``edin explain``, the review
+app); this module only computes them.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from resolution.contract import REASON_PREFIX
+from resolution.errors import ModelError
 
 # Columns of the data model's distance vector, in dedupe's order (see
 # dedupe.datamodel.DataModel.distances): the field variables (a multi-column variable such as
@@ -37,7 +40,7 @@ def feature_fields(data_model: Any) -> list[str]:
         columns.append("×".join(parts))
     columns += [columns[i] for i in data_model._missing_field_indices]
     if len(columns) != len(data_model):
-        raise ValueError(f"cannot map {len(data_model)} dedupe features to fields "
+        raise ModelError(f"cannot map {len(data_model)} dedupe features to fields "
                          f"(got {len(columns)}); the data model has a variable type "
                          "resolution.explanation does not know")
     return columns
@@ -48,7 +51,7 @@ def field_weights(model: Any) -> tuple[list[str], np.ndarray]:
     column f holds the classifier weight of every feature of field f, zero elsewhere."""
     columns = feature_fields(model.data_model)
     if len(columns) != len(model.weights):
-        raise ValueError(f"the model has {len(model.weights)} weights for {len(columns)} "
+        raise ModelError(f"the model has {len(model.weights)} weights for {len(columns)} "
                          "features; retrain with `edin run --retrain`")
     fields = list(dict.fromkeys(columns))
     matrix = np.zeros((len(columns), len(fields)), dtype=np.float64)
@@ -81,53 +84,3 @@ def ranked_reasons(row: dict[str, Any], top: int | None = None) -> list[tuple[st
            if k.startswith(REASON_PREFIX) and v is not None and abs(float(v)) >= 1e-6]
     got.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
     return got[:top] if top else got
-
-
-# What a positive and a negative contribution of a field say, where "agree" / "disagree" would
-# not (a creation time is never equal, only closer or farther apart than usual).
-REASON_WORDS = {"created": ("close in time", "far apart in time")}
-
-
-def format_reasons(reasons: list[tuple[str, float]]) -> str:
-    """``phones +3.2 (agree), city −0.4 (disagree)``"""
-    if not reasons:
-        return "no field present on both sides"
-    return ", ".join(
-        f"{name} {w:+.2f} ({REASON_WORDS.get(name, ('agree', 'disagree'))[0 if w > 0 else 1]})"
-        for name, w in reasons)
-
-
-def snapshot_contacts(contacts: pl.DataFrame, match_records: dict[int, Any]) -> pl.DataFrame:
-    """The published contacts table (contract SNAPSHOT_CONTACTS) from ``normalized_contacts``
-    and the model's records of them, sorted by key."""
-    from resolution.contract import SNAPSHOT_CONTACTS, conform
-
-    ids = contacts["record_id"].to_list()
-    recs = [json.dumps(match_records[i], ensure_ascii=False, sort_keys=True) for i in ids]
-    out = contacts.select(
-        "source", "source_id", "display_name", pl.col("phones_display").alias("phones"),
-        pl.col("emails_display").alias("emails"), pl.col("handles_display").alias("handles"),
-        "city", "created_at", "flags").with_columns(pl.Series("match_record", recs, pl.String))
-    return conform(out.sort("source", "source_id"), SNAPSHOT_CONTACTS, "contacts")
-
-
-def published_reasons(reasons: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
-    """scored_pair_reasons keyed by (source, source_id) on each side, sorted (contract
-    PAIR_REASONS plus the contribution columns)."""
-    from resolution.contract import PAIR_REASONS, conform_reasons
-
-    keys = contacts.select("record_id", "source", "source_id")
-    out = (reasons
-           .join(keys.rename({"record_id": "record_id_l", "source": "source_l",
-                              "source_id": "source_id_l"}), on="record_id_l")
-           .join(keys.rename({"record_id": "record_id_r", "source": "source_r",
-                              "source_id": "source_id_r"}), on="record_id_r"))
-    cols = [c for c in reasons.columns if c.startswith(REASON_PREFIX)]
-    out = out.select(*PAIR_REASONS, *cols).sort("source_l", "source_id_l", "source_r",
-                                                "source_id_r")
-    return conform_reasons(out, PAIR_REASONS, "pair_reasons")
-
-
-def parse_record(text: str) -> dict[str, Any]:
-    """A ``match_record`` JSON back into a dedupe record (lists as tuples, as ``records`` makes)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(text).items()}

@@ -1,11 +1,11 @@
-"""Training labels: the cold start (seed labels from strong evidence) and labelled-pair files.
+"""The cold start: seed labels from strong evidence, with no human in the loop.
 
-The cold start needs no human: two contacts that share a (non-hub) phone, e-mail, handle or
-configured identifier *and* carry compatible names are a match; people who share a surname or a
-given name (but not the other) and whose strong identifiers conflict are distinct; two contacts
-with nothing in common but a given name ("Ольга" and "Ольга") are distinct, since a common first
-name alone is not a person; random pairs of named contacts are distinct. Labelled pairs from a
-file (or, later, from operators) outrank the seeds.
+Two contacts that share a (non-hub) phone, e-mail, handle or configured identifier *and* carry
+compatible names are a match; people who share a surname or a given name (but not the other)
+and whose strong identifiers conflict are distinct; two contacts with nothing in common but a
+given name ("Ольга" and "Ольга") are distinct, since a common first name alone is not a person;
+random pairs of named contacts are distinct. Labelled pairs from a file (or, later, from
+operators) outrank the seeds (``resolution.training.labels.combine``).
 
 Two further rules are only *hypotheses*, labelled ``unsure``: a shared identifier with clearly
 different names (a family phone, an office mailbox, or one person whose name was typed badly,
@@ -13,29 +13,22 @@ swapped, or replaced by a nickname such as "хозяйка") and namesakes with 
 (two people, or one person with a second phone or mailbox). Measured against the truth of three
 data sets, 77–100 % of the first and 20–52 % of the second were in fact the same person, so
 labelling them distinct taught the model the wrong lesson. The model decides them instead
-(self-training in ``resolution.model.train``) from the fields the rules do not look at.
+(self-training in ``resolution.training.fit.self_label``) from the fields the rules do not look
+at.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from resolution.fields import FieldSpec, Record
-from resolution.model import TrainingData
+from resolution.matching.fields import FieldSpec
+from resolution.training.labels import UNSURE
 
 log = logging.getLogger("edin")
-
-LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
-LABELS = ("match", "distinct")
-# Seed pairs the rules cannot decide: the first model labels them (see the module docstring).
-UNSURE = "unsure"
-# training_labels.reason of the pairs an operator answered (``--labels``), not seeded by the rules.
-LABELLED = "labelled"
 
 # Name similarity (Jaro-Winkler on the transliteration-independent name key, in written and in
 # sorted token order) from which a shared identifier makes a match seed, and below which names
@@ -47,17 +40,39 @@ DIFFERENT_NAME = 0.6
 # Two identifier values this similar may be one value with a typo: not a conflict.
 TYPO_SIMILARITY = 0.8
 
-_SEED_SQL = """
+
+def _name_similarity(left: str, right: str) -> str:
+    """SQL: how alike the full names of two ``names`` rows are (written or sorted order), and
+    their given names."""
+    return (f"greatest(jaro_winkler_similarity({left}.name_key, {right}.name_key), "
+            f"jaro_winkler_similarity({left}.sorted_key, {right}.sorted_key)) AS name_sim, "
+            f"jaro_winkler_similarity({left}.given_key, {right}.given_key) AS given_sim")
+
+
+# Identifiers of the same kind on both sides of each row of ``pairs`` (l, r), the best match
+# among them. Pair by pair: joining values on kind first explodes.
+_COMPARED_IDENTIFIERS = """
+left_values AS MATERIALIZED (
+    SELECT p.l, p.r, vl.kind, vl.value FROM pairs p
+    JOIN identifier_values vl ON vl.record_id = p.l
+),
+compared AS (
+    SELECT lv.l, lv.r, max(jaro_winkler_similarity(lv.value, vr.value)) AS best
+    FROM left_values lv
+    JOIN identifier_values vr ON vr.record_id = lv.r AND vr.kind = lv.kind
+    GROUP BY lv.l, lv.r
+)"""
+
+# Pairs sharing an identifier value, labelled by how alike their names are: a match seed, a
+# hypothesis ('unsure'), or nothing (NULL: names neither alike nor clearly different).
+_SHARED_IDENTIFIER_SQL = f"""
 WITH shared AS (
     SELECT DISTINCT a.record_id AS l, b.record_id AS r
     FROM identifier_values a JOIN identifier_values b
       ON a.kind = b.kind AND a.value = b.value AND a.record_id < b.record_id
 ),
 named AS (
-    SELECT s.l, s.r,
-           greatest(jaro_winkler_similarity(nl.name_key, nr.name_key),
-                    jaro_winkler_similarity(nl.sorted_key, nr.sorted_key)) AS name_sim,
-           jaro_winkler_similarity(nl.given_key, nr.given_key) AS given_sim
+    SELECT s.l, s.r, {_name_similarity("nl", "nr")}
     FROM shared s
     JOIN names nl ON nl.record_id = s.l
     JOIN names nr ON nr.record_id = s.r
@@ -75,46 +90,82 @@ SELECT l, r,
 FROM named
 """
 
-_CONFLICT_SQL = """
-WITH sized AS (  -- groups of one key (full name, surname or given name), not the commonest
+
+def _sharers_sql(key: str, *, full_names_only: bool = False, other_part: str | None = None
+                 ) -> str:
+    """SQL: a deterministic sample of pairs sharing ``key`` (a name key column; groups of at
+    most 200, so not the commonest), ``other_part`` (a name key column) clearly different if
+    given, whose identifiers of one kind conflict: none equal or a likely typo of another.
+    Labelled ``$label`` for ``$reason``."""
+    where = "AND strpos(name_key, ' ') > 0" if full_names_only else ""
+    pair_filter = (f"AND jaro_winkler_similarity(a.{other_part}, b.{other_part}) < $different"
+                   if other_part else "")
+    return f"""
+WITH sized AS (
     SELECT record_id, given_key, surname_key, {key} AS k,
            count(*) OVER (PARTITION BY {key}) AS n
     FROM names WHERE {key} IS NOT NULL {where}
 ),
-pairs AS (  -- a deterministic sample, so the identifier check below stays bounded
+pairs AS (
     SELECT a.record_id AS l, b.record_id AS r
     FROM sized a JOIN sized b ON a.k = b.k AND a.record_id < b.record_id
     WHERE a.n <= 200 {pair_filter}
     ORDER BY hash(a.record_id, b.record_id, $seed)
     LIMIT $sample
-),
-left_values AS MATERIALIZED (  -- pair by pair: joining values on kind first explodes
-    SELECT p.l, p.r, vl.kind, vl.value FROM pairs p
-    JOIN identifier_values vl ON vl.record_id = p.l
-),
-compared AS (  -- identifiers of the same kind on both sides
-    SELECT lv.l, lv.r, max(jaro_winkler_similarity(lv.value, vr.value)) AS best
-    FROM left_values lv
-    JOIN identifier_values vr ON vr.record_id = lv.r AND vr.kind = lv.kind
-    GROUP BY lv.l, lv.r
-)
--- both have a value of the same kind, and none is equal or a likely typo of the other
-SELECT l, r, '{label}' AS label, '{reason}' AS reason FROM compared WHERE best < $typo
+),{_COMPARED_IDENTIFIERS}
+SELECT l, r, $label AS label, $reason AS reason FROM compared WHERE best < $typo
 """
+
+
 # Namesakes (same full name), and people sharing a surname or a given name but not the other,
 # whose strong identifiers conflict: distinct people, and the hard negatives the model needs
-# to learn that one shared name part is not enough.
-_NAMESAKES = _CONFLICT_SQL.format(key="name_key", where="AND strpos(name_key, ' ') > 0",
-                                  pair_filter="", label=UNSURE,
-                                  reason="namesakes with conflicting identifiers")
-_SURNAME_SHARERS = _CONFLICT_SQL.format(
-    key="surname_key", where="", label="distinct",
-    reason="same surname, other given name, conflicting identifiers",
-    pair_filter="AND jaro_winkler_similarity(a.given_key, b.given_key) < $different")
-_GIVEN_SHARERS = _CONFLICT_SQL.format(
-    key="given_key", where="", label="distinct",
-    reason="same given name, other surname, conflicting identifiers",
-    pair_filter="AND jaro_winkler_similarity(a.surname_key, b.surname_key) < $different")
+# to learn that one shared name part is not enough. Namesakes are only a hypothesis (see the
+# module docstring). (SQL, label, reason)
+_SHARERS = (
+    (_sharers_sql("name_key", full_names_only=True), UNSURE,
+     "namesakes with conflicting identifiers"),
+    (_sharers_sql("surname_key", other_part="given_key"), "distinct",
+     "same surname, other given name, conflicting identifiers"),
+    (_sharers_sql("given_key", other_part="surname_key"), "distinct",
+     "same given name, other surname, conflicting identifiers"),
+)
+
+# "Ольга" and "Ольга" with nothing else in common: a common first name is not a person.
+_GIVEN_NAME_ONLY_SQL = """
+WITH sized AS (
+    SELECT record_id, given_key, surname_key, count(*) OVER (PARTITION BY given_key) AS n
+    FROM names WHERE given_key IS NOT NULL
+),
+pairs AS (
+    SELECT a.record_id AS l, b.record_id AS r
+    FROM sized a JOIN sized b ON a.given_key = b.given_key AND a.record_id < b.record_id
+    WHERE a.n <= 200 AND (a.surname_key IS NULL OR b.surname_key IS NULL)
+    ORDER BY hash(a.record_id, b.record_id, $seed)
+    LIMIT $sample
+)
+SELECT p.l, p.r, 'distinct' AS label, 'only a given name in common' AS reason
+FROM pairs p
+WHERE NOT EXISTS (
+    SELECT 1 FROM identifier_values vl JOIN identifier_values vr
+      ON vl.kind = vr.kind AND vl.value = vr.value
+    WHERE vl.record_id = p.l AND vr.record_id = p.r)
+"""
+
+# Blocked pairs (table ``pairs``) whose identifiers conflict and whose names are not compatible.
+_NEIGHBOUR_SQL = f"""
+WITH {_COMPARED_IDENTIFIERS.strip()},
+named AS (
+    SELECT c.l, c.r, c.best, {_name_similarity("nl", "nr")}
+    FROM compared c
+    JOIN names nl ON nl.record_id = c.l
+    JOIN names nr ON nr.record_id = c.r
+)
+SELECT l, r, 'distinct' AS label, 'blocked together, conflicting identifiers and names' AS reason
+FROM named
+WHERE best < $typo AND name_sim < $compatible AND coalesce(given_sim, 0) < 1
+ORDER BY hash(l, r, $seed)
+LIMIT $limit
+"""
 
 
 def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> pl.DataFrame:
@@ -139,27 +190,6 @@ def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> p
     return pl.concat(frames).select("record_id", "kind", "value")
 
 
-_GIVEN_NAME_ONLY_SQL = """
-WITH sized AS (
-    SELECT record_id, given_key, surname_key, count(*) OVER (PARTITION BY given_key) AS n
-    FROM names WHERE given_key IS NOT NULL
-),
-pairs AS (
-    SELECT a.record_id AS l, b.record_id AS r
-    FROM sized a JOIN sized b ON a.given_key = b.given_key AND a.record_id < b.record_id
-    WHERE a.n <= 200 AND (a.surname_key IS NULL OR b.surname_key IS NULL)
-    ORDER BY hash(a.record_id, b.record_id, $seed)
-    LIMIT $sample
-)
-SELECT p.l, p.r, 'distinct' AS label, 'only a given name in common' AS reason
-FROM pairs p
-WHERE NOT EXISTS (
-    SELECT 1 FROM identifier_values vl JOIN identifier_values vr
-      ON vl.kind = vr.kind AND vl.value = vr.value
-    WHERE vl.record_id = p.l AND vr.record_id = p.r)
-"""
-
-
 def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pairs: int,
                 seed: int) -> pl.DataFrame:
     """Seed-labelled pairs (l, r, label, reason) by the cold-start rules, capped per category."""
@@ -167,13 +197,12 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     con.register("identifier_values", identifier_values(contacts, specs))
     con.register("names", _names(contacts))
     params = {"compatible": COMPATIBLE_NAME, "different": DIFFERENT_NAME}
-    shared = con.sql(_SEED_SQL, params=params).pl().drop_nulls("label")
+    shared = con.sql(_SHARED_IDENTIFIER_SQL, params=params).pl().drop_nulls("label")
     sample = {"typo": TYPO_SIMILARITY, "seed": seed, "sample": max_pairs * 4}
     namesakes = pl.concat([
-        con.sql(_NAMESAKES, params=sample).pl(),
-        *(con.sql(sql, params=sample | {"different": DIFFERENT_NAME}).pl()
-          for sql in (_SURNAME_SHARERS, _GIVEN_SHARERS)),
-        # "Ольга" and "Ольга" with nothing else in common: a common first name is not a person
+        *(con.sql(sql, params=sample | {"label": label, "reason": reason}
+                  | ({"different": DIFFERENT_NAME} if "$different" in sql else {})).pl()
+          for sql, label, reason in _SHARERS),
         con.sql(_GIVEN_NAME_ONLY_SQL, params={"seed": seed, "sample": max_pairs * 4}).pl()])
     con.close()
     rng = np.random.default_rng(seed)
@@ -214,34 +243,6 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
         schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String})
 
 
-_NEIGHBOUR_SQL = """
-WITH left_values AS MATERIALIZED (  -- pair by pair: joining values on kind first explodes
-    SELECT p.l, p.r, vl.kind, vl.value FROM pairs p
-    JOIN identifier_values vl ON vl.record_id = p.l
-),
-compared AS (  -- identifiers of the same kind on both sides, the best match among them
-    SELECT lv.l, lv.r, max(jaro_winkler_similarity(lv.value, vr.value)) AS best
-    FROM left_values lv
-    JOIN identifier_values vr ON vr.record_id = lv.r AND vr.kind = lv.kind
-    GROUP BY lv.l, lv.r
-),
-named AS (
-    SELECT c.l, c.r, c.best,
-           greatest(jaro_winkler_similarity(nl.name_key, nr.name_key),
-                    jaro_winkler_similarity(nl.sorted_key, nr.sorted_key)) AS name_sim,
-           jaro_winkler_similarity(nl.given_key, nr.given_key) AS given_sim
-    FROM compared c
-    JOIN names nl ON nl.record_id = c.l
-    JOIN names nr ON nr.record_id = c.r
-)
-SELECT l, r, 'distinct' AS label, 'blocked together, conflicting identifiers and names' AS reason
-FROM named
-WHERE best < $typo AND name_sim < $compatible AND coalesce(given_sim, 0) < 1
-ORDER BY hash(l, r, $seed)
-LIMIT $limit
-"""
-
-
 def conflicting_neighbours(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...],
                            pairs: pl.DataFrame, *, max_pairs: int, seed: int) -> pl.DataFrame:
     """Distinct labels (l, r, label, reason) for blocked pairs whose identifiers and names conflict.
@@ -274,54 +275,3 @@ def _names(contacts: pl.DataFrame) -> pl.DataFrame:
     return contacts.select(
         "record_id", "name_key", "given_key", "surname_key",
         pl.col("name_key").str.split(" ").list.sort().list.join(" ").alias("sorted_key"))
-
-
-def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
-    """Labelled pairs from a CSV/JSONL/Parquet file keyed by (source, source_id) on each side.
-
-    Returns (l, r, label, reason='labelled'); pairs naming unknown contacts are reported and
-    skipped, a malformed file is an error.
-    """
-    from resolution.ingest import read_table  # local: ingest is heavier and not needed otherwise
-
-    df = read_table(Path(path))
-    missing = [c for c in LABEL_COLUMNS if c not in df.columns]
-    if missing:
-        raise ValueError(f"labels file {path} lacks column(s) {missing}; expected "
-                         f"{', '.join(LABEL_COLUMNS)} (label = match | distinct)")
-    df = df.with_columns(pl.col("label").str.strip_chars().str.to_lowercase(),
-                         pl.col("source_l").str.to_lowercase(),
-                         pl.col("source_r").str.to_lowercase())
-    bad = df.filter(~pl.col("label").is_in(list(LABELS)))
-    if bad.height:
-        raise ValueError(f"labels file {path}: {bad.height} row(s) with a label other than "
-                         f"match/distinct, e.g. {bad['label'][0]!r}")
-    keys = contacts.select("record_id", "source", "source_id")
-    df = (df.join(keys.rename({"record_id": "a", "source": "source_l",
-                               "source_id": "source_id_l"}), on=["source_l", "source_id_l"],
-                  how="left")
-          .join(keys.rename({"record_id": "b", "source": "source_r", "source_id": "source_id_r"}),
-                on=["source_r", "source_id_r"], how="left"))
-    unknown = df.filter(pl.col("a").is_null() | pl.col("b").is_null()).height
-    if unknown:
-        log.warning("labels file %s: %d pair(s) name contacts not in the input; skipped",
-                    path, unknown)
-    df = df.drop_nulls(["a", "b"]).filter(pl.col("a") != pl.col("b"))
-    return df.select(pl.min_horizontal("a", "b").alias("l"), pl.max_horizontal("a", "b").alias("r"),
-                     "label", pl.lit(LABELLED).alias("reason")).unique(["l", "r"], keep="last")
-
-
-def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:
-    """Seeds plus labelled pairs; a labelled pair replaces a seed on the same pair."""
-    if labelled is None or labelled.height == 0:
-        return seeds
-    return pl.concat([labelled, seeds.join(labelled.select("l", "r"), on=["l", "r"], how="anti")]
-                     ).sort("label", "l", "r")
-
-
-def training_pairs(labels: pl.DataFrame, records: dict[int, Record]) -> TrainingData:
-    """dedupe's training structure from labelled record-id pairs (plus the ``unsure`` ones)."""
-    out: TrainingData = {"match": [], "distinct": [], UNSURE: []}
-    for left, right, label in labels.select("l", "r", "label").iter_rows():
-        out[label].append((records[left], records[right]))
-    return out

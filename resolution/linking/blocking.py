@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from resolution.fields import Record
-from resolution.model import MatchModel
+from resolution._typing import Record
+from resolution.matching.model import MatchModel
 
 log = logging.getLogger("edin")
 
@@ -72,7 +72,6 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, model: MatchModel,
                (SELECT count(*) FROM candidate_pairs)
         FROM (SELECT count(*) AS n FROM block_keys GROUP BY block_key)
     """, {"max_block": max_block_size}).fetchall()[0]
-    assert row is not None
     stats = BlockingStats(*map(int, row))
     if stats.skipped_blocks:
         log.warning("blocking: %d block(s) larger than %d records skipped (%d record slots); "

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from resolution._typing import Key
 from resolution.contract import ID_MAP, conform
 
 LIVE, MERGED, ERASED = "live", "merged", "erased"
-Key = tuple[str, str]
 
 
 def profile_id(source: str, source_id: str, salt: int = 0) -> str:
@@ -77,11 +78,7 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
         prev_members = pl.DataFrame(schema={"profile_id": pl.String, "source": pl.String,
                                             "source_id": pl.String})
     id_map = prev_id_map if prev_id_map is not None else empty_id_map()
-    anchors: dict[int, Key] = {
-        c: (s, i) for c, s, i in keys.group_by("cluster_id").agg(
-            pl.struct("source", "source_id").sort_by("source", "source_id").first().alias("k"))
-        .select("cluster_id", pl.col("k").struct.field("source"),
-                pl.col("k").struct.field("source_id")).iter_rows()}
+    anchors = _anchors(keys)
     flows_by_cluster = (keys.join(prev_members.select("profile_id", "source", "source_id"),
                                   on=["source", "source_id"])
                         .group_by("profile_id", "cluster_id").len().rows())
@@ -96,7 +93,6 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
     prev_live = sorted(set(prev_members["profile_id"].unique().to_list()))
     for p in prev_live:  # a snapshot published before id_map existed: its IDs are live
         prev_status.setdefault(p, LIVE)
-
     best_overlap = {pid: ov[0][1] for pid, ov in overlaps.items()}
 
     def age(pid: str) -> tuple[str, int, str]:
@@ -104,34 +100,9 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
         contacts (fewer contacts change ID), then the smallest."""
         return (born.get(pid) or "", -best_overlap.get(pid, 0), pid)
 
-    assigned: dict[int, str] = {}
-    claimants: dict[int, list[str]] = {}
-    for pid in prev_live:
-        if pid in overlaps:
-            claimants.setdefault(overlaps[pid][0][0], []).append(pid)
-    for cid in sorted(claimants, key=lambda c: anchors[c]):
-        assigned[cid] = min(claimants[cid], key=age)
+    assigned = _claimed(prev_live, overlaps, anchors, age)
     placed = set(assigned.values())
-    for pid in sorted((p for p in prev_live if p not in placed and p in overlaps), key=age):
-        for cid, _ in overlaps[pid]:
-            if cid not in assigned:
-                assigned[cid] = pid
-                placed.add(pid)
-                break
-
-    taken = set(placed)
-    new_ids: list[str] = []
-    for cid in sorted((c for c in anchors if c not in assigned), key=lambda c: anchors[c]):
-        salt = 0
-        while True:
-            candidate = profile_id(*anchors[cid], salt=salt)
-            if candidate not in taken and prev_status.get(candidate) in (None, MERGED, ERASED):
-                break
-            salt += 1
-        assigned[cid] = candidate
-        taken.add(candidate)
-        new_ids.append(candidate)
-
+    new_ids = _new_ids(anchors, assigned, prev_status)
     merged_into: dict[str, str] = {}
     erased: list[str] = []
     for pid in prev_live:
@@ -150,6 +121,53 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
                          orient="row").sort("from_id", "to_id")
     return Assignment(ids=ids.sort("cluster_id"), id_map=new_map, flows=flows,
                       merged_into=merged_into, erased=tuple(erased), new_ids=tuple(new_ids))
+
+
+def _anchors(keys: pl.DataFrame) -> dict[int, Key]:
+    """Each cluster's smallest member key: its tie-breaker and the seed of a new ID."""
+    return {c: (s, i) for c, s, i in keys.group_by("cluster_id").agg(
+        pl.struct("source", "source_id").sort_by("source", "source_id").first().alias("k"))
+        .select("cluster_id", pl.col("k").struct.field("source"),
+                pl.col("k").struct.field("source_id")).iter_rows()}
+
+
+def _claimed(prev_live: list[str], overlaps: dict[str, list[tuple[int, int]]],
+             anchors: dict[int, Key], age: Callable[[str], tuple[str, int, str]]
+             ) -> dict[int, str]:
+    """Rules 1-3: cluster → the previously live ID it keeps."""
+    assigned: dict[int, str] = {}
+    claimants: dict[int, list[str]] = {}
+    for pid in prev_live:
+        if pid in overlaps:
+            claimants.setdefault(overlaps[pid][0][0], []).append(pid)
+    for cid in sorted(claimants, key=lambda c: anchors[c]):
+        assigned[cid] = min(claimants[cid], key=age)
+    placed = set(assigned.values())
+    for pid in sorted((p for p in prev_live if p not in placed and p in overlaps), key=age):
+        for cid, _ in overlaps[pid]:
+            if cid not in assigned:
+                assigned[cid] = pid
+                placed.add(pid)
+                break
+    return assigned
+
+
+def _new_ids(anchors: dict[int, Key], assigned: dict[int, str],
+             prev_status: dict[str, str]) -> list[str]:
+    """Rule 4: an ID for every cluster left without one (added to ``assigned``); returns them."""
+    taken = set(assigned.values())
+    new_ids: list[str] = []
+    for cid in sorted((c for c in anchors if c not in assigned), key=lambda c: anchors[c]):
+        salt = 0
+        while True:
+            candidate = profile_id(*anchors[cid], salt=salt)
+            if candidate not in taken and prev_status.get(candidate) in (None, MERGED, ERASED):
+                break
+            salt += 1
+        assigned[cid] = candidate
+        taken.add(candidate)
+        new_ids.append(candidate)
+    return new_ids
 
 
 def _next_id_map(id_map: pl.DataFrame, prev_live: list[str], placed: set[str],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -26,7 +26,7 @@ import polars as pl
 
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
-from normalizers.handle import normalize_handle
+from normalizers.handle import normalize_handle, platform_of
 from normalizers.name import name_from_identifier, normalize_name
 from normalizers.phone import PhoneKey, normalize_phones, ru_mobiles
 from resolution.config import EdinConfig
@@ -36,10 +36,6 @@ log = logging.getLogger("edin")
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _SET_SPLIT = re.compile(r"\s*[;,|]\s*")
-# Channel names as the handle normalizer knows them.
-PLATFORM_HINTS = {"vk": "vk", "telegram": "telegram", "tg": "telegram", "instagram": "instagram",
-                  "ig": "instagram", "whatsapp": "whatsapp", "wa": "whatsapp",
-                  "facebook": "facebook", "fb": "facebook", "ok": "ok"}
 PARALLEL_FROM = 50_000
 """Distinct values below which normalizing in this process beats starting workers."""
 _CHUNK = 10_000
@@ -190,7 +186,7 @@ def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
             .fill_null(pl.lit([], dtype=STR_LIST)))
 
 
-def _phone_fast(distinct: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _phone_fast(distinct: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """The phone part's columns for the plain Russian mobiles among ``distinct``, vectorized."""
     names = list(schema)
     e164, generic = pl.col("e164"), pl.col("generic")
@@ -204,7 +200,7 @@ def _phone_fast(distinct: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.Da
             .drop("e164", "generic"))
 
 
-Fast = Callable[[pl.DataFrame, dict[str, pl.DataType]], pl.DataFrame]
+Fast = Callable[[pl.DataFrame, Mapping[str, pl.DataType]], pl.DataFrame]
 
 
 @dataclass
@@ -212,7 +208,7 @@ class _Part:
     """One column's distinct values on their way through a normalizer."""
 
     keys: list[str]
-    schema: dict[str, pl.DataType]
+    schema: Mapping[str, pl.DataType]
     distinct: pl.DataFrame          # the values the normalizer is working on
     answered: pl.DataFrame | None   # values a vectorized fast path already answered
     answers: Callable[[], list[tuple[Any, ...]]]
@@ -232,7 +228,7 @@ class _Part:
 
 
 def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[..., Any],
-          schema: dict[str, pl.DataType], fast: Fast | None = None) -> _Part:
+          schema: Mapping[str, pl.DataType], fast: Fast | None = None) -> _Part:
     """Start normalizing each distinct value of ``keys`` in ``base`` with ``func``.
 
     ``fast`` answers the common values of a column with polars expressions, all at once; the
@@ -253,9 +249,7 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
     region = config.resolution.default_region
     base = (contacts.sort("source", "source_id")
             .with_columns(pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id"),
-                          pl.col("source").replace_strict(PLATFORM_HINTS, default=None,
-                                                          return_dtype=pl.String)
-                          .alias("_hint")))
+                          _platforms(contacts["source"]).alias("_hint")))
     phone = {f"phone_{k}": v for k, v in _PHONE_PART.items()}
     with _Runner(worker_count(config.resolution.workers)) as runner:
         parts = [
@@ -296,8 +290,15 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         "emails_display", pl.col("handles").alias("handles_display"),
     )
     out = conform(out, NORMALIZED_CONTACTS, "normalized_contacts")
-    extras = [_extra(df[f"f_{f.name}"], f.type).alias(f"f_{f.name}") for f in config.fields]
+    extras = [_extra(df[f.column], f.type).alias(f.column) for f in config.fields]
     return out.with_columns(extras) if extras else out
+
+
+def _platforms(sources: pl.Series) -> pl.Expr:
+    """The platform code of each contact's source (``normalizers.handle.platform_of``): the
+    platform a bare handle such as ``ivan_petrov`` is read on."""
+    codes = {s: platform_of(s) for s in sources.unique().drop_nulls().to_list()}
+    return pl.col("source").replace_strict(codes, default=None, return_dtype=pl.String)
 
 
 def _union(df: pl.DataFrame, columns: list[str], name: str, *, ordered: bool = False

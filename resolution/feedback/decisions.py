@@ -24,11 +24,12 @@ from pathlib import Path
 
 import polars as pl
 
-from resolution.published import require_published
+from resolution._typing import Key
+from resolution.errors import DecisionError
+from resolution.home import Home
+from resolution.publishing.current import require_published
 
-DB_NAME = "decisions.sqlite"
 MATCH, DISTINCT = "match", "distinct"
-Key = tuple[str, str]
 PAIRS_SCHEMA = {"source_l": pl.String, "source_id_l": pl.String, "source_r": pl.String,
                 "source_id_r": pl.String, "label": pl.String}
 
@@ -64,10 +65,6 @@ ORDER BY source_l, source_id_l, source_r, source_id_r
 """
 
 
-class DecisionError(ValueError):
-    """A decision cannot be recorded; the message says why and what to do."""
-
-
 @dataclass(frozen=True)
 class Recorded:
     decision_id: int
@@ -85,15 +82,11 @@ def parse_contact(text: str) -> Key:
     return source, source_id
 
 
-def db_path(home: Path) -> Path:
-    return Path(home) / DB_NAME
-
-
 @contextmanager
 def connect(home: Path) -> Iterator[sqlite3.Connection]:
     """The decisions database (created on first use, WAL mode), committed on success."""
     Path(home).mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(db_path(home), timeout=30)
+    con = sqlite3.connect(Home(home).decisions, timeout=30)
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(_SCHEMA)
@@ -173,12 +166,51 @@ def record_merge(home: Path, contacts: list[Key], operator: str | None = None,
 def pair_decisions(home: Path) -> pl.DataFrame:
     """The latest decision per contact pair: (source_l, source_id_l, source_r, source_id_r,
     label). Empty when no decision was ever made. Read-only: the pipeline never writes here."""
-    path = db_path(home)
+    path = Home(home).decisions
     if not path.exists():
         return pl.DataFrame(schema=PAIRS_SCHEMA)
+    with _read_only(path) as con:
+        rows = con.execute(_LATEST_SQL).fetchall()
+    return pl.DataFrame(rows, schema=PAIRS_SCHEMA, orient="row")
+
+
+@dataclass(frozen=True)
+class PairDecision:
+    """One contact pair of one decision, as it was made."""
+
+    decision_id: int
+    kind: str
+    at: str
+    operator: str | None
+    left: Key
+    right: Key
+    label: str
+
+
+_HISTORY_SQL = """
+SELECT d.id, d.kind, d.at, d.operator, p.source_l, p.source_id_l, p.source_r, p.source_id_r,
+       p.label
+FROM pair_decisions p JOIN decisions d ON d.id = p.decision_id
+ORDER BY d.id
+"""
+
+
+def decision_history(home: Path) -> list[PairDecision]:
+    """Every pair of every decision, oldest first (empty when no decision was ever made).
+    Read-only: a reader of the snapshot (``edin explain``) may call it at any time."""
+    path = Home(home).decisions
+    if not path.exists():
+        return []
+    with _read_only(path) as con:
+        rows = con.execute(_HISTORY_SQL).fetchall()
+    return [PairDecision(int(d), kind, at, op, (sl, il), (sr, ir), label)
+            for d, kind, at, op, sl, il, sr, ir, label in rows]
+
+
+@contextmanager
+def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        rows = con.execute(_LATEST_SQL).fetchall()
+        yield con
     finally:
         con.close()
-    return pl.DataFrame(rows, schema=PAIRS_SCHEMA, orient="row")

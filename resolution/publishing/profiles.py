@@ -13,7 +13,7 @@ import polars as pl
 
 from resolution.config import ProfileSettings
 from resolution.contract import HISTORY, MEMBERS, PROFILES, RATINGS, conform
-from resolution.identity import assign_ids, profile_id
+from resolution.publishing.identity import assign_ids, profile_id
 
 __all__ = ["build_history", "build_members", "build_profiles", "golden_field", "profile_id"]
 

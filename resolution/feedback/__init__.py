@@ -1,0 +1,22 @@
+"""Feedback: what operators tell the pipeline. Decisions (same person / not the same person)
+pin contacts whatever the model says; answers to the label queue teach the model."""
+
+from resolution.feedback.decisions import (
+    PairDecision,
+    decision_history,
+    pair_decisions,
+    parse_contact,
+    record_merge,
+    record_unmerge,
+)
+from resolution.feedback.label_queue import (
+    ANSWER_LABELS,
+    append_answers,
+    label_queue,
+    read_answered,
+    read_answered_frame,
+)
+
+__all__ = ["ANSWER_LABELS", "PairDecision", "append_answers", "decision_history",
+           "label_queue", "pair_decisions", "parse_contact", "read_answered",
+           "read_answered_frame", "record_merge", "record_unmerge"]

@@ -1,0 +1,13 @@
+"""Linking: candidate pairs from the model's blocking rules, every candidate scored with its
+reasons, clusters per connected component, strong identifier links, and the operator's
+decisions applied over the model's clusters."""
+
+from resolution.linking.blocking import BlockingStats, candidate_pairs
+from resolution.linking.clustering import cluster_records, hierarchical
+from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
+from resolution.linking.links import identifier_links, join_strong_links
+from resolution.linking.scoring import KEEP_SCORE, ScoredCandidates, score_candidates
+
+__all__ = ["KEEP_SCORE", "BlockingStats", "ScoredCandidates", "candidate_pairs",
+           "cluster_records", "decision_pairs", "drop_pairs", "enforce_decisions",
+           "hierarchical", "identifier_links", "join_strong_links", "score_candidates"]

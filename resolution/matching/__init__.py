@@ -1,0 +1,19 @@
+"""Matching: which fields are compared and how (declared as data), dedupe's distance features,
+the trained model (JSON, no pickles), the name-only guard, the one scoring path and the
+per-field explanation of every score."""
+
+from resolution.matching.explanation import contributions, field_weights, ranked_reasons
+from resolution.matching.fields import (
+    FieldSpec,
+    field_specs,
+    hub_columns,
+    identifier_columns,
+    records,
+)
+from resolution.matching.guard import name_only, name_only_pairs
+from resolution.matching.model import MatchModel
+from resolution.matching.scoring import PairScores, score_pairs
+
+__all__ = ["FieldSpec", "MatchModel", "PairScores", "contributions", "field_specs",
+           "field_weights", "hub_columns", "identifier_columns", "name_only", "name_only_pairs",
+           "ranked_reasons", "records", "score_pairs"]

@@ -1,0 +1,46 @@
+"""The one scoring path: a trained model and some record pairs in, match probabilities out.
+
+The pipeline's scoring stage, ``edin explain`` and the label queue all score through
+``score_pairs``: dedupe's distance features, the classifier's log-odds, the sigmoid and the
+name-only guard, in that order, with the guard's pull kept (in log-odds) so that the reasons
+of a score still add up to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from resolution._typing import Pair
+from resolution.matching.comparison import PairColumns
+from resolution.matching.guard import cap_name_only
+
+if TYPE_CHECKING:
+    from resolution.matching.model import MatchModel
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Scores of n pairs, with what explains them."""
+
+    score: np.ndarray     # match probability, after the guard
+    logit: np.ndarray     # the classifier's log-odds, before the guard
+    guard: np.ndarray     # the name-only guard's pull, in log-odds (0 where it did not act)
+    features: np.ndarray  # dedupe's distance features (n × features), for the contributions
+
+
+def score_pairs(model: MatchModel, pairs: Sequence[Pair] | PairColumns) -> PairScores:
+    """Score ``pairs`` with ``model``: probability, log-odds, guard pull and features."""
+    if not len(pairs):
+        empty = np.zeros(0)
+        return PairScores(empty, empty, empty, np.zeros((0, len(model.weights)), dtype="f4"))
+    cols = model.columns(pairs)
+    features = model.features(cols)
+    z = model.logit(features)
+    raw = 1.0 / (1.0 + np.exp(-z))
+    scores = cap_name_only(cols, raw, model.specs, model.threshold)
+    guard = np.where(scores < raw, np.log(scores / (1.0 - scores)) - z, 0.0)
+    return PairScores(score=scores, logit=z, guard=guard, features=features)
