@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
 #   make run    create .venv, install, resolve the bundled sample data, print a summary
 #   make test   create .venv, install with test extras, run the tests
+#   make lint   ruff (lint and format) and mypy on normalizers/ and resolution/
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -28,6 +29,8 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The Dagster UI on http://127.0.0.1:3000 (inputs and home from EDIN_* variables, see README)
 dagster: $(VENV)/.installed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from normalizers.handle import HandleKey, normalize_handle
+from normalizers.handle import PLATFORM_CODES, HandleKey, normalize_handle, platform_of
 
 PHONE = "+79163427815"
 
@@ -163,3 +163,27 @@ def test_whatsapp_key_equals_phone_field() -> None:
     wa = normalize_handle("https://wa.me/79163427815")
     assert isinstance(wa, HandleKey)
     assert wa.key == normalize_phone("8 (916) 342-78-15").e164
+
+
+@pytest.mark.parametrize(
+    ("channel", "code"),
+    [
+        ("vk", "vk"), ("VKontakte", "vk"), ("вконтакте", "vk"),
+        ("telegram", "tg"), ("tg", "tg"), (" Telegram ", "tg"),
+        ("instagram", "ig"), ("insta", "ig"), ("ig", "ig"),
+        ("facebook", "fb"), ("ok", "ok"), ("odnoklassniki", "ok"), ("одноклассники", "ok"),
+        ("whatsapp", "wa"), ("wa", "wa"),
+        ("email", None), ("phone", None), ("", None), (None, None),
+    ],
+)
+def test_platform_of_channel_names(channel: str | None, code: str | None) -> None:
+    assert platform_of(channel) == code
+    if code is not None:
+        assert code in PLATFORM_CODES
+
+
+def test_platform_codes_are_the_keys_handles_start_with() -> None:
+    for raw, hint in (("vk.com/id1", None), ("@ivan_petrov", "tg"), ("instagram.com/ivan", None),
+                      ("ok.ru/profile/123", None), ("ivan_petrov", None)):
+        got = normalize_handle(raw, platform_hint=hint)
+        assert got is not None and got.key.split(":")[0] in PLATFORM_CODES

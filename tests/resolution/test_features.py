@@ -82,3 +82,24 @@ def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -
     workers = normalize_contacts(contacts(), replace(config, resolution=replace(
         config.resolution, workers=2)))
     assert workers.equals(here)
+
+
+@pytest.mark.parametrize(
+    ("source", "handle", "key"),
+    [
+        # channel names the handle normalizer knows but the pipeline once read as no platform
+        ("vkontakte", "ivan_petrov", "vk:ivan_petrov"),
+        ("insta", "ivan_petrov", "ig:ivan_petrov"),
+        ("odnoklassniki", "https://ok.ru/profile/5551234", "ok:5551234"),
+        ("VK", "ivan_petrov", "vk:ivan_petrov"),
+        ("telegram", "@Ivan_Petrov", "tg:ivan_petrov"),
+        ("webchat", "ivan_petrov", "unknown:ivan_petrov"),
+    ],
+)
+def test_a_bare_handle_is_read_on_the_platform_its_source_names(source: str, handle: str,
+                                                                 key: str) -> None:
+    columns = ["source", "source_id", "name", "email", "phone", "handle", "city"]
+    df = pl.DataFrame([(source.lower(), "1", None, None, None, handle, None)], orient="row",
+                      schema=dict.fromkeys(columns, pl.String))
+    out = normalize_contacts(df.with_columns(pl.lit(T).alias("created_ts")), default_config())
+    assert out["handles"].to_list() == [[key]]
