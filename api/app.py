@@ -116,8 +116,12 @@ class Index:
                 index.by_nickname.setdefault(handle.partition(":")[2], set()).add(pid)
         for row in snapshot.members.sort("source", "source_id").iter_rows(named=True):
             index.members.setdefault(row["profile_id"], []).append(
-                {"source": row["source"], "source_id": row["source_id"],
-                 "confidence": row.get("confidence")})
+                {
+                    "source": row["source"],
+                    "source_id": row["source_id"],
+                    "confidence": row.get("confidence"),
+                }
+            )
         for pid, current in snapshot.id_map.select("profile_id", "current_id").iter_rows():
             index.resolves[pid] = current
         for pid in index.profiles:
@@ -134,9 +138,12 @@ class Index:
         return current
 
     def profile(self, pid: str, requested: str | None = None) -> Profile:
-        return Profile(**self.profiles[pid], members=self.members.get(pid, []),
-                       snapshot=self.snapshot.run_id,
-                       resolved_from=requested if requested not in (None, pid) else None)
+        return Profile(
+            **self.profiles[pid],
+            members=self.members.get(pid, []),
+            snapshot=self.snapshot.run_id,
+            resolved_from=requested if requested not in (None, pid) else None,
+        )
 
 
 class Store:
@@ -165,8 +172,9 @@ class Store:
         return self._index
 
 
-def _normalized(phone: str | None, email: str | None, handle: str | None,
-                platform: str | None) -> dict[str, list[str]]:
+def _normalized(
+    phone: str | None, email: str | None, handle: str | None, platform: str | None
+) -> dict[str, list[str]]:
     """The query in the pipeline's own match keys."""
     keys: dict[str, list[str]] = {}
     if phone:
@@ -189,11 +197,13 @@ def _normalized(phone: str | None, email: str | None, handle: str | None,
 
 def create_app(home: Path | str) -> FastAPI:
     store = Store(Path(home))
-    app = FastAPI(title="edin lookup API",
-                  description="Unified customer profiles from the published snapshot. "
-                              "IDs that were merged away answer with their successor "
-                              "(`resolved_from` says which ID was asked for).",
-                  version="1")
+    app = FastAPI(
+        title="edin lookup API",
+        description="Unified customer profiles from the published snapshot. "
+        "IDs that were merged away answer with their successor "
+        "(`resolved_from` says which ID was asked for).",
+        version="1",
+    )
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -212,27 +222,36 @@ def create_app(home: Path | str) -> FastAPI:
         index = store.get()
         pid = index.resolve(profile_id)
         rows = index.history.filter(pl.col("profile_id") == pid).drop("profile_id")
-        return History(profile_id=pid, snapshot=index.snapshot.run_id,
-                       resolved_from=profile_id if profile_id != pid else None,
-                       interactions=[Interaction(**r) for r in rows.iter_rows(named=True)])
+        return History(
+            profile_id=pid,
+            snapshot=index.snapshot.run_id,
+            resolved_from=profile_id if profile_id != pid else None,
+            interactions=[Interaction(**r) for r in rows.iter_rows(named=True)],
+        )
 
     @app.get("/lookup", response_model=Lookup)
-    def lookup(phone: str | None = Query(None, description="any written form: 8 916 123-45-67"),
-               email: str | None = Query(None, description="case, gmail dots and tags ignored"),
-               handle: str | None = Query(None, description="@name, a profile URL or tg:name"),
-               platform: str | None = Query(None, description="platform of a bare @name")
-               ) -> Lookup:
+    def lookup(
+        phone: str | None = Query(None, description="any written form: 8 916 123-45-67"),
+        email: str | None = Query(None, description="case, gmail dots and tags ignored"),
+        handle: str | None = Query(None, description="@name, a profile URL or tg:name"),
+        platform: str | None = Query(None, description="platform of a bare @name"),
+    ) -> Lookup:
         """Profiles holding the phone, e-mail or handle (normalized as the pipeline does)."""
         if not (phone or email or handle):
             raise HTTPException(400, "give phone=, email= or handle=")
         index = store.get()
         keys = _normalized(phone, email, handle, platform)
         if not any(keys.values()):
-            raise HTTPException(422, "nothing in the query reads as a phone number, an e-mail "
-                                     "address or a handle: " + ", ".join(
-                                         f"{k}={v!r}" for k, v in (("phone", phone),
-                                                                   ("email", email),
-                                                                   ("handle", handle)) if v))
+            raise HTTPException(
+                422,
+                "nothing in the query reads as a phone number, an e-mail "
+                "address or a handle: "
+                + ", ".join(
+                    f"{k}={v!r}"
+                    for k, v in (("phone", phone), ("email", email), ("handle", handle))
+                    if v
+                ),
+            )
         found: set[str] = set()
         for value in keys.get("phone", []):
             found |= index.by_phone.get(value, set())
@@ -243,9 +262,9 @@ def create_app(home: Path | str) -> FastAPI:
             platform_part, _, nickname = value.partition(":")
             if platform_part == "unknown":  # a bare @name: any platform
                 found |= index.by_nickname.get(nickname, set())
-        query = {k: v for k, v in (("phone", phone), ("email", email), ("handle", handle))
-                 if v}
-        return Lookup(query=query, normalized=keys,
-                      profiles=[index.profile(pid) for pid in sorted(found)])
+        query = {k: v for k, v in (("phone", phone), ("email", email), ("handle", handle)) if v}
+        return Lookup(
+            query=query, normalized=keys, profiles=[index.profile(pid) for pid in sorted(found)]
+        )
 
     return app

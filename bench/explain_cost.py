@@ -26,16 +26,18 @@ RESULTS = Path(__file__).resolve().parent / "results" / "explain_cost.jsonl"
 
 def scores_only(con, model: MatchModel, recs: dict, chunk: int) -> pl.DataFrame:
     """The scoring loop as it was before explanations."""
-    cursor = con.execute("SELECT record_id_l, record_id_r FROM candidate_pairs "
-                         "ORDER BY record_id_l, record_id_r")
+    cursor = con.execute(
+        "SELECT record_id_l, record_id_r FROM candidate_pairs ORDER BY record_id_l, record_id_r"
+    )
     kept = []
     while rows := cursor.fetchmany(chunk):
         left = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         right = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
         s = score_pairs(model, [(recs[a], recs[b]) for a, b in rows]).score
         keep = s >= KEEP_SCORE
-        kept.append(pl.DataFrame({"record_id_l": left[keep], "record_id_r": right[keep],
-                                  "score": s[keep]}))
+        kept.append(
+            pl.DataFrame({"record_id_l": left[keep], "record_id_r": right[keep], "score": s[keep]})
+        )
     return pl.concat(kept)
 
 
@@ -64,14 +66,20 @@ def main() -> None:
     assert scored["score"].to_list() == plain["score"].to_list()
     snap = (args.home / "current").resolve()
     sizes = {f.name: f.stat().st_size for f in snap.iterdir() if f.suffix == ".parquet"}
-    row = {"label": args.label, "contacts": contacts.height, "candidate_pairs": candidates,
-           "scored_pairs": scored.height, "fields": len(reasons.columns) - 3,
-           "score_s": round(t1 - t0, 2), "score_and_explain_s": round(t2 - t1, 2),
-           "overhead_pct": round(100 * ((t2 - t1) / (t1 - t0) - 1), 1),
-           "reasons_mb_in_memory": round(reasons.estimated_size() / 2**20, 1),
-           "pair_reasons_parquet_mb": round(sizes.get("pair_reasons.parquet", 0) / 2**20, 2),
-           "contacts_parquet_mb": round(sizes.get("contacts.parquet", 0) / 2**20, 2),
-           "snapshot_parquet_mb": round(sum(sizes.values()) / 2**20, 2)}
+    row = {
+        "label": args.label,
+        "contacts": contacts.height,
+        "candidate_pairs": candidates,
+        "scored_pairs": scored.height,
+        "fields": len(reasons.columns) - 3,
+        "score_s": round(t1 - t0, 2),
+        "score_and_explain_s": round(t2 - t1, 2),
+        "overhead_pct": round(100 * ((t2 - t1) / (t1 - t0) - 1), 1),
+        "reasons_mb_in_memory": round(reasons.estimated_size() / 2**20, 1),
+        "pair_reasons_parquet_mb": round(sizes.get("pair_reasons.parquet", 0) / 2**20, 2),
+        "contacts_parquet_mb": round(sizes.get("contacts.parquet", 0) / 2**20, 2),
+        "snapshot_parquet_mb": round(sum(sizes.values()) / 2**20, 2),
+    }
     print(json.dumps(row, indent=2))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:

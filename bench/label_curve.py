@@ -57,8 +57,10 @@ def main() -> None:
         labels = Path(tmp) / "labels.csv"
         answered = matched = 0
         rows = []
-        print(f"{'answered':>8} {'match':>6} {'pair P':>7} {'pair R':>7} {'pair F1':>8} "
-              f"{'B3 F1':>7} {'run s':>6}")
+        print(
+            f"{'answered':>8} {'match':>6} {'pair P':>7} {'pair R':>7} {'pair F1':>8} "
+            f"{'B3 F1':>7} {'run s':>6}"
+        )
         for budget in BUDGETS:
             while answered < budget:
                 got, same = answer_queue(home, labels, truth, min(args.round, budget - answered))
@@ -69,16 +71,26 @@ def main() -> None:
                     run(home, data, labels)
             seconds = run(home, data, labels if answered else None)
             scores = evaluate(truth_df, pl.read_parquet(home / "current" / "members.parquet"))
-            row = {"persons": args.persons, "seed": args.seed, "contacts": ds.contacts.height,
-                   "answered": answered, "answered_match": matched, "round": args.round,
-                   "pairwise_precision": round(scores.pairwise_precision, 4),
-                   "pairwise_recall": round(scores.pairwise_recall, 4),
-                   "pairwise_f1": round(scores.pairwise_f1, 4),
-                   "bcubed_f1": round(scores.bcubed_f1, 4), "run_seconds": round(seconds, 1)}
+            row = {
+                "persons": args.persons,
+                "seed": args.seed,
+                "contacts": ds.contacts.height,
+                "answered": answered,
+                "answered_match": matched,
+                "round": args.round,
+                "pairwise_precision": round(scores.pairwise_precision, 4),
+                "pairwise_recall": round(scores.pairwise_recall, 4),
+                "pairwise_f1": round(scores.pairwise_f1, 4),
+                "bcubed_f1": round(scores.bcubed_f1, 4),
+                "run_seconds": round(seconds, 1),
+            }
             rows.append(row)
-            print(f"{answered:>8} {matched:>6} {row['pairwise_precision']:>7.4f} "
-                  f"{row['pairwise_recall']:>7.4f} {row['pairwise_f1']:>8.4f} "
-                  f"{row['bcubed_f1']:>7.4f} {seconds:>6.1f}", flush=True)
+            print(
+                f"{answered:>8} {matched:>6} {row['pairwise_precision']:>7.4f} "
+                f"{row['pairwise_recall']:>7.4f} {row['pairwise_f1']:>8.4f} "
+                f"{row['bcubed_f1']:>7.4f} {seconds:>6.1f}",
+                flush=True,
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
         for row in rows:

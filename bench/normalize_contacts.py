@@ -36,17 +36,24 @@ def measure(folder: Path) -> dict:
     started = time.perf_counter()
     normalized = normalize_contacts(contacts, config)
     seconds = time.perf_counter() - started
-    peak = max(resource.getrusage(who).ru_maxrss
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return {"contacts": normalized.height, "seconds": round(seconds, 1),
-            "contacts_per_s": round(normalized.height / seconds),
-            "workers": worker_count(config.resolution.workers),
-            "load_avg_at_start": round(load, 2), "peak_rss_mb": round(peak / 1024)}
+    peak = max(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return {
+        "contacts": normalized.height,
+        "seconds": round(seconds, 1),
+        "contacts_per_s": round(normalized.height / seconds),
+        "workers": worker_count(config.resolution.workers),
+        "load_avg_at_start": round(load, 2),
+        "peak_rss_mb": round(peak / 1024),
+    }
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--persons", type=int, default=40000)
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--data", type=Path, help="an existing input folder instead of generating one")
@@ -61,9 +68,11 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
-    print(f"{row['contacts']:,} contacts normalized in {row['seconds']} s "
-          f"({row['contacts_per_s']:,}/s, {row['workers']} worker processes, load average "
-          f"{row['load_avg_at_start']} at the start); peak {row['peak_rss_mb']:,} MB")
+    print(
+        f"{row['contacts']:,} contacts normalized in {row['seconds']} s "
+        f"({row['contacts_per_s']:,}/s, {row['workers']} worker processes, load average "
+        f"{row['load_avg_at_start']} at the start); peak {row['peak_rss_mb']:,} MB"
+    )
     return 0
 
 

@@ -49,10 +49,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"input {path} does not exist")
     if args.labels and not args.labels.exists():
         raise UsageError(f"labels file {args.labels} does not exist")
-    edin = EdinResource(home=str(args.home), inputs=[str(p) for p in args.inputs],
-                        config_file=str(args.config) if args.config else None,
-                        labels_file=str(args.labels) if args.labels else None,
-                        retrain=args.retrain)
+    edin = EdinResource(
+        home=str(args.home),
+        inputs=[str(p) for p in args.inputs],
+        config_file=str(args.config) if args.config else None,
+        labels_file=str(args.labels) if args.labels else None,
+        retrain=args.retrain,
+    )
     summary = run_pipeline(edin)
     print(summary.render())
     return 0
@@ -63,8 +66,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     ds = generate(args.persons, seed=args.seed)
     paths = write_dataset(ds, args.out)
-    print(f"generated {ds.contacts.height:,} contacts, {ds.interactions.height:,} interactions "
-          f"of {args.persons:,} people (seed {args.seed}):")
+    print(
+        f"generated {ds.contacts.height:,} contacts, {ds.interactions.height:,} interactions "
+        f"of {args.persons:,} people (seed {args.seed}):"
+    )
     for name, path in paths.items():
         print(f"  {name:<13} {path}")
     return 0
@@ -87,10 +92,12 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
     published = require_published(args.home)
     known = set(published.changes["run_id"].unique().to_list()) | {published.run_id}
-    if args.since and args.since not in known and not Home(args.home).snapshot(
-            args.since).exists():
-        print(f"edin: note: no run {args.since} in {args.home}; showing events of runs "
-              "published after it", file=sys.stderr)
+    if args.since and args.since not in known and not Home(args.home).snapshot(args.since).exists():
+        print(
+            f"edin: note: no run {args.since} in {args.home}; showing events of runs "
+            "published after it",
+            file=sys.stderr,
+        )
     events = events_since(published.changes, args.since)
     if args.out:
         write_export(events, args.out)
@@ -118,9 +125,11 @@ def _decide(args: argparse.Namespace, kind: str) -> int:
     contacts = [parse_contact(c) for c in args.contacts]
     record = record_unmerge if kind == "unmerge" else record_merge
     got = record(args.home, contacts, operator=args.operator, note=args.note)
-    print(f"decision #{got.decision_id} ({got.kind}, {got.pairs} contact pair(s), profile(s) "
-          f"{', '.join(got.profile_ids)}) recorded in {Home(args.home).decisions}; "
-          "the next `edin run` applies it")
+    print(
+        f"decision #{got.decision_id} ({got.kind}, {got.pairs} contact pair(s), profile(s) "
+        f"{', '.join(got.profile_ids)}) recorded in {Home(args.home).decisions}; "
+        "the next `edin run` applies it"
+    )
     return 0
 
 
@@ -157,11 +166,12 @@ def cmd_label(args: argparse.Namespace) -> int:
         with args.answers.open(encoding="utf-8") as answers:
             counts = run_label(args.home, labels, args.max, answers, sys.stdout, False)
     else:
-        counts = run_label(args.home, labels, args.max, sys.stdin, sys.stdout,
-                           sys.stdin.isatty())
-    print(f"{counts['match']} match, {counts['distinct']} distinct → {labels}; "
-          f"{counts['unsure']} unsure (not asked again). Train on them with "
-          f"`edin run INPUT... --home {args.home} --labels {labels}`")
+        counts = run_label(args.home, labels, args.max, sys.stdin, sys.stdout, sys.stdin.isatty())
+    print(
+        f"{counts['match']} match, {counts['distinct']} distinct → {labels}; "
+        f"{counts['unsure']} unsure (not asked again). Train on them with "
+        f"`edin run INPUT... --home {args.home} --labels {labels}`"
+    )
     return 0
 
 
@@ -180,16 +190,31 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="ingest inputs, resolve and publish unified profiles")
-    run.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                     help="input files or folders (contacts.* and interactions.*)")
-    run.add_argument("--home", type=Path, required=True,
-                     help="run home: warehouse, model, snapshots/ and current/")
+    run.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="input files or folders (contacts.* and interactions.*)",
+    )
+    run.add_argument(
+        "--home",
+        type=Path,
+        required=True,
+        help="run home: warehouse, model, snapshots/ and current/",
+    )
     run.add_argument("--config", type=Path, help="TOML config (column mapping, extra fields)")
-    run.add_argument("--labels", type=Path, help="labelled pairs (source_l, source_id_l, "
-                     "source_r, source_id_r, label=match|distinct)")
-    run.add_argument("--retrain", action="store_true",
-                     help="train a fresh model (a full re-cluster) instead of reusing the saved "
-                     "one; profile IDs stay stable either way")
+    run.add_argument(
+        "--labels",
+        type=Path,
+        help="labelled pairs (source_l, source_id_l, source_r, source_id_r, label=match|distinct)",
+    )
+    run.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train a fresh model (a full re-cluster) instead of reusing the saved "
+        "one; profile IDs stay stable either way",
+    )
     run.set_defaults(func=cmd_run)
 
     gen = sub.add_parser("generate", help="synthetic contacts with ground truth")
@@ -200,15 +225,20 @@ def parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="pairwise and B-cubed scores against a truth file")
     ev.add_argument("--truth", type=Path, required=True, help="source, source_id, entity_id")
-    ev.add_argument("--members", type=Path, required=True,
-                    help="published members (source, source_id, profile_id)")
+    ev.add_argument(
+        "--members",
+        type=Path,
+        required=True,
+        help="published members (source, source_id, profile_id)",
+    )
     ev.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ev.set_defaults(func=cmd_evaluate)
 
     ch = sub.add_parser("changes", help="the change feed since a run (JSON lines, or a file)")
     ch.add_argument("--home", type=Path, required=True)
-    ch.add_argument("--since", metavar="RUN_ID", help="events published after this run "
-                    "(default: all)")
+    ch.add_argument(
+        "--since", metavar="RUN_ID", help="events published after this run (default: all)"
+    )
     ch.add_argument("--out", type=Path, help="write to FILE.parquet, .jsonl or .csv")
     ch.set_defaults(func=cmd_changes)
 
@@ -219,8 +249,9 @@ def parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_export)
 
     for name, helptext in (
-            ("unmerge", "take contacts out of their profile: not the same person as the rest"),
-            ("merge", "these contacts are the same person")):
+        ("unmerge", "take contacts out of their profile: not the same person as the rest"),
+        ("merge", "these contacts are the same person"),
+    ):
         d = sub.add_parser(name, help=helptext + " (applied by the next run)")
         d.add_argument("--home", type=Path, required=True)
         d.add_argument("contacts", nargs="+", metavar="CONTACT", help="SOURCE:SOURCE_ID")
@@ -228,20 +259,28 @@ def parser() -> argparse.ArgumentParser:
         d.add_argument("--note", help="why (kept with the decision)")
         d.set_defaults(func=cmd_unmerge if name == "unmerge" else cmd_merge)
 
-    xp = sub.add_parser("explain", help="why a contact is in its profile, or why two contacts "
-                        "were (not) matched (reads HOME/current only)")
+    xp = sub.add_parser(
+        "explain",
+        help="why a contact is in its profile, or why two contacts "
+        "were (not) matched (reads HOME/current only)",
+    )
     xp.add_argument("--home", type=Path, required=True)
     xp.add_argument("contacts", nargs="+", metavar="CONTACT", help="SOURCE:SOURCE_ID (one or two)")
     xp.set_defaults(func=cmd_explain)
 
-    lb = sub.add_parser("label", help="answer the model's most uncertain pairs; answers become "
-                        "training labels for `edin run --labels`")
+    lb = sub.add_parser(
+        "label",
+        help="answer the model's most uncertain pairs; answers become "
+        "training labels for `edin run --labels`",
+    )
     lb.add_argument("--home", type=Path, required=True)
     lb.add_argument("--max", type=int, default=20, help="pairs to ask about (default 20)")
-    lb.add_argument("--labels", type=Path, help="labels CSV to append to (default "
-                    "HOME/labels.csv)")
-    lb.add_argument("--answers", type=Path, help="read answers (y/n/u/q, one a line) from FILE "
-                    "instead of the console")
+    lb.add_argument("--labels", type=Path, help="labels CSV to append to (default HOME/labels.csv)")
+    lb.add_argument(
+        "--answers",
+        type=Path,
+        help="read answers (y/n/u/q, one a line) from FILE instead of the console",
+    )
     lb.set_defaults(func=cmd_label)
 
     sv = sub.add_parser("serve", help="the lookup API on 127.0.0.1 (reads HOME/current only)")

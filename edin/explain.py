@@ -38,7 +38,8 @@ def format_reasons(reasons: list[tuple[str, float]]) -> str:
         return "no field present on both sides"
     return ", ".join(
         f"{name} {w:+.2f} ({REASON_WORDS.get(name, ('agree', 'disagree'))[0 if w > 0 else 1]})"
-        for name, w in reasons)
+        for name, w in reasons
+    )
 
 
 def load(home: Path) -> Explainable:
@@ -62,21 +63,32 @@ def _pairs_of(snap: Explainable, keys: set[Key]) -> pl.DataFrame:
     """pair_reasons rows touching any of ``keys``, strongest first, with ``in_l``/``in_r``
     saying which side is one of ``keys``."""
     ids = _ids(keys)
-    return (snap.reasons
-            .with_columns(_joined("source_l", "source_id_l").is_in(ids).alias("in_l"),
-                          _joined("source_r", "source_id_r").is_in(ids).alias("in_r"))
-            .filter(pl.col("in_l") | pl.col("in_r"))
-            .sort("score", "source_l", "source_id_l", "source_r", "source_id_r",
-                  descending=[True, False, False, False, False])
-            .collect())
+    return (
+        snap.reasons.with_columns(
+            _joined("source_l", "source_id_l").is_in(ids).alias("in_l"),
+            _joined("source_r", "source_id_r").is_in(ids).alias("in_r"),
+        )
+        .filter(pl.col("in_l") | pl.col("in_r"))
+        .sort(
+            "score",
+            "source_l",
+            "source_id_l",
+            "source_r",
+            "source_id_r",
+            descending=[True, False, False, False, False],
+        )
+        .collect()
+    )
 
 
 def _pair_line(row: dict[str, Any], threshold: float) -> str:
     a = _name((row["source_l"], row["source_id_l"]))
     b = _name((row["source_r"], row["source_id_r"]))
     side = "≥" if row["score"] >= threshold else "<"
-    return (f"    {a} ~ {b}  score {row['score']:.3f} ({side} {threshold:g})\n"
-            f"        {format_reasons(ranked_reasons(row))}")
+    return (
+        f"    {a} ~ {b}  score {row['score']:.3f} ({side} {threshold:g})\n"
+        f"        {format_reasons(ranked_reasons(row))}"
+    )
 
 
 def _contact_line(snap: Explainable, key: Key) -> str:
@@ -100,8 +112,9 @@ def _contact_line(snap: Explainable, key: Key) -> str:
 def decided_pairs(home: Path) -> pl.DataFrame:
     """(source_l, source_id_l, source_r, source_id_r) of every pair an operator decided."""
     rows = [(*d.left, *d.right) for d in decision_history(home)]
-    return pl.DataFrame(rows, schema=["source_l", "source_id_l", "source_r", "source_id_r"],
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema=["source_l", "source_id_l", "source_r", "source_id_r"], orient="row"
+    )
 
 
 def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
@@ -110,60 +123,90 @@ def decisions_about(home: Path, keys: set[Key]) -> Iterator[str]:
         if d.left in keys or d.right in keys:
             who = f" by {d.operator}" if d.operator else ""
             (sl, il), (sr, ir) = d.left, d.right
-            yield (f"    decision #{d.decision_id} ({d.kind}, {d.at}{who}): {sl}:{il} and "
-                   f"{sr}:{ir} are "
-                   f"{'the same person' if d.label == 'match' else 'not the same person'}")
+            yield (
+                f"    decision #{d.decision_id} ({d.kind}, {d.at}{who}): {sl}:{il} and "
+                f"{sr}:{ir} are "
+                f"{'the same person' if d.label == 'match' else 'not the same person'}"
+            )
 
 
 def explain_contact(home: Path, key: Key) -> str:
     snap = load(home)
     member = snap.members.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
     if member.height == 0:
-        raise NotFoundError(f"contact {_name(key)} is not in the published snapshot "
-                         f"({snap.path.name}); see {home}/current/members.parquet")
+        raise NotFoundError(
+            f"contact {_name(key)} is not in the published snapshot "
+            f"({snap.path.name}); see {home}/current/members.parquet"
+        )
     pid = member["profile_id"][0]
     profile = snap.profiles.filter(pl.col("profile_id") == pid).row(0, named=True)
     inside = snap.members.filter(pl.col("profile_id") == pid).sort("source", "source_id")
     keys = {(s, i) for s, i in inside.select("source", "source_id").iter_rows()}
-    out = [f"profile {pid}  ({profile['status']}, {profile['contacts']} contact(s), "
-           f"{profile['interactions']} interaction(s))",
-           f"  name {profile['display_name'] or '-'} · phones {', '.join(profile['phones']) or '-'}"
-           f" · e-mails {', '.join(profile['emails']) or '-'} · city {profile['city'] or '-'}",
-           "", "members"]
+    out = [
+        f"profile {pid}  ({profile['status']}, {profile['contacts']} contact(s), "
+        f"{profile['interactions']} interaction(s))",
+        f"  name {profile['display_name'] or '-'} · phones {', '.join(profile['phones']) or '-'}"
+        f" · e-mails {', '.join(profile['emails']) or '-'} · city {profile['city'] or '-'}",
+        "",
+        "members",
+    ]
     for s, i, c in inside.select("source", "source_id", "confidence").iter_rows():
         out.append(_contact_line(snap, (s, i)) + f"  (confidence {c:.3f})")
     pairs = _pairs_of(snap, keys)
     within = pairs.filter(pl.col("in_l") & pl.col("in_r"))
     outside = pairs.filter(~(pl.col("in_l") & pl.col("in_r")))
-    out += ["", f"why: pairs scoring ≥ {snap.threshold:g} join contacts (dedupe's hierarchical "
-            "clustering); each field's contribution is its share of the pair's log-odds "
-            f"(they add up with the bias {snap.model['classifier']['bias']:+.2f}), measured "
-            "against the field being missing: + raised the odds (agree), − lowered them "
-            "(disagree, or agreement too common to count)"]
+    out += [
+        "",
+        f"why: pairs scoring ≥ {snap.threshold:g} join contacts (dedupe's hierarchical "
+        "clustering); each field's contribution is its share of the pair's log-odds "
+        f"(they add up with the bias {snap.model['classifier']['bias']:+.2f}), measured "
+        "against the field being missing: + raised the odds (agree), − lowered them "
+        "(disagree, or agreement too common to count)",
+    ]
     out.append(f"  scored pairs inside the profile ({within.height})")
     out += [_pair_line(r, snap.threshold) for r in within.iter_rows(named=True)] or [
-        "    none: a single contact" if len(keys) == 1 else "    none kept"]
+        "    none: a single contact" if len(keys) == 1 else "    none kept"
+    ]
     out.append(f"  strongest pairs to contacts outside it (of {outside.height})")
-    member_of = dict(((s, i), p) for p, s, i in
-                     snap.members.select("profile_id", "source", "source_id").iter_rows())
+    member_of = dict(
+        ((s, i), p)
+        for p, s, i in snap.members.select("profile_id", "source", "source_id").iter_rows()
+    )
     for r in outside.head(OUTSIDE_PAIRS).iter_rows(named=True):
-        other = ((r["source_r"], r["source_id_r"]) if (r["source_l"], r["source_id_l"]) in keys
-                 else (r["source_l"], r["source_id_l"]))
-        note = (" — at or above the threshold, yet apart: dedupe's clustering (centroid "
-                "linkage over the whole group) or a decision kept it out"
-                if r["score"] >= snap.threshold else "")
-        out.append(_pair_line(r, snap.threshold) + f"\n        other side in profile "
-                   f"{member_of.get(other, '?')}{note}")
+        other = (
+            (r["source_r"], r["source_id_r"])
+            if (r["source_l"], r["source_id_l"]) in keys
+            else (r["source_l"], r["source_id_l"])
+        )
+        note = (
+            " — at or above the threshold, yet apart: dedupe's clustering (centroid "
+            "linkage over the whole group) or a decision kept it out"
+            if r["score"] >= snap.threshold
+            else ""
+        )
+        out.append(
+            _pair_line(r, snap.threshold) + f"\n        other side in profile "
+            f"{member_of.get(other, '?')}{note}"
+        )
     if outside.height == 0:
         out.append("    none: no contact outside shares a block and scored ≥ 0.05")
     flags = snap.contacts.filter(_joined("source", "source_id").is_in(_ids(keys)))["flags"]
-    flagged = [f for f in flags.explode().drop_nulls().unique().sort().to_list()
-               if f.endswith(":hub")]
-    out.append("  hub guard: " + (f"values {', '.join(flagged)} are shared by too many people "
-                                  "and were not compared" if flagged else "no hub values here"))
+    flagged = [
+        f for f in flags.explode().drop_nulls().unique().sort().to_list() if f.endswith(":hub")
+    ]
+    out.append(
+        "  hub guard: "
+        + (
+            f"values {', '.join(flagged)} are shared by too many people and were not compared"
+            if flagged
+            else "no hub values here"
+        )
+    )
     if profile["status"] == "review":
-        out.append("  review: its cluster was larger than the size limit ([resolution] "
-                   "max_cluster_size); the contacts are published apart until an operator decides")
+        out.append(
+            "  review: its cluster was larger than the size limit ([resolution] "
+            "max_cluster_size); the contacts are published apart until an operator decides"
+        )
     decided = list(decisions_about(home, keys))
     out.append("  operator decisions: " + ("none" if not decided else ""))
     out += decided
@@ -172,29 +215,49 @@ def explain_contact(home: Path, key: Key) -> str:
 
 def explain_pair(home: Path, a: Key, b: Key) -> str:
     snap = load(home)
-    member_of = dict(((s, i), p) for p, s, i in
-                     snap.members.select("profile_id", "source", "source_id").iter_rows())
+    member_of = dict(
+        ((s, i), p)
+        for p, s, i in snap.members.select("profile_id", "source", "source_id").iter_rows()
+    )
     for k in (a, b):
         if k not in member_of:
-            raise NotFoundError(f"contact {_name(k)} is not in the published snapshot "
-                             f"({snap.path.name}); see {home}/current/members.parquet")
+            raise NotFoundError(
+                f"contact {_name(k)} is not in the published snapshot "
+                f"({snap.path.name}); see {home}/current/members.parquet"
+            )
     same = member_of[a] == member_of[b]
-    out = [_contact_line(snap, a).strip() + f"  (profile {member_of[a]})",
-           _contact_line(snap, b).strip() + f"  (profile {member_of[b]})",
-           f"same profile: {'yes' if same else 'no'}"]
+    out = [
+        _contact_line(snap, a).strip() + f"  (profile {member_of[a]})",
+        _contact_line(snap, b).strip() + f"  (profile {member_of[b]})",
+        f"same profile: {'yes' if same else 'no'}",
+    ]
     lo, hi = sorted((a, b))
     row = snap.reasons.filter(
-        ((pl.col("source_l") == lo[0]) & (pl.col("source_id_l") == lo[1])
-         & (pl.col("source_r") == hi[0]) & (pl.col("source_id_r") == hi[1]))
-        | ((pl.col("source_l") == hi[0]) & (pl.col("source_id_l") == hi[1])
-           & (pl.col("source_r") == lo[0]) & (pl.col("source_id_r") == lo[1]))).collect()
+        (
+            (pl.col("source_l") == lo[0])
+            & (pl.col("source_id_l") == lo[1])
+            & (pl.col("source_r") == hi[0])
+            & (pl.col("source_id_r") == hi[1])
+        )
+        | (
+            (pl.col("source_l") == hi[0])
+            & (pl.col("source_id_l") == hi[1])
+            & (pl.col("source_r") == lo[0])
+            & (pl.col("source_id_r") == lo[1])
+        )
+    ).collect()
     if row.height:
         out.append(_pair_line(row.row(0, named=True), snap.threshold).lstrip())
     else:
         model = MatchModel.load(snap.path)
-        recs = {k: parse_record(snap.contacts.filter(
-            (pl.col("source") == k[0]) & (pl.col("source_id") == k[1]))["match_record"][0])
-            for k in (a, b)}
+        recs = {
+            k: parse_record(
+                snap.contacts.filter((pl.col("source") == k[0]) & (pl.col("source_id") == k[1]))[
+                    "match_record"
+                ][0]
+            )
+            for k in (a, b)
+        }
         blocks = {k: sorted({key for key, _ in model.blocks([(0, recs[k])])}) for k in (a, b)}
         shared = sorted(set(blocks[a]) & set(blocks[b]))
         if not shared:
@@ -206,11 +269,14 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
             fields, matrix = field_weights(model)
             contrib = contributions(got.features, matrix)[0]
             score = float(got.score[0])
-            out.append(f"shared block(s) {', '.join(shared)}, but no kept score: the pair scores "
-                       f"{score:.3f} now (pairs below 0.05 are not kept) or its block was larger "
-                       "than [resolution] max_block_size")
-            reasons = ranked_reasons({"w_" + f: float(c) for f, c in
-                                      zip(fields, contrib, strict=True)})
+            out.append(
+                f"shared block(s) {', '.join(shared)}, but no kept score: the pair scores "
+                f"{score:.3f} now (pairs below 0.05 are not kept) or its block was larger "
+                "than [resolution] max_block_size"
+            )
+            reasons = ranked_reasons(
+                {"w_" + f: float(c) for f, c in zip(fields, contrib, strict=True)}
+            )
             out.append("  " + format_reasons(reasons))
     decided = list(decisions_about(home, {a, b}))
     out += ["operator decisions:" + (" none" if not decided else "")] + decided

@@ -24,9 +24,15 @@ from resolution.feedback import (
 )
 from resolution.matching import ranked_reasons
 
-ROWS = (("name", "display_name"), ("phones", "phones"), ("e-mails", "emails"),
-        ("handles", "handles"), ("city", "city"), ("source", "source"),
-        ("created", "created_at"))
+ROWS = (
+    ("name", "display_name"),
+    ("phones", "phones"),
+    ("e-mails", "emails"),
+    ("handles", "handles"),
+    ("city", "city"),
+    ("source", "source"),
+    ("created", "created_at"),
+)
 WIDTH = 36
 
 
@@ -38,12 +44,16 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def render_pair(pair: dict[str, Any], left: dict[str, Any], right: dict[str, Any],
-                n: int, total: int) -> str:
+def render_pair(
+    pair: dict[str, Any], left: dict[str, Any], right: dict[str, Any], n: int, total: int
+) -> str:
     head = f"[{n}/{total}] score {pair['score']:.3f}"
-    lines = [head, "  reasons: " + format_reasons(ranked_reasons(pair, top=4)),
-             f"  {'':<9} {left['source'] + ':' + left['source_id']:<{WIDTH}} | "
-             f"{right['source'] + ':' + right['source_id']}"]
+    lines = [
+        head,
+        "  reasons: " + format_reasons(ranked_reasons(pair, top=4)),
+        f"  {'':<9} {left['source'] + ':' + left['source_id']:<{WIDTH}} | "
+        f"{right['source'] + ':' + right['source_id']}",
+    ]
     for label, col in ROWS:
         lines.append(f"  {label:<9} {_cell(left[col])[:WIDTH]:<{WIDTH}} | {_cell(right[col])}")
     lines.append(f"  {'profile':<9} {pair['profile_id_l']:<{WIDTH}} | {pair['profile_id_r']}")
@@ -65,8 +75,9 @@ def _answered(home: Path, labels: Path) -> pl.DataFrame:
     return pl.concat([done, read_answered_frame(decided)]).unique()
 
 
-def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: TextIO,
-              interactive: bool) -> dict[str, int]:
+def run_label(
+    home: Path, labels: Path, max_pairs: int, answers: TextIO, out: TextIO, interactive: bool
+) -> dict[str, int]:
     """Ask about up to ``max_pairs`` queued pairs; returns counts per answer."""
     snap = load(home)
     skipped = Home(home).skipped_labels
@@ -84,14 +95,14 @@ def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: Te
         answer = ""
         while answer not in ("y", "n", "u", "q"):
             if interactive:
-                print("same person? [y]es / [n]o / [u]nsure / [q]uit: ", end="", file=out,
-                      flush=True)
+                print(
+                    "same person? [y]es / [n]o / [u]nsure / [q]uit: ", end="", file=out, flush=True
+                )
             answer = next(stream, "q")
         if answer == "q":
             break
         label = ANSWER_LABELS[answer]
-        row = (pair["source_l"], pair["source_id_l"], pair["source_r"], pair["source_id_r"],
-               label)
+        row = (pair["source_l"], pair["source_id_l"], pair["source_r"], pair["source_id_r"], label)
         append_answers(skipped if label == "unsure" else labels, [row])
         counts[label] += 1
         print(f"  → {label}\n", file=out)
@@ -101,5 +112,4 @@ def run_label(home: Path, labels: Path, max_pairs: int, answers: TextIO, out: Te
 def queue_frame(home: Path, labels: Path, max_pairs: int) -> pl.DataFrame:
     """The queue ``edin label`` would ask, as a frame (for the benchmark and tests)."""
     snap = load(home)
-    return label_queue(snap.reasons.collect(), snap.members, _answered(home, labels),
-                       max_pairs)
+    return label_queue(snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs)

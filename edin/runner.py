@@ -18,6 +18,7 @@ from resolution import Home
 # (errors too: the CLI prints the stage's own message, or the traceback of an unexpected one).
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
+
 @dataclass
 class RunSummary:
     home: Path
@@ -71,15 +72,23 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
     checks = list(defs.asset_checks or [])  # type: ignore[arg-type]
     with DagsterInstance.ephemeral() as instance:
         try:
-            result = materialize([*assets, *checks], resources={"edin": edin},
-                                 instance=instance, run_config=QUIET, raise_on_error=True)
+            result = materialize(
+                [*assets, *checks],
+                resources={"edin": edin},
+                instance=instance,
+                run_config=QUIET,
+                raise_on_error=True,
+            )
         except DagsterExecutionStepExecutionError as exc:
             # Show the stage's own error (it says what to fix), not Dagster's wrapper.
             if exc.user_exception is not None:
                 raise exc.user_exception from None
             raise
-    summary = RunSummary(home=edin.home_path, seconds=round(time.perf_counter() - started, 1),
-                         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    summary = RunSummary(
+        home=edin.home_path,
+        seconds=round(time.perf_counter() - started, 1),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
     for event in result.get_asset_materialization_events():
         meta = event.step_materialization_data.materialization.metadata
         if "stage" in meta:  # the asset a stage wrote its whole metadata to

@@ -24,13 +24,13 @@ _DICTIONARIES = Path(__file__).resolve().parents[1] / "data" / "dictionaries"
 class EmailKey:
     """One syntactically valid e-mail address and its match keys."""
 
-    normalized: str        # local part as typed + "@" + lowercase Unicode domain
-    key: str               # match key (see ``normalize_email``)
-    local: str             # lowercase local part of ``key``
-    domain: str            # lowercase Unicode domain of ``key``
-    generic: bool          # placeholder or shared (role) mailbox: not evidence of one person
+    normalized: str  # local part as typed + "@" + lowercase Unicode domain
+    key: str  # match key (see ``normalize_email``)
+    local: str  # lowercase local part of ``key``
+    domain: str  # lowercase Unicode domain of ``key``
+    generic: bool  # placeholder or shared (role) mailbox: not evidence of one person
     flags: frozenset[str]  # role, placeholder, homoglyph, typo_domain, stripped
-    typo_key: str | None   # key with a mistyped domain corrected; None when no typo
+    typo_key: str | None  # key with a mistyped domain corrected; None when no typo
 
 
 def _load_typos() -> dict[str, str]:
@@ -60,17 +60,46 @@ PLACEHOLDER_LOCALS = _GENERIC.get("placeholder_local", frozenset())
 PLACEHOLDER_DOMAINS = _GENERIC.get("placeholder_domain", frozenset())
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-YANDEX_ALIASES = frozenset({"ya.ru", "yandex.ru", "yandex.com", "yandex.by", "yandex.kz",
-                            "yandex.ua"})
+YANDEX_ALIASES = frozenset(
+    {"ya.ru", "yandex.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"}
+)
 # A mistyped top-level domain that was meant to be .ru (neighbouring keys).
 _RU_TLD_TYPOS = frozenset({"ry", "ri", "tu", "rj", "ru.ru"})
 # Real mailbox providers one edit away from a common one: never "corrected".
-REAL_DOMAINS = frozenset({
-    "mail.com", "email.com", "ymail.com", "gmx.com", "gmx.de", "gmx.net", "live.com", "live.ru",
-    "msn.com", "aol.com", "me.com", "mac.com", "hotmail.ru", "outlook.ru", "rambler.ua", "lenta.ru",
-    "autorambler.ru", "myrambler.ru", "ro.ru", "inbox.lv", "inbox.lt", "mail.ua", "ukr.net",
-    "i.ua", "meta.ua", "tut.by", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua",
-})
+REAL_DOMAINS = frozenset(
+    {
+        "mail.com",
+        "email.com",
+        "ymail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "live.com",
+        "live.ru",
+        "msn.com",
+        "aol.com",
+        "me.com",
+        "mac.com",
+        "hotmail.ru",
+        "outlook.ru",
+        "rambler.ua",
+        "lenta.ru",
+        "autorambler.ru",
+        "myrambler.ru",
+        "ro.ru",
+        "inbox.lv",
+        "inbox.lt",
+        "mail.ua",
+        "ukr.net",
+        "i.ua",
+        "meta.ua",
+        "tut.by",
+        "yandex.com",
+        "yandex.by",
+        "yandex.kz",
+        "yandex.ua",
+    }
+)
 # Second-level labels long enough that one edit away is a typo, not another provider.
 _FUZZY_LABELS = {d.split(".")[0]: d for d in COMMON_DOMAINS if len(d.split(".")[0]) >= 5}
 
@@ -165,11 +194,13 @@ def _edit_distance_one(a: str, b: str) -> bool:
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
         return len(diff) == 1 or (
-            len(diff) == 2 and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
         )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _typo_fix(domain: str) -> str | None:
@@ -183,8 +214,11 @@ def _typo_fix(domain: str) -> str | None:
         return f"{head}.ru"
     label, _, rest = domain.partition(".")
     for common_label, common in _FUZZY_LABELS.items():
-        if (len(label) >= 5 and rest == common.partition(".")[2]
-                and _edit_distance_one(label, common_label)):
+        if (
+            len(label) >= 5
+            and rest == common.partition(".")[2]
+            and _edit_distance_one(label, common_label)
+        ):
             return common
     return None
 
@@ -198,9 +232,15 @@ def _generic_flags(local: str, domain: str) -> set[str]:
     bare = local.split("+", 1)[0]
     if bare in ROLE_LOCALS:
         flags.add("role")
-    if (bare in PLACEHOLDER_LOCALS or domain in PLACEHOLDER_DOMAINS
-            or bare == domain.split(".")[0] and len(domain.split(".")) == 2
-            or _REPEATED.match(bare) or _DIGITS.match(bare) or _is_sequence(bare)):
+    if (
+        bare in PLACEHOLDER_LOCALS
+        or domain in PLACEHOLDER_DOMAINS
+        or bare == domain.split(".")[0]
+        and len(domain.split(".")) == 2
+        or _REPEATED.match(bare)
+        or _DIGITS.match(bare)
+        or _is_sequence(bare)
+    ):
         flags.add("placeholder")
     return flags
 

@@ -26,11 +26,11 @@ from normalizers.text import clean_text
 class HandleKey:
     """One social handle: its platform, match key and what it points to."""
 
-    platform: str          # "vk" | "tg" | "ig" | "fb" | "ok" | "wa" | "unknown"
-    key: str               # "vk:id123", "tg:ivan_petrov", ...; E.164 when the handle is a phone
-    nickname: str | None   # lowercase username without "@"; None for numeric ids and phones
-    phone: str | None      # E.164 when the handle is a phone (WhatsApp, t.me/+7916...)
-    kind: str              # "user" | "community" | "invite" | "phone"
+    platform: str  # "vk" | "tg" | "ig" | "fb" | "ok" | "wa" | "unknown"
+    key: str  # "vk:id123", "tg:ivan_petrov", ...; E.164 when the handle is a phone
+    nickname: str | None  # lowercase username without "@"; None for numeric ids and phones
+    phone: str | None  # E.164 when the handle is a phone (WhatsApp, t.me/+7916...)
+    kind: str  # "user" | "community" | "invite" | "phone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,8 @@ _DIGITS = r"\d{1,20}"
 
 PLATFORMS: tuple[_Platform, ...] = (
     _Platform(
-        "vk", frozenset({"vk.com", "vk.ru", "vkontakte.ru", "vk.me"}),
+        "vk",
+        frozenset({"vk.com", "vk.ru", "vkontakte.ru", "vk.me"}),
         (
             _r(rf"^/id(?P<id>{_DIGITS})$", "user", "vk:id{id}"),
             _r(rf"^/(?P<id>{_DIGITS})$", "user", "vk:id{id}"),
@@ -79,16 +80,19 @@ PLATFORMS: tuple[_Platform, ...] = (
             _r(rf"^/(?:wall|photo|video|audio)-(?P<id>{_DIGITS})_\d+$", "community", "vk:club{id}"),
             _r(rf"^/(?:wall|photo|video|audio)(?P<id>{_DIGITS})_\d+$", "user", "vk:id{id}"),
             _r(r"^/(?:join|joinchat|chat)\b.*$", "invite", "vk:invite"),
-            _r(r"^/(?:feed|im|friends|groups|search|apps?|settings|login|music|video|audio|photos?"
-               r"|docs|market|services|support|help|about|terms|dev|ads|page-\d+_\d+|wall.*|away\.php"
-               r"|share\.php|clips?|stories|story.*|edu|games|blog|jobs|legal|press|mail)(?:/.*)?$",
-               "ignore"),
+            _r(
+                r"^/(?:feed|im|friends|groups|search|apps?|settings|login|music|video|audio|photos?"
+                r"|docs|market|services|support|help|about|terms|dev|ads|page-\d+_\d+|wall.*|away\.php"
+                r"|share\.php|clips?|stories|story.*|edu|games|blog|jobs|legal|press|mail)(?:/.*)?$",
+                "ignore",
+            ),
             _r(r"^/(?P<name>[a-z0-9_][a-z0-9_.]{1,31})$", "user", "vk:{name}"),
         ),
         id_params=("id", "sel"),
     ),
     _Platform(
-        "tg", frozenset({"t.me", "telegram.me", "telegram.dog", "tg"}),
+        "tg",
+        frozenset({"t.me", "telegram.me", "telegram.dog", "tg"}),
         (
             _r(r"^/\+(?P<phone>\d{7,15})$", "phone"),
             _r(r"^/\+(?P<hash>[\w-]+)$", "invite", "tg:+{hash}"),
@@ -98,8 +102,11 @@ PLATFORMS: tuple[_Platform, ...] = (
             _r(r"^/resolve\?phone=(?P<phone>\d{7,15})$", "phone"),
             _r(rf"^/resolve\?domain=(?P<name>{_TG_NAME})$", "user", "tg:{name}"),
             _r(r"^/user\?id=(?P<id>\d{1,15})$", "user", "tg:id{id}"),
-            _r(r"^/(?:addstickers|addemoji|share|msg|proxy|socks|setlanguage|login|iv|confirmphone"
-               r"|addtheme|bg|invoice|boost|contact)(?:/.*)?$", "ignore"),
+            _r(
+                r"^/(?:addstickers|addemoji|share|msg|proxy|socks|setlanguage|login|iv|confirmphone"
+                r"|addtheme|bg|invoice|boost|contact)(?:/.*)?$",
+                "ignore",
+            ),
             _r(rf"^/s/(?P<name>{_TG_NAME})(?:/\d+)?$", "community", "tg:{name}"),
             _r(r"^/c/(?P<id>\d+)(?:/\d+)*$", "community", "tg:c{id}"),
             _r(rf"^/(?P<name>{_TG_NAME})/\d+$", "community", "tg:{name}"),
@@ -109,28 +116,36 @@ PLATFORMS: tuple[_Platform, ...] = (
         id_params=("domain", "phone", "invite", "id"),
     ),
     _Platform(
-        "ig", frozenset({"instagram.com", "instagr.am", "ig.me"}),
+        "ig",
+        frozenset({"instagram.com", "instagr.am", "ig.me"}),
         (
             _r(rf"^/stories/(?P<name>{_IG_NAME})(?:/.*)?$", "user", "ig:{name}"),
             _r(rf"^/m/(?P<name>{_IG_NAME})$", "user", "ig:{name}"),
-            _r(r"^/(?:p|reel|reels|tv|stories|explore|accounts|direct|about|developer|legal|web"
-               r"|challenge|privacy|emails|session|oauth|api|graphql|static|help|invites)(?:/.*)?$",
-               "ignore"),
+            _r(
+                r"^/(?:p|reel|reels|tv|stories|explore|accounts|direct|about|developer|legal|web"
+                r"|challenge|privacy|emails|session|oauth|api|graphql|static|help|invites)(?:/.*)?$",
+                "ignore",
+            ),
             _r(r"^/(?P<id>\d{5,20})$", "user", "ig:id{id}"),
             _r(rf"^/(?P<name>{_IG_NAME})(?:/.*)?$", "user", "ig:{name}"),
         ),
     ),
     _Platform(
-        "fb", frozenset({"facebook.com", "fb.com", "fb.me", "m.me", "messenger.com"}),
+        "fb",
+        frozenset({"facebook.com", "fb.com", "fb.me", "m.me", "messenger.com"}),
         (
             _r(rf"^/profile\.php\?id=(?P<id>{_DIGITS})$", "user", "fb:id{id}"),
             _r(rf"^/people/[^/]+/(?P<id>{_DIGITS})$", "user", "fb:id{id}"),
-            _r(r"^/(?:groups|events|pages|pg)/(?P<id>[^/?]+)(?:/.*)?$", "community",
-               "fb:page:{id}"),
-            _r(r"^/(?:home\.php|watch|marketplace|login|share|sharer|sharer\.php|permalink\.php"
-               r"|photo\.php|story\.php|messages|friends|notifications|settings|help|policies"
-               r"|privacy|gaming|reel|reels|stories|hashtag|search|photo|videos?|l\.php|dialog"
-               r"|plugins|business|ads|t)(?:[/?].*)?$", "ignore"),
+            _r(
+                r"^/(?:groups|events|pages|pg)/(?P<id>[^/?]+)(?:/.*)?$", "community", "fb:page:{id}"
+            ),
+            _r(
+                r"^/(?:home\.php|watch|marketplace|login|share|sharer|sharer\.php|permalink\.php"
+                r"|photo\.php|story\.php|messages|friends|notifications|settings|help|policies"
+                r"|privacy|gaming|reel|reels|stories|hashtag|search|photo|videos?|l\.php|dialog"
+                r"|plugins|business|ads|t)(?:[/?].*)?$",
+                "ignore",
+            ),
             _r(rf"^/(?P<id>{_DIGITS})$", "user", "fb:id{id}"),
             _r(r"^/(?P<name>[a-z0-9.]{5,50})(?:/.*)?$", "user", "fb:{key}"),
         ),
@@ -138,19 +153,23 @@ PLATFORMS: tuple[_Platform, ...] = (
         drop_from_key=".",
     ),
     _Platform(
-        "ok", frozenset({"ok.ru", "odnoklassniki.ru"}),
+        "ok",
+        frozenset({"ok.ru", "odnoklassniki.ru"}),
         (
             _r(rf"^/profile/(?P<id>{_DIGITS})(?:/.*)?$", "user", "ok:{id}"),
             _r(rf"^/group/?(?P<id>{_DIGITS})(?:/.*)?$", "community", "ok:group{id}"),
-            _r(r"^/(?:feed|messages|music|video|game|games|app|apps|search|dk|friends|groups|guests"
-               r"|notes|photos?|settings|live|holidays|gifts|help|discussions|marks)(?:[/?].*)?$",
-               "ignore"),
+            _r(
+                r"^/(?:feed|messages|music|video|game|games|app|apps|search|dk|friends|groups|guests"
+                r"|notes|photos?|settings|live|holidays|gifts|help|discussions|marks)(?:[/?].*)?$",
+                "ignore",
+            ),
             _r(rf"^/(?P<id>{_DIGITS})$", "user", "ok:{id}"),
             _r(r"^/(?P<name>[a-z][a-z0-9_.]{1,49})(?:/.*)?$", "user", "ok:{name}"),
         ),
     ),
     _Platform(
-        "wa", frozenset({"wa.me", "api.whatsapp.com", "whatsapp.com", "whatsapp"}),
+        "wa",
+        frozenset({"wa.me", "api.whatsapp.com", "whatsapp.com", "whatsapp"}),
         (
             _r(r"^/(?P<phone>\+?\d{7,15})$", "phone"),
             _r(r"^/send/?\?phone=(?P<phone>\+?\d{7,15})$", "phone"),
@@ -159,19 +178,31 @@ PLATFORMS: tuple[_Platform, ...] = (
         id_params=("phone",),
     ),
     _Platform(
-        "wa", frozenset({"chat.whatsapp.com"}),
+        "wa",
+        frozenset({"chat.whatsapp.com"}),
         (_r(r"^/(?:invite/)?(?P<hash>\w+)$", "invite", "wa:chat/{hash}"),),
     ),
 )
 """The platform table: hosts and ordered routes; the first route that matches wins."""
 
 PLATFORM_HINTS = {
-    "vk": "vk", "vkontakte": "vk", "вк": "vk", "вконтакте": "vk",
-    "telegram": "tg", "tg": "tg", "телеграм": "tg",
-    "instagram": "ig", "ig": "ig", "insta": "ig",
-    "facebook": "fb", "fb": "fb",
-    "ok": "ok", "odnoklassniki": "ok", "одноклассники": "ok",
-    "whatsapp": "wa", "wa": "wa",
+    "vk": "vk",
+    "vkontakte": "vk",
+    "вк": "vk",
+    "вконтакте": "vk",
+    "telegram": "tg",
+    "tg": "tg",
+    "телеграм": "tg",
+    "instagram": "ig",
+    "ig": "ig",
+    "insta": "ig",
+    "facebook": "fb",
+    "fb": "fb",
+    "ok": "ok",
+    "odnoklassniki": "ok",
+    "одноклассники": "ok",
+    "whatsapp": "wa",
+    "wa": "wa",
 }
 """Channel names (as sources spell them) → platform codes."""
 PLATFORM_CODES = frozenset({p.name for p in PLATFORMS} | {"unknown"})
@@ -185,6 +216,7 @@ def platform_of(channel: str | None) -> str | None:
         return None
     return PLATFORM_HINTS.get(channel.strip().lower())
 
+
 _BY_HOST = {host: p for p in PLATFORMS for host in p.hosts}
 _BY_NAME = {p.name: p for p in reversed(PLATFORMS)}  # the first table row of each name wins
 _HOST_PREFIXES = ("www.", "m.", "mobile.", "new.", "web.", "touch.", "business.", "api.")
@@ -192,7 +224,9 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _PHONEISH = re.compile(r"^\+?[\d\s().\-]{7,25}$")
 _BARE_NAME = re.compile(r"^[a-z0-9_.]{3,32}$")
 _HAS_LETTER = re.compile(r"[a-z]")
-_URL_IN_TEXT = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/\S+|(?<![\w.])@[a-z0-9_.]+")
+_URL_IN_TEXT = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/\S+|(?<![\w.])@[a-z0-9_.]+"
+)
 
 
 def _host_platform(host: str) -> tuple[_Platform | None, str | None]:
@@ -205,14 +239,15 @@ def _host_platform(host: str) -> tuple[_Platform | None, str | None]:
         prefix = next((p for p in _HOST_PREFIXES if host.startswith(p)), None)
         if prefix is None:
             return None, None
-        host = host[len(prefix):]
+        host = host[len(prefix) :]
 
 
 def _target(path: str, query: str, platform: _Platform) -> str:
     """The reduced path a route is matched against: ``/path`` plus kept id parameters."""
     path = "/" + path.strip("/")
-    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False)
-              if k in platform.id_params]
+    params = [
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in platform.id_params
+    ]
     if params:
         k, v = params[0]
         path = f"{path}?{k}={v.strip()}"
@@ -224,8 +259,9 @@ def _phone_key(platform: str, digits: str) -> HandleKey | None:
     phone = normalize_phone("+" + plain) or normalize_phone(plain)
     if phone is None:
         return None
-    return HandleKey(platform=platform, key=phone.e164, nickname=None, phone=phone.e164,
-                     kind="phone")
+    return HandleKey(
+        platform=platform, key=phone.e164, nickname=None, phone=phone.e164, kind="phone"
+    )
 
 
 def _route(platform: _Platform, target: str) -> HandleKey | None:
@@ -242,8 +278,13 @@ def _route(platform: _Platform, target: str) -> HandleKey | None:
         if name is not None:
             groups["key"] = name.translate(str.maketrans("", "", platform.drop_from_key))
         nickname = name if route.kind == "user" else None
-        return HandleKey(platform=platform.name, key=route.key.format(**groups),
-                         nickname=nickname, phone=None, kind=route.kind)
+        return HandleKey(
+            platform=platform.name,
+            key=route.key.format(**groups),
+            nickname=nickname,
+            phone=None,
+            kind=route.kind,
+        )
     return None
 
 
@@ -276,8 +317,13 @@ def _from_bare(value: str, hint: str | None) -> HandleKey | None:
         if looks_like_phone:
             phone = normalize_phone(name)
             if phone is not None:
-                return HandleKey(platform=hint or "unknown", key=phone.e164, nickname=None,
-                                 phone=phone.e164, kind="phone")
+                return HandleKey(
+                    platform=hint or "unknown",
+                    key=phone.e164,
+                    nickname=None,
+                    phone=phone.e164,
+                    kind="phone",
+                )
             if hint == "wa":
                 return None
     if hint is not None and hint in _BY_NAME:
@@ -285,8 +331,9 @@ def _from_bare(value: str, hint: str | None) -> HandleKey | None:
             return None  # WhatsApp has no usernames: only a phone identifies a person
         return _route(_BY_NAME[hint], "/" + name.strip("/"))
     if _BARE_NAME.match(name) and _HAS_LETTER.search(name):
-        return HandleKey(platform="unknown", key=f"unknown:{name}", nickname=name, phone=None,
-                         kind="user")
+        return HandleKey(
+            platform="unknown", key=f"unknown:{name}", nickname=name, phone=None, kind="user"
+        )
     return None
 
 

@@ -42,58 +42,95 @@ _DICTIONARIES = Path(__file__).resolve().parents[1] / "data" / "dictionaries"
 class NameKey:
     """A parsed person name and its comparison keys."""
 
-    display: str                 # cleaned display form, title-cased if it was ALL CAPS
-    given: str | None            # as written, Cyrillic or Latin ("Ваня")
+    display: str  # cleaned display form, title-cased if it was ALL CAPS
+    given: str | None  # as written, Cyrillic or Latin ("Ваня")
     patronymic: str | None
     surname: str | None
     given_canonical: str | None  # full Cyrillic given name from the dictionary ("Иван")
-    key: str                     # skeleton of "given_canonical surname" (all tokens if unparsed)
-    given_key: str | None        # skeleton of the canonical (or written) given name
-    surname_key: str | None      # skeleton of the surname, gendered ending folded
-    gender: str | None           # "m" | "f" | None
+    key: str  # skeleton of "given_canonical surname" (all tokens if unparsed)
+    given_key: str | None  # skeleton of the canonical (or written) given name
+    surname_key: str | None  # skeleton of the surname, gendered ending folded
+    gender: str | None  # "m" | "f" | None
     flags: frozenset[str]
     surname_initial: str | None = None  # "Юлия Б." → "Б" (surname stays None: no family key)
 
 
 # --- the phonetic skeleton ----------------------------------------------------------------------
-_CYRILLIC_TO_SKELETON = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e", "ю": "iu", "я": "ia", "і": "i", "ї": "i",
-    "є": "e", "ґ": "g", "ў": "u",
-})
+_CYRILLIC_TO_SKELETON = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "h",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sh",
+        "ъ": "",
+        "ы": "i",
+        "ь": "",
+        "э": "e",
+        "ю": "iu",
+        "я": "ia",
+        "і": "i",
+        "ї": "i",
+        "є": "e",
+        "ґ": "g",
+        "ў": "u",
+    }
+)
 _CONSONANT = "bcdfghklmnprstvwxz"
 SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement) for pattern, replacement in (
-        (rf"(?<=[{_CONSONANT}])[yj]o|^yo", "e"),     # ё written yo/jo: Pyotr, Fjodor, Yolkin
-        (r"shch|sch|shh", "sh"),                    # Щ: Shchukin, Schukin, Shukin
-        (r"tch", "ch"),                             # Tchaikovsky
-        (r"kh", "h"),                               # Х: Mikhail, Mihail
-        (r"ph", "f"),                               # Sophia
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (rf"(?<=[{_CONSONANT}])[yj]o|^yo", "e"),  # ё written yo/jo: Pyotr, Fjodor, Yolkin
+        (r"shch|sch|shh", "sh"),  # Щ: Shchukin, Schukin, Shukin
+        (r"tch", "ch"),  # Tchaikovsky
+        (r"kh", "h"),  # Х: Mikhail, Mihail
+        (r"ph", "f"),  # Sophia
         (r"ck", "k"),
-        (r"x", "ks"),                               # Alexander, Xenia
+        (r"x", "ks"),  # Alexander, Xenia
         (r"q", "k"),
-        (r"w", "v"),                                # Iwanow
-        (r"c(?![eiyh])", "k"),                      # Victor, Nicolai (Latin c for к)
-        (r"t[sz]", "c"),                            # Ц: ts, tz
-        (r"[yj]", "i"),                             # Yulia, Julia, Iuliia; Dmitry, Dmitriy
-        (r"^ie", "e"),                              # Yelena, Yevgeny, Yegor
-        (r"(?<=[aeiou])ie", "e"),                   # Sergeyev, Alekseyev
-        (r"ou", "u"),                               # Ioulia
-        (r"(.)\1+", r"\1"),                         # double letters: Anna, Filippov, Mariia
-        (r"(?<=[oe])f$", "v"),                      # Ivanoff, Petroff
-        (r"(?<=[bdgkpstvz])er$", "r"),              # Alexander, Peter
+        (r"w", "v"),  # Iwanow
+        (r"c(?![eiyh])", "k"),  # Victor, Nicolai (Latin c for к)
+        (r"t[sz]", "c"),  # Ц: ts, tz
+        (r"[yj]", "i"),  # Yulia, Julia, Iuliia; Dmitry, Dmitriy
+        (r"^ie", "e"),  # Yelena, Yevgeny, Yegor
+        (r"(?<=[aeiou])ie", "e"),  # Sergeyev, Alekseyev
+        (r"ou", "u"),  # Ioulia
+        (r"(.)\1+", r"\1"),  # double letters: Anna, Filippov, Mariia
+        (r"(?<=[oe])f$", "v"),  # Ivanoff, Petroff
+        (r"(?<=[bdgkpstvz])er$", "r"),  # Alexander, Peter
     )
 )
 """Ordered (regex, replacement) rules that fold spelling variants of one Latin-lowercase word."""
 
 SURNAME_FOLD_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement) for pattern, replacement in (
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
         (r"(?<=\w{2})(sk|ck)(aia|aa|a|i|oi|ai)$", r"\1"),  # -ский/-ская/-ской, -цкий/-цкая
-        (r"(?<=\w{2})(ov|ev|in)a$", r"\1"),                # -ова/-ов, -ева/-ев, -ина/-ин, -ына
-        (r"(?<=\w{3})(aia|oi)$", ""),                       # Толстая/Толстой
-        (r"(?<=\w{3}[^aeiou])i$", ""),                      # Чёрный (skeleton "cherni")
+        (r"(?<=\w{2})(ov|ev|in)a$", r"\1"),  # -ова/-ов, -ева/-ев, -ина/-ин, -ына
+        (r"(?<=\w{3})(aia|oi)$", ""),  # Толстая/Толстой
+        (r"(?<=\w{3}[^aeiou])i$", ""),  # Чёрный (skeleton "cherni")
     )
 )
 """Rules applied to a surname skeleton so that the female and male forms share one family key."""
@@ -155,8 +192,9 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _load_given_names(name: str, western: bool = False
-                      ) -> tuple[dict[str, tuple[_Given, ...]], dict[str, tuple[_Given, ...]]]:
+def _load_given_names(
+    name: str, western: bool = False
+) -> tuple[dict[str, tuple[_Given, ...]], dict[str, tuple[_Given, ...]]]:
     """Word → candidates and skeleton → candidates, in file order (male rows come first)."""
     by_word: dict[str, list[_Given]] = {}
     by_skeleton: dict[str, list[_Given]] = {}
@@ -186,8 +224,10 @@ def _load_given_names(name: str, western: bool = False
         if own[0] != entry and own[0].canonical != entry.canonical and entry in own:
             own.remove(entry)
             own.insert(0, entry)
-    return ({k: tuple(v) for k, v in by_word.items()},
-            {k: tuple(v) for k, v in by_skeleton.items()})
+    return (
+        {k: tuple(v) for k, v in by_word.items()},
+        {k: tuple(v) for k, v in by_skeleton.items()},
+    )
 
 
 GIVEN_NAMES, _GIVEN_BY_SKELETON = _load_given_names("given_names.csv")
@@ -196,20 +236,20 @@ WESTERN_NAMES, _WESTERN_BY_SKELETON = _load_given_names("western_given_names.csv
 """Western given names (John, Mike → Michael): given names, never mapped to a Russian name."""
 
 DIMINUTIVE_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ezhka", ("eg",)),             # Олежка → Олег
-    ("ochka", ("a",)),              # Ирочка → Ира, Verochka → Vera
-    ("echka", ("ia", "a")),         # Анечка → Аня, Олечка → Оля
-    ("enka", ("ia", "a")),          # Сашенька → Саша, Настенька → Настя
-    ("onka", ("a",)),               # Лизонька → Лиза
-    ("ushka", ("", "a", "ia")),     # Глебушка → Глеб, Ванюшка → Ваня
-    ("iusha", ("ia", "a")),         # Танюша → Таня, Катюша → Катя
-    ("usha", ("a", "")),            # Ольгуша → Ольга
-    ("usia", ("a", "")),            # Ленуся → Лена, Викуся → Вика
-    ("ulia", ("a", "ia", "")),      # Викуля → Вика, Сашуля → Саша
-    ("chik", ("", "a")),            # Ромчик → Рома
-    ("ka", ("a", "ia", "")),        # Каринка → Карина, Alinka, Танька → Таня, Данилка
-    ("ik", ("",)),                  # Булатик → Булат
-    ("ek", ("",)),                  # Игорёк → Игорь
+    ("ezhka", ("eg",)),  # Олежка → Олег
+    ("ochka", ("a",)),  # Ирочка → Ира, Verochka → Vera
+    ("echka", ("ia", "a")),  # Анечка → Аня, Олечка → Оля
+    ("enka", ("ia", "a")),  # Сашенька → Саша, Настенька → Настя
+    ("onka", ("a",)),  # Лизонька → Лиза
+    ("ushka", ("", "a", "ia")),  # Глебушка → Глеб, Ванюшка → Ваня
+    ("iusha", ("ia", "a")),  # Танюша → Таня, Катюша → Катя
+    ("usha", ("a", "")),  # Ольгуша → Ольга
+    ("usia", ("a", "")),  # Ленуся → Лена, Викуся → Вика
+    ("ulia", ("a", "ia", "")),  # Викуля → Вика, Сашуля → Саша
+    ("chik", ("", "a")),  # Ромчик → Рома
+    ("ka", ("a", "ia", "")),  # Каринка → Карина, Alinka, Танька → Таня, Данилка
+    ("ik", ("",)),  # Булатик → Булат
+    ("ek", ("",)),  # Игорёк → Игорь
 )
 """Diminutive endings on the skeleton and what may replace them to reach a dictionary name.
 
@@ -232,7 +272,7 @@ def _given_candidates(word: str) -> tuple[_Given, ...]:
         return found
     for suffix, replacements in DIMINUTIVE_SUFFIXES:
         if skeleton.endswith(suffix) and len(skeleton) - len(suffix) >= 3:
-            stem = skeleton[:-len(suffix)]
+            stem = skeleton[: -len(suffix)]
             for replacement in replacements:
                 found = _GIVEN_BY_SKELETON.get(stem + replacement)
                 if found:
@@ -290,14 +330,56 @@ PLACEHOLDER_WORDS = frozenset(NO_NAME_WORDS)
 """Words that, when a name has nothing else, mean "no name" ("Telegram user", "Клиент 123")."""
 DROPPED_WORDS = frozenset(w for w, kind in NO_NAME_WORDS.items() if kind != "placeholder")
 """Words removed wherever they stand beside a real name ("Клиент Иван Петров", "Зайка Маша")."""
-HONORIFICS = frozenset({
-    "г-н", "г-жа", "гн", "гжа", "господин", "госпожа", "тов", "mr", "mrs", "ms", "miss", "dr",
-    "sir", "уважаемый", "уважаемая",
-})
-ORGANIZATION_WORDS = frozenset({"ооо", "ип", "зао", "оао", "пао", "ао", "нко", "ltd", "llc", "inc",
-                                "gmbh", "компания", "фирма", "магазин"})
-TURKIC_PATRONYMIC = {"оглы": "m", "оглу": "m", "улы": "m", "ogly": "m", "oglu": "m", "uly": "m",
-                     "кызы": "f", "гызы": "f", "kyzy": "f", "kizi": "f", "qizi": "f"}
+HONORIFICS = frozenset(
+    {
+        "г-н",
+        "г-жа",
+        "гн",
+        "гжа",
+        "господин",
+        "госпожа",
+        "тов",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "уважаемый",
+        "уважаемая",
+    }
+)
+ORGANIZATION_WORDS = frozenset(
+    {
+        "ооо",
+        "ип",
+        "зао",
+        "оао",
+        "пао",
+        "ао",
+        "нко",
+        "ltd",
+        "llc",
+        "inc",
+        "gmbh",
+        "компания",
+        "фирма",
+        "магазин",
+    }
+)
+TURKIC_PATRONYMIC = {
+    "оглы": "m",
+    "оглу": "m",
+    "улы": "m",
+    "ogly": "m",
+    "oglu": "m",
+    "uly": "m",
+    "кызы": "f",
+    "гызы": "f",
+    "kyzy": "f",
+    "kizi": "f",
+    "qizi": "f",
+}
 """Words that turn the preceding name into a patronymic (Гусейн оглы), with its gender."""
 
 PATRONYMIC_SUFFIXES = re.compile(
@@ -306,7 +388,8 @@ PATRONYMIC_SUFFIXES = re.compile(
 )
 _PATRONYMIC_FEMALE = re.compile(r"(?:вна|чна|vna|chna)$")
 SURNAME_SUFFIXES: tuple[tuple[re.Pattern[str], str | None, int], ...] = tuple(
-    (re.compile(pattern), gender, strength) for pattern, gender, strength in (
+    (re.compile(pattern), gender, strength)
+    for pattern, gender, strength in (
         (r"(?:ова|ева|ёва|ина|ына|ская|цкая)$", "f", 2),
         (r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|цкой)$", "m", 2),
         (r"(?:енко|чук|швили|дзе|янц)$", None, 2),
@@ -334,7 +417,8 @@ _TO_CYRILLIC_LAYOUT = str.maketrans(_LAYOUT_LATIN, _LAYOUT_CYRILLIC)
 _TO_LATIN_LAYOUT = str.maketrans(_LAYOUT_CYRILLIC, _LAYOUT_LATIN)
 _LAYOUT_TEXT = re.compile(r"^[A-Za-z\[\]{};:'\",.<>`~ -]+$")
 _LAYOUT_PUNCT_INSIDE = re.compile(
-    r"[A-Za-z][\[\]{};:'\",<>`~][A-Za-z]|^[\[\]{};:'\"<>`~]|[\[\]{};:'\"<>`~,]$")
+    r"[A-Za-z][\[\]{};:'\",<>`~][A-Za-z]|^[\[\]{};:'\"<>`~]|[\[\]{};:'\"<>`~,]$"
+)
 """Keys that are Cyrillic letters in the other layout (х ъ ж э б ю ё) inside or around a word."""
 _CYRILLIC_TEXT = re.compile(r"^[А-Яа-яЁё -]+$")
 _LATIN_VOWELS = re.compile(r"[aeiouyAEIOUY]")
@@ -343,8 +427,11 @@ _BAD_CYRILLIC = re.compile(r"^[ьъыЬЪЫ]|[ьъ][ьъ]|[йьъ][ыьъ]|[ае
 _LETTERS = re.compile(r"[^\W\d_]")
 
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:vk\.com|vk\.ru|t\.me|instagram\.com|ok\.ru|"
-                  r"facebook\.com|wa\.me)/\S*", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b(?:vk\.com|vk\.ru|t\.me|instagram\.com|ok\.ru|"
+    r"facebook\.com|wa\.me)/\S*",
+    re.IGNORECASE,
+)
 _AT_HANDLE = re.compile(r"(?<![\w.])@[\w.]+")
 _PHONE = re.compile(r"\+?\d[\d\s\-().]{5,}\d")
 _HANDLE_TOKEN = re.compile(r"[A-Za-z]+(?:_+[A-Za-z0-9]+)+|[A-Za-z]+\d+|\d+[A-Za-z]+")
@@ -362,10 +449,10 @@ class _Form:
     """One reading of a word as a name part: its nominative, kind, gender and case."""
 
     nominative: str
-    kind: str            # "Surn" | "Name" | "Patr"
-    gender: str | None   # "m" | "f" | None
+    kind: str  # "Surn" | "Name" | "Patr"
+    gender: str | None  # "m" | "f" | None
     case: str
-    known: bool          # the dictionary has the word (not a guess from its ending)
+    known: bool  # the dictionary has the word (not a guess from its ending)
 
 
 _MORPH: list[Any] = []
@@ -376,6 +463,7 @@ def _analyzer() -> Any | None:
     if not _MORPH:
         try:
             import pymorphy3
+
             _MORPH.append(pymorphy3.MorphAnalyzer(lang="ru"))
         except Exception:  # no morphology dictionary: declined forms stay as written
             _MORPH.append(None)
@@ -398,9 +486,17 @@ def _forms(word: str) -> tuple[_Form, ...]:
             nominative = parse.inflect({"nomn", "sing"})
             gender = "m" if "masc" in grammemes else "f" if "femn" in grammemes else None
             known = type(parse.methods_stack[0][0]).__name__ == "DictionaryAnalyzer" and (
-                len(parse.methods_stack) == 1)
-            out.append(_Form(nominative.word if nominative else parse.normal_form, kind, gender,
-                             str(parse.tag.case), known))
+                len(parse.methods_stack) == 1
+            )
+            out.append(
+                _Form(
+                    nominative.word if nominative else parse.normal_form,
+                    kind,
+                    gender,
+                    str(parse.tag.case),
+                    known,
+                )
+            )
     except Exception:  # pymorphy3 on odd input: no readings
         return ()
     return tuple(out)
@@ -421,8 +517,9 @@ def _known_name_word(word: str) -> bool:
     return _is_known_word(word) and any(f.known and f.case == "nomn" for f in _forms(word))
 
 
-def _case_form(word: str, case: str | None, gender: str | None, kinds: tuple[str, ...]
-               ) -> _Form | None:
+def _case_form(
+    word: str, case: str | None, gender: str | None, kinds: tuple[str, ...]
+) -> _Form | None:
     """The reading of ``word`` in ``case`` (and ``gender``) among ``kinds``; best one if no case."""
     forms = [f for f in _forms(_fold(word)) if f.kind in kinds]
     if case is not None:
@@ -458,8 +555,11 @@ def _is_patronymic(word: str) -> bool:
 
 def _looks_like_names(words: list[str]) -> bool:
     """Some word is a known given name or has a distinctive surname or patronymic ending."""
-    return any(_any_given(w) or _is_patronymic(w) or _surname_gender(w)[0] == 2
-               for w in words if len(w) >= 2)
+    return any(
+        _any_given(w) or _is_patronymic(w) or _surname_gender(w)[0] == 2
+        for w in words
+        if len(w) >= 2
+    )
 
 
 def _cyrillic_plausible(word: str) -> bool:
@@ -511,9 +611,11 @@ def _fix_layout(text: str, flags: set[str]) -> str:
             return text
         converted = text.translate(_TO_LATIN_LAYOUT)
         latin_words = converted.split()
-        if all(_LATIN_WORD.match(w) for w in latin_words) and any(
-                _any_given(w) for w in latin_words if len(w) >= 3) and not any(
-                _known_name_word(_fold(w)) or _is_known_word(_fold(w)) for w in words):
+        if (
+            all(_LATIN_WORD.match(w) for w in latin_words)
+            and any(_any_given(w) for w in latin_words if len(w) >= 3)
+            and not any(_known_name_word(_fold(w)) or _is_known_word(_fold(w)) for w in words)
+        ):
             flags.add("wrong_layout")
             return converted
     return text
@@ -536,8 +638,12 @@ def _fix_homoglyphs(token: str, flags: set[str]) -> str:
 
 def _strip_evidence(text: str, flags: set[str]) -> str:
     """Text with e-mails, links, @handles and phones typed into a name cut out (and flagged)."""
-    for pattern, flag in ((_EMAIL, "email_as_name"), (_URL, "handle_as_name"),
-                          (_AT_HANDLE, "handle_as_name"), (_PHONE, "phone_as_name")):
+    for pattern, flag in (
+        (_EMAIL, "email_as_name"),
+        (_URL, "handle_as_name"),
+        (_AT_HANDLE, "handle_as_name"),
+        (_PHONE, "phone_as_name"),
+    ):
         if pattern.search(text):
             flags.add(flag)
             text = pattern.sub(" ", text)
@@ -571,11 +677,15 @@ def _tokens(text: str, flags: set[str]) -> list[_Token]:
 
 
 def _split_caps_initials(tokens: list[_Token]) -> list[_Token]:
-    """"Чернышёв ОА": two or three capitals beside a written word are initials, not a name."""
+    """ "Чернышёв ОА": two or three capitals beside a written word are initials, not a name."""
     out: list[_Token] = []
     for t in tokens:
-        if 2 <= len(t.text) <= 3 and t.text.isalpha() and t.text.isupper() and not _any_given(
-                t.text):
+        if (
+            2 <= len(t.text) <= 3
+            and t.text.isalpha()
+            and t.text.isupper()
+            and not _any_given(t.text)
+        ):
             out.extend(_Token(c, True) for c in t.text)
         else:
             out.append(t)
@@ -604,8 +714,9 @@ unlisted surname with such an ending is trusted; other words must be in its dict
 @lru_cache(maxsize=1 << 16)
 def _oblique(word: str) -> bool:
     folded = _fold(word)
-    return len(folded) >= 4 and bool(DECLINED_ENDINGS.search(folded) or (
-        folded[-1] in "ая" and _surname_gender(folded)[0] == 0))
+    return len(folded) >= 4 and bool(
+        DECLINED_ENDINGS.search(folded) or (folded[-1] in "ая" and _surname_gender(folded)[0] == 0)
+    )
 
 
 def _nominative(tokens: list[_Token], flags: set[str]) -> None:
@@ -615,8 +726,14 @@ def _nominative(tokens: list[_Token], flags: set[str]) -> None:
     "Кузнецова Ивана" is Кузнецов; a surname with a nominative reading of its own (Толстой) is
     left alone unless such a case says otherwise.
     """
-    words = [t for t in tokens if not t.initial and _CYRILLIC_TEXT.match(t.text)
-             and not GIVEN_NAMES.get(_fold(t.text)) and not _is_patronymic(t.text)]
+    words = [
+        t
+        for t in tokens
+        if not t.initial
+        and _CYRILLIC_TEXT.match(t.text)
+        and not GIVEN_NAMES.get(_fold(t.text))
+        and not _is_patronymic(t.text)
+    ]
     if not words or not any(_oblique(t.text) for t in words):
         return
     case = gender = None
@@ -626,9 +743,15 @@ def _nominative(tokens: list[_Token], flags: set[str]) -> None:
         folded = _fold(t.text)
         if not _is_known_word(folded):
             continue
-        forms = [f for f in _forms(folded) if f.kind in ("Name", "Patr") and f.known
-                 and f.case != "nomn" and _fold(f.nominative) != folded
-                 and (f.kind == "Patr" or GIVEN_NAMES.get(_fold(f.nominative)))]
+        forms = [
+            f
+            for f in _forms(folded)
+            if f.kind in ("Name", "Patr")
+            and f.known
+            and f.case != "nomn"
+            and _fold(f.nominative) != folded
+            and (f.kind == "Patr" or GIVEN_NAMES.get(_fold(f.nominative)))
+        ]
         if forms:  # Анне is Анна's dative (not the French Anne), Ивана is Иван's genitive
             case, gender = forms[0].case, forms[0].gender
             t.text = _restore_case(forms[0].nominative, t.text)
@@ -641,8 +764,11 @@ def _nominative(tokens: list[_Token], flags: set[str]) -> None:
         if case is None and any(f.kind == "Surn" and f.case == "nomn" for f in _forms(folded)):
             continue  # Толстой, Лановой: nominative as written
         form = _case_form(folded, case, gender, ("Surn",))
-        if form is None or form.case == "nomn" or not (form.known or _SURNAME_DECLINED.search(
-                folded) or case is not None):
+        if (
+            form is None
+            or form.case == "nomn"
+            or not (form.known or _SURNAME_DECLINED.search(folded) or case is not None)
+        ):
             continue
         t.text = _restore_case(form.nominative, t.text)
         flags.add("declined")
@@ -694,8 +820,11 @@ def _normalize_text(text: str) -> NameKey | None:
         flags.add("mixed_script")
     _nominative(tokens, flags)
     result = _parse(tokens, flags)
-    if "handle_as_name" in flags and len(words) == 1 and not (
-            result.given_key or result.patronymic or _surname_gender(words[0].text)[0] == 2):
+    if (
+        "handle_as_name" in flags
+        and len(words) == 1
+        and not (result.given_key or result.patronymic or _surname_gender(words[0].text)[0] == 2)
+    ):
         return None  # "cherry_74", "hunter_621": a nickname, no name evidence
     return result
 
@@ -706,7 +835,7 @@ def _join_turkic(tokens: list[_Token]) -> tuple[list[_Token], str | None, str | 
         gender = TURKIC_PATRONYMIC.get(_fold(t.text))
         if gender and i > 0:
             patronymic = f"{tokens[i - 1].text} {t.text.lower()}"
-            return tokens[:i - 1] + tokens[i + 1:], patronymic, gender
+            return tokens[: i - 1] + tokens[i + 1 :], patronymic, gender
     return tokens, None, None
 
 
@@ -737,8 +866,9 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
             flags.add("declined")
     surname_gender = _surname_gender(surname)[1] if surname else None
     gender = gender or given_gender or surname_gender
-    canonical, _, western = _canonical(given, gender) if given and len(given) > 1 else (
-        None, None, False)
+    canonical, _, western = (
+        _canonical(given, gender) if given and len(given) > 1 else (None, None, False)
+    )
 
     given_is_initial = given is not None and len(given) == 1
     given_key = None
@@ -749,8 +879,10 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
         key = " ".join(sorted(s for s in (name_skeleton(w) for w in words) if s))
         flags.add("unparsed")
     else:
-        parts = [given_key or (name_skeleton(given)[:1] if given else ""),
-                 name_skeleton(surname) if surname else ""]
+        parts = [
+            given_key or (name_skeleton(given)[:1] if given else ""),
+            name_skeleton(surname) if surname else "",
+        ]
         key = " ".join(p for p in parts if p)
     return NameKey(
         display=display,
@@ -767,8 +899,9 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
     )
 
 
-def _assign(words: list[str], initials: list[str], has_patronymic: bool, flags: set[str]
-            ) -> tuple[str | None, str | None, str | None]:
+def _assign(
+    words: list[str], initials: list[str], has_patronymic: bool, flags: set[str]
+) -> tuple[str | None, str | None, str | None]:
     """(given, surname, surname initial) among the full words; initials fill the gaps.
 
     A word is a given name when the dictionary knows it, a surname by its ending; when neither
@@ -878,11 +1011,49 @@ def normalize_name(raw: object) -> NameKey | None:
 _ID_SPLIT = re.compile(r"[^a-z]+")
 _LATIN_CHUNK = re.compile(r"shch|sch|zh|kh|ts|ch|sh|yu|iu|ju|ya|ja|yo|jo|ye|je|ia|aia|[a-z]")
 _LATIN_TO_CYRILLIC = {
-    "shch": "щ", "sch": "щ", "zh": "ж", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "yu": "ю",
-    "iu": "ю", "ju": "ю", "ya": "я", "ja": "я", "yo": "ё", "jo": "ё", "ye": "е", "je": "е",
-    "ia": "ия", "aia": "ая", "a": "а", "b": "б", "c": "к", "d": "д", "e": "е", "f": "ф", "g": "г",
-    "h": "х", "i": "и", "j": "й", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
-    "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "кс", "z": "з",
+    "shch": "щ",
+    "sch": "щ",
+    "zh": "ж",
+    "kh": "х",
+    "ts": "ц",
+    "ch": "ч",
+    "sh": "ш",
+    "yu": "ю",
+    "iu": "ю",
+    "ju": "ю",
+    "ya": "я",
+    "ja": "я",
+    "yo": "ё",
+    "jo": "ё",
+    "ye": "е",
+    "je": "е",
+    "ia": "ия",
+    "aia": "ая",
+    "a": "а",
+    "b": "б",
+    "c": "к",
+    "d": "д",
+    "e": "е",
+    "f": "ф",
+    "g": "г",
+    "h": "х",
+    "i": "и",
+    "j": "й",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "q": "к",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "v": "в",
+    "w": "в",
+    "x": "кс",
+    "z": "з",
 }
 """Latin chunks → Cyrillic, to ask the morphology dictionary about a transliterated surname."""
 _SURNAME_ENDING = re.compile(r"(?:ова|ева|ёва|ина|ына|ская|цкая|ский|цкий|ской|ов|ев|ёв|ин|ын)$")
@@ -937,25 +1108,25 @@ def _identifier_parts(text: str) -> tuple[str | None, str | None, bool] | None:
         return None
     givens = [t for t in words if _given_token(t)]
     surnames = [t for t in words if t not in givens and _surname_token(t)]
-    if givens and surnames:                              # tatyana_moiseeva_98, savelev.alexey
+    if givens and surnames:  # tatyana_moiseeva_98, savelev.alexey
         return givens[0], surnames[0], False
     initials = [t for t in tokens if len(t) == 1]
     if len(words) == 1 and initials and len(words[0]) >= 5 and _surname_gender(words[0])[0] == 2:
-        return initials[0], words[0], True               # k-bykova, ivanova.a
+        return initials[0], words[0], True  # k-bykova, ivanova.a
     if len(words) != 1:
         return None
     word = words[0]
     whole = _surname_score(word)
-    for i in range(3, len(word) - 3):                    # oksanadmitrieva, lukyanovroman
+    for i in range(3, len(word) - 3):  # oksanadmitrieva, lukyanovroman
         left, right = word[:i], word[i:]
         if _given_token(left) and _surname_score(right) > whole:
             return left, right, False
         if _given_token(right) and _surname_score(left) > whole:
             return right, left, False
     if len(word) >= 6 and _surname_score(word[1:]) > whole:
-        return word[0], word[1:], True                   # ekhasanova, ikulikov
+        return word[0], word[1:], True  # ekhasanova, ikulikov
     if whole == 2 and any(f.kind == "Surn" and f.known for f in _forms(_latin_to_cyrillic(word))):
-        return None, word, False                         # vlasova1962 (not login, martin)
+        return None, word, False  # vlasova1962 (not login, martin)
     return None
 
 

@@ -31,11 +31,11 @@ from normalizers.text import clean_text
 class PhoneKey:
     """One valid phone number: the E.164 match key and what kind of number it is."""
 
-    e164: str              # "+79161234567"
-    kind: str              # "mobile" | "fixed" | "toll_free" | "voip" | "premium" | "other"
-    region: str | None     # "RU", "KZ", ...
+    e164: str  # "+79161234567"
+    kind: str  # "mobile" | "fixed" | "toll_free" | "voip" | "premium" | "other"
+    region: str | None  # "RU", "KZ", ...
     extension: str | None  # "123" from "доб. 123"; never part of e164
-    generic: bool          # placeholder or hub-prone (toll-free, 0000000, 1234567 ...)
+    generic: bool  # placeholder or hub-prone (toll-free, 0000000, 1234567 ...)
 
 
 _KINDS = {
@@ -170,15 +170,17 @@ def _ru_mobile(text: str) -> tuple[tuple[PhoneKey, ...], frozenset[str]] | None:
     if not _RU_MOBILE.match(national):
         return None
     generic = _is_generic_digits(national)
-    key = PhoneKey(e164="+7" + national, kind="mobile", region="RU", extension=None,
-                   generic=generic)
+    key = PhoneKey(
+        e164="+7" + national, kind="mobile", region="RU", extension=None, generic=generic
+    )
     seen_generic = generic or len(set(digits)) == 1 or _is_sequence(digits)
     return (key,), frozenset({"generic"}) if seen_generic else frozenset()
 
 
 # National numbers are 10 digits here, so _is_generic_digits reduces to the last seven.
-_GENERIC_TAILS = sorted({d * 7 for d in "0123456789"}
-                        | {s[i:i + 7] for s in _SEQUENCES for i in range(len(s) - 6)})
+_GENERIC_TAILS = sorted(
+    {d * 7 for d in "0123456789"} | {s[i : i + 7] for s in _SEQUENCES for i in range(len(s) - 6)}
+)
 
 
 def ru_mobiles(texts: pl.Series) -> pl.DataFrame:
@@ -188,19 +190,29 @@ def ru_mobiles(texts: pl.Series) -> pl.DataFrame:
     digits, plus, national = pl.col("digits"), pl.col("plus"), pl.col("national")
     length, first = digits.str.len_bytes(), digits.str.slice(0, 1)
     return (
-        texts.rename("text").to_frame().lazy()
-        .with_columns(pl.when(pl.col("text").str.contains(_SIMPLE_PHONE.pattern))
-                      .then(pl.col("text").str.replace_all("[^0-9]", "")).alias("digits"),
-                      pl.col("text").str.strip_chars_start(" ").str.starts_with("+")
-                      .alias("plus"))
-        .with_columns(pl.when((length == 11) & ((first == "7") | ((first == "8") & ~plus)))
-                      .then(digits.str.slice(1))
-                      .when((length == 10) & ~plus).then(digits).alias("national"))
-        .with_columns(pl.when(national.str.contains(_RU_MOBILE.pattern)).then(national)
-                      .alias("national"))
-        .select((pl.lit("+7") + national).alias("e164"),
-                national.str.slice(3).is_in(pl.Series(_GENERIC_TAILS).implode())
-                .alias("generic"))
+        texts.rename("text")
+        .to_frame()
+        .lazy()
+        .with_columns(
+            pl.when(pl.col("text").str.contains(_SIMPLE_PHONE.pattern))
+            .then(pl.col("text").str.replace_all("[^0-9]", ""))
+            .alias("digits"),
+            pl.col("text").str.strip_chars_start(" ").str.starts_with("+").alias("plus"),
+        )
+        .with_columns(
+            pl.when((length == 11) & ((first == "7") | ((first == "8") & ~plus)))
+            .then(digits.str.slice(1))
+            .when((length == 10) & ~plus)
+            .then(digits)
+            .alias("national")
+        )
+        .with_columns(
+            pl.when(national.str.contains(_RU_MOBILE.pattern)).then(national).alias("national")
+        )
+        .select(
+            (pl.lit("+7") + national).alias("e164"),
+            national.str.slice(3).is_in(pl.Series(_GENERIC_TAILS).implode()).alias("generic"),
+        )
         .collect()
     )
 

@@ -22,20 +22,57 @@ _MAX_RAW_LENGTH = 100 * MAX_LENGTH
 # Only strings this short go through the cache: 1 MB junk strings must not pin memory.
 _MAX_CACHED_LENGTH = 4 * MAX_LENGTH
 
-NULL_TOKENS = frozenset({
-    "", "null", "(null)", "<null>", "[null]", "none", "nil", "undefined", "n/a", "n.a.", "#n/a",
-    "na", "nan", "-", "--", "—", "–", "?", "??", "???", "нет", "нету", "не указан", "не указано",
-    "не указана", "не указаны", "неизвестно", "н/д", "#н/д", "н.д.", "нд", "отсутствует",
-    "нет данных", "no data", "not set", "unknown value",
-})
+NULL_TOKENS = frozenset(
+    {
+        "",
+        "null",
+        "(null)",
+        "<null>",
+        "[null]",
+        "none",
+        "nil",
+        "undefined",
+        "n/a",
+        "n.a.",
+        "#n/a",
+        "na",
+        "nan",
+        "-",
+        "--",
+        "—",
+        "–",
+        "?",
+        "??",
+        "???",
+        "нет",
+        "нету",
+        "не указан",
+        "не указано",
+        "не указана",
+        "не указаны",
+        "неизвестно",
+        "н/д",
+        "#н/д",
+        "н.д.",
+        "нд",
+        "отсутствует",
+        "нет данных",
+        "no data",
+        "not set",
+        "unknown value",
+    }
+)
 """Whole-cell values that mean "no value" (compared case-insensitively after cleaning)."""
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
-_CONTROL = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
-                                    *range(0x7F, 0xA0)])
-_UNICODE_SPACES = ("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-                   "\u200a\u2028\u2029\u202f\u205f\u3000")
+_CONTROL = "".join(
+    chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+)
+_UNICODE_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 _ZERO_WIDTH_RE = re.compile(f"[{_ZERO_WIDTH}]")
 _BIDI_RE = re.compile(f"[{_BIDI}]")
@@ -55,7 +92,7 @@ _C1_HANDLER = "edin_c1_passthrough"
 def _c1_passthrough(exc: UnicodeError) -> tuple[bytes, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    chunk = exc.object[exc.start:exc.end]
+    chunk = exc.object[exc.start : exc.end]
     if all(0x80 <= ord(c) <= 0x9F for c in chunk):
         return bytes(ord(c) for c in chunk), exc.end
     raise exc
@@ -65,9 +102,9 @@ codecs.register_error(_C1_HANDLER, _c1_passthrough)
 
 # (how the text was wrongly decoded, how it should have been decoded), most common first.
 _MOJIBAKE_ROUTES = (
-    ("cp1252", "utf-8"),    # UTF-8 read as Windows-1252 / Latin-1: "Ð˜Ð²Ð°Ð½"
-    ("cp1251", "utf-8"),    # UTF-8 read as Windows-1251: "РџСЂРёРІРµС‚"
-    ("cp1252", "cp1251"),   # Windows-1251 read as Windows-1252 / Latin-1: "Èâàí"
+    ("cp1252", "utf-8"),  # UTF-8 read as Windows-1252 / Latin-1: "Ð˜Ð²Ð°Ð½"
+    ("cp1251", "utf-8"),  # UTF-8 read as Windows-1251: "РџСЂРёРІРµС‚"
+    ("cp1252", "cp1251"),  # Windows-1251 read as Windows-1252 / Latin-1: "Èâàí"
 )
 _CP1251_HIGH = bytes(b for b in range(0x80, 0xC0) if b != 0x98).decode("cp1251")
 _MOJIBAKE_HINT = re.compile(f"[\u0080-\u00ff]|[Р-У][{_CP1251_HIGH}\u0098]")

@@ -88,7 +88,6 @@ class EdinConfig:
     profile: ProfileSettings = ProfileSettings()
 
 
-
 DEFAULT_INPUTS = (
     InputSpec(pattern="**/contacts.*", kind="contacts"),
     InputSpec(pattern="**/interactions.*", kind="interactions"),
@@ -123,8 +122,10 @@ def _columns(value: Any, where: str) -> tuple[str, ...]:
 def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
     unknown = set(raw) - {"inputs", "fields", "resolution", "profile"}
     if unknown:
-        raise ConfigError(f"{origin}: unknown section(s) {sorted(unknown)}; "
-                          "expected [[inputs]], [[fields]], [resolution], [profile]")
+        raise ConfigError(
+            f"{origin}: unknown section(s) {sorted(unknown)}; "
+            "expected [[inputs]], [[fields]], [resolution], [profile]"
+        )
     inputs = []
     for i, spec in enumerate(raw.get("inputs", [])):
         where = f"{origin}: [[inputs]] #{i + 1}"
@@ -132,16 +133,21 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
         if kind not in INPUT_KINDS:
             raise ConfigError(f"{where}: kind must be one of {INPUT_KINDS}, got {kind!r}")
         if "pattern" not in spec:
-            raise ConfigError(f"{where}: `pattern` (a file glob such as \"vk/*.csv\") is required")
+            raise ConfigError(f'{where}: `pattern` (a file glob such as "vk/*.csv") is required')
         contract = CONTACT_COLUMNS if kind == "contacts" else INTERACTION_COLUMNS
         columns = {}
         for target, source in spec.get("columns", {}).items():
             if target not in contract:
-                raise ConfigError(f"{where}: `{target}` is not a {kind} contract column; "
-                                  f"contract columns are {', '.join(contract)}")
+                raise ConfigError(
+                    f"{where}: `{target}` is not a {kind} contract column; "
+                    f"contract columns are {', '.join(contract)}"
+                )
             columns[target] = _columns(source, f"{where}.columns.{target}")
-        inputs.append(InputSpec(pattern=spec["pattern"], kind=kind, source=spec.get("source"),
-                                columns=columns))
+        inputs.append(
+            InputSpec(
+                pattern=spec["pattern"], kind=kind, source=spec.get("source"), columns=columns
+            )
+        )
     fields = []
     for i, spec in enumerate(raw.get("fields", [])):
         where = f"{origin}: [[fields]] #{i + 1}"
@@ -151,43 +157,62 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
         ftype = spec.get("type", "string")
         if ftype not in FIELD_TYPES:
             raise ConfigError(f"{where}: type must be one of {FIELD_TYPES}, got {ftype!r}")
-        fields.append(ExtraField(name=name, columns=_columns(spec.get("column", name), where),
-                                 type=ftype, identifier=bool(spec.get("identifier", False))))
+        fields.append(
+            ExtraField(
+                name=name,
+                columns=_columns(spec.get("column", name), where),
+                type=ftype,
+                identifier=bool(spec.get("identifier", False)),
+            )
+        )
     if len({f.name for f in fields}) != len(fields):
         raise ConfigError(f"{origin}: two [[fields]] share a name")
     res_raw = raw.get("resolution", {})
     known = set(ResolutionSettings.__dataclass_fields__)
     bad = set(res_raw) - known
     if bad:
-        raise ConfigError(f"{origin}: unknown [resolution] key(s) {sorted(bad)}; "
-                          f"known keys: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{origin}: unknown [resolution] key(s) {sorted(bad)}; "
+            f"known keys: {', '.join(sorted(known))}"
+        )
     resolution = ResolutionSettings(**res_raw)
     if resolution.workers < 0:
         raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
     if not 0 < resolution.threshold < 1:
         raise ConfigError(f"{origin}: [resolution] threshold must be between 0 and 1")
-    return EdinConfig(inputs=tuple(inputs) or DEFAULT_INPUTS, fields=tuple(fields),
-                      resolution=resolution,
-                      profile=_profile(raw.get("profile", {}), origin))
+    return EdinConfig(
+        inputs=tuple(inputs) or DEFAULT_INPUTS,
+        fields=tuple(fields),
+        resolution=resolution,
+        profile=_profile(raw.get("profile", {}), origin),
+    )
 
 
 def _profile(raw: dict[str, Any], origin: str) -> ProfileSettings:
     bad = set(raw) - {*GOLDEN_FIELDS, "source_priority"}
     if bad:
-        raise ConfigError(f"{origin}: unknown [profile] key(s) {sorted(bad)}; known keys: "
-                          f"{', '.join(GOLDEN_FIELDS)}, source_priority")
+        raise ConfigError(
+            f"{origin}: unknown [profile] key(s) {sorted(bad)}; known keys: "
+            f"{', '.join(GOLDEN_FIELDS)}, source_priority"
+        )
     rules = {}
     for name in GOLDEN_FIELDS:
         rule = raw.get(name, "most_frequent")
         if rule not in SURVIVORSHIP_RULES:
-            raise ConfigError(f"{origin}: [profile] {name} = {rule!r}; expected one of "
-                              f"{', '.join(SURVIVORSHIP_RULES)}")
+            raise ConfigError(
+                f"{origin}: [profile] {name} = {rule!r}; expected one of "
+                f"{', '.join(SURVIVORSHIP_RULES)}"
+            )
         rules[name] = rule
     order = raw.get("source_priority", [])
     if not isinstance(order, list) or not all(isinstance(s, str) for s in order):
-        raise ConfigError(f"{origin}: [profile] source_priority must be a list of sources, "
-                          "best first, such as [\"crm\", \"email\", \"vk\"]")
+        raise ConfigError(
+            f"{origin}: [profile] source_priority must be a list of sources, "
+            'best first, such as ["crm", "email", "vk"]'
+        )
     if "source_priority" in rules.values() and not order:
-        raise ConfigError(f"{origin}: [profile] uses the source_priority rule but lists no "
-                          "sources; add source_priority = [\"crm\", \"email\", ...]")
+        raise ConfigError(
+            f"{origin}: [profile] uses the source_priority rule but lists no "
+            'sources; add source_priority = ["crm", "email", ...]'
+        )
     return ProfileSettings(**rules, source_priority=tuple(order))

@@ -12,7 +12,13 @@ from resolution.errors import ContractError
 
 CONTACT_COLUMNS = ("source", "source_id", "name", "email", "phone", "handle", "city", "created_at")
 INTERACTION_COLUMNS = (
-    "source", "source_id", "interaction_id", "started_at", "channel", "subject", "rating",
+    "source",
+    "source_id",
+    "interaction_id",
+    "started_at",
+    "channel",
+    "subject",
+    "rating",
     "operator",
 )
 REQUIRED_CONTACT_COLUMNS = ("source", "source_id")
@@ -22,26 +28,41 @@ RATINGS = ("good", "neutral", "bad")
 Schema = dict[str, pl.DataType]
 
 QUARANTINE: Schema = {
-    "kind": pl.String(), "source": pl.String(), "source_id": pl.String(),
-    "input_file": pl.String(), "input_row": pl.Int64(), "reason": pl.String(),
+    "kind": pl.String(),
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "input_file": pl.String(),
+    "input_row": pl.Int64(),
+    "reason": pl.String(),
     "payload": pl.String(),
 }
 STR_LIST = pl.List(pl.String())
 NORMALIZED_CONTACTS: Schema = {
     "record_id": pl.Int64(),
-    "source": pl.String(), "source_id": pl.String(),
+    "source": pl.String(),
+    "source_id": pl.String(),
     "display_name": pl.String(),
-    "name_key": pl.String(), "given_key": pl.String(), "surname_key": pl.String(),
-    "phones": STR_LIST, "emails": STR_LIST, "handles": STR_LIST, "nicknames": STR_LIST,
+    "name_key": pl.String(),
+    "given_key": pl.String(),
+    "surname_key": pl.String(),
+    "phones": STR_LIST,
+    "emails": STR_LIST,
+    "handles": STR_LIST,
+    "nicknames": STR_LIST,
     "email_local": pl.String(),
-    "city": pl.String(), "city_key": pl.String(),
+    "city": pl.String(),
+    "city_key": pl.String(),
     "created_at": pl.Datetime("us", "UTC"),
     "flags": STR_LIST,
     # display values (not match keys) for the published profile
-    "phones_display": STR_LIST, "emails_display": STR_LIST, "handles_display": STR_LIST,
+    "phones_display": STR_LIST,
+    "emails_display": STR_LIST,
+    "handles_display": STR_LIST,
 }
 SCORED_PAIRS: Schema = {
-    "record_id_l": pl.Int64(), "record_id_r": pl.Int64(), "score": pl.Float64(),
+    "record_id_l": pl.Int64(),
+    "record_id_r": pl.Int64(),
+    "score": pl.Float64(),
 }
 # Why each scored pair scored what it did (resolution.matching.explanation): the SCORED_PAIRS
 # columns, then one Float32 column per field of the model, named REASON_PREFIX + field, holding that
@@ -52,55 +73,92 @@ SCORED_PAIR_REASONS: Schema = dict(SCORED_PAIRS)
 # The published form (HOME/current/pair_reasons.parquet): contacts by key instead of record id,
 # then score and the REASON_PREFIX columns as above.
 PAIR_REASONS: Schema = {
-    "source_l": pl.String(), "source_id_l": pl.String(),
-    "source_r": pl.String(), "source_id_r": pl.String(), "score": pl.Float64(),
+    "source_l": pl.String(),
+    "source_id_l": pl.String(),
+    "source_r": pl.String(),
+    "source_id_r": pl.String(),
+    "score": pl.Float64(),
 }
 # One row per published contact (HOME/current/contacts.parquet): what `edin explain` and
 # `edin label` show side by side, the normalizer's flags (hub values) and the record the model
 # compared, as JSON, so a pair can be re-scored from the snapshot alone.
 SNAPSHOT_CONTACTS: Schema = {
-    "source": pl.String(), "source_id": pl.String(), "display_name": pl.String(),
-    "phones": STR_LIST, "emails": STR_LIST, "handles": STR_LIST, "city": pl.String(),
-    "created_at": pl.Datetime("us", "UTC"), "flags": STR_LIST, "match_record": pl.String(),
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "display_name": pl.String(),
+    "phones": STR_LIST,
+    "emails": STR_LIST,
+    "handles": STR_LIST,
+    "city": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "flags": STR_LIST,
+    "match_record": pl.String(),
 }
 CLUSTERS: Schema = {
-    "record_id": pl.Int64(), "cluster_id": pl.Int64(), "confidence": pl.Float64(),
+    "record_id": pl.Int64(),
+    "cluster_id": pl.Int64(),
+    "confidence": pl.Float64(),
     "status": pl.String(),
 }
 MEMBERS: Schema = {
-    "profile_id": pl.String(), "source": pl.String(), "source_id": pl.String(),
+    "profile_id": pl.String(),
+    "source": pl.String(),
+    "source_id": pl.String(),
     "confidence": pl.Float64(),
 }
 PROFILES: Schema = {
-    "profile_id": pl.String(), "display_name": pl.String(),
+    "profile_id": pl.String(),
+    "display_name": pl.String(),
     # provenance of the golden fields: the contact each value was taken from
-    "name_source": pl.String(), "name_source_id": pl.String(),
-    "emails": STR_LIST, "phones": STR_LIST, "handles": STR_LIST,
-    "city": pl.String(), "city_source": pl.String(), "city_source_id": pl.String(),
-    "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
-    "contacts": pl.Int64(), "interactions": pl.Int64(), "channels": STR_LIST,
+    "name_source": pl.String(),
+    "name_source_id": pl.String(),
+    "emails": STR_LIST,
+    "phones": STR_LIST,
+    "handles": STR_LIST,
+    "city": pl.String(),
+    "city_source": pl.String(),
+    "city_source_id": pl.String(),
+    "first_seen": pl.Datetime("us", "UTC"),
+    "last_seen": pl.Datetime("us", "UTC"),
+    "contacts": pl.Int64(),
+    "interactions": pl.Int64(),
+    "channels": STR_LIST,
     "preferred_channel": pl.String(),
-    "csat_good": pl.Int64(), "csat_neutral": pl.Int64(), "csat_bad": pl.Int64(),
+    "csat_good": pl.Int64(),
+    "csat_neutral": pl.Int64(),
+    "csat_bad": pl.Int64(),
     "bad_share": pl.Float64(),
     "status": pl.String(),
 }
 HISTORY: Schema = {
-    "profile_id": pl.String(), "source": pl.String(), "source_id": pl.String(),
-    "interaction_id": pl.String(), "started_at": pl.Datetime("us", "UTC"),
-    "channel": pl.String(), "subject": pl.String(), "rating": pl.String(),
+    "profile_id": pl.String(),
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "interaction_id": pl.String(),
+    "started_at": pl.Datetime("us", "UTC"),
+    "channel": pl.String(),
+    "subject": pl.String(),
+    "rating": pl.String(),
     "operator": pl.String(),
 }
 
 # Every profile ID ever published → the ID it resolves to now (null once erased).
 ID_MAP: Schema = {
-    "profile_id": pl.String(), "current_id": pl.String(), "status": pl.String(),
-    "first_run_id": pl.String(), "run_id": pl.String(),
+    "profile_id": pl.String(),
+    "current_id": pl.String(),
+    "status": pl.String(),
+    "first_run_id": pl.String(),
+    "run_id": pl.String(),
 }
 # The change feed, cumulative: one row per event, numbered in publishing order.
 CHANGE_EVENTS = ("erased", "merged", "split", "created", "updated")
 CHANGES: Schema = {
-    "seq": pl.Int64(), "run_id": pl.String(), "at": pl.Datetime("us", "UTC"),
-    "event": pl.String(), "profile_id": pl.String(), "other_id": pl.String(),
+    "seq": pl.Int64(),
+    "run_id": pl.String(),
+    "at": pl.Datetime("us", "UTC"),
+    "event": pl.String(),
+    "profile_id": pl.String(),
+    "other_id": pl.String(),
     "contacts": pl.Int64(),
 }
 
@@ -121,8 +179,11 @@ def conform(df: pl.DataFrame, schema: Schema, table: str) -> pl.DataFrame:
     if missing:
         raise ContractError(f"table `{table}` lacks column(s) {missing}")
     out = df.select(list(schema))
-    wrong = [f"{c}: {out.schema[c]} (expected {t})" for c, t in schema.items()
-             if out.schema[c] not in (t, pl.Null())]
+    wrong = [
+        f"{c}: {out.schema[c]} (expected {t})"
+        for c, t in schema.items()
+        if out.schema[c] not in (t, pl.Null())
+    ]
     if wrong:
         raise ContractError(f"table `{table}` has mistyped column(s): {'; '.join(wrong)}")
     return out.cast(schema)  # type: ignore[arg-type]

@@ -23,13 +23,14 @@ def read_file(path: Path) -> pl.DataFrame:
     """Read one file as all-string columns. cp1251 CSVs are detected and decoded."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"{path}: unsupported file type {suffix!r}; use "
-                         f"{', '.join(SUFFIXES)}")
+        raise InputError(f"{path}: unsupported file type {suffix!r}; use {', '.join(SUFFIXES)}")
     if not path.is_file():
         raise InputError(f"{path} does not exist (or is not a file)")
     if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes): the export looks broken; re-export it "
-                         "or remove it from the input")
+        raise InputError(
+            f"{path} is empty (0 bytes): the export looks broken; re-export it "
+            "or remove it from the input"
+        )
     try:
         if suffix == ".csv":
             data = path.read_bytes()

@@ -19,9 +19,15 @@ PAIR_KEY = ("source_l", "source_id_l", "source_r", "source_id_r")
 JoinHow = Literal["inner", "left"]
 
 
-def join_sides(pairs: pl.DataFrame, table: pl.DataFrame, *, on: Sequence[str],
-               add: Sequence[str], how: JoinHow = "inner",
-               names: tuple[Sequence[str], Sequence[str]] | None = None) -> pl.DataFrame:
+def join_sides(
+    pairs: pl.DataFrame,
+    table: pl.DataFrame,
+    *,
+    on: Sequence[str],
+    add: Sequence[str],
+    how: JoinHow = "inner",
+    names: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> pl.DataFrame:
     """``pairs`` with the ``add`` columns of ``table`` joined onto each side.
 
     A side's join columns in ``pairs`` are ``{c}_l`` / ``{c}_r`` for ``c`` in ``on``; the
@@ -30,16 +36,22 @@ def join_sides(pairs: pl.DataFrame, table: pl.DataFrame, *, on: Sequence[str],
     for i, side in enumerate(SIDES):
         added = names[i] if names is not None else [f"{c}_{side}" for c in add]
         rename = {c: f"{c}_{side}" for c in on} | dict(zip(add, added, strict=True))
-        pairs = pairs.join(table.select(*on, *add).rename(rename),
-                           on=[f"{c}_{side}" for c in on], how=how)
+        pairs = pairs.join(
+            table.select(*on, *add).rename(rename), on=[f"{c}_{side}" for c in on], how=how
+        )
     return pairs
 
 
-def keys_to_ids(pairs: pl.DataFrame, contacts: pl.DataFrame, how: JoinHow = "inner",
-                names: tuple[str, str] = ("a", "b")) -> pl.DataFrame:
+def keys_to_ids(
+    pairs: pl.DataFrame,
+    contacts: pl.DataFrame,
+    how: JoinHow = "inner",
+    names: tuple[str, str] = ("a", "b"),
+) -> pl.DataFrame:
     """Pairs by contact key, with each side's ``record_id`` (as ``names``) from ``contacts``."""
-    return join_sides(pairs, contacts, on=KEY, add=("record_id",), how=how,
-                      names=((names[0],), (names[1],)))
+    return join_sides(
+        pairs, contacts, on=KEY, add=("record_id",), how=how, names=((names[0],), (names[1],))
+    )
 
 
 def ids_to_keys(pairs: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
@@ -49,5 +61,7 @@ def ids_to_keys(pairs: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
 
 def ordered_ids(a: str = "a", b: str = "b") -> list[pl.Expr]:
     """``record_id_l`` < ``record_id_r`` from two record-id columns in either order."""
-    return [pl.min_horizontal(a, b).alias("record_id_l"),
-            pl.max_horizontal(a, b).alias("record_id_r")]
+    return [
+        pl.min_horizontal(a, b).alias("record_id_l"),
+        pl.max_horizontal(a, b).alias("record_id_r"),
+    ]

@@ -88,15 +88,21 @@ class Stage:
         started = time.perf_counter()
         meta = self.function(con, settings)
         meta["seconds"] = round(time.perf_counter() - started, 2)
-        log.info("✓ %s in %.1f s: %s", self.name, meta["seconds"],
-                 ", ".join(f"{k}={v}" for k, v in meta.items() if k != "seconds"))
+        log.info(
+            "✓ %s in %.1f s: %s",
+            self.name,
+            meta["seconds"],
+            ", ".join(f"{k}={v}" for k, v in meta.items() if k != "seconds"),
+        )
         return {"stage": self.name, **meta}
 
 
 def stage(name: str) -> Callable[[StageFunction], Stage]:
     """Name a stage: its progress lines, its metadata's ``stage`` and ``seconds``."""
+
     def decorate(fn: StageFunction) -> Stage:
         return Stage(name, fn)
+
     return decorate
 
 
@@ -107,31 +113,41 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     write_table(con, "raw_contacts", got.contacts)
     write_table(con, "raw_interactions", got.interactions)
     write_table(con, "quarantine", got.quarantine)
-    input_contacts = got.contacts.height + got.quarantine.filter(
-        pl.col("kind") == "contact").height
-    input_interactions = got.interactions.height + got.quarantine.filter(
-        pl.col("kind") == "interaction").height
-    con.execute("CREATE OR REPLACE TABLE input_counts AS SELECT $c AS contacts, "
-                "$i AS interactions, $f AS fingerprint",
-                {"c": input_contacts, "i": input_interactions, "f": fingerprint(got.files)})
-    return {"files": len(got.files), "input_contacts": input_contacts,
-            "contacts": got.contacts.height, "interactions": got.interactions.height,
-            "quarantined": got.quarantine.height}
+    input_contacts = got.contacts.height + got.quarantine.filter(pl.col("kind") == "contact").height
+    input_interactions = (
+        got.interactions.height + got.quarantine.filter(pl.col("kind") == "interaction").height
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE input_counts AS SELECT $c AS contacts, "
+        "$i AS interactions, $f AS fingerprint",
+        {"c": input_contacts, "i": input_interactions, "f": fingerprint(got.files)},
+    )
+    return {
+        "files": len(got.files),
+        "input_contacts": input_contacts,
+        "contacts": got.contacts.height,
+        "interactions": got.interactions.height,
+        "quarantined": got.quarantine.height,
+    }
 
 
 @stage("normalize")
 def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """normalized_contacts (match keys, hub values removed) and hub_values."""
     contacts = normalize_contacts(read_table(con, "raw_contacts"), run.config)
-    hubs = find_hubs(contacts, run.config.resolution.hub_max_people,
-                     hub_columns(field_specs(run.config)))
+    hubs = find_hubs(
+        contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
+    )
     contacts = drop_hubs(contacts, hubs)
     write_table(con, "normalized_contacts", contacts)
     write_table(con, "hub_values", hubs)
-    return {"contacts": contacts.height, "hub_values": hubs.height,
-            "with_name": contacts["name_key"].is_not_null().sum(),
-            "with_phone": (contacts["phones"].list.len() > 0).sum(),
-            "with_email": (contacts["emails"].list.len() > 0).sum()}
+    return {
+        "contacts": contacts.height,
+        "hub_values": hubs.height,
+        "with_name": contacts["name_key"].is_not_null().sum(),
+        "with_phone": (contacts["phones"].list.len() > 0).sum(),
+        "with_email": (contacts["emails"].list.len() > 0).sum(),
+    }
 
 
 @stage("labels")
@@ -145,9 +161,12 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     combined = combine(seeds, labelled)
     write_table(con, "training_labels", combined)
     counts = dict(combined.group_by("label").len().iter_rows())
-    return {"match": counts.get("match", 0), "distinct": counts.get("distinct", 0),
-            "unsure": counts.get(UNSURE, 0),
-            "labelled": 0 if labelled is None else labelled.height}
+    return {
+        "match": counts.get("match", 0),
+        "distinct": counts.get("distinct", 0),
+        "unsure": counts.get(UNSURE, 0),
+        "labelled": 0 if labelled is None else labelled.height,
+    }
 
 
 # Knobs that change how a run executes, not what the model learns.
@@ -189,8 +208,12 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     state = reusable_model(run, contacts.height)
     if state is not None:
         model = MatchModel.load(run.paths.model_dir)
-        return {"blocking_rules": len(model.predicates), "reused": True,
-                "trained_on": state["contacts"], **model.stats}
+        return {
+            "blocking_rules": len(model.predicates),
+            "reused": True,
+            "trained_on": state["contacts"],
+            **model.stats,
+        }
     specs = field_specs(run.config)
     recs = records(contacts, specs)
     labelled = read_table(con, "training_labels")
@@ -201,19 +224,36 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
     def hard_negatives(neighbours: list[tuple[int, int]]) -> list[tuple[int, int]]:
         got = conflicting_neighbours(
-            contacts, specs, pl.DataFrame(neighbours, schema={"l": pl.Int64, "r": pl.Int64},
-                                          orient="row"),
-            max_pairs=res.max_seed_pairs, seed=res.seed)
+            contacts,
+            specs,
+            pl.DataFrame(neighbours, schema={"l": pl.Int64, "r": pl.Int64}, orient="row"),
+            max_pairs=res.max_seed_pairs,
+            seed=res.seed,
+        )
         return list(got.select("l", "r").iter_rows())
 
-    model = train(recs, pairs, specs, threshold=res.threshold, sample_size=res.training_sample,
-                  recall=res.recall, seed=res.seed, hard_negatives=hard_negatives,
-                  answers=answers)
+    model = train(
+        recs,
+        pairs,
+        specs,
+        threshold=res.threshold,
+        sample_size=res.training_sample,
+        recall=res.recall,
+        seed=res.seed,
+        hard_negatives=hard_negatives,
+        answers=answers,
+    )
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
-    run.paths.trained_file.write_text(json.dumps(
-        {"key": training_key(run), "contacts": contacts.height}, indent=2), encoding="utf-8")
-    return {"blocking_rules": len(model.predicates), "reused": False,
-            "trained_on": contacts.height, **model.stats}
+    run.paths.trained_file.write_text(
+        json.dumps({"key": training_key(run), "contacts": contacts.height}, indent=2),
+        encoding="utf-8",
+    )
+    return {
+        "blocking_rules": len(model.predicates),
+        "reused": False,
+        "trained_on": contacts.height,
+        **model.stats,
+    }
 
 
 @stage("block")
@@ -222,8 +262,11 @@ def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     model = MatchModel.load(run.paths.model_dir)
     recs = records(read_table(con, "normalized_contacts"), model.specs)
     stats = candidate_pairs(con, model, recs, run.config.resolution.max_block_size)
-    return {"candidate_pairs": stats.pairs, "blocks": stats.blocks,
-            "skipped_blocks": stats.skipped_blocks}
+    return {
+        "candidate_pairs": stats.pairs,
+        "blocks": stats.blocks,
+        "skipped_blocks": stats.skipped_blocks,
+    }
 
 
 @stage("score")
@@ -235,9 +278,11 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     got = score_candidates(con, model, recs, run.config.resolution.score_chunk)
     write_table(con, "scored_pairs", got.scored)
     write_table(con, "scored_pair_reasons", got.reasons)
-    return {"scored_pairs": got.scored.height,
-            "above_threshold": (got.scored["score"] >= model.threshold).sum(),
-            "held_by_name_guard": got.held_by_guard}
+    return {
+        "scored_pairs": got.scored.height,
+        "above_threshold": (got.scored["score"] >= model.threshold).sum(),
+        "held_by_name_guard": got.held_by_guard,
+    }
 
 
 @stage("cluster")
@@ -248,16 +293,26 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     must, cannot = decision_pairs(pair_decisions(run.home), contacts)
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     linked = identifier_links(contacts, identifier_columns(field_specs(run.config)))
-    clusters = cluster_records(contacts["record_id"], scored, threshold=res.threshold,
-                               max_cluster_size=res.max_cluster_size, linked=linked)
-    clusters = enforce_decisions(clusters, scored, must_link=must, cannot_link=cannot,
-                                 threshold=res.threshold)
+    clusters = cluster_records(
+        contacts["record_id"],
+        scored,
+        threshold=res.threshold,
+        max_cluster_size=res.max_cluster_size,
+        linked=linked,
+    )
+    clusters = enforce_decisions(
+        clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold
+    )
     write_table(con, "clusters", clusters)
     sizes = clusters.group_by("cluster_id").len()
-    return {"clusters": sizes.height, "merged_clusters": (sizes["len"] > 1).sum(),
-            "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
-            "review": clusters.filter(pl.col("status") == "review").height,
-            "decided_same": must.height, "decided_different": cannot.height}
+    return {
+        "clusters": sizes.height,
+        "merged_clusters": (sizes["len"] > 1).sum(),
+        "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
+        "review": clusters.filter(pl.col("status") == "review").height,
+        "decided_same": must.height,
+        "decided_different": cannot.height,
+    }
 
 
 @stage("profiles")
@@ -267,22 +322,39 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     contacts = read_table(con, "normalized_contacts")
     clusters = read_table(con, "clusters")
     prev = read_published(run.home)  # the published snapshot, never the warehouse
-    assignment = assign_ids(cluster_keys(contacts, clusters),
-                            prev.members if prev else None, prev.id_map if prev else None)
+    assignment = assign_ids(
+        cluster_keys(contacts, clusters),
+        prev.members if prev else None,
+        prev.id_map if prev else None,
+    )
     members = build_members(contacts, clusters, assignment.ids)
     history = build_history(read_table(con, "raw_interactions"), members)
     profiles = build_profiles(contacts, members, clusters, history, run.config.profile)
-    events = change_events(assignment, prev.members if prev else None,
-                           prev.profiles if prev else None, members, profiles)
+    events = change_events(
+        assignment,
+        prev.members if prev else None,
+        prev.profiles if prev else None,
+        members,
+        profiles,
+    )
     changes = pl.concat([prev.changes, events]) if prev else events
-    for name, df in (("members", members), ("profiles", profiles), ("history", history),
-                     ("id_map", assignment.id_map), ("changes", changes)):
+    for name, df in (
+        ("members", members),
+        ("profiles", profiles),
+        ("history", history),
+        ("id_map", assignment.id_map),
+        ("changes", changes),
+    ):
         write_table(con, name, df)
     counts = dict(events.group_by("event").len().iter_rows())
-    return {"profiles": profiles.height, "members": members.height, "history": history.height,
-            "merged_profiles": (profiles["contacts"] > 1).sum(),
-            "previous_run": prev.run_id if prev else "",
-            **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS}}
+    return {
+        "profiles": profiles.height,
+        "members": members.height,
+        "history": history.height,
+        "merged_profiles": (profiles["contacts"] > 1).sum(),
+        "previous_run": prev.run_id if prev else "",
+        **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
+    }
 
 
 @stage("publish")
@@ -297,22 +369,29 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
     if len(rows) != 1:
-        raise PublishError("the warehouse has no input counts (table input_counts): run the "
-                           "whole pipeline, not publish alone")
+        raise PublishError(
+            "the warehouse has no input counts (table input_counts): run the "
+            "whole pipeline, not publish alone"
+        )
     input_contacts, input_interactions, inputs_fingerprint = rows[0]
     problems = check_snapshot(tables, int(input_contacts), int(input_interactions))
     if problems:
-        raise PublishError("snapshot failed its checks, current/ left unchanged: "
-                           + "; ".join(problems))
-    snapshot = write_snapshot(run.home, run.run_id, tables,
-                              {"inputs_fingerprint": inputs_fingerprint},
-                              {run.paths.model_file.name: run.paths.model_file.read_bytes()})
+        raise PublishError(
+            "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)
+        )
+    snapshot = write_snapshot(
+        run.home,
+        run.run_id,
+        tables,
+        {"inputs_fingerprint": inputs_fingerprint},
+        {run.paths.model_file.name: run.paths.model_file.read_bytes()},
+    )
     current = switch_current(run.home, snapshot)
     return {"run_id": snapshot.run_id, "path": str(current), **snapshot.counts}
 
 
 STAGES: dict[str, Stage] = {
-    s.name: s for s in (ingest_inputs, normalize, label, train_model, block, score, cluster,
-                        build, publish)
+    s.name: s
+    for s in (ingest_inputs, normalize, label, train_model, block, score, cluster, build, publish)
 }
 """Every stage by name, in the order the data moves through them."""

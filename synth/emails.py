@@ -22,10 +22,26 @@ class Mailbox(NamedTuple):
 _PROVIDERS = Weighted(PROVIDERS)
 _NOT_LOCAL = re.compile(r"[^a-z0-9._-]")
 _TAGS = ("shop", "ozon", "wb", "promo", "news", "orders", "2023", "2024", "spam", "reg", "help")
-_LOCAL_STYLES = Weighted((
-    ("g.s", 14), ("gs", 6), ("g0.s", 6), ("s.g", 6), ("s_g0", 3), ("g_s", 5), ("syyyy", 7),
-    ("gyy", 5), ("dimyy", 6), ("nick", 10), ("sgp", 3), ("g0s", 5), ("s", 3), ("g.s.yyyy", 3),
-    ("nick_g", 3), ("g-s", 2)))
+_LOCAL_STYLES = Weighted(
+    (
+        ("g.s", 14),
+        ("gs", 6),
+        ("g0.s", 6),
+        ("s.g", 6),
+        ("s_g0", 3),
+        ("g_s", 5),
+        ("syyyy", 7),
+        ("gyy", 5),
+        ("dimyy", 6),
+        ("nick", 10),
+        ("sgp", 3),
+        ("g0s", 5),
+        ("s", 3),
+        ("g.s.yyyy", 3),
+        ("nick_g", 3),
+        ("g-s", 2),
+    )
+)
 
 
 def _key(local: str, domain: str) -> str:
@@ -56,8 +72,9 @@ class MailRegistry:
         self.used.add(_key(cand, domain))
         return Mailbox(cand, domain)
 
-    def personal(self, g: str, s: str, dim: str, patr: str, year: int, domain: str | None = None
-                 ) -> Mailbox:
+    def personal(
+        self, g: str, s: str, dim: str, patr: str, year: int, domain: str | None = None
+    ) -> Mailbox:
         """g, s, dim, patr: Latin given name, surname, diminutive, patronymic (lowercase)."""
         rng = self.rng
         if domain is None:
@@ -120,7 +137,7 @@ def render(mb: Mailbox, rng: Random, cfg, source: str, display: str = "") -> str
     elif domain in ("yandex.ru", "ya.ru"):
         if rng.random() < cfg.yandex_alias:
             domain = YANDEX_ALIASES[rng.randrange(len(YANDEX_ALIASES))]
-        if "." in local and rng.random() < .05:
+        if "." in local and rng.random() < 0.05:
             local = local.replace(".", "-")
     if rng.random() < cfg.email_local_typo[source]:
         local = textnoise.typo(local, rng)
@@ -133,10 +150,10 @@ def render(mb: Mailbox, rng: Random, cfg, source: str, display: str = "") -> str
     text = f"{local}@{domain}"
     if rng.random() < cfg.email_case:
         r = rng.random()
-        if r < .45:
+        if r < 0.45:
             text = ".".join(p[:1].upper() + p[1:] for p in local.split(".")) + "@" + domain
-        elif r < .75:
-            text = f"{local}@{domain.upper() if rng.random() < .5 else domain.title()}"
+        elif r < 0.75:
+            text = f"{local}@{domain.upper() if rng.random() < 0.5 else domain.title()}"
         else:
             text = text.upper()
     if rng.random() < cfg.email_homoglyph:
@@ -145,6 +162,6 @@ def render(mb: Mailbox, rng: Random, cfg, source: str, display: str = "") -> str
         text = f"{display} <{text}>"
     elif rng.random() < cfg.email_mailto:
         text = "mailto:" + text
-    elif rng.random() < .01:
-        text = text + " " if rng.random() < .5 else " " + text
+    elif rng.random() < 0.01:
+        text = text + " " if rng.random() < 0.5 else " " + text
     return text

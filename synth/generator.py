@@ -22,17 +22,25 @@ from synth.people import DAY, make_people
 from synth.render import ContactRenderer
 
 CONTACT_COLUMNS = ("source", "source_id", "name", "email", "phone", "handle", "city", "created_at")
-INTERACTION_COLUMNS = ("source", "source_id", "interaction_id", "started_at", "channel",
-                       "subject", "rating", "operator")
+INTERACTION_COLUMNS = (
+    "source",
+    "source_id",
+    "interaction_id",
+    "started_at",
+    "channel",
+    "subject",
+    "rating",
+    "operator",
+)
 TRUTH_COLUMNS = ("source", "source_id", "entity_id")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    contacts: pl.DataFrame       # source, source_id, name, email, phone, handle, city, created_at
-    interactions: pl.DataFrame   # source, source_id, interaction_id, started_at, channel, subject,
+    contacts: pl.DataFrame  # source, source_id, name, email, phone, handle, city, created_at
+    interactions: pl.DataFrame  # source, source_id, interaction_id, started_at, channel, subject,
     #                              rating, operator
-    truth: pl.DataFrame          # source, source_id, entity_id
+    truth: pl.DataFrame  # source, source_id, entity_id
 
 
 class _TzTable:
@@ -65,27 +73,33 @@ class _TzTable:
         raise ValueError(f"unknown timestamp style {name!r}")
 
 
-def _format_ts(secs: np.ndarray, tzi: np.ndarray, table: _TzTable, gen: np.random.Generator
-               ) -> pl.Series:
+def _format_ts(
+    secs: np.ndarray, tzi: np.ndarray, table: _TzTable, gen: np.random.Generator
+) -> pl.Series:
     offsets = np.array([r[0] for r in table.rows], dtype=np.int64) * 60
     millis = np.array([r[2] for r in table.rows], dtype=bool)
     local = secs.astype(np.int64) + offsets[tzi]
     ms = gen.integers(0, 1000, size=len(secs))
-    df = pl.DataFrame({"local": local, "tzi": tzi.astype(np.int64),
-                       "ms": np.where(millis[tzi], ms, -1)})
+    df = pl.DataFrame(
+        {"local": local, "tzi": tzi.astype(np.int64), "ms": np.where(millis[tzi], ms, -1)}
+    )
     out = df.select(
-        (pl.from_epoch("local", time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S")
-         + pl.when(pl.col("ms") >= 0)
-             .then(pl.lit(".") + pl.col("ms").cast(pl.String).str.zfill(3))
-             .otherwise(pl.lit(""))
-         + pl.col("tzi").replace_strict(list(range(len(table.rows))),
-                                        [r[1] for r in table.rows], return_dtype=pl.String)
-         ).alias("ts"))
+        (
+            pl.from_epoch("local", time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S")
+            + pl.when(pl.col("ms") >= 0)
+            .then(pl.lit(".") + pl.col("ms").cast(pl.String).str.zfill(3))
+            .otherwise(pl.lit(""))
+            + pl.col("tzi").replace_strict(
+                list(range(len(table.rows))), [r[1] for r in table.rows], return_dtype=pl.String
+            )
+        ).alias("ts")
+    )
     return out.get_column("ts")
 
 
-def _sequential_ids(prefix: str, order_key: np.ndarray, gen: np.random.Generator, width: int
-                    ) -> list[str]:
+def _sequential_ids(
+    prefix: str, order_key: np.ndarray, gen: np.random.Generator, width: int
+) -> list[str]:
     """Ticket-like ids that grow with time, with gaps (other tickets are not in the export)."""
     n = len(order_key)
     if n == 0:
@@ -174,25 +188,31 @@ def _generate(persons: int, seed: int, cfg: SynthConfig) -> Dataset:
     width = max(6, len(str(len(src) * 6 + 50000)))
     for s, prefix in (("email", "em-"), ("phone", "call-")):
         idx = np.flatnonzero(src == SOURCES.index(s))
-        ids = _sequential_ids(prefix, t_arr[idx] * 1000 + gen.integers(0, 1000, len(idx)),
-                              gen, width)
+        ids = _sequential_ids(
+            prefix, t_arr[idx] * 1000 + gen.integers(0, 1000, len(idx)), gen, width
+        )
         for i, sid in zip(idx.tolist(), ids, strict=True):
             c_sid[i] = sid
 
     created = _format_ts(t_arr, tz_arr, tz, gen) if len(src) else pl.Series([], dtype=pl.String)
-    frame = pl.DataFrame({
-        "source": pl.Series(c_src, dtype=pl.Int64).replace_strict(
-            list(range(len(SOURCES))), list(SOURCES), return_dtype=pl.String),
-        "source_id": pl.Series(c_sid, dtype=pl.String),
-        "name": pl.Series(c_name, dtype=pl.String),
-        "email": pl.Series(c_email, dtype=pl.String),
-        "phone": pl.Series(c_phone, dtype=pl.String),
-        "handle": pl.Series(c_handle, dtype=pl.String),
-        "city": pl.Series(c_city, dtype=pl.String),
-        "created_at": created,
-        "entity_id": pl.Series(c_ent, dtype=pl.String),
-        "_src": src, "_t": t_arr, "_tz": tz_arr,
-    }).sort(["_src", "_t", "source_id"])
+    frame = pl.DataFrame(
+        {
+            "source": pl.Series(c_src, dtype=pl.Int64).replace_strict(
+                list(range(len(SOURCES))), list(SOURCES), return_dtype=pl.String
+            ),
+            "source_id": pl.Series(c_sid, dtype=pl.String),
+            "name": pl.Series(c_name, dtype=pl.String),
+            "email": pl.Series(c_email, dtype=pl.String),
+            "phone": pl.Series(c_phone, dtype=pl.String),
+            "handle": pl.Series(c_handle, dtype=pl.String),
+            "city": pl.Series(c_city, dtype=pl.String),
+            "created_at": created,
+            "entity_id": pl.Series(c_ent, dtype=pl.String),
+            "_src": src,
+            "_t": t_arr,
+            "_tz": tz_arr,
+        }
+    ).sort(["_src", "_t", "source_id"])
 
     interactions = _interactions(frame, cfg, tz, gen)
     contacts = frame.select(CONTACT_COLUMNS)
@@ -205,8 +225,9 @@ def _choice(gen: np.random.Generator, table, size: int) -> np.ndarray:
     return gen.choice(len(table), size=size, p=w / w.sum())
 
 
-def _interactions(frame: pl.DataFrame, cfg: SynthConfig, tz: _TzTable,
-                  gen: np.random.Generator) -> pl.DataFrame:
+def _interactions(
+    frame: pl.DataFrame, cfg: SynthConfig, tz: _TzTable, gen: np.random.Generator
+) -> pl.DataFrame:
     n = frame.height
     if n == 0:
         return pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in INTERACTION_COLUMNS})
@@ -221,12 +242,13 @@ def _interactions(frame: pl.DataFrame, cfg: SynthConfig, tz: _TzTable,
     row_src = src[row_contact]
     scale = np.array([cfg.interaction_gap_days[s] * DAY for s in SOURCES])[row_src]
     gaps = gen.exponential(1.0, total) * scale + gen.integers(30, 600, total)
-    gaps[starts] = gen.integers(0, 180, n)          # the first interaction opens the contact
+    gaps[starts] = gen.integers(0, 180, n)  # the first interaction opens the contact
     cs = np.cumsum(gaps)
     offset = cs - np.repeat(cs[starts] - gaps[starts], counts)
     limit = cfg.window[1] + 30 * DAY
-    started = np.minimum(t[row_contact] + offset.astype(np.int64),
-                         np.maximum(limit, t[row_contact]))
+    started = np.minimum(
+        t[row_contact] + offset.astype(np.int64), np.maximum(limit, t[row_contact])
+    )
 
     channel = np.empty(total, dtype=object)
     for si, s in enumerate(SOURCES):
@@ -250,19 +272,24 @@ def _interactions(frame: pl.DataFrame, cfg: SynthConfig, tz: _TzTable,
     ids = np.empty(total, dtype=np.int64)
     ids[order] = np.arange(1, total + 1)
     width = max(8, len(str(total)))
-    df = pl.DataFrame({
-        "source": frame.get_column("source").gather(row_contact),
-        "source_id": frame.get_column("source_id").gather(row_contact),
-        "interaction_id": pl.Series(ids).cast(pl.String).str.zfill(width),
-        "started_at": ts,
-        "channel": pl.Series(channel.tolist(), dtype=pl.String),
-        "subject": pl.Series(subject.tolist(), dtype=pl.String),
-        "rating": pl.Series(rating.tolist(), dtype=pl.String),
-        "operator": pl.Series(operator.tolist(), dtype=pl.String),
-        "_order": ids,
-    })
-    return (df.with_columns((pl.lit("it-") + pl.col("interaction_id")).alias("interaction_id"))
-            .sort("_order").select(INTERACTION_COLUMNS))
+    df = pl.DataFrame(
+        {
+            "source": frame.get_column("source").gather(row_contact),
+            "source_id": frame.get_column("source_id").gather(row_contact),
+            "interaction_id": pl.Series(ids).cast(pl.String).str.zfill(width),
+            "started_at": ts,
+            "channel": pl.Series(channel.tolist(), dtype=pl.String),
+            "subject": pl.Series(subject.tolist(), dtype=pl.String),
+            "rating": pl.Series(rating.tolist(), dtype=pl.String),
+            "operator": pl.Series(operator.tolist(), dtype=pl.String),
+            "_order": ids,
+        }
+    )
+    return (
+        df.with_columns((pl.lit("it-") + pl.col("interaction_id")).alias("interaction_id"))
+        .sort("_order")
+        .select(INTERACTION_COLUMNS)
+    )
 
 
 def write_dataset(ds: Dataset, out_dir: Path) -> dict[str, Path]:
@@ -270,12 +297,15 @@ def write_dataset(ds: Dataset, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name, df in (("contacts", ds.contacts), ("interactions", ds.interactions),
-                     ("truth", ds.truth)):
+    for name, df in (
+        ("contacts", ds.contacts),
+        ("interactions", ds.interactions),
+        ("truth", ds.truth),
+    ):
         path = out_dir / f"{name}.csv"
         # empty string -> null written as an unquoted empty field (polars quotes "" otherwise)
-        df.select(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-                  for c in df.columns
-                  ).write_csv(path, include_header=True, line_terminator="\n", null_value="")
+        df.select(
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns
+        ).write_csv(path, include_header=True, line_terminator="\n", null_value="")
         paths[name] = path
     return paths

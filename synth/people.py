@@ -71,10 +71,10 @@ class Person:
     scheme: str = "bgn"
     lat_given: str = ""
     maiden: Surname | None = None
-    surname_change_at: int = -1          # contacts before this time show the maiden surname
+    surname_change_at: int = -1  # contacts before this time show the maiden surname
     mobile: Phone | None = None
     old_mobile: Phone | None = None
-    phone_change_at: int = -1            # contacts before this time use old_mobile
+    phone_change_at: int = -1  # contacts before this time use old_mobile
     second_phone: Phone | None = None
     home_phone: Phone | None = None
     email: Mailbox | None = None
@@ -134,12 +134,13 @@ class _Pools:
     def surname(self, rng: Random, origin: str) -> Surname:
         if origin == "ru":
             origin = self.ru_foreign.pick(rng)
-        elif origin == "ukrainian" and rng.random() < .2:
+        elif origin == "ukrainian" and rng.random() < 0.2:
             origin = "ru"
         return self.surnames.get(origin, self.surnames["ru"]).pick(rng)
 
-    def patronymic(self, rng: Random, gender: str, origin: str,
-                   father: GivenName | None = None) -> str:
+    def patronymic(
+        self, rng: Random, gender: str, origin: str, father: GivenName | None = None
+    ) -> str:
         if father is None:
             if rng.random() < self.cfg.no_patronymic.get(origin, 0.0):
                 return ""
@@ -151,10 +152,12 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 @lru_cache(maxsize=100_000)
-def _latin(given: GivenName, lat_given: str, surname: str, patronymic: str, scheme: str
-           ) -> tuple[str, str, str, str]:
+def _latin(
+    given: GivenName, lat_given: str, surname: str, patronymic: str, scheme: str
+) -> tuple[str, str, str, str]:
     def clean(x: str) -> str:
         return _NOT_ALNUM.sub("", x.lower())
+
     dims = given.diminutives
     g = clean(lat_given) or clean(textnoise.translit(given.name, scheme))
     s = clean(textnoise.translit(surname, scheme)) or "user"
@@ -181,32 +184,59 @@ class PeopleFactory:
         self._foreign_by_cc = {f[0]: f for f in FOREIGN_MOBILES}
 
     # ---- one person ---------------------------------------------------------------------
-    def _new(self, idx: int, width: int, gender: str, origin: str, given: GivenName,
-             patronymic: str, sur: Surname, year: int, city: City) -> Person:
+    def _new(
+        self,
+        idx: int,
+        width: int,
+        gender: str,
+        origin: str,
+        given: GivenName,
+        patronymic: str,
+        sur: Surname,
+        year: int,
+        city: City,
+    ) -> Person:
         rng = self.rng
         p = Person(idx, f"p{idx:0{width}d}", gender, origin, given, patronymic, sur, year, city)
         p.scheme = self.pools.schemes.pick(rng)
         lat = given.latin
-        p.lat_given = lat[0] if rng.random() < .6 or len(lat) == 1 else lat[rng.randrange(len(lat))]
+        p.lat_given = (
+            lat[0] if rng.random() < 0.6 or len(lat) == 1 else lat[rng.randrange(len(lat))]
+        )
         return p
 
-    def random_person(self, idx: int, width: int, gender: str | None = None,
-                      origin: str | None = None, year: int | None = None) -> Person:
+    def random_person(
+        self,
+        idx: int,
+        width: int,
+        gender: str | None = None,
+        origin: str | None = None,
+        year: int | None = None,
+    ) -> Person:
         rng, pools, cfg = self.rng, self.pools, self.cfg
         origin = origin or pools.origins.pick(rng)
-        gender = gender or ("m" if rng.random() < .48 else "f")
+        gender = gender or ("m" if rng.random() < 0.48 else "f")
         given = pools.given_name(rng, gender, origin)
         year = year or rng.randint(*cfg.birth_years)
         city = pools.cities.pick(rng)
-        return self._new(idx, width, gender, origin, given, pools.patronymic(rng, gender, origin),
-                         pools.surname(rng, origin), year, city)
+        return self._new(
+            idx,
+            width,
+            gender,
+            origin,
+            given,
+            pools.patronymic(rng, gender, origin),
+            pools.surname(rng, origin),
+            year,
+            city,
+        )
 
     # ---- identifiers ---------------------------------------------------------------------
     def _mobile(self, p: Person) -> Phone:
         rng, cfg = self.rng, self.cfg
-        if p.city.country_code != "7" and rng.random() < .8:
+        if p.city.country_code != "7" and rng.random() < 0.8:
             return self._mobile_cc(p.city.country_code)
-        if p.city.area_code == "727" and rng.random() < .8:
+        if p.city.area_code == "727" and rng.random() < 0.8:
             return self.phones.mobile("kz")
         r = rng.random()
         if r < cfg.kz_mobile_rate:
@@ -222,7 +252,8 @@ class PeopleFactory:
         def make() -> Phone:
             pre = prefixes[rng.randrange(len(prefixes))]
             rest = length - len(pre)
-            return Phone(cc, pre + f"{rng.randrange(10 ** rest):0{rest}d}", "foreign")
+            return Phone(cc, pre + f"{rng.randrange(10**rest):0{rest}d}", "foreign")
+
         return self.phones._unique(make)
 
     def _landline(self, city: City) -> Phone:
@@ -268,12 +299,16 @@ class PeopleFactory:
             p.home_phone = self._landline(p.city)
 
         # surname change inside the window (marriage)
-        if (p.maiden is None and p.gender == "f" and 1975 <= p.birth_year <= 2004
-                and rng.random() < cfg.surname_change_rate):
+        if (
+            p.maiden is None
+            and p.gender == "f"
+            and 1975 <= p.birth_year <= 2004
+            and rng.random() < cfg.surname_change_rate
+        ):
             p.maiden = p.sur
             p.sur = self.pools.surname(rng, p.origin)
             p.surname_change_at = change_point()
-        if p.maiden is not None and p.surname_change_at == -2:   # married inside the window
+        if p.maiden is not None and p.surname_change_at == -2:  # married inside the window
             p.surname_change_at = change_point()
 
         # mailboxes
@@ -283,8 +318,11 @@ class PeopleFactory:
             p.email = self.mail.claim(textnoise.yo_to_e(local), "почта.рф", (str(p.birth_year),))
         else:
             p.email = self.mail.personal(g, s, d, pt, p.birth_year)
-        if (p.maiden is not None and p.surname_change_at > 0
-                and rng.random() < cfg.new_email_after_marriage):
+        if (
+            p.maiden is not None
+            and p.surname_change_at > 0
+            and rng.random() < cfg.new_email_after_marriage
+        ):
             mg, ms, md, mpt = _latin_parts(p, p.maiden.form(p.gender))
             p.old_email = self.mail.personal(mg, ms, md, mpt, p.birth_year)
             p.email_change_at = p.surname_change_at
@@ -299,9 +337,10 @@ class PeopleFactory:
         def user(platform: str) -> str:
             base = p.base_user if rng.random() < reuse else users.make_base(g, s, d, p.birth_year)
             return users.claim(platform, base)
-        p.tg_user = user("telegram") if rng.random() < .75 else None
+
+        p.tg_user = user("telegram") if rng.random() < 0.75 else None
         p.ig_user = user("instagram")
-        p.vk_screen = user("vk") if rng.random() < .6 else None
+        p.vk_screen = user("vk") if rng.random() < 0.6 else None
 
     # ---- households ----------------------------------------------------------------------
     def household(self, start: int, size: int, width: int) -> list[Person]:
@@ -309,27 +348,42 @@ class PeopleFactory:
         origin = pools.origins.pick(rng)
         city = pools.cities.pick(rng)
         members: list[Person] = []
-        kind = "couple" if size > 2 else Weighted((("couple", .6), ("parent_child", .3),
-                                                   ("siblings", .1))).pick(rng)
+        kind = (
+            "couple"
+            if size > 2
+            else Weighted((("couple", 0.6), ("parent_child", 0.3), ("siblings", 0.1))).pick(rng)
+        )
         if kind == "siblings":
             sur = pools.surname(rng, origin)
             father = pools.given_name(rng, "m", origin)
             y = rng.randint(1960, 2000)
             for j in range(size):
-                g = "m" if rng.random() < .5 else "f"
-                p = self._new(start + j, width, g, origin, pools.given_name(rng, g, origin),
-                              pools.patronymic(rng, g, origin, father), sur,
-                              min(cfg.birth_years[1], y + rng.randint(-6, 6)), city)
+                g = "m" if rng.random() < 0.5 else "f"
+                p = self._new(
+                    start + j,
+                    width,
+                    g,
+                    origin,
+                    pools.given_name(rng, g, origin),
+                    pools.patronymic(rng, g, origin, father),
+                    sur,
+                    min(cfg.birth_years[1], y + rng.randint(-6, 6)),
+                    city,
+                )
                 members.append(p)
         else:
             if kind == "couple":
                 head = self.random_person(start, width, "m", origin, rng.randint(1955, 1992))
                 head.city = city
                 members.append(head)
-                wife_origin = origin if rng.random() < .85 else pools.origins.pick(rng)
-                wife = self.random_person(start + 1, width, "f", wife_origin,
-                                          min(cfg.birth_years[1],
-                                              head.birth_year + rng.randint(-3, 7)))
+                wife_origin = origin if rng.random() < 0.85 else pools.origins.pick(rng)
+                wife = self.random_person(
+                    start + 1,
+                    width,
+                    "f",
+                    wife_origin,
+                    min(cfg.birth_years[1], head.birth_year + rng.randint(-3, 7)),
+                )
                 wife.city = city
                 if rng.random() >= cfg.spouse_kept_surname:
                     wife.maiden, wife.sur = wife.sur, head.sur
@@ -338,20 +392,29 @@ class PeopleFactory:
                 members.append(wife)
                 parent, father = head, head.given
             else:
-                g = "m" if rng.random() < .4 else "f"
+                g = "m" if rng.random() < 0.4 else "f"
                 parent = self.random_person(start, width, g, origin, rng.randint(1950, 1978))
                 parent.city = city
                 members.append(parent)
                 father = parent.given if g == "m" else pools.given_name(rng, "m", origin)
             for j in range(len(members), size):
-                g = "m" if rng.random() < .5 else "f"
+                g = "m" if rng.random() < 0.5 else "f"
                 year = min(cfg.birth_years[1], parent.birth_year + rng.randint(20, 32))
                 if g == "m" and rng.random() < cfg.junior_same_name and father.gender == "m":
                     given = father
                 else:
                     given = pools.given_name(rng, g, origin)
-                child = self._new(start + j, width, g, origin, given,
-                                  pools.patronymic(rng, g, origin, father), parent.sur, year, city)
+                child = self._new(
+                    start + j,
+                    width,
+                    g,
+                    origin,
+                    given,
+                    pools.patronymic(rng, g, origin, father),
+                    parent.sur,
+                    year,
+                    city,
+                )
                 members.append(child)
         # what the family shares
         if rng.random() < cfg.household_home_phone:
@@ -361,7 +424,7 @@ class PeopleFactory:
         if rng.random() < cfg.household_shared_mobile:
             owner = members[0]
             owner.mobile = self._mobile(owner)
-            members[-1].mobile = owner.mobile   # the youngest / the wife has no phone of her own
+            members[-1].mobile = owner.mobile  # the youngest / the wife has no phone of her own
         for m in members:
             m.family = [o for o in members if o is not m]
         return members
@@ -372,10 +435,21 @@ class PeopleFactory:
         g, s, d, _ = _latin_parts(head, head.sur.male)
         g2, _, d2, _ = _latin_parts(members[1], members[1].surname)
         plural = s + ("y" if s.endswith(("ov", "ev", "in", "ow", "off")) else "s")
-        local = rng.choice((plural, f"semya.{s}", f"{s}.family", f"{s}{head.birth_year}",
-                            f"{d}.{d2}", f"{s}s", f"dom.{s}", f"{plural}{rng.randrange(1, 99)}"))
-        domain = Weighted((("mail.ru", 4), ("yandex.ru", 3), ("gmail.com", 2), ("bk.ru", 1),
-                           ("rambler.ru", 1))).pick(rng)
+        local = rng.choice(
+            (
+                plural,
+                f"semya.{s}",
+                f"{s}.family",
+                f"{s}{head.birth_year}",
+                f"{d}.{d2}",
+                f"{s}s",
+                f"dom.{s}",
+                f"{plural}{rng.randrange(1, 99)}",
+            )
+        )
+        domain = Weighted(
+            (("mail.ru", 4), ("yandex.ru", 3), ("gmail.com", 2), ("bk.ru", 1), ("rambler.ru", 1))
+        ).pick(rng)
         return self.mail.claim(local, domain, (str(head.birth_year % 100),))
 
     # ---- offices ------------------------------------------------------------------------
@@ -396,18 +470,30 @@ class PeopleFactory:
         self.domains.add(domain)
         form = rng.choice(COMPANY_FORMS)
         ru = f"{COMPANY_RU[w1]}{COMPANY_RU[w2].lower()}"
-        name = f"{form} «{ru}»" if form and form != "ИП" else (ru if not form else
-                                                              f"ИП {members[0].surname}")
+        name = (
+            f"{form} «{ru}»"
+            if form and form != "ИП"
+            else (ru if not form else f"ИП {members[0].surname}")
+        )
         city = members[0].city
-        boxes = [self.mail.claim(b, domain) for b in
-                 rng.sample(SHARED_MAILBOXES, rng.choice((1, 1, 2)))]
+        boxes = [
+            self.mail.claim(b, domain) for b in rng.sample(SHARED_MAILBOXES, rng.choice((1, 1, 2)))
+        ]
         office = Office(name, domain, self._landline(city), boxes, city)
         for p in members:
             p.office = office
             if rng.random() < cfg.office_work_email:
                 g, s, _, pt = _latin_parts(p, p.surname)
-                local = rng.choice((f"{g[:1]}.{s}", s, f"{g}.{s}", f"{s}.{g[:1]}", f"{s}{g[:1]}",
-                                    f"{g[:1]}{pt[:1]}{s}"))
+                local = rng.choice(
+                    (
+                        f"{g[:1]}.{s}",
+                        s,
+                        f"{g}.{s}",
+                        f"{s}.{g[:1]}",
+                        f"{s}{g[:1]}",
+                        f"{g[:1]}{pt[:1]}{s}",
+                    )
+                )
                 p.work_email = self.mail.claim(local, domain, (g[:1], f"{g[:1]}{pt[:1]}"))
         return office
 
@@ -417,13 +503,14 @@ class PeopleFactory:
         rng = self.rng
         p.gender, p.origin, p.given, p.sur, p.city = q.gender, q.origin, q.given, q.sur, q.city
         lat = q.given.latin
-        p.lat_given = q.lat_given if rng.random() < .5 else lat[rng.randrange(len(lat))]
+        p.lat_given = q.lat_given if rng.random() < 0.5 else lat[rng.randrange(len(lat))]
         if rng.random() < self.cfg.namesake_same_patronymic:
             p.patronymic = q.patronymic
 
 
-def make_people(n: int, rng: Random, cfg: SynthConfig, lex: Lexicon
-                ) -> tuple[list[Person], PeopleFactory]:
+def make_people(
+    n: int, rng: Random, cfg: SynthConfig, lex: Lexicon
+) -> tuple[list[Person], PeopleFactory]:
     """All persons, with families, offices, namesakes and identifiers."""
     fac = PeopleFactory(rng, cfg, lex)
     width = max(6, len(str(max(n - 1, 0))))
@@ -473,6 +560,6 @@ def make_people(n: int, rng: Random, cfg: SynthConfig, lex: Lexicon
     lo, hi = cfg.office_size
     while pos < target and pos + lo <= n:
         size = rng.randint(lo, hi)
-        fac.office([people[j] for j in order[pos:pos + size]])
+        fac.office([people[j] for j in order[pos : pos + size]])
         pos += size
     return people, fac

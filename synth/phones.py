@@ -9,9 +9,9 @@ from synth.lexicon import FOREIGN_MOBILES, KZ_MOBILE_PREFIXES, RU_MOBILE_PREFIXE
 
 
 class Phone(NamedTuple):
-    cc: str        # country code without "+"
-    nat: str       # national significant number
-    kind: str      # mobile / landline / tollfree / placeholder / foreign
+    cc: str  # country code without "+"
+    nat: str  # national significant number
+    kind: str  # mobile / landline / tollfree / placeholder / foreign
     area: int = 3  # length of the area code inside ``nat`` (landlines)
 
     @property
@@ -37,54 +37,122 @@ class PhoneBook:
     def mobile(self, kind: str = "ru") -> Phone:
         rng = self.rng
         if kind == "kz":
-            return self._unique(lambda: Phone(
-                "7", KZ_MOBILE_PREFIXES[rng.randrange(len(KZ_MOBILE_PREFIXES))]
-                + f"{rng.randrange(10_000_000):07d}", "mobile"))
+            return self._unique(
+                lambda: Phone(
+                    "7",
+                    KZ_MOBILE_PREFIXES[rng.randrange(len(KZ_MOBILE_PREFIXES))]
+                    + f"{rng.randrange(10_000_000):07d}",
+                    "mobile",
+                )
+            )
         if kind == "foreign":
             cc, length, prefixes, _ = self._foreign.pick(rng)
 
             def make() -> Phone:
                 pre = prefixes[rng.randrange(len(prefixes))]
                 rest = length - len(pre)
-                return Phone(cc, pre + f"{rng.randrange(10 ** rest):0{rest}d}", "foreign")
+                return Phone(cc, pre + f"{rng.randrange(10**rest):0{rest}d}", "foreign")
+
             return self._unique(make)
-        return self._unique(lambda: Phone(
-            "7", RU_MOBILE_PREFIXES[rng.randrange(len(RU_MOBILE_PREFIXES))]
-            + f"{rng.randrange(10_000_000):07d}", "mobile"))
+        return self._unique(
+            lambda: Phone(
+                "7",
+                RU_MOBILE_PREFIXES[rng.randrange(len(RU_MOBILE_PREFIXES))]
+                + f"{rng.randrange(10_000_000):07d}",
+                "mobile",
+            )
+        )
 
     def landline(self, country_code: str, area_code: str) -> Phone:
         rng = self.rng
-        if country_code != "7":   # Minsk: +375 17 xxx-xx-xx
-            return self._unique(lambda: Phone(country_code, area_code
-                                              + f"{rng.randrange(2_000_000, 9_999_999)}",
-                                              "foreign", len(area_code)))
+        if country_code != "7":  # Minsk: +375 17 xxx-xx-xx
+            return self._unique(
+                lambda: Phone(
+                    country_code,
+                    area_code + f"{rng.randrange(2_000_000, 9_999_999)}",
+                    "foreign",
+                    len(area_code),
+                )
+            )
         rest = 10 - len(area_code)
-        return self._unique(lambda: Phone(
-            "7", area_code + f"{rng.randrange(2 * 10 ** (rest - 1), 10 ** rest)}", "landline",
-            len(area_code)))
+        return self._unique(
+            lambda: Phone(
+                "7",
+                area_code + f"{rng.randrange(2 * 10 ** (rest - 1), 10**rest)}",
+                "landline",
+                len(area_code),
+            )
+        )
 
 
 # ---- rendering ---------------------------------------------------------------------------------
 # {a}{b}{c}{d} split of a 10-digit Russian number 916 123 45 67; {n} the whole national number
-_RU_FORMATS = Weighted((
-    ("+7 {a} {b}-{c}-{d}", 14), ("+7 ({a}) {b}-{c}-{d}", 10), ("+7{n}", 14), ("8{n}", 14),
-    ("8 ({a}) {b}-{c}-{d}", 10), ("8-{a}-{b}-{c}-{d}", 5), ("8 {a} {b} {c} {d}", 5),
-    ("7{n}", 6), ("{n}", 5), ("+7-{a}-{b}{c}{d}", 3), ("8({a}){b}{c}{d}", 3),
-    ("+7 {a} {b} {c}{d}", 3), ("7 ({a}) {b}-{c}-{d}", 2), ("{a}-{b}-{c}-{d}", 2),
-    ("+7 {a} {b}{c}{d}", 2), ("8 {a} {b}-{c}{d}", 2), ("+7 ({a}) {b} {c} {d}", 2),
-    ("+7({a}){b}-{c}-{d}", 2)))
-_TOLLFREE_FORMATS = Weighted((
-    ("8 800 {b}-{c}-{d}", 10), ("8-800-{b}-{c}-{d}", 8), ("8800{b}{c}{d}", 6),
-    ("+7 (800) {b}-{c}-{d}", 4), ("8 (800) {b} {c} {d}", 4), ("+7800{b}{c}{d}", 2),
-    ("8-800-{b}{c}{d}", 2)))
-_LANDLINE_FORMATS = Weighted((
-    ("+7 ({area}) {local}", 10), ("8 ({area}) {local}", 12), ("8{n}", 6), ("+7{n}", 5),
-    ("({area}) {local}", 6), ("8-{area}-{local}", 4), ("8 {area} {raw}", 3), ("7{n}", 2)))
-_FOREIGN_FORMATS = Weighted((
-    ("+{cc} {p2} {r}", 10), ("+{cc}{n}", 10), ("810{cc}{n}", 5), ("00{cc}{n}", 4),
-    ("{cc}{n}", 4), ("8 10 {cc} {p2} {r}", 2), ("+{cc} ({p2}) {r}", 4), ("+{cc}-{p2}-{r}", 2)))
-_EXTENSION = ("{p}, доб. {x}", "{p} доб.{x}", "{p} (доб. {x})", "{p} доб {x}", "{p} ext. {x}",
-              "{p}#{x}", "{p}, вн. {x}")
+_RU_FORMATS = Weighted(
+    (
+        ("+7 {a} {b}-{c}-{d}", 14),
+        ("+7 ({a}) {b}-{c}-{d}", 10),
+        ("+7{n}", 14),
+        ("8{n}", 14),
+        ("8 ({a}) {b}-{c}-{d}", 10),
+        ("8-{a}-{b}-{c}-{d}", 5),
+        ("8 {a} {b} {c} {d}", 5),
+        ("7{n}", 6),
+        ("{n}", 5),
+        ("+7-{a}-{b}{c}{d}", 3),
+        ("8({a}){b}{c}{d}", 3),
+        ("+7 {a} {b} {c}{d}", 3),
+        ("7 ({a}) {b}-{c}-{d}", 2),
+        ("{a}-{b}-{c}-{d}", 2),
+        ("+7 {a} {b}{c}{d}", 2),
+        ("8 {a} {b}-{c}{d}", 2),
+        ("+7 ({a}) {b} {c} {d}", 2),
+        ("+7({a}){b}-{c}-{d}", 2),
+    )
+)
+_TOLLFREE_FORMATS = Weighted(
+    (
+        ("8 800 {b}-{c}-{d}", 10),
+        ("8-800-{b}-{c}-{d}", 8),
+        ("8800{b}{c}{d}", 6),
+        ("+7 (800) {b}-{c}-{d}", 4),
+        ("8 (800) {b} {c} {d}", 4),
+        ("+7800{b}{c}{d}", 2),
+        ("8-800-{b}{c}{d}", 2),
+    )
+)
+_LANDLINE_FORMATS = Weighted(
+    (
+        ("+7 ({area}) {local}", 10),
+        ("8 ({area}) {local}", 12),
+        ("8{n}", 6),
+        ("+7{n}", 5),
+        ("({area}) {local}", 6),
+        ("8-{area}-{local}", 4),
+        ("8 {area} {raw}", 3),
+        ("7{n}", 2),
+    )
+)
+_FOREIGN_FORMATS = Weighted(
+    (
+        ("+{cc} {p2} {r}", 10),
+        ("+{cc}{n}", 10),
+        ("810{cc}{n}", 5),
+        ("00{cc}{n}", 4),
+        ("{cc}{n}", 4),
+        ("8 10 {cc} {p2} {r}", 2),
+        ("+{cc} ({p2}) {r}", 4),
+        ("+{cc}-{p2}-{r}", 2),
+    )
+)
+_EXTENSION = (
+    "{p}, доб. {x}",
+    "{p} доб.{x}",
+    "{p} (доб. {x})",
+    "{p} доб {x}",
+    "{p} ext. {x}",
+    "{p}#{x}",
+    "{p}, вн. {x}",
+)
 _FULLWIDTH = str.maketrans("0123456789+()-", "０１２３４５６７８９＋（）－")
 
 
@@ -105,12 +173,13 @@ def render(p: Phone, rng: Random, local_only: float = 0.0) -> str:
         n = p.nat
         if p.kind == "tollfree":
             return _TOLLFREE_FORMATS.pick(rng).format(b=n[3:6], c=n[6:8], d=n[8:10])
-        if p.kind == "landline" and (p.area != 3 or rng.random() < .5):
-            raw = n[p.area:]
+        if p.kind == "landline" and (p.area != 3 or rng.random() < 0.5):
+            raw = n[p.area :]
             if rng.random() < local_only:
                 return _local(raw)
-            return _LANDLINE_FORMATS.pick(rng).format(area=n[:p.area], local=_local(raw), raw=raw,
-                                                      n=n)
+            return _LANDLINE_FORMATS.pick(rng).format(
+                area=n[: p.area], local=_local(raw), raw=raw, n=n
+            )
         if p.kind == "landline" and rng.random() < local_only:
             return _local(n[3:])
         return _RU_FORMATS.pick(rng).format(a=n[:3], b=n[3:6], c=n[6:8], d=n[8:10], n=n)
@@ -130,14 +199,14 @@ def digit_typo(text: str, rng: Random) -> str:
         return text
     i = idx[rng.randrange(3, len(idx))]
     r = rng.random()
-    if r < .4:
+    if r < 0.4:
         d = str((int(text[i]) + rng.randrange(1, 10)) % 10)
-        return text[:i] + d + text[i + 1:]
-    if r < .65:
+        return text[:i] + d + text[i + 1 :]
+    if r < 0.65:
         j = idx[idx.index(i) - 1]
-        return text[:j] + text[i] + text[j + 1:i] + text[j] + text[i + 1:]
-    if r < .85:
-        return text[:i] + text[i + 1:]
+        return text[:j] + text[i] + text[j + 1 : i] + text[j] + text[i + 1 :]
+    if r < 0.85:
+        return text[:i] + text[i + 1 :]
     return text[:i] + str(rng.randrange(10)) + text[i:]
 
 

@@ -40,8 +40,19 @@ from synth.lexicon import (
 from synth.people import Person
 from synth.phones import Phone
 
-_SUFFIX_INSTAGRAM = ("_shop", "_nails", "_msk", ".official", "_art", "_photo", "2", "_life",
-                     ".store", "_beauty", "_home")
+_SUFFIX_INSTAGRAM = (
+    "_shop",
+    "_nails",
+    "_msk",
+    ".official",
+    "_art",
+    "_photo",
+    "2",
+    "_life",
+    ".store",
+    "_beauty",
+    "_home",
+)
 
 
 class ContactRenderer:
@@ -89,8 +100,8 @@ class ContactRenderer:
         sur = p.surname_at(t)
         patr = p.patronymic
         dims = p.given.diminutives
-        dim = (dims[0] if rng.random() < .6 else dims[rng.randrange(len(dims))]) if dims else given
-        if rng.random() < .6:
+        dim = (dims[0] if rng.random() < 0.6 else dims[rng.randrange(len(dims))]) if dims else given
+        if rng.random() < 0.6:
             scheme, lat = p.scheme, p.lat_given
         else:
             latins = p.given.latin
@@ -120,24 +131,36 @@ class ContactRenderer:
             text = textnoise.translit(dim, scheme)
         elif style == "latin_initial_last":
             ls = textnoise.translit(sur, scheme)
-            text = rng.choice((f"{lat[:1]}.{ls}", f"{lat[:1]}. {ls}", f"{ls} {lat[:1]}.",
-                               f"{lat[:1]}{ls}".lower()))
+            text = rng.choice(
+                (
+                    f"{lat[:1]}.{ls}",
+                    f"{lat[:1]}. {ls}",
+                    f"{ls} {lat[:1]}.",
+                    f"{lat[:1]}{ls}".lower(),
+                )
+            )
         elif style == "last_initials":
-            if patr and rng.random() < .7:
+            if patr and rng.random() < 0.7:
                 g0, p0 = given[:1], patr[:1]
-                text = rng.choice((f"{sur} {g0}.{p0}.", f"{sur} {g0}. {p0}.", f"{sur} {g0}{p0}",
-                                   f"{g0}.{p0}. {sur}"))
+                text = rng.choice(
+                    (
+                        f"{sur} {g0}.{p0}.",
+                        f"{sur} {g0}. {p0}.",
+                        f"{sur} {g0}{p0}",
+                        f"{g0}.{p0}. {sur}",
+                    )
+                )
             else:
                 text = f"{sur} {given[:1]}."
         elif style == "first_last_initial":
-            text = f"{dim if rng.random() < .3 else given} {sur[:1]}."
+            text = f"{dim if rng.random() < 0.3 else given} {sur[:1]}."
         elif style == "username":
             text = p.tg_user if source == "telegram" and p.tg_user else (p.ig_user or p.base_user)
         elif style == "emoji":
             base = rng.choice((dim, given, textnoise.translit(dim, scheme), f"{given} {sur}"))
             e = EMOJI[rng.randrange(len(EMOJI))]
             r = rng.random()
-            text = f"{base} {e}" if r < .6 else (f"{e} {base} {e}" if r < .8 else f"{e}{base}")
+            text = f"{base} {e}" if r < 0.6 else (f"{e} {base} {e}" if r < 0.8 else f"{e}{base}")
         elif style == "nickname":
             text = NICKNAMES_CYR[rng.randrange(len(NICKNAMES_CYR))]
         elif style == "generic":
@@ -151,12 +174,13 @@ class ContactRenderer:
         elif style == "empty":
             text = ""
         elif style == "layout":
-            text = textnoise.wrong_layout(given if rng.random() < .5 else f"{given} {sur}")
+            text = textnoise.wrong_layout(given if rng.random() < 0.5 else f"{given} {sur}")
         elif style == "caps":
-            text = (f"{sur} {given} {patr}" if patr and rng.random() < .5
-                    else f"{given} {sur}").upper()
+            text = (
+                f"{sur} {given} {patr}" if patr and rng.random() < 0.5 else f"{given} {sur}"
+            ).upper()
         elif style == "lower":
-            text = (given if rng.random() < .5 else f"{given} {sur}").lower()
+            text = (given if rng.random() < 0.5 else f"{given} {sur}").lower()
         elif style == "first_last_maiden":
             if p.maiden is not None and t >= p.surname_change_at:
                 text = f"{given} {sur} ({p.maiden.form(p.gender)})"
@@ -194,20 +218,25 @@ class ContactRenderer:
 
     # ---- phones -------------------------------------------------------------------------
     def current_mobile(self, p: Person, t: int) -> Phone | None:
-        if p.old_mobile is not None and (t < p.phone_change_at
-                                         or self.rng.random() < self.cfg.old_phone_after_change):
+        if p.old_mobile is not None and (
+            t < p.phone_change_at or self.rng.random() < self.cfg.old_phone_after_change
+        ):
             return p.old_mobile
         return p.mobile
 
-    def pick_phone(self, p: Person, source: str, t: int, mobile_only: bool = False
-                   ) -> tuple[Phone | None, bool]:
+    def pick_phone(
+        self, p: Person, source: str, t: int, mobile_only: bool = False
+    ) -> tuple[Phone | None, bool]:
         """Which number this contact shows; second value: it is the office line."""
         rng, cfg = self.rng, self.cfg
         if not mobile_only:
             if p.office is not None and rng.random() < cfg.office_contact_from_work[source]:
                 return p.office.phone, True
-            if (p.home_phone is not None and source in ("phone", "webchat")
-                    and rng.random() < cfg.home_phone_use):
+            if (
+                p.home_phone is not None
+                and source in ("phone", "webchat")
+                and rng.random() < cfg.home_phone_use
+            ):
                 return p.home_phone, False
         if p.family and rng.random() < cfg.family_borrow_phone:
             other = p.family[rng.randrange(len(p.family))]
@@ -228,8 +257,8 @@ class ContactRenderer:
             return JUNK_FIELD[rng.randrange(len(JUNK_FIELD))]
         if r < cfg.phone_junk + cfg.phone_excel:
             return phones.excel(ph)
-        if source == "telegram" and rng.random() < .5:
-            text = ("+" if rng.random() < .6 else "") + ph.digits
+        if source == "telegram" and rng.random() < 0.5:
+            text = ("+" if rng.random() < 0.6 else "") + ph.digits
         else:
             text = phones.render(ph, rng, cfg.local_only_landline)
         if office and rng.random() < cfg.office_extension:
@@ -253,7 +282,7 @@ class ContactRenderer:
                 boxes = p.office.mailboxes
                 return boxes[rng.randrange(len(boxes))]
             return p.work_email
-        if p.family_email is not None and rng.random() < .3:
+        if p.family_email is not None and rng.random() < 0.3:
             return p.family_email
         if p.alt_email is not None and rng.random() < cfg.second_email_use:
             return p.alt_email
@@ -272,8 +301,9 @@ class ContactRenderer:
         return c.variants[rng.randrange(len(c.variants))]
 
     # ---- a whole contact ----------------------------------------------------------------
-    def contact(self, p: Person, source: str, t: int, account_no: int
-                ) -> tuple[str, str, str, str, str, str]:
+    def contact(
+        self, p: Person, source: str, t: int, account_no: int
+    ) -> tuple[str, str, str, str, str, str]:
         """(source_id, name, email, phone, handle, city); email/phone source ids come later."""
         rng, cfg = self.rng, self.cfg
         sid = ""
@@ -299,14 +329,20 @@ class ContactRenderer:
             if source == "vk":
                 vk_id = self._numeric_id(source, 1_000_000, 900_000_000)
                 sid = str(vk_id)
-                screen = p.vk_screen if account_no == 0 else (
-                    self.users.claim("vk", p.base_user) if rng.random() < .4 else None)
+                screen = (
+                    p.vk_screen
+                    if account_no == 0
+                    else (self.users.claim("vk", p.base_user) if rng.random() < 0.4 else None)
+                )
                 if rng.random() < cfg.handle_present[source]:
                     handle = handles.vk(vk_id, screen, rng)
             elif source == "telegram":
                 sid = str(self._numeric_id(source, 100_000_000, 7_999_999_999))
-                user = p.tg_user if account_no == 0 else (
-                    self.users.claim("telegram", p.base_user) if rng.random() < .5 else None)
+                user = (
+                    p.tg_user
+                    if account_no == 0
+                    else (self.users.claim("telegram", p.base_user) if rng.random() < 0.5 else None)
+                )
                 if user and rng.random() < cfg.handle_present[source]:
                     handle = handles.telegram(user, rng)
             elif source == "instagram":
@@ -319,12 +355,14 @@ class ContactRenderer:
                     handle = handles.instagram(user, rng)
             elif source == "webchat":
                 sid = self.webchat_id()
-            if (source in ("email", "phone", "webchat")
-                    and rng.random() < cfg.handle_present[source]):
+            if (
+                source in ("email", "phone", "webchat")
+                and rng.random() < cfg.handle_present[source]
+            ):
                 r = rng.random()
-                if r < .5 and p.tg_user:
+                if r < 0.5 and p.tg_user:
                     handle = handles.telegram(p.tg_user, rng)
-                elif r < .8 and p.ig_user:
+                elif r < 0.8 and p.ig_user:
                     handle = handles.instagram(p.ig_user, rng)
                 elif p.vk_screen:
                     handle = handles.vk(None, p.vk_screen, rng)
@@ -340,7 +378,7 @@ class ContactRenderer:
         # e-mail field
         if rng.random() < cfg.hub_email[source]:
             box = self.placeholders.pick(rng)
-            email_text = box.address.upper() if rng.random() < .05 else box.address
+            email_text = box.address.upper() if rng.random() < 0.05 else box.address
         elif rng.random() < cfg.email_present[source]:
             mailbox = self.pick_email(p, source, t)
             if mailbox is not None:

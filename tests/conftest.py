@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 
 CONTACT_HEADER = ["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"]
-INTERACTION_HEADER = ["source", "source_id", "interaction_id", "started_at", "channel", "subject",
-                      "rating", "operator"]
+INTERACTION_HEADER = [
+    "source",
+    "source_id",
+    "interaction_id",
+    "started_at",
+    "channel",
+    "subject",
+    "rating",
+    "operator",
+]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]],
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8"
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding=encoding) as f:
         w = csv.writer(f)
@@ -25,10 +34,12 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]],
 @pytest.fixture
 def write_inputs(tmp_path: Path):
     """Write contacts (and optionally interactions) CSVs into a fresh input folder."""
+
     def _write(contacts: list[list[str]], interactions: list[list[str]] | None = None) -> Path:
         folder = tmp_path / "in"
         write_csv(folder / "contacts.csv", CONTACT_HEADER, contacts)
         if interactions is not None:
             write_csv(folder / "interactions.csv", INTERACTION_HEADER, interactions)
         return folder
+
     return _write

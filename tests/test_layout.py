@@ -38,8 +38,11 @@ def test_the_engine_never_imports_dagster(path: Path) -> None:
 
 
 def facades() -> list[str]:
-    return sorted(".".join(p.relative_to(ROOT).parent.parts)
-                  for pkg in ENGINE for p in (ROOT / pkg).rglob("__init__.py"))
+    return sorted(
+        ".".join(p.relative_to(ROOT).parent.parts)
+        for pkg in ENGINE
+        for p in (ROOT / pkg).rglob("__init__.py")
+    )
 
 
 @pytest.mark.parametrize("name", facades())
@@ -64,6 +67,7 @@ def test_callers_import_only_the_stated_api(path: Path) -> None:
             wrong.append(f"line {line}: {module} is not a package's public API")
             continue
         public = set(getattr(importlib.import_module(module), "__all__", ()))
-        wrong += [f"line {line}: {module}.{n} is not in its __all__" for n in names
-                  if n not in public]
+        wrong += [
+            f"line {line}: {module}.{n} is not in its __all__" for n in names if n not in public
+        ]
     assert not wrong, f"{path.relative_to(ROOT)}: " + "; ".join(wrong)

@@ -25,11 +25,29 @@ NAMES = ("febrl3", "fake_20000", "generated")
 # is corrupted in the duplicates like every other field, and REFERENCE.md's baseline is about
 # contact identifiers.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "febrl3": ("given_name", "surname", "street_number", "address_1", "address_2", "suburb",
-               "postcode", "state", "date_of_birth", "soc_sec_id"),
+    "febrl3": (
+        "given_name",
+        "surname",
+        "street_number",
+        "address_1",
+        "address_2",
+        "suburb",
+        "postcode",
+        "state",
+        "date_of_birth",
+        "soc_sec_id",
+    ),
     "fake_20000": ("first_name", "surname", "dob", "city", "email"),
-    "generated": ("name", "first_name", "surname", "email", "phone", "handle", "city",
-                  "created_at"),
+    "generated": (
+        "name",
+        "first_name",
+        "surname",
+        "email",
+        "phone",
+        "handle",
+        "city",
+        "created_at",
+    ),
 }
 IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "febrl3": (),
@@ -50,8 +68,7 @@ class Dataset:
 
 
 def _run_prepare(script: Path, out: Path) -> None:
-    proc = subprocess.run([sys.executable, str(script), str(out)], capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{script} failed:\n{proc.stdout}{proc.stderr}")
 
@@ -63,8 +80,10 @@ def _write_records(df: pl.DataFrame, path: Path) -> int:
 
 
 # Public example sets: (file the example's prepare.py writes, source name, record key column).
-PUBLIC_SETS = {"febrl3": ("febrl3.csv", "febrl", "rec_id"),
-               "fake_20000": ("fake_20000.csv", "fake", "unique_id")}
+PUBLIC_SETS = {
+    "febrl3": ("febrl3.csv", "febrl", "rec_id"),
+    "fake_20000": ("fake_20000.csv", "fake", "unique_id"),
+}
 
 
 def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:
@@ -77,7 +96,8 @@ def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:
             _run_prepare(EXAMPLES / name / "prepare.py", data)
         raw = pl.read_csv(data / csv_name, infer_schema=False)
         records = strip_strings(raw).select(
-            pl.lit(source).alias("source"), pl.col(key).alias("source_id"), *FIELDS[name])
+            pl.lit(source).alias("source"), pl.col(key).alias("source_id"), *FIELDS[name]
+        )
         config = EXAMPLES / name / "edin.toml"
         note = ""
     elif name == "generated":
@@ -95,5 +115,12 @@ def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:
         raise SystemExit(f"unknown dataset {name!r}; choose from {', '.join(NAMES)}")
     path = folder / "records.parquet"
     contacts = _write_records(records, path)
-    return Dataset(name=name, inputs=data, config=config, truth=data / "truth.csv",
-                   records=path, contacts=contacts, note=note)
+    return Dataset(
+        name=name,
+        inputs=data,
+        config=config,
+        truth=data / "truth.csv",
+        records=path,
+        contacts=contacts,
+        note=note,
+    )

@@ -29,20 +29,31 @@ SEED = 101
 
 VARIABLES = {
     "febrl3": lambda: [
-        String("given_name", has_missing=True), String("surname", has_missing=True),
-        ShortString("street_number", has_missing=True), String("address_1", has_missing=True),
-        String("address_2", has_missing=True), ShortString("suburb", has_missing=True),
-        ShortString("postcode", has_missing=True), Exact("state", has_missing=True),
+        String("given_name", has_missing=True),
+        String("surname", has_missing=True),
+        ShortString("street_number", has_missing=True),
+        String("address_1", has_missing=True),
+        String("address_2", has_missing=True),
+        ShortString("suburb", has_missing=True),
+        ShortString("postcode", has_missing=True),
+        Exact("state", has_missing=True),
         ShortString("date_of_birth", has_missing=True),
-        ShortString("soc_sec_id", has_missing=True)],
+        ShortString("soc_sec_id", has_missing=True),
+    ],
     "fake_20000": lambda: [
-        String("first_name", has_missing=True), String("surname", has_missing=True),
-        ShortString("dob", has_missing=True), ShortString("city", has_missing=True),
-        String("email", has_missing=True)],
+        String("first_name", has_missing=True),
+        String("surname", has_missing=True),
+        ShortString("dob", has_missing=True),
+        ShortString("city", has_missing=True),
+        String("email", has_missing=True),
+    ],
     "generated": lambda: [
-        String("name", has_missing=True), String("email", has_missing=True),
-        ShortString("phone", has_missing=True), ShortString("handle", has_missing=True),
-        ShortString("city", has_missing=True)],
+        String("name", has_missing=True),
+        String("email", has_missing=True),
+        ShortString("phone", has_missing=True),
+        ShortString("handle", has_missing=True),
+        ShortString("city", has_missing=True),
+    ],
 }
 
 
@@ -62,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     fields = [v.field for v in variables]
     records = pl.read_parquet(args.records)
     truth = pl.read_csv(args.truth, infer_schema=False)
-    entity = dict(records.join(truth, on=["source", "source_id"], how="left")
-                  .select("unique_id", "entity_id").iter_rows())
-    data = {row["unique_id"]: row for row in records.select("unique_id", *fields)
-            .iter_rows(named=True)}
+    entity = dict(
+        records.join(truth, on=["source", "source_id"], how="left")
+        .select("unique_id", "entity_id")
+        .iter_rows()
+    )
+    data = {
+        row["unique_id"]: row for row in records.select("unique_id", *fields).iter_rows(named=True)
+    }
 
     deduper = dedupe.Dedupe(variables)
     ids = sorted(data)
@@ -80,15 +95,18 @@ def main(argv: list[str] | None = None) -> int:
         same = entity[left["unique_id"]] == entity[right["unique_id"]]
         label = "match" if same else "distinct"
         answered[label] += 1
-        deduper.mark_pairs({"match": [pairs[0]] if same else [],
-                            "distinct": [] if same else [pairs[0]]})
+        deduper.mark_pairs(
+            {"match": [pairs[0]] if same else [], "distinct": [] if same else [pairs[0]]}
+        )
     print(f"dedupe: answered {answered['match']} match, {answered['distinct']} distinct")
     deduper.train()
     clusters = deduper.partition(data, threshold=0.5)
     members = {rid: f"c{n}" for n, (ids_, _) in enumerate(clusters) for rid in ids_}
     out = records.select("unique_id", "source", "source_id").with_columns(
-        pl.col("unique_id").map_elements(lambda i: members.get(i, f"s{i}"),
-                                         return_dtype=pl.String).alias("cluster_id"))
+        pl.col("unique_id")
+        .map_elements(lambda i: members.get(i, f"s{i}"), return_dtype=pl.String)
+        .alias("cluster_id")
+    )
     out.select("source", "source_id", "cluster_id").write_parquet(args.out)
     print(f"dedupe: {len(clusters):,} clusters of {out.height:,} records")
     return 0

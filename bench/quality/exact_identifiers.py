@@ -23,19 +23,25 @@ MAX_SHARED = 25
 
 def clusters(records: pl.DataFrame, columns: list[str], max_shared: int) -> pl.DataFrame:
     """source, source_id, cluster_id: connected components of the shared-value graph."""
-    values = pl.concat([
-        records.select("unique_id", pl.lit(c).alias("kind"), pl.col(c).alias("value"))
-        for c in columns]).drop_nulls("value")
+    values = pl.concat(
+        [
+            records.select("unique_id", pl.lit(c).alias("kind"), pl.col(c).alias("value"))
+            for c in columns
+        ]
+    ).drop_nulls("value")
     usable = values.filter(pl.len().over("kind", "value") <= max_shared)
     # link every record to the first record holding the same value: a star per value
     edges = usable.with_columns(pl.col("unique_id").min().over("kind", "value").alias("root"))
     n = records.height
-    graph = coo_matrix((np.ones(edges.height), (edges["unique_id"].to_numpy(),
-                                                 edges["root"].to_numpy())), shape=(n, n))
+    graph = coo_matrix(
+        (np.ones(edges.height), (edges["unique_id"].to_numpy(), edges["root"].to_numpy())),
+        shape=(n, n),
+    )
     _, labels = connected_components(graph, directed=False)
     order = records["unique_id"].to_numpy()
-    return records.select("source", "source_id",
-                          pl.Series("cluster_id", labels[order]).cast(pl.String))
+    return records.select(
+        "source", "source_id", pl.Series("cluster_id", labels[order]).cast(pl.String)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _POLL_S = 0.5
-_OOM_MARKERS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "Out of Memory",
-                "OutOfMemory", "out of memory")
+_OOM_MARKERS = (
+    "MemoryError",
+    "bad_alloc",
+    "Cannot allocate memory",
+    "Out of Memory",
+    "OutOfMemory",
+    "out of memory",
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,15 @@ def _tree_memory_bytes(root: int) -> int:
     return sum(_memory_bytes(pid, rss[pid], page) for pid in tree if pid in rss)
 
 
-def run_measured(cmd: list[str], *, log: Path, timeout_s: float, memory_gb: float,
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
+def run_measured(
+    cmd: list[str],
+    *,
+    log: Path,
+    timeout_s: float,
+    memory_gb: float,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Measured:
     """Run ``cmd``; never raises for the child's failure, reports it in ``status``."""
     limit = int(memory_gb * 1024**3)
 
@@ -81,8 +94,15 @@ def run_measured(cmd: list[str], *, log: Path, timeout_s: float, memory_gb: floa
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                preexec_fn=in_child, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            preexec_fn=in_child,
+            start_new_session=True,
+        )
         peak_tree, killed = 0, ""
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -105,5 +125,6 @@ def run_measured(cmd: list[str], *, log: Path, timeout_s: float, memory_gb: floa
         state = "failed: oom" if oom else f"failed: exit {proc.returncode}"
     else:
         state = "ok"
-    return Measured(status=state, seconds=round(seconds, 1), peak_gb=round(peak / 1024**3, 2),
-                    log=log)
+    return Measured(
+        status=state, seconds=round(seconds, 1), peak_gb=round(peak / 1024**3, 2), log=log
+    )

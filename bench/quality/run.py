@@ -64,8 +64,10 @@ def _product_tree(ref: str | None, work: Path) -> tuple[Path, str]:
     import subprocess
 
     def git(*a: str) -> str:
-        return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *a], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     if ref is None:
         dirty = git("status", "--porcelain", "--", *PRODUCT_CODE)
         return REPO, git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
@@ -73,8 +75,9 @@ def _product_tree(ref: str | None, work: Path) -> tuple[Path, str]:
     tree = work / f"product-{sha}"
     if not (tree / "edin").is_dir():
         tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", sha], cwd=REPO, capture_output=True,
-                                 check=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", sha], cwd=REPO, capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     return tree, sha
 
@@ -94,8 +97,9 @@ def _edin_command(ds: Dataset, home: Path, labels: Path | None = None) -> list[s
     return cmd + (["--labels", str(labels)] if labels else [])
 
 
-def _product_labels(ds: Dataset, zero_home: Path, out: Path, budget: int,
-                    args: argparse.Namespace, product: Path) -> str:
+def _product_labels(
+    ds: Dataset, zero_home: Path, out: Path, budget: int, args: argparse.Namespace, product: Path
+) -> str:
     """``budget`` answers to the product's own label queue (``edin label``), from the truth.
 
     Rounds of ``LABEL_ROUND`` answers, the product retrained on the seeds plus all answers so
@@ -115,17 +119,25 @@ def _product_labels(ds: Dataset, zero_home: Path, out: Path, budget: int,
         if got == 0:
             break
         if answered < budget:
-            m = run_measured(_edin_command(ds, rounds, out), log=out.parent / "rounds.log",
-                             timeout_s=args.timeout * 60, memory_gb=args.memory_gb,
-                             env=_env(product), cwd=product)
+            m = run_measured(
+                _edin_command(ds, rounds, out),
+                log=out.parent / "rounds.log",
+                timeout_s=args.timeout * 60,
+                memory_gb=args.memory_gb,
+                env=_env(product),
+                cwd=product,
+            )
             if m.status != "ok":
                 break
-    return (f"answered {matched} match, {answered - matched} distinct "
-            f"(its label queue, rounds of {LABEL_ROUND})")
+    return (
+        f"answered {matched} match, {answered - matched} distinct "
+        f"(its label queue, rounds of {LABEL_ROUND})"
+    )
 
 
-def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace,
-             product: Path) -> list[Row]:
+def run_edin(
+    ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace, product: Path
+) -> list[Row]:
     rows = []
     zero_home = work / "edin_0" / "home"
     for budget in sorted(budgets):
@@ -139,13 +151,22 @@ def run_edin(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespa
                 continue
             labels = work / f"edin_{budget}" / "labels.csv"
             note = _product_labels(ds, zero_home, labels, budget, args, product)
-        m = run_measured(_edin_command(ds, home, labels), log=work / f"edin_{budget}.log",
-                         timeout_s=args.timeout * 60, memory_gb=args.memory_gb,
-                         env=_env(product), cwd=product)
+        m = run_measured(
+            _edin_command(ds, home, labels),
+            log=work / f"edin_{budget}.log",
+            timeout_s=args.timeout * 60,
+            memory_gb=args.memory_gb,
+            env=_env(product),
+            cwd=product,
+        )
         row = Row("edin", str(budget), m, note=note)
         if m.status == "ok":
-            row.scores = _score(ds, pl.read_parquet(home / "current" / "members.parquet")
-                                .rename({"profile_id": "cluster_id"}))
+            row.scores = _score(
+                ds,
+                pl.read_parquet(home / "current" / "members.parquet").rename(
+                    {"profile_id": "cluster_id"}
+                ),
+            )
         rows.append(row)
     return rows
 
@@ -161,38 +182,83 @@ def _fresh(home: Path) -> None:
 def run_splink(ds: Dataset, work: Path, args: argparse.Namespace) -> list[Row]:
     out = work / "splink.parquet"
     cmd = [sys.executable, str(HERE / "splink_baseline.py"), ds.name, str(ds.records), str(out)]
-    m = run_measured(cmd, log=work / "splink.log", timeout_s=args.timeout * 60,
-                     memory_gb=args.memory_gb, env=_env(), cwd=REPO)
+    m = run_measured(
+        cmd,
+        log=work / "splink.log",
+        timeout_s=args.timeout * 60,
+        memory_gb=args.memory_gb,
+        env=_env(),
+        cwd=REPO,
+    )
     if m.status != "ok":
         return [Row("splink", "n/a", m)]
     clusters = pl.read_parquet(out)
-    scored = {t: _score(ds, clusters.filter(pl.col("threshold") == t).drop("threshold"))
-              for t in clusters["threshold"].unique().sort().to_list()}
+    scored = {
+        t: _score(ds, clusters.filter(pl.col("threshold") == t).drop("threshold"))
+        for t in clusters["threshold"].unique().sort().to_list()
+    }
     best = max(scored, key=lambda t: scored[t].pairwise_f1)
-    rows = [Row("splink", "n/a", m, scored[DOCUMENTED_THRESHOLD],
-                note=f"documented threshold {DOCUMENTED_THRESHOLD}",
-                extra={"threshold": DOCUMENTED_THRESHOLD})]
-    rows.append(Row("splink (truth-picked threshold)", "n/a", m, scored[best],
-                    note=f"threshold {best} picked by pairwise F1 against the truth; "
-                         "same run, not a fair comparison",
-                    extra={"threshold": best, "pairwise_f1_by_threshold":
-                           {str(t): round(s.pairwise_f1, 4) for t, s in scored.items()}}))
+    rows = [
+        Row(
+            "splink",
+            "n/a",
+            m,
+            scored[DOCUMENTED_THRESHOLD],
+            note=f"documented threshold {DOCUMENTED_THRESHOLD}",
+            extra={"threshold": DOCUMENTED_THRESHOLD},
+        )
+    ]
+    rows.append(
+        Row(
+            "splink (truth-picked threshold)",
+            "n/a",
+            m,
+            scored[best],
+            note=f"threshold {best} picked by pairwise F1 against the truth; "
+            "same run, not a fair comparison",
+            extra={
+                "threshold": best,
+                "pairwise_f1_by_threshold": {
+                    str(t): round(s.pairwise_f1, 4) for t, s in scored.items()
+                },
+            },
+        )
+    )
     return rows
 
 
-def run_dedupe(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace
-               ) -> list[Row]:
+def run_dedupe(ds: Dataset, work: Path, budgets: list[int], args: argparse.Namespace) -> list[Row]:
     budget = max([b for b in budgets if b] or [DEDUPE_MIN_LABELS])
     out = work / f"dedupe_{budget}.parquet"
-    cmd = [sys.executable, str(HERE / "dedupe_baseline.py"), ds.name, str(ds.records),
-           str(ds.truth), str(out), "--labels", str(budget)]
-    m = run_measured(cmd, log=work / f"dedupe_{budget}.log", timeout_s=args.timeout * 60,
-                     memory_gb=args.memory_gb, env=_env(), cwd=REPO)
-    answered = [line for line in m.log.read_text(encoding="utf-8", errors="replace")
-                .splitlines() if line.startswith("dedupe: answered")]
-    row = Row("dedupe", str(budget), m,
-              note=(answered[0].removeprefix("dedupe: ") + " (its uncertain pairs)")
-              if answered else "")
+    cmd = [
+        sys.executable,
+        str(HERE / "dedupe_baseline.py"),
+        ds.name,
+        str(ds.records),
+        str(ds.truth),
+        str(out),
+        "--labels",
+        str(budget),
+    ]
+    m = run_measured(
+        cmd,
+        log=work / f"dedupe_{budget}.log",
+        timeout_s=args.timeout * 60,
+        memory_gb=args.memory_gb,
+        env=_env(),
+        cwd=REPO,
+    )
+    answered = [
+        line
+        for line in m.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.startswith("dedupe: answered")
+    ]
+    row = Row(
+        "dedupe",
+        str(budget),
+        m,
+        note=(answered[0].removeprefix("dedupe: ") + " (its uncertain pairs)") if answered else "",
+    )
     if m.status == "ok":
         row.scores = _score(ds, pl.read_parquet(out))
     return [row]
@@ -203,10 +269,22 @@ def run_exact(ds: Dataset, work: Path, args: argparse.Namespace) -> list[Row]:
     if not columns:
         return []
     out = work / "exact.parquet"
-    cmd = [sys.executable, str(HERE / "exact_identifiers.py"), str(ds.records), str(out),
-           "--columns", ",".join(columns)]
-    m = run_measured(cmd, log=work / "exact.log", timeout_s=args.timeout * 60,
-                     memory_gb=args.memory_gb, env=_env(), cwd=REPO)
+    cmd = [
+        sys.executable,
+        str(HERE / "exact_identifiers.py"),
+        str(ds.records),
+        str(out),
+        "--columns",
+        ",".join(columns),
+    ]
+    m = run_measured(
+        cmd,
+        log=work / "exact.log",
+        timeout_s=args.timeout * 60,
+        memory_gb=args.memory_gb,
+        env=_env(),
+        cwd=REPO,
+    )
     row = Row("exact identifiers", "n/a", m, note=f"{'/'.join(columns)}, values on <= 25 records")
     if m.status == "ok":
         row.scores = _score(ds, pl.read_parquet(out))
@@ -219,8 +297,10 @@ def _fmt(x: float | None) -> str:
 
 def table(ds: Dataset, rows: list[Row]) -> str:
     title = f"### {ds.name} ({ds.contacts:,} contacts{', ' + ds.note if ds.note else ''})"
-    head = ("| system | labels | pairwise P | pairwise R | pairwise F1 | B-cubed P | B-cubed R "
-            "| B-cubed F1 | seconds | peak GB |")
+    head = (
+        "| system | labels | pairwise P | pairwise R | pairwise F1 | B-cubed P | B-cubed R "
+        "| B-cubed F1 | seconds | peak GB |"
+    )
     lines = [title, "", head, "|" + "---|" * 10]
     for r in rows:
         s, m = r.scores, r.measured
@@ -228,8 +308,17 @@ def table(ds: Dataset, rows: list[Row]) -> str:
             status = m.status if m else r.note
             cells = [status, "", "", "", "", ""]
         else:
-            cells = [_fmt(v) for v in (s.pairwise_precision, s.pairwise_recall, s.pairwise_f1,
-                                       s.bcubed_precision, s.bcubed_recall, s.bcubed_f1)]
+            cells = [
+                _fmt(v)
+                for v in (
+                    s.pairwise_precision,
+                    s.pairwise_recall,
+                    s.pairwise_f1,
+                    s.bcubed_precision,
+                    s.bcubed_recall,
+                    s.bcubed_f1,
+                )
+            ]
         timing = [f"{m.seconds:.0f}", f"{m.peak_gb:.2f}"] if m else ["", ""]
         lines.append("| " + " | ".join([r.system, r.labels, *cells, *timing]) + " |")
     return "\n".join(lines)
@@ -240,12 +329,18 @@ def record(ds: Dataset, rows: list[Row], args: argparse.Namespace, version: str)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with RESULTS.open("a", encoding="utf-8") as f:
         for r in rows:
-            line = {"date": now, "dataset": ds.name, "contacts": ds.contacts,
-                    "system": r.system, "labels": r.labels,
-                    "status": r.measured.status if r.measured else r.note,
-                    "seconds": r.measured.seconds if r.measured else None,
-                    "peak_gb": r.measured.peak_gb if r.measured else None,
-                    "note": r.note, **r.extra}
+            line = {
+                "date": now,
+                "dataset": ds.name,
+                "contacts": ds.contacts,
+                "system": r.system,
+                "labels": r.labels,
+                "status": r.measured.status if r.measured else r.note,
+                "seconds": r.measured.seconds if r.measured else None,
+                "peak_gb": r.measured.peak_gb if r.measured else None,
+                "note": r.note,
+                **r.extra,
+            }
             if r.system == "edin":
                 line["product"] = version
             if ds.name == "generated":
@@ -259,15 +354,22 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default=",".join(NAMES))
     p.add_argument("--persons", type=int, default=20000, help="generated data: people")
-    p.add_argument("--seed", type=int, default=101,
-                   help="generated data: seed (101 is held out: no design used it)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=101,
+        help="generated data: seed (101 is held out: no design used it)",
+    )
     p.add_argument("--labels", default="0,50", help="label budgets for the product")
     p.add_argument("--systems", default=",".join(SYSTEMS))
     p.add_argument("--timeout", type=float, default=30, help="minutes per system run")
     p.add_argument("--memory-gb", type=float, default=12, help="memory guard per system run")
     p.add_argument("--workdir", type=Path, default=WORK)
-    p.add_argument("--product-ref", help="run the product at this git commit (exported under "
-                   "--workdir) instead of the working tree, which others may be editing")
+    p.add_argument(
+        "--product-ref",
+        help="run the product at this git commit (exported under "
+        "--workdir) instead of the working tree, which others may be editing",
+    )
     p.add_argument("--no-record", action="store_true", help="do not append to quality.jsonl")
     args = p.parse_args(argv)
     budgets = [int(b) for b in args.labels.split(",")]

@@ -28,8 +28,9 @@ def answer_queue(home: Path, labels: Path, truth: Truth, n: int) -> tuple[int, i
     ``labels``; returns (answered, of which matches). Fewer when the queue runs dry."""
     queue = queue_frame(home, labels, n)
     rows = []
-    for sl, il, sr, ir in queue.select("source_l", "source_id_l", "source_r", "source_id_r"
-                                       ).iter_rows():
+    for sl, il, sr, ir in queue.select(
+        "source_l", "source_id_l", "source_r", "source_id_r"
+    ).iter_rows():
         same = truth[(sl, il)] == truth[(sr, ir)]
         rows.append((sl, il, sr, ir, "match" if same else "distinct"))
     append_answers(labels, rows)

@@ -45,8 +45,13 @@ SEED = 2
 
 
 def _febrl3() -> dict[str, Any]:
-    blocking = [block_on("soc_sec_id"), block_on("given_name"), block_on("surname"),
-                block_on("date_of_birth"), block_on("postcode")]
+    blocking = [
+        block_on("soc_sec_id"),
+        block_on("given_name"),
+        block_on("surname"),
+        block_on("date_of_birth"),
+        block_on("postcode"),
+    ]
     return {
         "settings": SettingsCreator(
             link_type="dedupe_only",
@@ -54,17 +59,20 @@ def _febrl3() -> dict[str, Any]:
             comparisons=[
                 cl.NameComparison("given_name"),
                 cl.NameComparison("surname"),
-                cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
-                                         datetime_format="%Y%m%d"),
+                cl.DateOfBirthComparison(
+                    "date_of_birth", input_is_string=True, datetime_format="%Y%m%d"
+                ),
                 cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2]),
                 cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
                 cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
-            ]),
+            ],
+        ),
         "deterministic": [
             block_on("soc_sec_id"),
             block_on("given_name", "surname", "date_of_birth"),
             "l.given_name = r.surname and l.surname = r.given_name "
-            "and l.date_of_birth = r.date_of_birth"],
+            "and l.date_of_birth = r.date_of_birth",
+        ],
         "recall": 0.9,
         "u_pairs": 1e6,
         "em": [block_on("date_of_birth"), block_on("postcode")],
@@ -74,9 +82,13 @@ def _febrl3() -> dict[str, Any]:
 
 
 def _fake_20000() -> dict[str, Any]:
-    blocking = [block_on("substr(first_name, 1,1)", "surname"), block_on("surname"),
-                block_on("email"), block_on("city", "first_name"),
-                "l.first_name = r.first_name and levenshtein(l.surname, r.surname) < 2"]
+    blocking = [
+        block_on("substr(first_name, 1,1)", "surname"),
+        block_on("surname"),
+        block_on("email"),
+        block_on("city", "first_name"),
+        "l.first_name = r.first_name and levenshtein(l.surname, r.surname) < 2",
+    ]
     return {
         "settings": SettingsCreator(
             link_type="dedupe_only",
@@ -87,11 +99,13 @@ def _fake_20000() -> dict[str, Any]:
                 cl.LevenshteinAtThresholds(ColumnExpression("dob").cast_to_string(), 1),
                 cl.ExactMatch("city").configure(term_frequency_adjustments=True),
                 cl.EmailComparison("email"),
-            ]),
+            ],
+        ),
         "deterministic": [
             block_on("first_name", "dob"),
             "l.first_name = r.first_name and levenshtein(r.surname, l.surname) <= 2",
-            block_on("email")],
+            block_on("email"),
+        ],
         "recall": 0.7,
         "u_pairs": 1e7,
         "em": [block_on("first_name", "surname"), block_on("dob")],
@@ -101,24 +115,36 @@ def _fake_20000() -> dict[str, Any]:
 
 
 def _generated() -> dict[str, Any]:
-    blocking = [block_on("substr(first_name, 1,1)", "surname"), block_on("surname"),
-                block_on("email"), block_on("phone"), block_on("handle"),
-                block_on("city", "first_name")]
+    blocking = [
+        block_on("substr(first_name, 1,1)", "surname"),
+        block_on("surname"),
+        block_on("email"),
+        block_on("phone"),
+        block_on("handle"),
+        block_on("city", "first_name"),
+    ]
     return {
         "settings": SettingsCreator(
             link_type="dedupe_only",
             blocking_rules_to_generate_predictions=blocking,
             comparisons=[
                 cl.ForenameSurnameComparison(
-                    "first_name", "surname",
-                    forename_surname_concat_col_name="first_name_surname_concat"),
+                    "first_name",
+                    "surname",
+                    forename_surname_concat_col_name="first_name_surname_concat",
+                ),
                 cl.EmailComparison("email"),
                 cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
                 cl.ExactMatch("handle").configure(term_frequency_adjustments=True),
                 cl.ExactMatch("city").configure(term_frequency_adjustments=True),
-            ]),
-        "deterministic": [block_on("first_name", "surname", "city"), block_on("email"),
-                          block_on("phone"), block_on("handle")],
+            ],
+        ),
+        "deterministic": [
+            block_on("first_name", "surname", "city"),
+            block_on("email"),
+            block_on("phone"),
+            block_on("handle"),
+        ],
         "recall": 0.6,
         "u_pairs": 1e7,
         "em": [block_on("first_name", "surname"), block_on("phone")],
@@ -136,25 +162,34 @@ def run(dataset: str, records: Path) -> pl.DataFrame:
     con = duckdb.connect()
     con.sql(f"CREATE TABLE records AS SELECT * FROM read_parquet('{records}')")
     db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(con.sql(model["sql"])), model["settings"],
-                    log_level=logging.WARNING)
+    linker = Linker(
+        db_api.register(con.sql(model["sql"])), model["settings"], log_level=logging.WARNING
+    )
     training = linker.training
-    training.estimate_probability_two_random_records_match(model["deterministic"],
-                                                           recall=model["recall"])
+    training.estimate_probability_two_random_records_match(
+        model["deterministic"], recall=model["recall"]
+    )
     training.estimate_u_using_random_sampling(max_pairs=model["u_pairs"], seed=SEED)
     for rule in model["em"]:
         training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=model["em_without_tf"])
+            rule, estimate_without_term_frequencies=model["em_without_tf"]
+        )
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
     keys = pl.read_parquet(records, columns=["unique_id", "source", "source_id"])
     out = []
     for threshold in THRESHOLDS:
         clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold)
+            predictions, threshold_match_probability=threshold
+        )
         df = clustered.as_duckdbpyrelation().select("unique_id, cluster_id").pl()
-        out.append(keys.join(df, on="unique_id", how="left").select(
-            "source", "source_id", pl.lit(threshold).alias("threshold"),
-            pl.col("cluster_id").cast(pl.String)))
+        out.append(
+            keys.join(df, on="unique_id", how="left").select(
+                "source",
+                "source_id",
+                pl.lit(threshold).alias("threshold"),
+                pl.col("cluster_id").cast(pl.String),
+            )
+        )
     return pl.concat(out)
 
 

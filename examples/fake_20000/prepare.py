@@ -27,16 +27,26 @@ TRUTH_COLUMN = "group"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("target", nargs="?", type=Path, default=HERE / "data",
-                        help="folder to write fake_20000.csv and truth.csv into "
-                             "(default: %(default)s)")
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
-                        help="the shared folder holding benchmarks/ (default: %(default)s)")
+    parser.add_argument(
+        "target",
+        nargs="?",
+        type=Path,
+        default=HERE / "data",
+        help="folder to write fake_20000.csv and truth.csv into (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=DEFAULT_SHARED,
+        help="the shared folder holding benchmarks/ (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     src: Path = args.shared / SOURCE_FILE
     if not src.is_file():
-        print(f"error: {src} not found; pass --shared DIR (the folder holding {SOURCE_FILE})",
-              file=sys.stderr)
+        print(
+            f"error: {src} not found; pass --shared DIR (the folder holding {SOURCE_FILE})",
+            file=sys.stderr,
+        )
         return 1
 
     df = pl.read_csv(src, infer_schema=False)
@@ -56,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     truth.write_csv(out / "truth.csv")
     sizes = truth.group_by("entity_id").len().get_column("len")
     true_pairs = int((sizes * (sizes - 1) // 2).sum())
-    print(f"wrote {out / 'fake_20000.csv'} ({df.height:,} records) and {out / 'truth.csv'} "
-          f"({sizes.len():,} entities, {true_pairs:,} true pairs)")
+    print(
+        f"wrote {out / 'fake_20000.csv'} ({df.height:,} records) and {out / 'truth.csv'} "
+        f"({sizes.len():,} entities, {true_pairs:,} true pairs)"
+    )
     return 0
 
 

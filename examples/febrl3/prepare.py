@@ -29,8 +29,13 @@ def true_pairs_from_entities(truth: pl.DataFrame) -> set[frozenset[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("target", nargs="?", type=Path, default=HERE / "data",
-                        help="folder to write febrl3.csv and truth.csv into (default: %(default)s)")
+    parser.add_argument(
+        "target",
+        nargs="?",
+        type=Path,
+        default=HERE / "data",
+        help="folder to write febrl3.csv and truth.csv into (default: %(default)s)",
+    )
     out: Path = parser.parse_args(argv).target
     out.mkdir(parents=True, exist_ok=True)
 
@@ -52,12 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     published = {frozenset(pair) for pair in links}
     derived = true_pairs_from_entities(truth)
     ok = derived == published
-    print(f"wrote {out / 'febrl3.csv'} ({records.height:,} records) and {out / 'truth.csv'} "
-          f"({truth.get_column('entity_id').n_unique():,} entities)")
-    print(f"truth check: {len(derived):,} pairs from entity groups vs {len(published):,} published "
-          f"true pairs (load_febrl3(return_links=True)): "
-          f"{'identical' if ok else 'DIFFERENT'}; only derived {len(derived - published)}, "
-          f"only published {len(published - derived)}")
+    print(
+        f"wrote {out / 'febrl3.csv'} ({records.height:,} records) and {out / 'truth.csv'} "
+        f"({truth.get_column('entity_id').n_unique():,} entities)"
+    )
+    print(
+        f"truth check: {len(derived):,} pairs from entity groups vs {len(published):,} published "
+        f"true pairs (load_febrl3(return_links=True)): "
+        f"{'identical' if ok else 'DIFFERENT'}; only derived {len(derived - published)}, "
+        f"only published {len(published - derived)}"
+    )
     return 0 if ok else 1
 
 

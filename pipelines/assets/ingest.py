@@ -1,6 +1,5 @@
 """Raw inputs into the warehouse, and their normalized match keys."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -19,19 +18,27 @@ GROUP = "ingest"
 
 @multi_asset(
     specs=[
-        AssetSpec("raw_contacts", group_name=GROUP,
-                  description="Input contacts on the contract, one row per (source, source_id)."),
-        AssetSpec("raw_interactions", group_name=GROUP,
-                  description="Input interactions of known contacts."),
-        AssetSpec("quarantine", group_name=GROUP,
-                  description="Input rows that cannot be used, each with its reason."),
+        AssetSpec(
+            "raw_contacts",
+            group_name=GROUP,
+            description="Input contacts on the contract, one row per (source, source_id).",
+        ),
+        AssetSpec(
+            "raw_interactions",
+            group_name=GROUP,
+            description="Input interactions of known contacts.",
+        ),
+        AssetSpec(
+            "quarantine",
+            group_name=GROUP,
+            description="Input rows that cannot be used, each with its reason.",
+        ),
     ],
 )
 def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
     meta = run_stage(context, edin, "ingest")
     yield MaterializeResult(asset_key="raw_contacts", metadata=meta)
-    yield MaterializeResult(asset_key="raw_interactions",
-                            metadata={"rows": meta["interactions"]})
+    yield MaterializeResult(asset_key="raw_interactions", metadata={"rows": meta["interactions"]})
     yield MaterializeResult(asset_key="quarantine", metadata={"rows": meta["quarantined"]})
 
 
@@ -41,11 +48,18 @@ def normalized_contacts(context: AssetExecutionContext, edin: EdinResource) -> M
     return MaterializeResult(metadata=run_stage(context, edin, "normalize"))
 
 
-@asset_check(asset="normalized_contacts", blocking=True,
-             description="Exactly one normalized row per raw contact.")
+@asset_check(
+    asset="normalized_contacts",
+    blocking=True,
+    description="Exactly one normalized row per raw contact.",
+)
 def one_row_per_contact(edin: EdinResource) -> AssetCheckResult:
     raw, norm, distinct = warehouse_row(
-        edin, "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
-              "count(DISTINCT (source, source_id)) FROM normalized_contacts")
-    return AssetCheckResult(passed=raw == norm == distinct,
-                            metadata={"raw": raw, "normalized": norm, "distinct": distinct})
+        edin,
+        "SELECT (SELECT count(*) FROM raw_contacts), count(*), "
+        "count(DISTINCT (source, source_id)) FROM normalized_contacts",
+    )
+    return AssetCheckResult(
+        passed=raw == norm == distinct,
+        metadata={"raw": raw, "normalized": norm, "distinct": distinct},
+    )

@@ -1,6 +1,5 @@
 """Unified profiles and the published snapshot."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -20,16 +19,36 @@ GROUP = "publish"
 
 @multi_asset(
     specs=[
-        AssetSpec("members", deps=["clusters"], group_name=GROUP,
-                  description="(profile_id, source, source_id): one row per contact."),
-        AssetSpec("profiles", deps=["clusters"], group_name=GROUP,
-                  description="One row per person: identifiers, activity, channels."),
-        AssetSpec("history", deps=["clusters", "raw_interactions"], group_name=GROUP,
-                  description="Every interaction of every member, with its profile_id."),
-        AssetSpec("id_map", deps=["clusters"], group_name=GROUP,
-                  description="Every profile ID ever published → the ID it resolves to now."),
-        AssetSpec("changes", deps=["clusters"], group_name=GROUP,
-                  description="The change feed: created, updated, merged, split, erased."),
+        AssetSpec(
+            "members",
+            deps=["clusters"],
+            group_name=GROUP,
+            description="(profile_id, source, source_id): one row per contact.",
+        ),
+        AssetSpec(
+            "profiles",
+            deps=["clusters"],
+            group_name=GROUP,
+            description="One row per person: identifiers, activity, channels.",
+        ),
+        AssetSpec(
+            "history",
+            deps=["clusters", "raw_interactions"],
+            group_name=GROUP,
+            description="Every interaction of every member, with its profile_id.",
+        ),
+        AssetSpec(
+            "id_map",
+            deps=["clusters"],
+            group_name=GROUP,
+            description="Every profile ID ever published → the ID it resolves to now.",
+        ),
+        AssetSpec(
+            "changes",
+            deps=["clusters"],
+            group_name=GROUP,
+            description="The change feed: created, updated, merged, split, erased.",
+        ),
     ],
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
@@ -38,40 +57,67 @@ def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noq
     yield MaterializeResult(asset_key="profiles", metadata=meta)
     yield MaterializeResult(asset_key="history", metadata={"rows": meta["history"]})
     yield MaterializeResult(asset_key="id_map", metadata={"previous_run": meta["previous_run"]})
-    yield MaterializeResult(asset_key="changes", metadata={
-        k: v for k, v in meta.items() if k.startswith("events_")})
+    yield MaterializeResult(
+        asset_key="changes", metadata={k: v for k, v in meta.items() if k.startswith("events_")}
+    )
 
 
-@asset_check(asset="members", blocking=True,
-             description="Every input contact is in exactly one profile or in quarantine.")
+@asset_check(
+    asset="members",
+    blocking=True,
+    description="Every input contact is in exactly one profile or in quarantine.",
+)
 def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
     inputs, members, distinct, quarantined = warehouse_row(
-        edin, "SELECT (SELECT contacts FROM input_counts), count(*), "
-              "count(DISTINCT (source, source_id)), "
-              "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members")
-    return AssetCheckResult(passed=members == distinct and members + quarantined == inputs,
-                            metadata={"input_contacts": inputs, "members": members,
-                                      "quarantined": quarantined})
+        edin,
+        "SELECT (SELECT contacts FROM input_counts), count(*), "
+        "count(DISTINCT (source, source_id)), "
+        "(SELECT count(*) FROM quarantine WHERE kind = 'contact') FROM members",
+    )
+    return AssetCheckResult(
+        passed=members == distinct and members + quarantined == inputs,
+        metadata={"input_contacts": inputs, "members": members, "quarantined": quarantined},
+    )
 
 
 # It also reads the contacts and the scored pairs' reasons (to explain them), the model that
 # scored them, and the input counts its checks compare against.
-@asset(deps=["members", "profiles", "history", "quarantine", "id_map", "changes",
-             "normalized_contacts", "scored_pairs", "dedupe_model", "raw_contacts"],
-       group_name=GROUP)
+@asset(
+    deps=[
+        "members",
+        "profiles",
+        "history",
+        "quarantine",
+        "id_map",
+        "changes",
+        "normalized_contacts",
+        "scored_pairs",
+        "dedupe_model",
+        "raw_contacts",
+    ],
+    group_name=GROUP,
+)
 def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """HOME/snapshots/<run_id> (Parquet + read-only DuckDB), switched to HOME/current."""
     return MaterializeResult(metadata=run_stage(context, edin, "publish"))
 
 
-@asset_check(asset="published_snapshot",
-             description="HOME/current points at a snapshot with all its files.")
+@asset_check(
+    asset="published_snapshot", description="HOME/current points at a snapshot with all its files."
+)
 def current_is_complete(edin: EdinResource) -> AssetCheckResult:
     home = Home(edin.home_path)
     current = home.current
-    files = ["members.parquet", "profiles.parquet", "history.parquet", "id_map.parquet",
-             "changes.parquet", "profiles.duckdb"]
+    files = [
+        "members.parquet",
+        "profiles.parquet",
+        "history.parquet",
+        "id_map.parquet",
+        "changes.parquet",
+        "profiles.duckdb",
+    ]
     missing = [f for f in files if not (current / f).exists()]
-    return AssetCheckResult(passed=not missing,
-                            metadata={"run_id": home.current_run_id() or "",
-                                      "missing": ", ".join(missing) or "none"})
+    return AssetCheckResult(
+        passed=not missing,
+        metadata={"run_id": home.current_run_id() or "", "missing": ", ".join(missing) or "none"},
+    )

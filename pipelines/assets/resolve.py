@@ -1,6 +1,5 @@
 """Learning and applying the match model: labels, model, blocking, scoring, clustering."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -45,23 +44,36 @@ def clusters(context: AssetExecutionContext, edin: EdinResource) -> MaterializeR
     return MaterializeResult(metadata=run_stage(context, edin, "cluster"))
 
 
-@asset_check(asset="clusters", blocking=True,
-             description="Every normalized contact is in exactly one cluster.")
+@asset_check(
+    asset="clusters",
+    blocking=True,
+    description="Every normalized contact is in exactly one cluster.",
+)
 def every_contact_clustered(edin: EdinResource) -> AssetCheckResult:
     contacts, rows, distinct = warehouse_row(
-        edin, "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
-              "count(DISTINCT record_id) FROM clusters")
-    return AssetCheckResult(passed=contacts == rows == distinct,
-                            metadata={"contacts": contacts, "rows": rows, "distinct": distinct})
+        edin,
+        "SELECT (SELECT count(*) FROM normalized_contacts), count(*), "
+        "count(DISTINCT record_id) FROM clusters",
+    )
+    return AssetCheckResult(
+        passed=contacts == rows == distinct,
+        metadata={"contacts": contacts, "rows": rows, "distinct": distinct},
+    )
 
 
-@asset_check(asset="scored_pairs", blocking=True,
-             description="Every scored pair has its per-field reasons (for `edin explain`).")
+@asset_check(
+    asset="scored_pairs",
+    blocking=True,
+    description="Every scored pair has its per-field reasons (for `edin explain`).",
+)
 def every_pair_explained(edin: EdinResource) -> AssetCheckResult:
     scored, explained, missing = warehouse_row(
-        edin, "SELECT (SELECT count(*) FROM scored_pairs), count(*), "
-              "(SELECT count(*) FROM scored_pairs s ANTI JOIN scored_pair_reasons r "
-              "USING (record_id_l, record_id_r)) FROM scored_pair_reasons")
-    return AssetCheckResult(passed=scored == explained and missing == 0,
-                            metadata={"scored": scored, "explained": explained,
-                                      "missing": missing})
+        edin,
+        "SELECT (SELECT count(*) FROM scored_pairs), count(*), "
+        "(SELECT count(*) FROM scored_pairs s ANTI JOIN scored_pair_reasons r "
+        "USING (record_id_l, record_id_r)) FROM scored_pair_reasons",
+    )
+    return AssetCheckResult(
+        passed=scored == explained and missing == 0,
+        metadata={"scored": scored, "explained": explained, "missing": missing},
+    )

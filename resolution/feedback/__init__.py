@@ -17,6 +17,16 @@ from resolution.feedback.label_queue import (
     read_answered_frame,
 )
 
-__all__ = ["ANSWER_LABELS", "PairDecision", "append_answers", "decision_history",
-           "label_queue", "pair_decisions", "parse_contact", "read_answered",
-           "read_answered_frame", "record_merge", "record_unmerge"]
+__all__ = [
+    "ANSWER_LABELS",
+    "PairDecision",
+    "append_answers",
+    "decision_history",
+    "label_queue",
+    "pair_decisions",
+    "parse_contact",
+    "read_answered",
+    "read_answered_frame",
+    "record_merge",
+    "record_unmerge",
+]

@@ -30,8 +30,13 @@ from resolution.home import Home
 from resolution.publishing.current import require_published
 
 MATCH, DISTINCT = "match", "distinct"
-PAIRS_SCHEMA = {"source_l": pl.String, "source_id_l": pl.String, "source_r": pl.String,
-                "source_id_r": pl.String, "label": pl.String}
+PAIRS_SCHEMA = {
+    "source_l": pl.String,
+    "source_id_l": pl.String,
+    "source_r": pl.String,
+    "source_id_r": pl.String,
+    "label": pl.String,
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -77,8 +82,9 @@ def parse_contact(text: str) -> Key:
     """``SOURCE:SOURCE_ID`` (the ID may itself contain colons)."""
     source, sep, source_id = text.partition(":")
     if not sep or not source or not source_id:
-        raise DecisionError(f"contact {text!r} should be written SOURCE:SOURCE_ID, "
-                            "such as vk:808301380")
+        raise DecisionError(
+            f"contact {text!r} should be written SOURCE:SOURCE_ID, such as vk:808301380"
+        )
     return source, source_id
 
 
@@ -101,38 +107,59 @@ def _pair(a: Key, b: Key, label: str) -> tuple[str, str, str, str, str]:
     return (*lo, *hi, label)
 
 
-def _record(home: Path, kind: str, contacts: list[Key], profile_ids: list[str],
-            snapshot: str, pairs: Iterable[tuple[str, str, str, str, str]],
-            operator: str | None, note: str | None) -> Recorded:
+def _record(
+    home: Path,
+    kind: str,
+    contacts: list[Key],
+    profile_ids: list[str],
+    snapshot: str,
+    pairs: Iterable[tuple[str, str, str, str, str]],
+    operator: str | None,
+    note: str | None,
+) -> Recorded:
     rows = sorted(set(pairs))
     with connect(home) as con:
         cur = con.execute(
             "INSERT INTO decisions (at, kind, contacts, profile_ids, snapshot, operator, note) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (datetime.now(UTC).isoformat(timespec="seconds"), kind,
-             json.dumps(contacts, ensure_ascii=False), json.dumps(profile_ids), snapshot,
-             operator, note))
+            (
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                kind,
+                json.dumps(contacts, ensure_ascii=False),
+                json.dumps(profile_ids),
+                snapshot,
+                operator,
+                note,
+            ),
+        )
         decision_id = int(cur.lastrowid or 0)
-        con.executemany("INSERT INTO pair_decisions VALUES (?, ?, ?, ?, ?, ?)",
-                        [(decision_id, *r) for r in rows])
-    return Recorded(decision_id=decision_id, kind=kind, profile_ids=tuple(profile_ids),
-                    pairs=len(rows))
+        con.executemany(
+            "INSERT INTO pair_decisions VALUES (?, ?, ?, ?, ?, ?)",
+            [(decision_id, *r) for r in rows],
+        )
+    return Recorded(
+        decision_id=decision_id, kind=kind, profile_ids=tuple(profile_ids), pairs=len(rows)
+    )
 
 
 def _profiles_of(home: Path, contacts: list[Key]) -> tuple[str, dict[Key, str], pl.DataFrame]:
     published = require_published(home)
     members = published.members
-    where = {(s, i): p for p, s, i in members.select("profile_id", "source", "source_id")
-             .iter_rows()}
+    where = {
+        (s, i): p for p, s, i in members.select("profile_id", "source", "source_id").iter_rows()
+    }
     unknown = [f"{s}:{i}" for s, i in contacts if (s, i) not in where]
     if unknown:
-        raise DecisionError(f"contact(s) {', '.join(unknown)} not in the published snapshot "
-                            f"{published.run_id}; see {home}/current/members.parquet")
+        raise DecisionError(
+            f"contact(s) {', '.join(unknown)} not in the published snapshot "
+            f"{published.run_id}; see {home}/current/members.parquet"
+        )
     return published.run_id, {c: where[c] for c in contacts}, members
 
 
-def record_unmerge(home: Path, contacts: list[Key], operator: str | None = None,
-                   note: str | None = None) -> Recorded:
+def record_unmerge(
+    home: Path, contacts: list[Key], operator: str | None = None, note: str | None = None
+) -> Recorded:
     """These contacts are not the same person as the rest of their (published) profile."""
     if not contacts:
         raise DecisionError("name at least one contact to take out of its profile")
@@ -140,27 +167,36 @@ def record_unmerge(home: Path, contacts: list[Key], operator: str | None = None,
     chosen = set(contacts)
     pairs = []
     for pid in sorted(set(profile_of.values())):
-        rest = [(s, i) for s, i in members.filter(pl.col("profile_id") == pid)
-                .select("source", "source_id").iter_rows() if (s, i) not in chosen]
+        rest = [
+            (s, i)
+            for s, i in members.filter(pl.col("profile_id") == pid)
+            .select("source", "source_id")
+            .iter_rows()
+            if (s, i) not in chosen
+        ]
         if not rest:
             names = ", ".join(f"{s}:{i}" for s, i in contacts if profile_of[(s, i)] == pid)
-            raise DecisionError(f"{names} already make up the whole profile {pid}; "
-                                "nothing to take them out of")
+            raise DecisionError(
+                f"{names} already make up the whole profile {pid}; nothing to take them out of"
+            )
         pairs += [_pair(c, r, DISTINCT) for c in contacts if profile_of[c] == pid for r in rest]
-    return _record(home, "unmerge", contacts, sorted(set(profile_of.values())), snapshot,
-                   pairs, operator, note)
+    return _record(
+        home, "unmerge", contacts, sorted(set(profile_of.values())), snapshot, pairs, operator, note
+    )
 
 
-def record_merge(home: Path, contacts: list[Key], operator: str | None = None,
-                 note: str | None = None) -> Recorded:
+def record_merge(
+    home: Path, contacts: list[Key], operator: str | None = None, note: str | None = None
+) -> Recorded:
     """These contacts (and so their profiles) are the same person."""
     if len(set(contacts)) < 2:
         raise DecisionError("name at least two contacts that are the same person")
     snapshot, profile_of, _ = _profiles_of(home, contacts)
     first, *others = sorted(set(contacts))
     pairs = [_pair(first, c, MATCH) for c in others]
-    return _record(home, "merge", contacts, sorted(set(profile_of.values())), snapshot, pairs,
-                   operator, note)
+    return _record(
+        home, "merge", contacts, sorted(set(profile_of.values())), snapshot, pairs, operator, note
+    )
 
 
 def pair_decisions(home: Path) -> pl.DataFrame:
@@ -203,8 +239,10 @@ def decision_history(home: Path) -> list[PairDecision]:
         return []
     with _read_only(path) as con:
         rows = con.execute(_HISTORY_SQL).fetchall()
-    return [PairDecision(int(d), kind, at, op, (sl, il), (sr, ir), label)
-            for d, kind, at, op, sl, il, sr, ir, label in rows]
+    return [
+        PairDecision(int(d), kind, at, op, (sl, il), (sr, ir), label)
+        for d, kind, at, op, sl, il, sr, ir, label in rows
+    ]
 
 
 @contextmanager

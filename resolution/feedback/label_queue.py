@@ -36,18 +36,22 @@ ANSWER_LABELS = {"y": "match", "n": "distinct", "u": "unsure"}
 def _ordered(pairs: pl.DataFrame) -> pl.DataFrame:
     """Pairs with the smaller (source, source_id) on the left."""
     swap = (pl.col("source_l") > pl.col("source_r")) | (
-        (pl.col("source_l") == pl.col("source_r"))
-        & (pl.col("source_id_l") > pl.col("source_id_r")))
+        (pl.col("source_l") == pl.col("source_r")) & (pl.col("source_id_l") > pl.col("source_id_r"))
+    )
     other = dict(zip(PAIR_KEY, [*KEY_R, *KEY_L], strict=True))
     # one with_columns: every expression reads the columns as they were before the swap
-    return pairs.with_columns(pl.when(swap).then(pl.col(other[c])).otherwise(pl.col(c)).alias(c)
-                              for c in PAIR_KEY)
+    return pairs.with_columns(
+        pl.when(swap).then(pl.col(other[c])).otherwise(pl.col(c)).alias(c) for c in PAIR_KEY
+    )
 
 
 def read_answered(*paths: Path) -> pl.DataFrame:
     """The pairs already answered in these labels / skipped files (missing files are empty)."""
-    frames = [pl.read_csv(p, infer_schema=False).select(PAIR_KEY)
-              for p in paths if p.exists() and p.stat().st_size > 0]
+    frames = [
+        pl.read_csv(p, infer_schema=False).select(PAIR_KEY)
+        for p in paths
+        if p.exists() and p.stat().st_size > 0
+    ]
     if not frames:
         return pl.DataFrame(schema=dict.fromkeys(PAIR_KEY, pl.String))
     return read_answered_frame(pl.concat(frames))
@@ -56,13 +60,18 @@ def read_answered(*paths: Path) -> pl.DataFrame:
 def read_answered_frame(pairs: pl.DataFrame) -> pl.DataFrame:
     """Answered pairs in the queue's form: sources in lower case (as ``read_labels`` reads
     them), the smaller contact on the left, each pair once."""
-    both = pairs.select(PAIR_KEY).with_columns(pl.col("source_l").str.to_lowercase(),
-                                               pl.col("source_r").str.to_lowercase())
+    both = pairs.select(PAIR_KEY).with_columns(
+        pl.col("source_l").str.to_lowercase(), pl.col("source_r").str.to_lowercase()
+    )
     return _ordered(both).unique()
 
 
-def label_queue(pair_reasons: pl.DataFrame, members: pl.DataFrame,
-                answered: pl.DataFrame | None = None, size: int = 20) -> pl.DataFrame:
+def label_queue(
+    pair_reasons: pl.DataFrame,
+    members: pl.DataFrame,
+    answered: pl.DataFrame | None = None,
+    size: int = 20,
+) -> pl.DataFrame:
     """The ``size`` most uncertain unanswered pairs, diverse, in asking order.
 
     Returns the pair_reasons rows plus ``profile_id_l``/``profile_id_r`` and ``uncertainty``
@@ -71,10 +80,11 @@ def label_queue(pair_reasons: pl.DataFrame, members: pl.DataFrame,
     pairs = _ordered(pair_reasons)
     if answered is not None and answered.height:
         pairs = pairs.join(answered.select(PAIR_KEY), on=PAIR_KEY, how="anti")
-    pairs = (join_sides(pairs, members, on=("source", "source_id"), add=("profile_id",),
-                        how="left")
-             .with_columns((pl.col("score") - 0.5).abs().alias("uncertainty"))
-             .sort("uncertainty", *PAIR_KEY))
+    pairs = (
+        join_sides(pairs, members, on=("source", "source_id"), add=("profile_id",), how="left")
+        .with_columns((pl.col("score") - 0.5).abs().alias("uncertainty"))
+        .sort("uncertainty", *PAIR_KEY)
+    )
     picked: list[int] = []
     seen_contacts: set[tuple[str, str]] = set()
     seen_profiles: set[tuple[str, str]] = set()

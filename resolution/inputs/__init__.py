@@ -6,5 +6,13 @@ from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import Ingested, fingerprint, ingest, parse_timestamp
 from resolution.inputs.normalize import normalize_contacts, worker_count
 
-__all__ = ["Ingested", "drop_hubs", "find_hubs", "fingerprint", "ingest", "normalize_contacts",
-           "parse_timestamp", "worker_count"]
+__all__ = [
+    "Ingested",
+    "drop_hubs",
+    "find_hubs",
+    "fingerprint",
+    "ingest",
+    "normalize_contacts",
+    "parse_timestamp",
+    "worker_count",
+]

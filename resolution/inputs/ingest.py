@@ -56,7 +56,8 @@ def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSp
             if spec is None:
                 raise InputError(
                     f"{root}: cannot tell whether it holds contacts or interactions; name it "
-                    "contacts.csv / interactions.csv or add an [[inputs]] pattern for it")
+                    "contacts.csv / interactions.csv or add an [[inputs]] pattern for it"
+                )
             found.setdefault(root, spec)
             continue
         for spec in config.inputs:
@@ -65,8 +66,9 @@ def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSp
                     found.setdefault(path, spec)
     if not found:
         patterns = ", ".join(s.pattern for s in config.inputs)
-        raise InputError(f"no input files found in {', '.join(map(str, inputs))} "
-                         f"(looked for {patterns})")
+        raise InputError(
+            f"no input files found in {', '.join(map(str, inputs))} (looked for {patterns})"
+        )
     return sorted(found.items(), key=lambda kv: str(kv[0]))
 
 
@@ -84,8 +86,9 @@ def _mapped(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str([pl.col(c) for c in columns], separator=" ", ignore_nulls=True)
 
 
-def _conform_file(df: pl.DataFrame, path: Path, spec: InputSpec,
-                  config: EdinConfig) -> pl.DataFrame:
+def _conform_file(
+    df: pl.DataFrame, path: Path, spec: InputSpec, config: EdinConfig
+) -> pl.DataFrame:
     """Map one file's columns onto the contract (+ extra fields) or raise a clear error."""
     contract = CONTACT_COLUMNS if spec.kind == "contacts" else INTERACTION_COLUMNS
     required = REQUIRED_CONTACT_COLUMNS if spec.kind == "contacts" else REQUIRED_INTERACTION_COLUMNS
@@ -96,12 +99,17 @@ def _conform_file(df: pl.DataFrame, path: Path, spec: InputSpec,
         if col == "source" and absent and spec.source:
             exprs.append(pl.lit(spec.source, pl.String).alias(col))
         elif absent and (col in required or col in spec.columns):
-            hint = (f"add the column or set `source = \"vk\"` in the [[inputs]] entry for "
-                    f"\"{spec.pattern}\"" if col == "source" else
-                    f"map it in the config: [[inputs]] pattern = \"{spec.pattern}\", "
-                    f"columns.{col} = \"<your column>\"")
-            raise ContractError(f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
-                                f"{hint}. Columns found: {', '.join(df.columns) or 'none'}")
+            hint = (
+                f'add the column or set `source = "vk"` in the [[inputs]] entry for '
+                f'"{spec.pattern}"'
+                if col == "source"
+                else f'map it in the config: [[inputs]] pattern = "{spec.pattern}", '
+                f'columns.{col} = "<your column>"'
+            )
+            raise ContractError(
+                f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
+                f"{hint}. Columns found: {', '.join(df.columns) or 'none'}"
+            )
         elif absent:
             exprs.append(pl.lit(None, pl.String).alias(col))
         else:
@@ -117,11 +125,15 @@ def _conform_file(df: pl.DataFrame, path: Path, spec: InputSpec,
     # Empty strings and null tokens are missing values; surrounding blanks are never meaningful.
     out = out.with_columns(
         pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(list(NULL_TOKENS)))
-        .then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+        .then(None)
+        .otherwise(pl.col(c).str.strip_chars())
+        .alias(c)
         for c in out.columns
     )
-    return out.with_columns(pl.lit(str(path)).alias("input_file"),
-                            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("input_row"))
+    return out.with_columns(
+        pl.lit(str(path)).alias("input_file"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("input_row"),
+    )
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -152,16 +164,23 @@ def _payload(columns: list[str]) -> pl.Expr:
 def _quarantine_rows(df: pl.DataFrame, kind: str, reason: str) -> pl.DataFrame:
     payload_cols = [c for c in df.columns if c not in ("input_file", "input_row", "_payload")]
     return df.select(
-        pl.lit(kind).alias("kind"), "source", "source_id", "input_file", "input_row",
+        pl.lit(kind).alias("kind"),
+        "source",
+        "source_id",
+        "input_file",
+        "input_row",
         pl.lit(reason).alias("reason"),
-        pl.struct(payload_cols).map_elements(lambda s: json.dumps(s, ensure_ascii=False,
-                                                                  default=str),
-                                             return_dtype=pl.String).alias("payload"),
+        pl.struct(payload_cols)
+        .map_elements(
+            lambda s: json.dumps(s, ensure_ascii=False, default=str), return_dtype=pl.String
+        )
+        .alias("payload"),
     )
 
 
-def _split_bad(df: pl.DataFrame, kind: str, checks: list[tuple[pl.Expr, str]],
-               quarantined: list[pl.DataFrame]) -> pl.DataFrame:
+def _split_bad(
+    df: pl.DataFrame, kind: str, checks: list[tuple[pl.Expr, str]], quarantined: list[pl.DataFrame]
+) -> pl.DataFrame:
     for bad, reason in checks:
         mask = df.select(bad.fill_null(False)).to_series()
         if mask.any():
@@ -170,14 +189,17 @@ def _split_bad(df: pl.DataFrame, kind: str, checks: list[tuple[pl.Expr, str]],
     return df
 
 
-def _dedupe_keys(df: pl.DataFrame, keys: list[str], kind: str, order: list[str],
-                 quarantined: list[pl.DataFrame]) -> pl.DataFrame:
+def _dedupe_keys(
+    df: pl.DataFrame, keys: list[str], kind: str, order: list[str], quarantined: list[pl.DataFrame]
+) -> pl.DataFrame:
     """Keep one row per key, chosen by content (not file order), quarantining the others."""
     payload_cols = [c for c in df.columns if c not in ("input_file", "input_row")]
     df = df.with_columns(_payload(payload_cols).alias("_payload"))
-    df = df.sort([*keys, *order, "_payload", "input_file", "input_row"],
-                 descending=[False] * len(keys) + [True] * len(order) + [False] * 3,
-                 nulls_last=True)
+    df = df.sort(
+        [*keys, *order, "_payload", "input_file", "input_row"],
+        descending=[False] * len(keys) + [True] * len(order) + [False] * 3,
+        nulls_last=True,
+    )
     dup = df.select(pl.struct(keys).is_first_distinct().not_()).to_series()
     if dup.any():
         rows = df.filter(dup)
@@ -188,9 +210,14 @@ def _dedupe_keys(df: pl.DataFrame, keys: list[str], kind: str, order: list[str],
         if same.height:
             quarantined.append(_quarantine_rows(same, kind, "exact duplicate of another row"))
         if other.height:
-            quarantined.append(_quarantine_rows(
-                other, kind, f"{'/'.join(keys)} repeated with a different payload; kept the "
-                "most recent version"))
+            quarantined.append(
+                _quarantine_rows(
+                    other,
+                    kind,
+                    f"{'/'.join(keys)} repeated with a different payload; kept the "
+                    "most recent version",
+                )
+            )
     return df.filter(~dup).drop("_payload")
 
 
@@ -205,44 +232,76 @@ def ingest(inputs: list[Path], config: EdinConfig) -> Ingested:
         log.info("read %s: %d %s", path, df.height, spec.kind)
         (contacts if spec.kind == "contacts" else interactions).append(df)
     if not contacts:
-        raise InputError("no contacts file among the inputs: the pipeline needs at least one "
-                         "(see the input contract in the README)")
+        raise InputError(
+            "no contacts file among the inputs: the pipeline needs at least one "
+            "(see the input contract in the README)"
+        )
     c = pl.concat(contacts, how="vertical_relaxed")
-    too_long = [pl.col(col).str.len_chars() > MAX_FIELD_CHARS for col in ("name", "email",
-                                                                         "phone", "handle")]
-    c = _split_bad(c, "contact", [
-        (pl.col("source").is_null(), "missing source"),
-        (pl.col("source_id").is_null(), "missing source_id"),
-        (pl.any_horizontal(too_long), f"a field is longer than {MAX_FIELD_CHARS} characters"),
-    ], quarantined)
-    c = c.with_columns(pl.col("source").str.to_lowercase(),
-                       _timestamps(c["created_at"]).alias("created_ts"))
+    too_long = [
+        pl.col(col).str.len_chars() > MAX_FIELD_CHARS
+        for col in ("name", "email", "phone", "handle")
+    ]
+    c = _split_bad(
+        c,
+        "contact",
+        [
+            (pl.col("source").is_null(), "missing source"),
+            (pl.col("source_id").is_null(), "missing source_id"),
+            (pl.any_horizontal(too_long), f"a field is longer than {MAX_FIELD_CHARS} characters"),
+        ],
+        quarantined,
+    )
+    c = c.with_columns(
+        pl.col("source").str.to_lowercase(), _timestamps(c["created_at"]).alias("created_ts")
+    )
     c = _dedupe_keys(c, ["source", "source_id"], "contact", ["created_ts"], quarantined)
 
-    i = (pl.concat(interactions, how="vertical_relaxed") if interactions
-         else pl.DataFrame(schema={col: pl.String for col in INTERACTION_COLUMNS}
-                           | {"input_file": pl.String, "input_row": pl.Int64}))
+    i = (
+        pl.concat(interactions, how="vertical_relaxed")
+        if interactions
+        else pl.DataFrame(
+            schema={col: pl.String for col in INTERACTION_COLUMNS}
+            | {"input_file": pl.String, "input_row": pl.Int64}
+        )
+    )
     i = i.with_columns(pl.col("source").str.to_lowercase())
     known = c.select("source", "source_id").with_columns(pl.lit(True).alias("_known"))
     i = i.join(known, on=["source", "source_id"], how="left")
-    i = _split_bad(i, "interaction", [
-        (pl.col("source").is_null() | pl.col("source_id").is_null(), "missing source/source_id"),
-        (pl.col("interaction_id").is_null(), "missing interaction_id"),
-        (pl.col("_known").is_null(), "refers to a contact that is not in the contacts "
-                                     "(or was quarantined)"),
-    ], quarantined).drop("_known")
+    i = _split_bad(
+        i,
+        "interaction",
+        [
+            (
+                pl.col("source").is_null() | pl.col("source_id").is_null(),
+                "missing source/source_id",
+            ),
+            (pl.col("interaction_id").is_null(), "missing interaction_id"),
+            (
+                pl.col("_known").is_null(),
+                "refers to a contact that is not in the contacts (or was quarantined)",
+            ),
+        ],
+        quarantined,
+    ).drop("_known")
     i = i.with_columns(
         _timestamps(i["started_at"]).alias("started_ts"),
         pl.when(pl.col("rating").str.to_lowercase().is_in(list(RATINGS)))
-        .then(pl.col("rating").str.to_lowercase()).alias("rating"),
+        .then(pl.col("rating").str.to_lowercase())
+        .alias("rating"),
     )
     i = _dedupe_keys(i, ["source", "interaction_id"], "interaction", ["started_ts"], quarantined)
-    q = (pl.concat(quarantined, how="vertical_relaxed").cast(QUARANTINE)  # type: ignore[arg-type]
-         if quarantined else pl.DataFrame(schema=QUARANTINE))
+    q = (
+        pl.concat(quarantined, how="vertical_relaxed").cast(QUARANTINE)  # type: ignore[arg-type]
+        if quarantined
+        else pl.DataFrame(schema=QUARANTINE)
+    )
     q = q.sort("kind", "input_file", "input_row")
-    return Ingested(contacts=c.sort("source", "source_id"),
-                    interactions=i.sort("source", "source_id", "interaction_id"),
-                    quarantine=q, files=tuple(str(p) for p, _ in files))
+    return Ingested(
+        contacts=c.sort("source", "source_id"),
+        interactions=i.sort("source", "source_id", "interaction_id"),
+        quarantine=q,
+        files=tuple(str(p) for p, _ in files),
+    )
 
 
 def fingerprint(files: tuple[str, ...]) -> str:

@@ -47,24 +47,40 @@ _PHONE_PART = {"all": STR_LIST, "match": STR_LIST, "flags": STR_LIST}
 
 
 def _phone_columns(phones: Sequence[PhoneKey]) -> tuple[list[str], list[str], list[str]]:
-    return ([p.e164 for p in phones], sorted(p.e164 for p in phones if not p.generic),
-            ["phone:generic"] if any(p.generic for p in phones) else [])
+    return (
+        [p.e164 for p in phones],
+        sorted(p.e164 for p in phones if not p.generic),
+        ["phone:generic"] if any(p.generic for p in phones) else [],
+    )
 
 
 def _phone_part(raw: str | None, region: str) -> tuple[Any, ...]:
     return _phone_columns(normalize_phones(raw, default_region=region))
 
 
-NAME_PART = {"display_name": pl.String(), "name_key": pl.String(), "given_key": pl.String(),
-             "surname_key": pl.String(), "name_flags": STR_LIST, "name_phone_all": STR_LIST,
-             "name_phone_match": STR_LIST}
+NAME_PART = {
+    "display_name": pl.String(),
+    "name_key": pl.String(),
+    "given_key": pl.String(),
+    "surname_key": pl.String(),
+    "name_flags": STR_LIST,
+    "name_phone_all": STR_LIST,
+    "name_phone_match": STR_LIST,
+}
 
 
 def _name_part(raw: str | None, region: str) -> tuple[Any, ...]:
     name = normalize_name(raw)
     if name is not None:
-        return (name.display, name.key, name.given_key, name.surname_key,
-                sorted(f"name:{f}" for f in name.flags), [], [])
+        return (
+            name.display,
+            name.key,
+            name.given_key,
+            name.surname_key,
+            sorted(f"name:{f}" for f in name.flags),
+            [],
+            [],
+        )
     if not raw:
         return (None, None, None, None, [], [], [])
     # A phone typed as the name is phone evidence (REFERENCE.md, bad inputs).
@@ -80,12 +96,20 @@ def _email_part(raw: str | None) -> tuple[Any, ...]:
     flags = {f"email:{f}" for e in emails for f in e.flags}
     flags.update("email:generic" for e in emails if e.generic)
     personal = [e for e in emails if not e.generic]
-    return ([e.normalized for e in emails], sorted({e.key for e in personal}),
-            personal[0].local if personal else None, sorted(flags))
+    return (
+        [e.normalized for e in emails],
+        sorted({e.key for e in personal}),
+        personal[0].local if personal else None,
+        sorted(flags),
+    )
 
 
-EMAIL_PART = {"emails_display": STR_LIST, "emails": STR_LIST, "email_local": pl.String(),
-              "email_flags": STR_LIST}
+EMAIL_PART = {
+    "emails_display": STR_LIST,
+    "emails": STR_LIST,
+    "email_local": pl.String(),
+    "email_flags": STR_LIST,
+}
 
 
 def _handle_part(value: tuple[str | None, str | None], region: str) -> tuple[Any, ...]:
@@ -101,8 +125,13 @@ def _handle_part(value: tuple[str | None, str | None], region: str) -> tuple[Any
     return ([], [], [f"handle:{handle.kind}"], [], [])
 
 
-HANDLE_PART = {"handles": STR_LIST, "nicknames": STR_LIST, "handle_flags": STR_LIST,
-               "handle_phone_all": STR_LIST, "handle_phone_match": STR_LIST}
+HANDLE_PART = {
+    "handles": STR_LIST,
+    "nicknames": STR_LIST,
+    "handle_flags": STR_LIST,
+    "handle_phone_all": STR_LIST,
+    "handle_phone_match": STR_LIST,
+}
 
 
 def _identifier_name_part(value: tuple[str | None, str | None]) -> tuple[Any, ...]:
@@ -114,8 +143,11 @@ def _identifier_name_part(value: tuple[str | None, str | None]) -> tuple[Any, ..
     return (None, None, None)
 
 
-IDENTIFIER_NAME_PART = {"id_name_key": pl.String(), "id_given_key": pl.String(),
-                        "id_surname_key": pl.String()}
+IDENTIFIER_NAME_PART = {
+    "id_name_key": pl.String(),
+    "id_given_key": pl.String(),
+    "id_surname_key": pl.String(),
+}
 
 
 def _city_part(raw: str | None) -> tuple[Any, ...]:
@@ -126,8 +158,9 @@ def _city_part(raw: str | None) -> tuple[Any, ...]:
 _SEP = "\x1f"  # joins a list cell into one string: polars builds string columns far faster
 
 
-def _apply(func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], values: list[Any]
-           ) -> list[tuple[Any, ...]]:
+def _apply(
+    func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], values: list[Any]
+) -> list[tuple[Any, ...]]:
     """``func`` of each value, the list cells at positions ``lists`` joined by ``_SEP``."""
     out = []
     for value in values:
@@ -165,8 +198,9 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def submit(self, func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...],
-               values: list[Any]) -> Callable[[], list[tuple[Any, ...]]]:
+    def submit(
+        self, func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], values: list[Any]
+    ) -> Callable[[], list[tuple[Any, ...]]]:
         """Start ``_apply(func, lists, values)``; the returned callable waits for its answer."""
         if self.workers <= 1 or len(values) < PARALLEL_FROM:
             return partial(_apply, func, lists, values)
@@ -174,30 +208,42 @@ class _Runner:
             # spawn, not fork: the parent runs polars' and DuckDB's thread pools.
             self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
         task = partial(_apply, func, lists)
-        futures = [self.pool.submit(task, values[i:i + _CHUNK])
-                   for i in range(0, len(values), _CHUNK)]
+        futures = [
+            self.pool.submit(task, values[i : i + _CHUNK]) for i in range(0, len(values), _CHUNK)
+        ]
         return lambda: [row for f in futures for row in f.result()]
 
 
 def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
     if dtype != STR_LIST:
         return pl.Series(name, cells, dtype=dtype)
-    return (pl.Series(name, cells, dtype=pl.String).str.split(_SEP)
-            .fill_null(pl.lit([], dtype=STR_LIST)))
+    return (
+        pl.Series(name, cells, dtype=pl.String)
+        .str.split(_SEP)
+        .fill_null(pl.lit([], dtype=STR_LIST))
+    )
 
 
 def _phone_fast(distinct: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """The phone part's columns for the plain Russian mobiles among ``distinct``, vectorized."""
     names = list(schema)
     e164, generic = pl.col("e164"), pl.col("generic")
-    return (pl.concat([distinct, ru_mobiles(distinct["phone"])], how="horizontal")
-            .filter(e164.is_not_null())
-            .with_columns(pl.concat_list(e164).alias(names[0]),
-                          pl.when(generic).then(pl.lit([], STR_LIST))
-                          .otherwise(pl.concat_list(e164)).alias(names[1]),
-                          pl.when(generic).then(pl.lit(["phone:generic"], STR_LIST))
-                          .otherwise(pl.lit([], STR_LIST)).alias(names[2]))
-            .drop("e164", "generic"))
+    return (
+        pl.concat([distinct, ru_mobiles(distinct["phone"])], how="horizontal")
+        .filter(e164.is_not_null())
+        .with_columns(
+            pl.concat_list(e164).alias(names[0]),
+            pl.when(generic)
+            .then(pl.lit([], STR_LIST))
+            .otherwise(pl.concat_list(e164))
+            .alias(names[1]),
+            pl.when(generic)
+            .then(pl.lit(["phone:generic"], STR_LIST))
+            .otherwise(pl.lit([], STR_LIST))
+            .alias(names[2]),
+        )
+        .drop("e164", "generic")
+    )
 
 
 Fast = Callable[[pl.DataFrame, Mapping[str, pl.DataType]], pl.DataFrame]
@@ -209,26 +255,33 @@ class _Part:
 
     keys: list[str]
     schema: Mapping[str, pl.DataType]
-    distinct: pl.DataFrame          # the values the normalizer is working on
-    answered: pl.DataFrame | None   # values a vectorized fast path already answered
+    distinct: pl.DataFrame  # the values the normalizer is working on
+    answered: pl.DataFrame | None  # values a vectorized fast path already answered
     answers: Callable[[], list[tuple[Any, ...]]]
 
     def join_onto(self, base: pl.DataFrame) -> pl.DataFrame:
         """``base`` with this part's columns, once the normalizer's answers are in."""
-        columns = zip(*answers, strict=True) if (answers := self.answers()) else (
-            [] for _ in self.schema)
+        columns = (
+            zip(*answers, strict=True) if (answers := self.answers()) else ([] for _ in self.schema)
+        )
         table = self.distinct.with_columns(
             _column(name, dtype, cells)
-            for (name, dtype), cells in zip(self.schema.items(), columns, strict=True))
+            for (name, dtype), cells in zip(self.schema.items(), columns, strict=True)
+        )
         if self.answered is not None:
             table = pl.concat([self.answered, table])
         log.info("normalized %s distinct %s values", f"{table.height:,}", "/".join(self.keys))
-        return base.join(table, on=self.keys, how="left", nulls_equal=True,
-                         maintain_order="left")
+        return base.join(table, on=self.keys, how="left", nulls_equal=True, maintain_order="left")
 
 
-def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[..., Any],
-          schema: Mapping[str, pl.DataType], fast: Fast | None = None) -> _Part:
+def _part(
+    runner: _Runner,
+    base: pl.DataFrame,
+    keys: list[str],
+    func: Callable[..., Any],
+    schema: Mapping[str, pl.DataType],
+    fast: Fast | None = None,
+) -> _Part:
     """Start normalizing each distinct value of ``keys`` in ``base`` with ``func``.
 
     ``fast`` answers the common values of a column with polars expressions, all at once; the
@@ -237,8 +290,9 @@ def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[.
     distinct = base.select(keys).unique(maintain_order=True)
     answered = fast(distinct, schema) if fast is not None else None
     if answered is not None:
-        distinct = distinct.join(answered.select(keys), on=keys, how="anti", nulls_equal=True,
-                                 maintain_order="left")
+        distinct = distinct.join(
+            answered.select(keys), on=keys, how="anti", nulls_equal=True, maintain_order="left"
+        )
     values = distinct.to_series().to_list() if len(keys) == 1 else distinct.rows()
     lists = tuple(i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST)
     return _Part(keys, schema, distinct, answered, runner.submit(func, lists, values))
@@ -247,18 +301,26 @@ def _part(runner: _Runner, base: pl.DataFrame, keys: list[str], func: Callable[.
 def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFrame:
     """The normalized_contacts table (plus ``f_<name>`` columns for configured extra fields)."""
     region = config.resolution.default_region
-    base = (contacts.sort("source", "source_id")
-            .with_columns(pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id"),
-                          _platforms(contacts["source"]).alias("_hint")))
+    base = contacts.sort("source", "source_id").with_columns(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id"),
+        _platforms(contacts["source"]).alias("_hint"),
+    )
     phone = {f"phone_{k}": v for k, v in _PHONE_PART.items()}
     with _Runner(worker_count(config.resolution.workers)) as runner:
         parts = [
             _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART),
-            _part(runner, base, ["phone"], partial(_phone_part, region=region), phone,
-                  fast=_phone_fast if region == "RU" else None),
+            _part(
+                runner,
+                base,
+                ["phone"],
+                partial(_phone_part, region=region),
+                phone,
+                fast=_phone_fast if region == "RU" else None,
+            ),
             _part(runner, base, ["email"], _email_part, EMAIL_PART),
-            _part(runner, base, ["handle", "_hint"], partial(_handle_part, region=region),
-                  HANDLE_PART),
+            _part(
+                runner, base, ["handle", "_hint"], partial(_handle_part, region=region), HANDLE_PART
+            ),
             _part(runner, base, ["city"], _city_part, {"city_key": pl.String()}),
         ]
         df = base
@@ -267,27 +329,48 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         # A contact without a name may still have one in its address or nickname
         # ("tatyana_moiseeva_98"): weaker than a typed name, but name evidence all the same.
         nameless = pl.col("name_key").is_null()
-        df = df.with_columns(pl.when(nameless).then("email_local").alias("_id_local"),
-                             pl.when(nameless).then(pl.col("nicknames").list.first())
-                             .alias("_id_nick"))
-        df = _part(runner, df, ["_id_local", "_id_nick"], _identifier_name_part,
-                   IDENTIFIER_NAME_PART).join_onto(df)
+        df = df.with_columns(
+            pl.when(nameless).then("email_local").alias("_id_local"),
+            pl.when(nameless).then(pl.col("nicknames").list.first()).alias("_id_nick"),
+        )
+        df = _part(
+            runner, df, ["_id_local", "_id_nick"], _identifier_name_part, IDENTIFIER_NAME_PART
+        ).join_onto(df)
     df = df.with_columns(
         pl.coalesce("name_key", "id_name_key").alias("name_key"),
         pl.coalesce("given_key", "id_given_key").alias("given_key"),
         pl.coalesce("surname_key", "id_surname_key").alias("surname_key"),
-        pl.when(pl.col("id_name_key").is_not_null()).then(pl.lit(["name:from_identifier"]))
-        .otherwise(pl.lit([], STR_LIST)).alias("id_name_flags"))
+        pl.when(pl.col("id_name_key").is_not_null())
+        .then(pl.lit(["name:from_identifier"]))
+        .otherwise(pl.lit([], STR_LIST))
+        .alias("id_name_flags"),
+    )
     groups = ("phone", "name_phone", "handle_phone")
     df = _union(df, [f"{g}_match" for g in groups], "phones")
     df = _union(df, [f"{g}_all" for g in groups], "phones_display", ordered=True)
-    df = _union(df, ["name_flags", "id_name_flags", "phone_flags", "email_flags",
-                     "handle_flags"], "flags")
+    df = _union(
+        df, ["name_flags", "id_name_flags", "phone_flags", "email_flags", "handle_flags"], "flags"
+    )
     out = df.select(
-        "record_id", "source", "source_id", "display_name", "name_key", "given_key",
-        "surname_key", "phones", "emails", "handles", "nicknames", "email_local", "city",
-        "city_key", pl.col("created_ts").alias("created_at"), "flags", "phones_display",
-        "emails_display", pl.col("handles").alias("handles_display"),
+        "record_id",
+        "source",
+        "source_id",
+        "display_name",
+        "name_key",
+        "given_key",
+        "surname_key",
+        "phones",
+        "emails",
+        "handles",
+        "nicknames",
+        "email_local",
+        "city",
+        "city_key",
+        pl.col("created_ts").alias("created_at"),
+        "flags",
+        "phones_display",
+        "emails_display",
+        pl.col("handles").alias("handles_display"),
     )
     out = conform(out, NORMALIZED_CONTACTS, "normalized_contacts")
     extras = [_extra(df[f.column], f.type).alias(f.column) for f in config.fields]
@@ -301,25 +384,36 @@ def _platforms(sources: pl.Series) -> pl.Expr:
     return pl.col("source").replace_strict(codes, default=None, return_dtype=pl.String)
 
 
-def _union(df: pl.DataFrame, columns: list[str], name: str, *, ordered: bool = False
-           ) -> pl.DataFrame:
+def _union(
+    df: pl.DataFrame, columns: list[str], name: str, *, ordered: bool = False
+) -> pl.DataFrame:
     """``df`` with ``name``: the union of the list ``columns``, sorted (each part's lists are),
     or in first-seen order. Only the few rows with values in two or more lists are merged:
     list operations over every row cost seconds at a million contacts."""
     filled = pl.sum_horizontal(pl.col(c).list.len().gt(0) for c in columns)
-    only = pl.coalesce(*(pl.when(pl.col(c).list.len() > 0).then(c) for c in columns),
-                       pl.lit([], STR_LIST))
+    only = pl.coalesce(
+        *(pl.when(pl.col(c).list.len() > 0).then(c) for c in columns), pl.lit([], STR_LIST)
+    )
     merged = pl.concat_list(columns).list.unique(maintain_order=ordered)
     merged = merged if ordered else merged.list.sort()
-    several = (df.lazy().select("record_id", *columns).filter(filled > 1)
-               .select("record_id", merged.alias("_merged")).collect())
-    return (df.join(several, on="record_id", how="left", maintain_order="left")
-            .with_columns(pl.coalesce("_merged", only).alias(name)).drop("_merged"))
+    several = (
+        df.lazy()
+        .select("record_id", *columns)
+        .filter(filled > 1)
+        .select("record_id", merged.alias("_merged"))
+        .collect()
+    )
+    return (
+        df.join(several, on="record_id", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_merged", only).alias(name))
+        .drop("_merged")
+    )
 
 
 def _extra(col: pl.Series, ftype: str) -> pl.Series:
     cleaned = col.str.strip_chars().str.to_lowercase()
     if ftype == "set":
-        return cleaned.map_elements(lambda v: sorted(set(_SET_SPLIT.split(v)) - {""}),
-                                    return_dtype=pl.List(pl.String))
+        return cleaned.map_elements(
+            lambda v: sorted(set(_SET_SPLIT.split(v)) - {""}), return_dtype=pl.List(pl.String)
+        )
     return cleaned

@@ -8,6 +8,17 @@ from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_dec
 from resolution.linking.links import identifier_links, join_strong_links
 from resolution.linking.scoring import KEEP_SCORE, ScoredCandidates, score_candidates
 
-__all__ = ["KEEP_SCORE", "BlockingStats", "ScoredCandidates", "candidate_pairs",
-           "cluster_records", "decision_pairs", "drop_pairs", "enforce_decisions",
-           "hierarchical", "identifier_links", "join_strong_links", "score_candidates"]
+__all__ = [
+    "KEEP_SCORE",
+    "BlockingStats",
+    "ScoredCandidates",
+    "candidate_pairs",
+    "cluster_records",
+    "decision_pairs",
+    "drop_pairs",
+    "enforce_decisions",
+    "hierarchical",
+    "identifier_links",
+    "join_strong_links",
+    "score_candidates",
+]

@@ -49,15 +49,23 @@ def _batches(model: MatchModel, records: dict[int, Record]) -> Iterator[pl.DataF
         keys.append(key)
         ids.append(record_id)
         if len(keys) >= BLOCK_BATCH:
-            yield pl.DataFrame({"block_key": keys, "record_id": ids},
-                               schema={"block_key": pl.String, "record_id": pl.Int64})
+            yield pl.DataFrame(
+                {"block_key": keys, "record_id": ids},
+                schema={"block_key": pl.String, "record_id": pl.Int64},
+            )
             keys, ids = [], []
-    yield pl.DataFrame({"block_key": keys, "record_id": ids},
-                       schema={"block_key": pl.String, "record_id": pl.Int64})
+    yield pl.DataFrame(
+        {"block_key": keys, "record_id": ids},
+        schema={"block_key": pl.String, "record_id": pl.Int64},
+    )
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection, model: MatchModel,
-                    records: dict[int, Record], max_block_size: int) -> BlockingStats:
+def candidate_pairs(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    records: dict[int, Record],
+    max_block_size: int,
+) -> BlockingStats:
     """Fill tables ``block_keys`` and ``candidate_pairs`` (record_id_l < record_id_r) in ``con``."""
     con.execute("CREATE OR REPLACE TABLE block_keys (block_key VARCHAR, record_id BIGINT)")
     for batch in _batches(model, records):
@@ -65,17 +73,24 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, model: MatchModel,
         con.execute("INSERT INTO block_keys SELECT block_key, record_id FROM batch")
         con.unregister("batch")
     con.execute(_PAIRS_SQL, {"max_block": max_block_size})
-    row = con.execute("""
+    row = con.execute(
+        """
         SELECT (SELECT count(*) FROM block_keys),
                count(*), count(*) FILTER (WHERE n > $max_block),
                coalesce(sum(n) FILTER (WHERE n > $max_block), 0),
                (SELECT count(*) FROM candidate_pairs)
         FROM (SELECT count(*) AS n FROM block_keys GROUP BY block_key)
-    """, {"max_block": max_block_size}).fetchall()[0]
+    """,
+        {"max_block": max_block_size},
+    ).fetchall()[0]
     stats = BlockingStats(*map(int, row))
     if stats.skipped_blocks:
-        log.warning("blocking: %d block(s) larger than %d records skipped (%d record slots); "
-                    "raise [resolution] max_block_size to compare them", stats.skipped_blocks,
-                    max_block_size, stats.skipped_records)
+        log.warning(
+            "blocking: %d block(s) larger than %d records skipped (%d record slots); "
+            "raise [resolution] max_block_size to compare them",
+            stats.skipped_blocks,
+            max_block_size,
+            stats.skipped_records,
+        )
     log.info("blocking: %d block keys, %d candidate pairs", stats.block_keys, stats.pairs)
     return stats

@@ -28,8 +28,14 @@ log = logging.getLogger("edin")
 MAX_COMPONENT = 5000
 
 
-def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: float,
-                    max_cluster_size: int, linked: pl.DataFrame | None = None) -> pl.DataFrame:
+def cluster_records(
+    record_ids: pl.Series,
+    scored: pl.DataFrame,
+    *,
+    threshold: float,
+    max_cluster_size: int,
+    linked: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Every record in exactly one cluster: (record_id, cluster_id, confidence, status).
 
     cluster_id is the smallest record_id in the cluster, so it depends on the input only.
@@ -48,8 +54,9 @@ def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: f
         dupes["score"] = edges["score"].to_numpy()
         groups: list[list[int]] = []
         conf: dict[int, float] = {}
-        for ids, confidences in hierarchical(dupes, threshold=threshold,
-                                             max_component=MAX_COMPONENT):
+        for ids, confidences in hierarchical(
+            dupes, threshold=threshold, max_component=MAX_COMPONENT
+        ):
             groups.append(sorted(int(i) for i in ids))
             conf.update(zip((int(i) for i in ids), (float(c) for c in confidences), strict=True))
         if linked is not None and linked.height:
@@ -61,13 +68,21 @@ def cluster_records(record_ids: pl.Series, scored: pl.DataFrame, *, threshold: f
             else:
                 rows.extend((m, members[0], conf.get(m, 1.0), "clustered") for m in members)
     if oversized:
-        log.warning("%d cluster(s) larger than %d contacts sent to review instead of published",
-                    oversized, max_cluster_size)
+        log.warning(
+            "%d cluster(s) larger than %d contacts sent to review instead of published",
+            oversized,
+            max_cluster_size,
+        )
     clustered = pl.DataFrame(rows, schema=CLUSTERS, orient="row")
-    singles = (record_ids.to_frame("record_id")
-               .join(clustered.select("record_id"), on="record_id", how="anti")
-               .with_columns(pl.col("record_id").alias("cluster_id"),
-                             pl.lit(1.0).alias("confidence"), pl.lit("singleton").alias("status")))
+    singles = (
+        record_ids.to_frame("record_id")
+        .join(clustered.select("record_id"), on="record_id", how="anti")
+        .with_columns(
+            pl.col("record_id").alias("cluster_id"),
+            pl.lit(1.0).alias("confidence"),
+            pl.lit("singleton").alias("status"),
+        )
+    )
     out = pl.concat([clustered, conform(singles, CLUSTERS, "clusters")])
     return conform(out.sort("record_id"), CLUSTERS, "clusters")
 
@@ -77,8 +92,9 @@ def _components(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grouping the components, the indices where each component's edges start and stop)."""
     nodes, index = np.unique(pairs, return_inverse=True)
     index = index.reshape(pairs.shape)
-    graph = scipy.sparse.coo_matrix((np.ones(len(pairs), dtype=np.int8),
-                                     (index[:, 0], index[:, 1])), shape=(len(nodes),) * 2)
+    graph = scipy.sparse.coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (index[:, 0], index[:, 1])), shape=(len(nodes),) * 2
+    )
     _, node_label = scipy.sparse.csgraph.connected_components(graph, directed=False)
     edge_label = node_label[index[:, 0]]
     order = np.argsort(edge_label, kind="stable")
@@ -86,8 +102,9 @@ def _components(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, np.concatenate(([0], bounds, [len(pairs)]))
 
 
-def hierarchical(dupes: np.ndarray, *, threshold: float, max_component: int
-                 ) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+def hierarchical(
+    dupes: np.ndarray, *, threshold: float, max_component: int
+) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
     """dedupe's clustering (``dedupe.clustering.cluster``): centroid-linkage hierarchical
     clustering of each connected component, cut at ``1 - threshold``, a component of more
     than ``max_component`` records first split (``_within_limit``).
@@ -142,21 +159,22 @@ def _record_parts(edges: np.ndarray, max_component: int) -> Iterator[np.ndarray]
     weakest = float(edges["score"][0])
     raised = 1 / (1 + np.exp(-(np.log(weakest) - np.log(1 - weakest)) - 1))
     log.warning("a component of %d records is split above score %.3f", len(records), raised)
-    kept = edges[max(int(np.searchsorted(edges["score"], raised)), 2):]
+    kept = edges[max(int(np.searchsorted(edges["score"], raised)), 2) :]
     if len(kept):
         for component in _component_edges(kept):
             yield from _record_parts(component, max_component)
 
 
-def _linkage_clusters(component: np.ndarray, threshold: float
-                      ) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+def _linkage_clusters(
+    component: np.ndarray, threshold: float
+) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
     i_to_id, distances, n = condensedDistance(component)
     tree = scipy.cluster.hierarchy.linkage(distances, method="centroid")
     partition = scipy.cluster.hierarchy.fcluster(tree, 1 - threshold, criterion="distance")
     members: dict[int, list[int]] = {}
     for i, label in enumerate(partition):
         members.setdefault(int(label), []).append(i)
-    squared = distances ** 2
+    squared = distances**2
     for cluster in members.values():
         if len(cluster) > 1:
             yield tuple(int(i_to_id[i]) for i in cluster), confidences(cluster, squared, n)

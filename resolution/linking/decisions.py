@@ -18,23 +18,31 @@ from resolution.pairs import keys_to_ids, ordered_ids
 log = logging.getLogger("edin")
 
 
-def decision_pairs(decisions: pl.DataFrame,
-                   contacts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def decision_pairs(
+    decisions: pl.DataFrame, contacts: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Operator decisions (by contact key) as (record_id_l, record_id_r) pairs: (must-link,
     cannot-link). Pairs naming contacts no longer in the input are left out."""
-    pairs = (keys_to_ids(decisions, contacts)
-             .select(*ordered_ids(), "label")
-             .sort("record_id_l", "record_id_r"))
-    return (pairs.filter(pl.col("label") == MATCH).drop("label"),
-            pairs.filter(pl.col("label") == DISTINCT).drop("label"))
+    pairs = (
+        keys_to_ids(decisions, contacts)
+        .select(*ordered_ids(), "label")
+        .sort("record_id_l", "record_id_r")
+    )
+    return (
+        pairs.filter(pl.col("label") == MATCH).drop("label"),
+        pairs.filter(pl.col("label") == DISTINCT).drop("label"),
+    )
 
 
 def drop_pairs(scored: pl.DataFrame, cannot_link: pl.DataFrame) -> pl.DataFrame:
     """``scored`` without the pairs an operator said are not the same person."""
     if cannot_link.height == 0:
         return scored
-    return scored.join(cannot_link.select("record_id_l", "record_id_r"),
-                       on=["record_id_l", "record_id_r"], how="anti")
+    return scored.join(
+        cannot_link.select("record_id_l", "record_id_r"),
+        on=["record_id_l", "record_id_r"],
+        how="anti",
+    )
 
 
 class _Unions:
@@ -64,9 +72,14 @@ def _clash(apart: Apart, xs: set[int], ys: set[int]) -> bool:
     return any(apart.get(x, set()) & ys for x in xs)
 
 
-def enforce_decisions(clusters: pl.DataFrame, scored: pl.DataFrame, *,
-                      must_link: pl.DataFrame, cannot_link: pl.DataFrame,
-                      threshold: float) -> pl.DataFrame:
+def enforce_decisions(
+    clusters: pl.DataFrame,
+    scored: pl.DataFrame,
+    *,
+    must_link: pl.DataFrame,
+    cannot_link: pl.DataFrame,
+    threshold: float,
+) -> pl.DataFrame:
     """The clusters with the operator's decisions applied.
 
     ``must_link`` / ``cannot_link``: (record_id_l, record_id_r) pairs. Clusters holding a
@@ -85,8 +98,11 @@ def enforce_decisions(clusters: pl.DataFrame, scored: pl.DataFrame, *,
     cluster_of = dict(clusters.select("record_id", "cluster_id").iter_rows())
     units, unit_members = _units(must_link, cluster_of, apart)
     weight: dict[tuple[int, int], float] = {
-        (a, b): s for a, b, s in scored.filter(pl.col("score") >= threshold)
-        .select("record_id_l", "record_id_r", "score").iter_rows()}
+        (a, b): s
+        for a, b, s in scored.filter(pl.col("score") >= threshold)
+        .select("record_id_l", "record_id_r", "score")
+        .iter_rows()
+    }
     new_cluster: dict[int, int] = {}
     for rs in _joined(cluster_of, unit_members).values():
         for part in _split(rs, units, apart, weight):
@@ -95,8 +111,9 @@ def enforce_decisions(clusters: pl.DataFrame, scored: pl.DataFrame, *,
     return _relabelled(clusters, new_cluster)
 
 
-def _units(must_link: pl.DataFrame, cluster_of: dict[int, int], apart: Apart
-           ) -> tuple[_Unions, dict[int, set[int]]]:
+def _units(
+    must_link: pl.DataFrame, cluster_of: dict[int, int], apart: Apart
+) -> tuple[_Unions, dict[int, set[int]]]:
     """Must-linked contacts as units that are never split; a must-link that would put a
     cannot-link pair inside one unit conflicts with another decision and is skipped."""
     units = _Unions()
@@ -109,8 +126,12 @@ def _units(must_link: pl.DataFrame, cluster_of: dict[int, int], apart: Apart
             continue
         sa, sb = unit_members.get(ua, {ua}), unit_members.get(ub, {ub})
         if _clash(apart, sa, sb):
-            log.warning("operator decisions conflict: records %d and %d are 'same person' but "
-                        "that would join a 'not the same person' pair; not joined", a, b)
+            log.warning(
+                "operator decisions conflict: records %d and %d are 'same person' but "
+                "that would join a 'not the same person' pair; not joined",
+                a,
+                b,
+            )
             continue
         unit_members.pop(ua, None)
         unit_members.pop(ub, None)
@@ -119,8 +140,7 @@ def _units(must_link: pl.DataFrame, cluster_of: dict[int, int], apart: Apart
     return units, unit_members
 
 
-def _joined(cluster_of: dict[int, int], unit_members: dict[int, set[int]]
-            ) -> dict[int, set[int]]:
+def _joined(cluster_of: dict[int, int], unit_members: dict[int, set[int]]) -> dict[int, set[int]]:
     """The clusters' records, with every cluster a must-link unit touches joined."""
     members: dict[int, set[int]] = {}
     for r, c in cluster_of.items():
@@ -136,8 +156,9 @@ def _joined(cluster_of: dict[int, int], unit_members: dict[int, set[int]]
     return joined
 
 
-def _split(rs: set[int], units: _Unions, apart: Apart,
-           weight: dict[tuple[int, int], float]) -> list[set[int]]:
+def _split(
+    rs: set[int], units: _Unions, apart: Apart, weight: dict[tuple[int, int], float]
+) -> list[set[int]]:
     """``rs`` as it is, or split where it holds a cannot-link pair: each unit (in record
     order) goes to the part it is most strongly linked to that it may join, or starts one."""
     if not any(apart.get(r, set()) & rs for r in rs):
@@ -163,12 +184,19 @@ def _split(rs: set[int], units: _Unions, apart: Apart,
 
 def _relabelled(clusters: pl.DataFrame, new_cluster: dict[int, int]) -> pl.DataFrame:
     """``clusters`` with the new cluster IDs and the statuses they imply."""
-    changed = pl.DataFrame({"record_id": list(new_cluster), "new_id": list(new_cluster.values())},
-                           schema={"record_id": pl.Int64, "new_id": pl.Int64})
+    changed = pl.DataFrame(
+        {"record_id": list(new_cluster), "new_id": list(new_cluster.values())},
+        schema={"record_id": pl.Int64, "new_id": pl.Int64},
+    )
     out = clusters.join(changed, on="record_id", how="left").with_columns(
-        pl.col("new_id").fill_null(pl.col("cluster_id")).alias("cluster_id"))
+        pl.col("new_id").fill_null(pl.col("cluster_id")).alias("cluster_id")
+    )
     out = out.with_columns(pl.len().over("cluster_id").alias("_size")).with_columns(
-        pl.when(pl.col("status") == "review").then(pl.col("status"))
-        .when(pl.col("_size") > 1).then(pl.lit("clustered"))
-        .otherwise(pl.lit("singleton")).alias("status"))
+        pl.when(pl.col("status") == "review")
+        .then(pl.col("status"))
+        .when(pl.col("_size") > 1)
+        .then(pl.lit("clustered"))
+        .otherwise(pl.lit("singleton"))
+        .alias("status")
+    )
     return conform(out.sort("record_id"), CLUSTERS, "clusters")

@@ -23,8 +23,9 @@ Link = list[float]
 """Between two groups: [scored pairs, their score sum, strong pairs, best strong score]."""
 
 
-def join_strong_links(groups: list[list[int]], edges: pl.DataFrame, *, threshold: float,
-                      linked: pl.DataFrame) -> list[list[int]]:
+def join_strong_links(
+    groups: list[list[int]], edges: pl.DataFrame, *, threshold: float, linked: pl.DataFrame
+) -> list[list[int]]:
     """``groups`` (sorted record-id lists) joined along strong pairs, sorted by first member.
 
     Records outside every group start as groups of one. Two groups join when a pair between
@@ -40,8 +41,9 @@ def join_strong_links(groups: list[list[int]], edges: pl.DataFrame, *, threshold
     return sorted((sorted(m) for m in members.values() if len(m) > 1), key=lambda m: m[0])
 
 
-def _group_links(groups: list[list[int]], edges: pl.DataFrame, linked: pl.DataFrame
-                 ) -> tuple[dict[int, list[int]], dict[tuple[int, int], Link]]:
+def _group_links(
+    groups: list[list[int]], edges: pl.DataFrame, linked: pl.DataFrame
+) -> tuple[dict[int, list[int]], dict[tuple[int, int], Link]]:
     """The members of each group (keyed by its first record) and the links between groups."""
     group_of: dict[int, int] = {}
     members: dict[int, list[int]] = {}
@@ -50,11 +52,16 @@ def _group_links(groups: list[list[int]], edges: pl.DataFrame, linked: pl.DataFr
         for r in g:
             group_of[r] = g[0]
     links: dict[tuple[int, int], Link] = {}
-    shared = edges.join(linked.select("record_id_l", "record_id_r").unique()
-                        .with_columns(pl.lit(True).alias("_shared")),
-                        on=["record_id_l", "record_id_r"], how="left")
-    for a, b, score, is_shared in shared.select("record_id_l", "record_id_r", "score",
-                                                "_shared").iter_rows():
+    shared = edges.join(
+        linked.select("record_id_l", "record_id_r")
+        .unique()
+        .with_columns(pl.lit(True).alias("_shared")),
+        on=["record_id_l", "record_id_r"],
+        how="left",
+    )
+    for a, b, score, is_shared in shared.select(
+        "record_id_l", "record_id_r", "score", "_shared"
+    ).iter_rows():
         for r in (a, b):
             if r not in group_of:
                 group_of[r] = r
@@ -71,8 +78,9 @@ def _group_links(groups: list[list[int]], edges: pl.DataFrame, linked: pl.DataFr
     return members, links
 
 
-def _agglomerate(members: dict[int, list[int]], links: dict[tuple[int, int], Link],
-                 threshold: float) -> None:
+def _agglomerate(
+    members: dict[int, list[int]], links: dict[tuple[int, int], Link], threshold: float
+) -> None:
     """Join ``members``' groups in place, strongest eligible link first, recomputing the links
     of every joined group: joining pair by pair (union-find) chained 18,000 fake_20000 records
     through look-alikes."""
@@ -102,8 +110,16 @@ def _agglomerate(members: dict[int, list[int]], links: dict[tuple[int, int], Lin
                 continue
             del nb[k][gone]
             mine = nb[keep].get(k)
-            merged = link if mine is None else [mine[0] + link[0], mine[1] + link[1],
-                                                mine[2] + link[2], max(mine[3], link[3])]
+            merged = (
+                link
+                if mine is None
+                else [
+                    mine[0] + link[0],
+                    mine[1] + link[1],
+                    mine[2] + link[2],
+                    max(mine[3], link[3]),
+                ]
+            )
             nb[keep][k] = merged
             nb[k][keep] = merged
         for k in sorted(nb[keep]):
@@ -127,6 +143,10 @@ def identifier_links(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataF
         return pl.DataFrame(schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64})
     values = pl.concat(frames)
     pairs = values.join(values, on=["kind", "value"], suffix="_r").filter(
-        pl.col("record_id") < pl.col("record_id_r"))
-    return pairs.select(pl.col("record_id").alias("record_id_l"), "record_id_r").unique().sort(
-        "record_id_l", "record_id_r")
+        pl.col("record_id") < pl.col("record_id_r")
+    )
+    return (
+        pairs.select(pl.col("record_id").alias("record_id_l"), "record_id_r")
+        .unique()
+        .sort("record_id_l", "record_id_r")
+    )

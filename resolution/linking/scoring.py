@@ -34,8 +34,9 @@ KEEP_SCORE = 0.05
 NAME_ONLY_GUARD = "name_only_guard"
 """The reason column of the name-only guard (``resolution.matching.guard``)."""
 
-_CANDIDATES_SQL = ("SELECT record_id_l, record_id_r FROM candidate_pairs "
-                   "ORDER BY record_id_l, record_id_r")
+_CANDIDATES_SQL = (
+    "SELECT record_id_l, record_id_r FROM candidate_pairs ORDER BY record_id_l, record_id_r"
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class ScoredCandidates:
     held_by_guard: int
 
 
-def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
-                     records: dict[int, Record], chunk: int) -> ScoredCandidates:
+def score_candidates(
+    con: duckdb.DuckDBPyConnection, model: MatchModel, records: dict[int, Record], chunk: int
+) -> ScoredCandidates:
     """Score every row of table ``candidate_pairs``, keeping the pairs scoring above the floor
     and not held by the name-only guard (``edin explain`` re-scores those on demand)."""
     candidates = con.sql(_CANDIDATES_SQL).pl()
@@ -67,13 +69,21 @@ def score_candidates(con: duckdb.DuckDBPyConnection, model: MatchModel,
         held += int((got.guard != 0.0).sum())
         contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
         kept.append(reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields))
-        log.info("scored %d / %d pairs (%.0f pairs/s)", done + rows.height, candidates.height,
-                 (done + rows.height) / max(time.monotonic() - started, 1e-9))
-    log.info("%d candidate pairs held below the threshold by the name-only guard, not kept",
-             held)
+        log.info(
+            "scored %d / %d pairs (%.0f pairs/s)",
+            done + rows.height,
+            candidates.height,
+            (done + rows.height) / max(time.monotonic() - started, 1e-9),
+        )
+    log.info("%d candidate pairs held below the threshold by the name-only guard, not kept", held)
     if not kept:
-        empty = reasons_frame(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-                              np.zeros((0, len(fields))), fields)
+        empty = reasons_frame(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros((0, len(fields))),
+            fields,
+        )
         return ScoredCandidates(pl.DataFrame(schema=SCORED_PAIRS), empty, held)
     reasons = conform_reasons(pl.concat(kept), SCORED_PAIR_REASONS, "scored_pair_reasons")
     return ScoredCandidates(conform(reasons, SCORED_PAIRS, "scored_pairs"), reasons, held)

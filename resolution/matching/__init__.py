@@ -14,6 +14,18 @@ from resolution.matching.guard import name_only, name_only_pairs
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import PairScores, score_pairs
 
-__all__ = ["FieldSpec", "MatchModel", "PairScores", "contributions", "field_specs",
-           "field_weights", "hub_columns", "identifier_columns", "name_only", "name_only_pairs",
-           "ranked_reasons", "records", "score_pairs"]
+__all__ = [
+    "FieldSpec",
+    "MatchModel",
+    "PairScores",
+    "contributions",
+    "field_specs",
+    "field_weights",
+    "hub_columns",
+    "identifier_columns",
+    "name_only",
+    "name_only_pairs",
+    "ranked_reasons",
+    "records",
+    "score_pairs",
+]

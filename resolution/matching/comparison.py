@@ -40,8 +40,11 @@ class PairColumns:
         if isinstance(pairs, PairColumns):
             return pairs
         fields = list(fields)
-        return cls({f: [a.get(f) for a, _ in pairs] for f in fields},
-                   {f: [b.get(f) for _, b in pairs] for f in fields}, len(pairs))
+        return cls(
+            {f: [a.get(f) for a, _ in pairs] for f in fields},
+            {f: [b.get(f) for _, b in pairs] for f in fields},
+            len(pairs),
+        )
 
 
 class RecordColumns:
@@ -50,34 +53,47 @@ class RecordColumns:
 
     def __init__(self, records: dict[int, Record], fields: Iterable[str]) -> None:
         self.ids = np.array(sorted(records), dtype=np.int64)
-        self.values = {f: np.fromiter((records[int(i)].get(f) for i in self.ids), dtype=object,
-                                      count=len(self.ids)) for f in fields}
+        self.values = {
+            f: np.fromiter(
+                (records[int(i)].get(f) for i in self.ids), dtype=object, count=len(self.ids)
+            )
+            for f in fields
+        }
 
     def pairs(self, left: np.ndarray, right: np.ndarray) -> PairColumns:
         """The pairs (left[i], right[i]) of record ids, all of them in the table."""
         li, ri = np.searchsorted(self.ids, left), np.searchsorted(self.ids, right)
-        return PairColumns({f: v[li].tolist() for f, v in self.values.items()},
-                           {f: v[ri].tolist() for f, v in self.values.items()}, len(left))
+        return PairColumns(
+            {f: v[li].tolist() for f, v in self.values.items()},
+            {f: v[ri].tolist() for f, v in self.values.items()},
+            len(left),
+        )
 
 
-def _set_column(compare: Callable[[Any, Any], float], left: list[Any], right: list[Any]
-                ) -> list[float]:
+def _set_column(
+    compare: Callable[[Any, Any], float], left: list[Any], right: list[Any]
+) -> list[float]:
     # Cosine similarity of two disjoint (non-empty) sets is 0.0 exactly, and most candidate
     # pairs share no element; only sets sharing one need the weighted cosine.
-    return [_NAN if a is None or b is None
-            else 0.0 if set(a).isdisjoint(b) else compare(a, b)
-            for a, b in zip(left, right, strict=True)]
+    return [
+        _NAN if a is None or b is None else 0.0 if set(a).isdisjoint(b) else compare(a, b)
+        for a, b in zip(left, right, strict=True)
+    ]
 
 
 def _exact_column(left: list[Any], right: list[Any]) -> list[float]:
-    return [_NAN if a is None or b is None else 1.0 if a == b else 0.0
-            for a, b in zip(left, right, strict=True)]
+    return [
+        _NAN if a is None or b is None else 1.0 if a == b else 0.0
+        for a, b in zip(left, right, strict=True)
+    ]
 
 
-def _any_column(compare: Callable[[Any, Any], float], left: list[Any], right: list[Any]
-                ) -> list[float]:
-    return [_NAN if a is None or b is None else compare(a, b)
-            for a, b in zip(left, right, strict=True)]
+def _any_column(
+    compare: Callable[[Any, Any], float], left: list[Any], right: list[Any]
+) -> list[float]:
+    return [
+        _NAN if a is None or b is None else compare(a, b) for a, b in zip(left, right, strict=True)
+    ]
 
 
 class PairFeatures:
@@ -89,8 +105,10 @@ class PairFeatures:
         self.columns: list[tuple[str, str, Callable[[Any, Any], float]]] = []
         for var in data_model.field_variables:
             if len(var) != 1 or hasattr(var.comparator, "missing"):
-                raise ModelError(f"{var!r}: only one-column variables without a missing-value "
-                                 "comparator can be compared column-wise")
+                raise ModelError(
+                    f"{var!r}: only one-column variables without a missing-value "
+                    "comparator can be compared column-wise"
+                )
             self.columns.append((var.field, var.type, var.comparator))
 
     def __call__(self, pairs: Sequence[Pair] | PairColumns) -> np.ndarray:

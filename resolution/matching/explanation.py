@@ -40,9 +40,11 @@ def feature_fields(data_model: Any) -> list[str]:
         columns.append("×".join(parts))
     columns += [columns[i] for i in data_model._missing_field_indices]
     if len(columns) != len(data_model):
-        raise ModelError(f"cannot map {len(data_model)} dedupe features to fields "
-                         f"(got {len(columns)}); the data model has a variable type "
-                         "resolution.explanation does not know")
+        raise ModelError(
+            f"cannot map {len(data_model)} dedupe features to fields "
+            f"(got {len(columns)}); the data model has a variable type "
+            "resolution.explanation does not know"
+        )
     return columns
 
 
@@ -51,8 +53,10 @@ def field_weights(model: Any) -> tuple[list[str], np.ndarray]:
     column f holds the classifier weight of every feature of field f, zero elsewhere."""
     columns = feature_fields(model.data_model)
     if len(columns) != len(model.weights):
-        raise ModelError(f"the model has {len(model.weights)} weights for {len(columns)} "
-                         "features; retrain with `edin run --retrain`")
+        raise ModelError(
+            f"the model has {len(model.weights)} weights for {len(columns)} "
+            "features; retrain with `edin run --retrain`"
+        )
     fields = list(dict.fromkeys(columns))
     matrix = np.zeros((len(columns), len(fields)), dtype=np.float64)
     for j, name in enumerate(columns):
@@ -69,8 +73,9 @@ def reason_columns(fields: list[str]) -> list[str]:
     return [REASON_PREFIX + f for f in fields]
 
 
-def reasons_frame(left: np.ndarray, right: np.ndarray, scores: np.ndarray,
-                  contrib: np.ndarray, fields: list[str]) -> pl.DataFrame:
+def reasons_frame(
+    left: np.ndarray, right: np.ndarray, scores: np.ndarray, contrib: np.ndarray, fields: list[str]
+) -> pl.DataFrame:
     """One row per pair: record ids, score and one Float32 contribution column per field."""
     data: dict[str, Any] = {"record_id_l": left, "record_id_r": right, "score": scores}
     for i, col in enumerate(reason_columns(fields)):
@@ -80,7 +85,10 @@ def reasons_frame(left: np.ndarray, right: np.ndarray, scores: np.ndarray,
 
 def ranked_reasons(row: dict[str, Any], top: int | None = None) -> list[tuple[str, float]]:
     """(field, contribution) of a pair-reasons row, strongest first, missing fields left out."""
-    got = [(k[len(REASON_PREFIX):], float(v)) for k, v in row.items()
-           if k.startswith(REASON_PREFIX) and v is not None and abs(float(v)) >= 1e-6]
+    got = [
+        (k[len(REASON_PREFIX) :], float(v))
+        for k, v in row.items()
+        if k.startswith(REASON_PREFIX) and v is not None and abs(float(v)) >= 1e-6
+    ]
     got.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
     return got[:top] if top else got

@@ -38,33 +38,65 @@ class FieldSpec:
     from_identifier: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "predicates": list(self.predicates),
-                "identifier": self.identifier, "from_identifier": self.from_identifier}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "predicates": list(self.predicates),
+            "identifier": self.identifier,
+            "from_identifier": self.from_identifier,
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> FieldSpec:
-        return cls(name=d["name"], type=d["type"], predicates=tuple(d["predicates"]),
-                   identifier=bool(d.get("identifier", False)),
-                   from_identifier=bool(d.get("from_identifier", False)))
+        return cls(
+            name=d["name"],
+            type=d["type"],
+            predicates=tuple(d["predicates"]),
+            identifier=bool(d.get("identifier", False)),
+            from_identifier=bool(d.get("from_identifier", False)),
+        )
 
 
-NAME_PREDICATES = ("wholeFieldPredicate", "tokenFieldPredicate", "sameFiveCharStartPredicate",
-                   "metaphoneToken", "sortedAcronym")
-PART_PREDICATES = ("wholeFieldPredicate", "sameThreeCharStartPredicate",
-                   "sameFiveCharStartPredicate", "metaphoneToken")
+NAME_PREDICATES = (
+    "wholeFieldPredicate",
+    "tokenFieldPredicate",
+    "sameFiveCharStartPredicate",
+    "metaphoneToken",
+    "sortedAcronym",
+)
+PART_PREDICATES = (
+    "wholeFieldPredicate",
+    "sameThreeCharStartPredicate",
+    "sameFiveCharStartPredicate",
+    "metaphoneToken",
+)
 SET_PREDICATES = ("commonSetElementPredicate",)
 EXACT_PREDICATES = ("wholeFieldPredicate",)
 EXTRA_PREDICATES = {
-    "string": ("wholeFieldPredicate", "firstTokenPredicate", "sameFiveCharStartPredicate",
-               "commonFourGram", "firstIntegerPredicate"),
-    "short_string": ("wholeFieldPredicate", "sameThreeCharStartPredicate",
-                     "sameFiveCharStartPredicate", "commonFourGram"),
+    "string": (
+        "wholeFieldPredicate",
+        "firstTokenPredicate",
+        "sameFiveCharStartPredicate",
+        "commonFourGram",
+        "firstIntegerPredicate",
+    ),
+    "short_string": (
+        "wholeFieldPredicate",
+        "sameThreeCharStartPredicate",
+        "sameFiveCharStartPredicate",
+        "commonFourGram",
+    ),
     "exact": EXACT_PREDICATES,
     "text": ("wholeFieldPredicate", "commonTwoTokens", "commonThreeTokens"),
     "set": SET_PREDICATES,
 }
-EXTRA_TYPES = {"string": "String", "short_string": "ShortString", "exact": "Exact",
-               "text": "Text", "set": "Set"}
+EXTRA_TYPES = {
+    "string": "String",
+    "short_string": "ShortString",
+    "exact": "Exact",
+    "text": "Text",
+    "set": "Set",
+}
 
 # Contact fields: (record key, normalized_contacts column, variable type, predicates, identifier)
 CONTACT_FIELDS = (
@@ -75,18 +107,30 @@ CONTACT_FIELDS = (
     FieldSpec("emails", "Set", SET_PREDICATES, identifier=True),
     FieldSpec("handles", "Set", SET_PREDICATES, identifier=True),
     FieldSpec("nicknames", "Set", SET_PREDICATES, from_identifier=True),
-    FieldSpec("email_local", "ShortString", ("wholeFieldPredicate", "sameSevenCharStartPredicate"),
-              from_identifier=True),
+    FieldSpec(
+        "email_local",
+        "ShortString",
+        ("wholeFieldPredicate", "sameSevenCharStartPredicate"),
+        from_identifier=True,
+    ),
     FieldSpec("city", "Exact", EXACT_PREDICATES),
     # When the contact was created, in days: one person's contacts tend to come closer in time
     # than two strangers' (a customer writes on VK, then calls the same week).
     FieldSpec("created", "Custom", ()),
 )
 # Where each contact field comes from in normalized_contacts.
-CONTACT_COLUMNS = {"name": "name_key", "given": "given_key", "surname": "surname_key",
-                   "phones": "phones", "emails": "emails", "handles": "handles",
-                   "nicknames": "nicknames", "email_local": "email_local", "city": "city_key",
-                   "created": "created_at"}
+CONTACT_COLUMNS = {
+    "name": "name_key",
+    "given": "given_key",
+    "surname": "surname_key",
+    "phones": "phones",
+    "emails": "emails",
+    "handles": "handles",
+    "nicknames": "nicknames",
+    "email_local": "email_local",
+    "city": "city_key",
+    "created": "created_at",
+}
 DAY_SECONDS = 86_400.0
 
 
@@ -102,8 +146,10 @@ CUSTOM_COMPARATORS = {"created": days_apart}
 
 def field_specs(config: EdinConfig) -> tuple[FieldSpec, ...]:
     """The contact fields plus the configured extra fields."""
-    extras = tuple(FieldSpec(f.column, EXTRA_TYPES[f.type], EXTRA_PREDICATES[f.type],
-                             identifier=f.identifier) for f in config.fields)
+    extras = tuple(
+        FieldSpec(f.column, EXTRA_TYPES[f.type], EXTRA_PREDICATES[f.type], identifier=f.identifier)
+        for f in config.fields
+    )
     return CONTACT_FIELDS + extras
 
 
@@ -117,8 +163,7 @@ def hub_columns(specs: Iterable[FieldSpec]) -> tuple[str, ...]:
     """The columns whose values stop counting once too many people share them: the strong
     identifiers and the nicknames taken from them (an e-mail's local part is one value per
     contact, not a shared one, and is compared, never joined on)."""
-    return tuple(s.name for s in specs
-                 if s.identifier or (s.from_identifier and s.type == "Set"))
+    return tuple(s.name for s in specs if s.identifier or (s.from_identifier and s.type == "Set"))
 
 
 def variables(specs: Iterable[FieldSpec]) -> list[Any]:
@@ -126,13 +171,19 @@ def variables(specs: Iterable[FieldSpec]) -> list[Any]:
     out = []
     for spec in specs:
         if spec.type == "Custom":
-            out.append(dedupe.variables.Custom(spec.name, comparator=CUSTOM_COMPARATORS[spec.name],
-                                               has_missing=True))
+            out.append(
+                dedupe.variables.Custom(
+                    spec.name, comparator=CUSTOM_COMPARATORS[spec.name], has_missing=True
+                )
+            )
             continue
         var = getattr(dedupe.variables, spec.type)(spec.name, has_missing=True)
         allowed = set(spec.predicates)
-        var.predicates = [p for p in var.predicates
-                          if isinstance(p, P.SimplePredicate) and p.func.__name__ in allowed]
+        var.predicates = [
+            p
+            for p in var.predicates
+            if isinstance(p, P.SimplePredicate) and p.func.__name__ in allowed
+        ]
         out.append(var)
     return out
 
@@ -151,16 +202,24 @@ def name_counts(contacts: pl.DataFrame) -> pl.Series:
     sorted_key = pl.col("name_key").str.split(" ").list.sort().list.join(" ")
     single = ~pl.col("name_key").str.contains(" ")
     counted = contacts.select(
-        sorted_key.alias("key"), single.alias("single"),
+        sorted_key.alias("key"),
+        single.alias("single"),
         pl.len().over(sorted_key).alias("n_name"),
-        pl.when(pl.col("given_key").is_not_null()).then(pl.len().over("given_key"))
-        .alias("n_given"))
+        pl.when(pl.col("given_key").is_not_null())
+        .then(pl.len().over("given_key"))
+        .alias("n_given"),
+    )
     # name_key is the given key alone for a one-word name, so both counts are of one value.
-    count = pl.when(pl.col("single") & pl.col("n_given").is_not_null()).then(
-        pl.max_horizontal("n_given", "n_name")).otherwise(pl.col("n_name"))
-    return counted.select(pl.when(pl.col("key").is_not_null())
-                          .then(pl.struct(pl.col("key"), count.alias("n")))
-                          .alias("name_freq")).to_series()
+    count = (
+        pl.when(pl.col("single") & pl.col("n_given").is_not_null())
+        .then(pl.max_horizontal("n_given", "n_name"))
+        .otherwise(pl.col("n_name"))
+    )
+    return counted.select(
+        pl.when(pl.col("key").is_not_null())
+        .then(pl.struct(pl.col("key"), count.alias("n")))
+        .alias("name_freq")
+    ).to_series()
 
 
 def _column(contacts: pl.DataFrame, spec: FieldSpec) -> pl.Expr:

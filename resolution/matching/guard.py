@@ -37,26 +37,32 @@ def _similar(a: str, b: str) -> bool:
     """difflib's ratio of the two strings is at least ``FIELD_AGREEMENT`` (its cheap upper
     bounds first: most candidate pairs fail on them)."""
     matcher = difflib.SequenceMatcher(None, a, b)
-    return (matcher.real_quick_ratio() >= FIELD_AGREEMENT
-            and matcher.quick_ratio() >= FIELD_AGREEMENT and matcher.ratio() >= FIELD_AGREEMENT)
+    return (
+        matcher.real_quick_ratio() >= FIELD_AGREEMENT
+        and matcher.quick_ratio() >= FIELD_AGREEMENT
+        and matcher.ratio() >= FIELD_AGREEMENT
+    )
 
 
 def _agree(spec: FieldSpec, left: list[Any], right: list[Any]) -> np.ndarray:
     """Per pair, whether the two values of a non-name field agree: sets share an element,
     values are equal, or (configured string fields) a typo apart."""
     if spec.type == "Set":
-        col = [a is not None and b is not None and not set(a).isdisjoint(b)
-               for a, b in zip(left, right, strict=True)]
+        col = [
+            a is not None and b is not None and not set(a).isdisjoint(b)
+            for a, b in zip(left, right, strict=True)
+        ]
     elif spec.name.startswith(EXTRA_PREFIX):
-        col = [a is not None and b is not None and (a == b or _similar(a, b))
-               for a, b in zip(left, right, strict=True)]
+        col = [
+            a is not None and b is not None and (a == b or _similar(a, b))
+            for a, b in zip(left, right, strict=True)
+        ]
     else:
         col = [a is not None and a == b for a, b in zip(left, right, strict=True)]
     return np.array(col, dtype=bool)
 
 
-def name_only_pairs(pairs: Sequence[Pair] | PairColumns, specs: Sequence[FieldSpec]
-                    ) -> np.ndarray:
+def name_only_pairs(pairs: Sequence[Pair] | PairColumns, specs: Sequence[FieldSpec]) -> np.ndarray:
     """Per pair, True when nothing but the names (and perhaps the city) connects the two
     records, and the names are not one rare full name: no shared phone, e-mail, handle,
     nickname or e-mail local part, no agreeing configured field.
@@ -73,10 +79,13 @@ def name_only_pairs(pairs: Sequence[Pair] | PairColumns, specs: Sequence[FieldSp
         if spec.name not in NAME_FIELDS:
             linked |= _agree(spec, *cols.field(spec.name))
     names, other_names = cols.field("name")
-    rare_same = np.array([a is not None and a == b and " " in a and n is not None
-                          and n <= RARE_NAME
-                          for a, b, n in zip(names, other_names, cols.field(NAME_COUNT)[0],
-                                             strict=True)], dtype=bool)
+    rare_same = np.array(
+        [
+            a is not None and a == b and " " in a and n is not None and n <= RARE_NAME
+            for a, b, n in zip(names, other_names, cols.field(NAME_COUNT)[0], strict=True)
+        ],
+        dtype=bool,
+    )
     return ~linked & ~rare_same
 
 
@@ -85,8 +94,9 @@ def name_only(a: Record, b: Record, specs: Sequence[FieldSpec]) -> bool:
     return bool(name_only_pairs([(a, b)], specs)[0])
 
 
-def cap_name_only(pairs: Sequence[Pair] | PairColumns, p: np.ndarray,
-                  specs: Sequence[FieldSpec], threshold: float) -> np.ndarray:
+def cap_name_only(
+    pairs: Sequence[Pair] | PairColumns, p: np.ndarray, specs: Sequence[FieldSpec], threshold: float
+) -> np.ndarray:
     """``p`` held below ``threshold`` for the pairs only a name connects (``name_only_pairs``)."""
     weak = name_only_pairs(pairs, specs)
     return np.where(weak, np.minimum(p, NAME_ONLY_CAP * threshold), p)

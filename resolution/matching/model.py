@@ -93,8 +93,7 @@ class MatchModel:
     def feature_names(self) -> list[str]:
         names = [v.name for v in self.data_model.field_variables]
         extra = len(self.weights) - len(names)
-        missing = [f"{v.name} present" for v in self.data_model.field_variables
-                   if v.has_missing]
+        missing = [f"{v.name} present" for v in self.data_model.field_variables if v.has_missing]
         return names + missing[:extra]
 
     def to_json(self) -> dict[str, Any]:
@@ -102,8 +101,11 @@ class MatchModel:
             "format": FORMAT_VERSION,
             "dedupe": importlib.metadata.version("dedupe"),
             "fields": [s.to_json() for s in self.specs],
-            "classifier": {"weights": [float(w) for w in self.weights], "bias": float(self.bias),
-                           "features": self.feature_names()},
+            "classifier": {
+                "weights": [float(w) for w in self.weights],
+                "bias": float(self.bias),
+                "features": self.feature_names(),
+            },
             "blocking": [predicate_to_json(p) for p in self.predicates],
             "threshold": self.threshold,
             "stats": self.stats,
@@ -112,8 +114,9 @@ class MatchModel:
     def save(self, directory: Path, training: TrainingData) -> None:
         """``model.json`` and dedupe's ``training.json`` (the labelled pairs) in ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / MODEL_FILE).write_text(json.dumps(self.to_json(), ensure_ascii=False,
-                                                       indent=2), encoding="utf-8")
+        (directory / MODEL_FILE).write_text(
+            json.dumps(self.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         with (directory / TRAINING_FILE).open("w", encoding="utf-8") as f:
             dedupe.serializer.write_training(training, f)  # type: ignore[arg-type]
 
@@ -125,10 +128,15 @@ class MatchModel:
             raise ModelError(f"no trained model in {directory}; run `edin run` first")
         d = json.loads(path.read_text(encoding="utf-8"))
         if d.get("format") != FORMAT_VERSION:
-            raise ModelError(f"{path} has format {d.get('format')}, expected {FORMAT_VERSION}; "
-                             "retrain with `edin run --retrain`")
-        return cls(specs=tuple(FieldSpec.from_json(f) for f in d["fields"]),
-                   weights=np.array(d["classifier"]["weights"], dtype=np.float64),
-                   bias=float(d["classifier"]["bias"]),
-                   predicates=tuple(predicate_from_json(p) for p in d["blocking"]),
-                   threshold=float(d["threshold"]), stats=d.get("stats", {}))
+            raise ModelError(
+                f"{path} has format {d.get('format')}, expected {FORMAT_VERSION}; "
+                "retrain with `edin run --retrain`"
+            )
+        return cls(
+            specs=tuple(FieldSpec.from_json(f) for f in d["fields"]),
+            weights=np.array(d["classifier"]["weights"], dtype=np.float64),
+            bias=float(d["classifier"]["bias"]),
+            predicates=tuple(predicate_from_json(p) for p in d["blocking"]),
+            threshold=float(d["threshold"]),
+            stats=d.get("stats", {}),
+        )

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 class PairScores:
     """Scores of n pairs, with what explains them."""
 
-    score: np.ndarray     # match probability, after the guard
-    logit: np.ndarray     # the classifier's log-odds, before the guard
-    guard: np.ndarray     # the name-only guard's pull, in log-odds (0 where it did not act)
+    score: np.ndarray  # match probability, after the guard
+    logit: np.ndarray  # the classifier's log-odds, before the guard
+    guard: np.ndarray  # the name-only guard's pull, in log-odds (0 where it did not act)
     features: np.ndarray  # dedupe's distance features (n × features), for the contributions
 
 

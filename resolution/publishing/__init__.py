@@ -15,7 +15,23 @@ from resolution.publishing.identity import assign_ids, profile_id
 from resolution.publishing.reasons import parse_record
 from resolution.publishing.snapshot import Snapshot, check_snapshot, new_run_id, write_snapshot
 
-__all__ = ["EXPORT_TABLES", "Explainable", "Published", "Snapshot", "assign_ids",
-           "change_events", "check_snapshot", "events_since", "export_tables", "new_run_id",
-           "parse_record", "profile_id", "read_explainable", "read_published",
-           "require_published", "switch_current", "write_export", "write_snapshot"]
+__all__ = [
+    "EXPORT_TABLES",
+    "Explainable",
+    "Published",
+    "Snapshot",
+    "assign_ids",
+    "change_events",
+    "check_snapshot",
+    "events_since",
+    "export_tables",
+    "new_run_id",
+    "parse_record",
+    "profile_id",
+    "read_explainable",
+    "read_published",
+    "require_published",
+    "switch_current",
+    "write_export",
+    "write_snapshot",
+]

@@ -34,17 +34,24 @@ def empty_changes() -> pl.DataFrame:
 
 
 def _signatures(members: pl.DataFrame) -> pl.DataFrame:
-    return (members.sort("source", "source_id").group_by("profile_id", maintain_order=True)
-            .agg((pl.col("source") + "\x1f" + pl.col("source_id")).str.join("\x1e").alias("sig")))
+    return (
+        members.sort("source", "source_id")
+        .group_by("profile_id", maintain_order=True)
+        .agg((pl.col("source") + "\x1f" + pl.col("source_id")).str.join("\x1e").alias("sig"))
+    )
 
 
 def _row_hashes(profiles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return profiles.select("profile_id", profiles.select(columns).hash_rows(seed=0).alias("h"))
 
 
-def change_events(assignment: Assignment, prev_members: pl.DataFrame | None,
-                  prev_profiles: pl.DataFrame | None, members: pl.DataFrame,
-                  profiles: pl.DataFrame) -> pl.DataFrame:
+def change_events(
+    assignment: Assignment,
+    prev_members: pl.DataFrame | None,
+    prev_profiles: pl.DataFrame | None,
+    members: pl.DataFrame,
+    profiles: pl.DataFrame,
+) -> pl.DataFrame:
     """This run's events (seq, run_id and at still null: ``stamp`` fills them when publishing).
     Within a run they are ordered by event kind (erased, merged, split, created, updated),
     then profile_id and other_id."""
@@ -65,8 +72,11 @@ def change_events(assignment: Assignment, prev_members: pl.DataFrame | None,
             events.append(("created", pid, None, int(sizes.get(pid, 0))))
     events.extend(("erased", pid, None, 0) for pid in assignment.erased)
     if prev_members is not None and prev_members.height:
-        common = [c for c in profiles.columns if prev_profiles is not None
-                  and c in prev_profiles.columns and c != "profile_id"]
+        common = [
+            c
+            for c in profiles.columns
+            if prev_profiles is not None and c in prev_profiles.columns and c != "profile_id"
+        ]
         before = _signatures(prev_members)
         after = _signatures(members)
         if prev_profiles is not None and common:
@@ -76,19 +86,32 @@ def change_events(assignment: Assignment, prev_members: pl.DataFrame | None,
             before = before.with_columns(pl.lit(0, pl.UInt64).alias("h"))
             after = after.with_columns(pl.lit(0, pl.UInt64).alias("h"))
         both = after.join(before, on="profile_id", suffix="_prev")
-        changed = both.filter((pl.col("sig") != pl.col("sig_prev"))
-                              | (pl.col("h") != pl.col("h_prev")))
+        changed = both.filter(
+            (pl.col("sig") != pl.col("sig_prev")) | (pl.col("h") != pl.col("h_prev"))
+        )
         for pid in changed["profile_id"].to_list():
             if pid in live_before:
                 events.append(("updated", pid, None, int(sizes.get(pid, 0))))
     events.sort(key=lambda e: (ORDER[e[0]], e[1], e[2] or ""))
-    out = pl.DataFrame(events, schema={"event": pl.String, "profile_id": pl.String,
-                                       "other_id": pl.String, "contacts": pl.Int64},
-                       orient="row")
-    return conform(out.with_columns(pl.lit(None, pl.Int64).alias("seq"),
-                                    pl.lit(None, pl.String).alias("run_id"),
-                                    pl.lit(None, pl.Datetime("us", "UTC")).alias("at")),
-                   CHANGES, "changes")
+    out = pl.DataFrame(
+        events,
+        schema={
+            "event": pl.String,
+            "profile_id": pl.String,
+            "other_id": pl.String,
+            "contacts": pl.Int64,
+        },
+        orient="row",
+    )
+    return conform(
+        out.with_columns(
+            pl.lit(None, pl.Int64).alias("seq"),
+            pl.lit(None, pl.String).alias("run_id"),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("at"),
+        ),
+        CHANGES,
+        "changes",
+    )
 
 
 def stamp(changes: pl.DataFrame, run_id: str, at: datetime) -> pl.DataFrame:
@@ -98,10 +121,14 @@ def stamp(changes: pl.DataFrame, run_id: str, at: datetime) -> pl.DataFrame:
     prev_max = changes["seq"].max()
     start = 0 if prev_max is None else int(prev_max) + 1  # type: ignore[arg-type]
     out = changes.with_columns(
-        pl.when(pending).then(pending.cast(pl.Int64).cum_sum() - 1 + start)
-        .otherwise(pl.col("seq")).alias("seq"),
-        pl.when(pending).then(pl.lit(at).cast(pl.Datetime("us", "UTC")))
-        .otherwise(pl.col("at")).alias("at"),
+        pl.when(pending)
+        .then(pending.cast(pl.Int64).cum_sum() - 1 + start)
+        .otherwise(pl.col("seq"))
+        .alias("seq"),
+        pl.when(pending)
+        .then(pl.lit(at).cast(pl.Datetime("us", "UTC")))
+        .otherwise(pl.col("at"))
+        .alias("at"),
         pl.col("run_id").fill_null(run_id),
     )
     return conform(out.sort("seq"), CHANGES, "changes")

@@ -65,22 +65,37 @@ def read_published(home: Path) -> Published | None:
         id_map = pl.read_parquet(path / "id_map.parquet")
     else:
         ids = sorted(set(members["profile_id"].to_list()))
-        id_map = conform(pl.DataFrame({"profile_id": ids, "current_id": ids,
-                                       "status": [LIVE] * len(ids),
-                                       "first_run_id": [run_id] * len(ids),
-                                       "run_id": [run_id] * len(ids)}), ID_MAP, "id_map")
-    changes = (pl.read_parquet(path / "changes.parquet") if (path / "changes.parquet").exists()
-               else empty_changes())
-    return Published(run_id=run_id, path=path, members=members, profiles=profiles,
-                     id_map=id_map, changes=changes)
+        id_map = conform(
+            pl.DataFrame(
+                {
+                    "profile_id": ids,
+                    "current_id": ids,
+                    "status": [LIVE] * len(ids),
+                    "first_run_id": [run_id] * len(ids),
+                    "run_id": [run_id] * len(ids),
+                }
+            ),
+            ID_MAP,
+            "id_map",
+        )
+    changes = (
+        pl.read_parquet(path / "changes.parquet")
+        if (path / "changes.parquet").exists()
+        else empty_changes()
+    )
+    return Published(
+        run_id=run_id, path=path, members=members, profiles=profiles, id_map=id_map, changes=changes
+    )
 
 
 def require_published(home: Path) -> Published:
     """The current snapshot; a ``NoSnapshotError`` saying what to run when there is none."""
     got = read_published(home)
     if got is None:
-        raise NoSnapshotError(f"{home}/current is not a published snapshot; run "
-                              f"`edin run INPUT... --home {home}` first")
+        raise NoSnapshotError(
+            f"{home}/current is not a published snapshot; run "
+            f"`edin run INPUT... --home {home}` first"
+        )
     return got
 
 
@@ -106,11 +121,15 @@ def read_explainable(home: Path) -> Explainable:
     """The current snapshot's explanation tables (``NoSnapshotError`` when it has none)."""
     path = Home(home).current_target()
     if path is None or not (path / "pair_reasons.parquet").exists():
-        raise NoSnapshotError(f"{home}/current has no explanations (pair_reasons.parquet); run "
-                              f"`edin run INPUT... --home {home}` with this version first")
+        raise NoSnapshotError(
+            f"{home}/current has no explanations (pair_reasons.parquet); run "
+            f"`edin run INPUT... --home {home}` with this version first"
+        )
     return Explainable(
-        path=path, members=pl.read_parquet(path / "members.parquet"),
+        path=path,
+        members=pl.read_parquet(path / "members.parquet"),
         profiles=pl.read_parquet(path / "profiles.parquet"),
         contacts=pl.read_parquet(path / "contacts.parquet"),
         reasons=pl.scan_parquet(path / "pair_reasons.parquet"),
-        model=json.loads((path / MODEL_FILE).read_text(encoding="utf-8")))
+        model=json.loads((path / MODEL_FILE).read_text(encoding="utf-8")),
+    )

@@ -27,8 +27,7 @@ def escape_formula(value: str | None) -> str | None:
 
 
 def _escaped(col: pl.Expr) -> pl.Expr:
-    return (pl.when(col.str.contains(r"^[=+\-@\t\r]"))
-            .then(pl.lit("'") + col).otherwise(col))
+    return pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col)
 
 
 def csv_safe(df: pl.DataFrame) -> pl.DataFrame:
@@ -39,8 +38,9 @@ def csv_safe(df: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.List):
             col = col.cast(pl.List(pl.String)).list.join(LIST_SEPARATOR)
         elif isinstance(dtype, pl.Datetime):
-            col = col.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ" if dtype.time_zone else
-                                  "%Y-%m-%dT%H:%M:%S%.6f")
+            col = col.dt.strftime(
+                "%Y-%m-%dT%H:%M:%S%.6fZ" if dtype.time_zone else "%Y-%m-%dT%H:%M:%S%.6f"
+            )
         elif dtype != pl.String:
             exprs.append(col)
             continue
@@ -53,8 +53,10 @@ def write_export(df: pl.DataFrame, path: Path, fmt: str | None = None) -> Path:
     fmt = fmt or path.suffix.lstrip(".").lower()
     fmt = {"ndjson": "jsonl", "json": "jsonl"}.get(fmt, fmt)
     if fmt not in FORMATS:
-        raise ValueError(f"cannot export to {path}: use a .parquet, .jsonl or .csv file "
-                         f"(or --format {'|'.join(FORMATS)})")
+        raise ValueError(
+            f"cannot export to {path}: use a .parquet, .jsonl or .csv file "
+            f"(or --format {'|'.join(FORMATS)})"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         df.write_parquet(path, compression="zstd", statistics=True)

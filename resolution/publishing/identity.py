@@ -67,21 +67,30 @@ def empty_id_map() -> pl.DataFrame:
     return pl.DataFrame(schema=ID_MAP)
 
 
-def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
-               prev_id_map: pl.DataFrame | None = None) -> Assignment:
+def assign_ids(
+    keys: pl.DataFrame,
+    prev_members: pl.DataFrame | None = None,
+    prev_id_map: pl.DataFrame | None = None,
+) -> Assignment:
     """Stable IDs for the clusters in ``keys`` (cluster_id, source, source_id).
 
     ``prev_members`` (profile_id, source, source_id) and ``prev_id_map`` come from the previous
     published snapshot; without them every cluster gets a new ID.
     """
     if prev_members is None:
-        prev_members = pl.DataFrame(schema={"profile_id": pl.String, "source": pl.String,
-                                            "source_id": pl.String})
+        prev_members = pl.DataFrame(
+            schema={"profile_id": pl.String, "source": pl.String, "source_id": pl.String}
+        )
     id_map = prev_id_map if prev_id_map is not None else empty_id_map()
     anchors = _anchors(keys)
-    flows_by_cluster = (keys.join(prev_members.select("profile_id", "source", "source_id"),
-                                  on=["source", "source_id"])
-                        .group_by("profile_id", "cluster_id").len().rows())
+    flows_by_cluster = (
+        keys.join(
+            prev_members.select("profile_id", "source", "source_id"), on=["source", "source_id"]
+        )
+        .group_by("profile_id", "cluster_id")
+        .len()
+        .rows()
+    )
     overlaps: dict[str, list[tuple[int, int]]] = {}
     for pid, cid, n in flows_by_cluster:
         overlaps.setdefault(pid, []).append((cid, n))
@@ -114,26 +123,44 @@ def assign_ids(keys: pl.DataFrame, prev_members: pl.DataFrame | None = None,
             erased.append(pid)
 
     new_map = _next_id_map(id_map, prev_live, placed, new_ids, merged_into, erased)
-    ids = pl.DataFrame({"cluster_id": list(assigned), "profile_id": list(assigned.values())},
-                       schema={"cluster_id": pl.Int64, "profile_id": pl.String})
-    flows = pl.DataFrame([(pid, assigned[cid], n) for pid, cid, n in flows_by_cluster],
-                         schema={"from_id": pl.String, "to_id": pl.String, "contacts": pl.Int64},
-                         orient="row").sort("from_id", "to_id")
-    return Assignment(ids=ids.sort("cluster_id"), id_map=new_map, flows=flows,
-                      merged_into=merged_into, erased=tuple(erased), new_ids=tuple(new_ids))
+    ids = pl.DataFrame(
+        {"cluster_id": list(assigned), "profile_id": list(assigned.values())},
+        schema={"cluster_id": pl.Int64, "profile_id": pl.String},
+    )
+    flows = pl.DataFrame(
+        [(pid, assigned[cid], n) for pid, cid, n in flows_by_cluster],
+        schema={"from_id": pl.String, "to_id": pl.String, "contacts": pl.Int64},
+        orient="row",
+    ).sort("from_id", "to_id")
+    return Assignment(
+        ids=ids.sort("cluster_id"),
+        id_map=new_map,
+        flows=flows,
+        merged_into=merged_into,
+        erased=tuple(erased),
+        new_ids=tuple(new_ids),
+    )
 
 
 def _anchors(keys: pl.DataFrame) -> dict[int, Key]:
     """Each cluster's smallest member key: its tie-breaker and the seed of a new ID."""
-    return {c: (s, i) for c, s, i in keys.group_by("cluster_id").agg(
-        pl.struct("source", "source_id").sort_by("source", "source_id").first().alias("k"))
-        .select("cluster_id", pl.col("k").struct.field("source"),
-                pl.col("k").struct.field("source_id")).iter_rows()}
+    return {
+        c: (s, i)
+        for c, s, i in keys.group_by("cluster_id")
+        .agg(pl.struct("source", "source_id").sort_by("source", "source_id").first().alias("k"))
+        .select(
+            "cluster_id", pl.col("k").struct.field("source"), pl.col("k").struct.field("source_id")
+        )
+        .iter_rows()
+    }
 
 
-def _claimed(prev_live: list[str], overlaps: dict[str, list[tuple[int, int]]],
-             anchors: dict[int, Key], age: Callable[[str], tuple[str, int, str]]
-             ) -> dict[int, str]:
+def _claimed(
+    prev_live: list[str],
+    overlaps: dict[str, list[tuple[int, int]]],
+    anchors: dict[int, Key],
+    age: Callable[[str], tuple[str, int, str]],
+) -> dict[int, str]:
     """Rules 1-3: cluster → the previously live ID it keeps."""
     assigned: dict[int, str] = {}
     claimants: dict[int, list[str]] = {}
@@ -152,8 +179,9 @@ def _claimed(prev_live: list[str], overlaps: dict[str, list[tuple[int, int]]],
     return assigned
 
 
-def _new_ids(anchors: dict[int, Key], assigned: dict[int, str],
-             prev_status: dict[str, str]) -> list[str]:
+def _new_ids(
+    anchors: dict[int, Key], assigned: dict[int, str], prev_status: dict[str, str]
+) -> list[str]:
     """Rule 4: an ID for every cluster left without one (added to ``assigned``); returns them."""
     taken = set(assigned.values())
     new_ids: list[str] = []
@@ -170,15 +198,28 @@ def _new_ids(anchors: dict[int, Key], assigned: dict[int, str],
     return new_ids
 
 
-def _next_id_map(id_map: pl.DataFrame, prev_live: list[str], placed: set[str],
-                 new_ids: list[str], merged_into: dict[str, str],
-                 erased: list[str]) -> pl.DataFrame:
+def _next_id_map(
+    id_map: pl.DataFrame,
+    prev_live: list[str],
+    placed: set[str],
+    new_ids: list[str],
+    merged_into: dict[str, str],
+    erased: list[str],
+) -> pl.DataFrame:
     """Every ID ever published → where it resolves after this run; unchanged rows keep their
     ``run_id``, changed and new rows get null (stamped with this run's ID when publishing)."""
     old = {r["profile_id"]: r for r in id_map.iter_rows(named=True)}
     for pid in prev_live:  # bootstrap from a snapshot that predates id_map
-        old.setdefault(pid, {"profile_id": pid, "current_id": pid, "status": LIVE,
-                             "first_run_id": None, "run_id": None})
+        old.setdefault(
+            pid,
+            {
+                "profile_id": pid,
+                "current_id": pid,
+                "status": LIVE,
+                "first_run_id": None,
+                "run_id": None,
+            },
+        )
     live_now = placed | set(new_ids)
 
     def resolve(target: str | None) -> tuple[str | None, str]:
@@ -203,13 +244,20 @@ def _next_id_map(id_map: pl.DataFrame, prev_live: list[str], placed: set[str],
             run_id = before["run_id"]
         else:
             run_id = None
-        rows.append({"profile_id": pid, "current_id": current, "status": status,
-                     "first_run_id": before["first_run_id"] if before else None,
-                     "run_id": run_id})
+        rows.append(
+            {
+                "profile_id": pid,
+                "current_id": current,
+                "status": status,
+                "first_run_id": before["first_run_id"] if before else None,
+                "run_id": run_id,
+            }
+        )
     return conform(pl.DataFrame(rows, schema=ID_MAP), ID_MAP, "id_map")
 
 
 def stamp_id_map(id_map: pl.DataFrame, run_id: str) -> pl.DataFrame:
     """Rows this run added or changed (null run IDs) get the run's ID."""
-    return id_map.with_columns(pl.col("first_run_id").fill_null(run_id),
-                               pl.col("run_id").fill_null(run_id))
+    return id_map.with_columns(
+        pl.col("first_run_id").fill_null(run_id), pl.col("run_id").fill_null(run_id)
+    )

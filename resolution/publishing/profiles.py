@@ -23,13 +23,16 @@ GOLDEN = {"name": ("display_name", "display_name", "name"), "city": ("city_key",
 
 def cluster_keys(contacts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """(cluster_id, source, source_id) of every clustered contact."""
-    return (contacts.select("record_id", "source", "source_id")
-            .join(clusters.select("record_id", "cluster_id"), on="record_id")
-            .select("cluster_id", "source", "source_id"))
+    return (
+        contacts.select("record_id", "source", "source_id")
+        .join(clusters.select("record_id", "cluster_id"), on="record_id")
+        .select("cluster_id", "source", "source_id")
+    )
 
 
-def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame,
-                  ids: pl.DataFrame | None = None) -> pl.DataFrame:
+def build_members(
+    contacts: pl.DataFrame, clusters: pl.DataFrame, ids: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """members: (profile_id, source, source_id, confidence), one row per contact.
 
     ``ids`` (cluster_id, profile_id) comes from ``identity.assign_ids``; without it every
@@ -42,8 +45,9 @@ def build_members(contacts: pl.DataFrame, clusters: pl.DataFrame,
     return conform(out, MEMBERS, "members")
 
 
-def golden_field(joined: pl.DataFrame, value: str, rule: str,
-                 source_priority: tuple[str, ...] = ()) -> pl.DataFrame:
+def golden_field(
+    joined: pl.DataFrame, value: str, rule: str, source_priority: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Per profile, the chosen non-null ``value`` and the contact it came from:
     (profile_id, value, source, source_id).
 
@@ -54,83 +58,137 @@ def golden_field(joined: pl.DataFrame, value: str, rule: str,
     Remaining ties go to the most recent contact, then the smallest (source, source_id), so the
     choice depends on the data only.
     """
-    rows = joined.drop_nulls(value).select("profile_id", value, "source", "source_id",
-                                           "created_at")
+    rows = joined.drop_nulls(value).select("profile_id", value, "source", "source_id", "created_at")
     recency = ["created_at", "source", "source_id"]
     recency_desc = [True, False, False]
     if rule == "most_frequent":
         ranked = rows.with_columns(
             pl.len().over("profile_id", value).alias("_n"),
-            pl.col(value).str.len_chars().alias("_chars"))
+            pl.col(value).str.len_chars().alias("_chars"),
+        )
         by, desc = ["_n", "_chars", value, *recency], [True, True, False, *recency_desc]
     elif rule == "most_recent":
         by, desc, ranked = recency, recency_desc, rows
     elif rule == "source_priority":
         rank = {s: i for i, s in enumerate(source_priority)}
-        ranked = rows.with_columns(pl.col("source").replace_strict(
-            rank, default=len(rank), return_dtype=pl.Int64).alias("_rank"))
+        ranked = rows.with_columns(
+            pl.col("source")
+            .replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
+            .alias("_rank")
+        )
         by, desc = ["_rank", *recency], [False, *recency_desc]
     else:
         raise ValueError(f"unknown survivorship rule {rule!r}")
-    return (ranked.sort(["profile_id", *by], descending=[False, *desc], nulls_last=True)
-            .unique("profile_id", keep="first", maintain_order=True)
-            .select("profile_id", value, "source", "source_id"))
+    return (
+        ranked.sort(["profile_id", *by], descending=[False, *desc], nulls_last=True)
+        .unique("profile_id", keep="first", maintain_order=True)
+        .select("profile_id", value, "source", "source_id")
+    )
 
 
 def _history_stats(history: pl.DataFrame) -> pl.DataFrame:
     rated = pl.col("rating").is_in(list(RATINGS))
-    stats = history.group_by("profile_id").agg(
-        pl.len().alias("interactions"),
-        pl.col("started_at").min().alias("h_first"), pl.col("started_at").max().alias("h_last"),
-        *[(pl.col("rating") == r).sum().cast(pl.Int64).alias(f"csat_{r}") for r in RATINGS],
-        rated.sum().alias("_rated"),
-    ).with_columns(pl.when(pl.col("_rated") > 0)
-                   .then(pl.col("csat_bad") / pl.col("_rated")).alias("bad_share"))
-    preferred = (history.group_by("profile_id", "source")
-                 .agg(pl.len().alias("_n"), pl.col("started_at").max().alias("_last"))
-                 .sort(["profile_id", "_n", "_last", "source"],
-                       descending=[False, True, True, False], nulls_last=True)
-                 .unique("profile_id", keep="first", maintain_order=True)
-                 .select("profile_id", pl.col("source").alias("preferred_channel")))
+    stats = (
+        history.group_by("profile_id")
+        .agg(
+            pl.len().alias("interactions"),
+            pl.col("started_at").min().alias("h_first"),
+            pl.col("started_at").max().alias("h_last"),
+            *[(pl.col("rating") == r).sum().cast(pl.Int64).alias(f"csat_{r}") for r in RATINGS],
+            rated.sum().alias("_rated"),
+        )
+        .with_columns(
+            pl.when(pl.col("_rated") > 0)
+            .then(pl.col("csat_bad") / pl.col("_rated"))
+            .alias("bad_share")
+        )
+    )
+    preferred = (
+        history.group_by("profile_id", "source")
+        .agg(pl.len().alias("_n"), pl.col("started_at").max().alias("_last"))
+        .sort(
+            ["profile_id", "_n", "_last", "source"],
+            descending=[False, True, True, False],
+            nulls_last=True,
+        )
+        .unique("profile_id", keep="first", maintain_order=True)
+        .select("profile_id", pl.col("source").alias("preferred_channel"))
+    )
     return stats.join(preferred, on="profile_id", how="left")
 
 
-def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.DataFrame,
-                   history: pl.DataFrame,
-                   settings: ProfileSettings | None = None) -> pl.DataFrame:
+def build_profiles(
+    contacts: pl.DataFrame,
+    members: pl.DataFrame,
+    clusters: pl.DataFrame,
+    history: pl.DataFrame,
+    settings: ProfileSettings | None = None,
+) -> pl.DataFrame:
     """profiles: one row per profile_id with its golden fields (and their provenance),
     identifiers, activity, channels and helpdesk statistics."""
     settings = settings or ProfileSettings()
-    joined = (contacts.select("record_id", "source", "source_id", "display_name", "city_key",
-                              "created_at", "emails_display", "phones_display", "handles_display")
-              .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
-              .join(clusters.select("record_id", "status"), on="record_id"))
-    profiles = joined.group_by("profile_id").agg(
-        pl.col("emails_display")
-        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("emails"),
-        pl.col("phones_display")
-        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("phones"),
-        pl.col("handles_display")
-        .list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("handles"),
-        pl.col("created_at").min().alias("c_first"), pl.col("created_at").max().alias("c_last"),
-        pl.len().alias("contacts"),
-        pl.col("source").unique().sort().alias("channels"),
-        pl.when((pl.col("status") == "review").any()).then(pl.lit("review"))
-        .otherwise(pl.lit("published")).alias("status"),
-    ).join(_history_stats(history), on="profile_id", how="left")
+    joined = (
+        contacts.select(
+            "record_id",
+            "source",
+            "source_id",
+            "display_name",
+            "city_key",
+            "created_at",
+            "emails_display",
+            "phones_display",
+            "handles_display",
+        )
+        .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
+        .join(clusters.select("record_id", "status"), on="record_id")
+    )
+    profiles = (
+        joined.group_by("profile_id")
+        .agg(
+            pl.col("emails_display")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .alias("emails"),
+            pl.col("phones_display")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .alias("phones"),
+            pl.col("handles_display")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .alias("handles"),
+            pl.col("created_at").min().alias("c_first"),
+            pl.col("created_at").max().alias("c_last"),
+            pl.len().alias("contacts"),
+            pl.col("source").unique().sort().alias("channels"),
+            pl.when((pl.col("status") == "review").any())
+            .then(pl.lit("review"))
+            .otherwise(pl.lit("published"))
+            .alias("status"),
+        )
+        .join(_history_stats(history), on="profile_id", how="left")
+    )
     for field_name, (value, column, prefix) in GOLDEN.items():
-        chosen = golden_field(joined, value, settings.rule(field_name),
-                              settings.source_priority)
+        chosen = golden_field(joined, value, settings.rule(field_name), settings.source_priority)
         if field_name == "city":
             chosen = chosen.with_columns(pl.col(value).str.to_titlecase())
-        profiles = profiles.join(chosen.rename({
-            value: column, "source": f"{prefix}_source", "source_id": f"{prefix}_source_id"}),
-            on="profile_id", how="left")
+        profiles = profiles.join(
+            chosen.rename(
+                {value: column, "source": f"{prefix}_source", "source_id": f"{prefix}_source_id"}
+            ),
+            on="profile_id",
+            how="left",
+        )
     profiles = profiles.with_columns(
         pl.min_horizontal("c_first", "h_first").alias("first_seen"),
         pl.max_horizontal("c_last", "h_last").alias("last_seen"),
-        *[pl.col(c).fill_null(0).cast(pl.Int64)
-          for c in ("interactions", "csat_good", "csat_neutral", "csat_bad")],
+        *[
+            pl.col(c).fill_null(0).cast(pl.Int64)
+            for c in ("interactions", "csat_good", "csat_neutral", "csat_bad")
+        ],
         pl.col("contacts").cast(pl.Int64),
     )
     return conform(profiles.sort("profile_id"), PROFILES, "profiles")
@@ -138,8 +196,8 @@ def build_profiles(contacts: pl.DataFrame, members: pl.DataFrame, clusters: pl.D
 
 def build_history(interactions: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """history: every interaction of every member, with its profile_id, in time order."""
-    out = interactions.join(members.select("source", "source_id", "profile_id"),
-                            on=["source", "source_id"]).with_columns(
-        pl.col("started_ts").alias("started_at"))
+    out = interactions.join(
+        members.select("source", "source_id", "profile_id"), on=["source", "source_id"]
+    ).with_columns(pl.col("started_ts").alias("started_at"))
     out = out.sort("profile_id", "started_at", "source", "interaction_id", nulls_last=True)
     return conform(out, HISTORY, "history")

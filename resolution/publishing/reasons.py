@@ -25,9 +25,16 @@ def snapshot_contacts(contacts: pl.DataFrame, match_records: dict[int, Any]) -> 
     ids = contacts["record_id"].to_list()
     recs = [json.dumps(match_records[i], ensure_ascii=False, sort_keys=True) for i in ids]
     out = contacts.select(
-        "source", "source_id", "display_name", pl.col("phones_display").alias("phones"),
-        pl.col("emails_display").alias("emails"), pl.col("handles_display").alias("handles"),
-        "city", "created_at", "flags").with_columns(pl.Series("match_record", recs, pl.String))
+        "source",
+        "source_id",
+        "display_name",
+        pl.col("phones_display").alias("phones"),
+        pl.col("emails_display").alias("emails"),
+        pl.col("handles_display").alias("handles"),
+        "city",
+        "created_at",
+        "flags",
+    ).with_columns(pl.Series("match_record", recs, pl.String))
     return conform(out.sort("source", "source_id"), SNAPSHOT_CONTACTS, "contacts")
 
 
@@ -36,8 +43,9 @@ def published_reasons(reasons: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataF
     PAIR_REASONS plus the contribution columns)."""
     out = ids_to_keys(reasons, contacts)
     cols = [c for c in reasons.columns if c.startswith(REASON_PREFIX)]
-    out = out.select(*PAIR_REASONS, *cols).sort("source_l", "source_id_l", "source_r",
-                                                "source_id_r")
+    out = out.select(*PAIR_REASONS, *cols).sort(
+        "source_l", "source_id_l", "source_r", "source_id_r"
+    )
     return conform_reasons(out, PAIR_REASONS, "pair_reasons")
 
 

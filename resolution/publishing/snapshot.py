@@ -42,15 +42,18 @@ def new_run_id(suffix: str | None = None, now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + (suffix or uuid.uuid4().hex[:6])
 
 
-def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
-                   input_interactions: int) -> list[str]:
+def check_snapshot(
+    tables: dict[str, pl.DataFrame], input_contacts: int, input_interactions: int
+) -> list[str]:
     """Invariant checks on a snapshot's tables; returns the failures (empty when all pass)."""
     members, profiles, history, quarantine = (tables[t] for t in CORE_TABLES)
     problems = []
     q_contacts = quarantine.filter(pl.col("kind") == "contact").height
     if members.height + q_contacts != input_contacts:
-        problems.append(f"{input_contacts} input contacts but {members.height} members + "
-                        f"{q_contacts} quarantined")
+        problems.append(
+            f"{input_contacts} input contacts but {members.height} members + "
+            f"{q_contacts} quarantined"
+        )
     if members.select(pl.struct("source", "source_id").is_duplicated().any()).item():
         problems.append("a contact appears in more than one profile")
     if profiles["profile_id"].is_duplicated().any():
@@ -62,8 +65,10 @@ def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
         problems.append("profile contact counts do not add up to the members")
     q_inter = quarantine.filter(pl.col("kind") == "interaction").height
     if history.height + q_inter != input_interactions:
-        problems.append(f"{input_interactions} input interactions but {history.height} in history "
-                        f"+ {q_inter} quarantined")
+        problems.append(
+            f"{input_interactions} input interactions but {history.height} in history "
+            f"+ {q_inter} quarantined"
+        )
     if "id_map" in tables:
         problems += _id_map_problems(tables["id_map"], profiles)
     if "contacts" in tables:
@@ -71,20 +76,22 @@ def check_snapshot(tables: dict[str, pl.DataFrame], input_contacts: int,
     return problems
 
 
-def _explain_problems(contacts: pl.DataFrame, reasons: pl.DataFrame | None,
-                      members: pl.DataFrame) -> list[str]:
+def _explain_problems(
+    contacts: pl.DataFrame, reasons: pl.DataFrame | None, members: pl.DataFrame
+) -> list[str]:
     """Every member has a contact row (so every profile can be explained), and every explained
     pair names published contacts."""
     problems = []
     keys = ["source", "source_id"]
-    if (contacts.height != members.height
-            or members.join(contacts, on=keys, how="anti").height):
+    if contacts.height != members.height or members.join(contacts, on=keys, how="anti").height:
         problems.append("contacts do not match the members one to one")
     if reasons is not None and reasons.height:
         known = contacts.select(keys)
         for side in ("l", "r"):
-            side_keys = reasons.select(pl.col(f"source_{side}").alias("source"),
-                                       pl.col(f"source_id_{side}").alias("source_id"))
+            side_keys = reasons.select(
+                pl.col(f"source_{side}").alias("source"),
+                pl.col(f"source_id_{side}").alias("source_id"),
+            )
             if side_keys.join(known, on=keys, how="anti").height:
                 problems.append(f"pair_reasons name contacts ({side}) not in contacts")
     return problems
@@ -97,10 +104,13 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
     live = set(id_map.filter(pl.col("status") == "live")["profile_id"].to_list())
     ids = set(profiles["profile_id"].to_list())
     if live != ids:
-        problems.append(f"{len(ids - live)} profile(s) not live in id_map, "
-                        f"{len(live - ids)} live id_map row(s) without a profile")
-    dangling = id_map.filter(pl.col("current_id").is_not_null()
-                             & ~pl.col("current_id").is_in(sorted(ids))).height
+        problems.append(
+            f"{len(ids - live)} profile(s) not live in id_map, "
+            f"{len(live - ids)} live id_map row(s) without a profile"
+        )
+    dangling = id_map.filter(
+        pl.col("current_id").is_not_null() & ~pl.col("current_id").is_in(sorted(ids))
+    ).height
     if dangling:
         problems.append(f"{dangling} id_map row(s) resolve to no published profile")
     if id_map["profile_id"].is_duplicated().any():
@@ -108,9 +118,13 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
     return problems
 
 
-def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
-                   manifest: dict[str, object],
-                   files: dict[str, bytes] | None = None) -> Snapshot:
+def write_snapshot(
+    home: Path,
+    run_id: str,
+    tables: dict[str, pl.DataFrame],
+    manifest: dict[str, object],
+    files: dict[str, bytes] | None = None,
+) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
     such as the model that scored the pairs) into snapshots/<run_id>/.
 
@@ -129,9 +143,15 @@ def write_snapshot(home: Path, run_id: str, tables: dict[str, pl.DataFrame],
         tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
     _write_database(path / "profiles.duckdb", {name: path / f"{name}.parquet" for name in names})
     counts = {name: tables[name].height for name in names}
-    (path / "manifest.json").write_text(json.dumps(
-        {"run_id": run_id, **manifest, "counts": counts}, indent=2, ensure_ascii=False,
-        default=str), encoding="utf-8")
+    (path / "manifest.json").write_text(
+        json.dumps(
+            {"run_id": run_id, **manifest, "counts": counts},
+            indent=2,
+            ensure_ascii=False,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     os.replace(path, final)
     return Snapshot(run_id=run_id, path=final, counts=counts)
 
@@ -141,8 +161,7 @@ def _write_database(db: Path, parquet: dict[str, Path]) -> None:
     con = duckdb.connect(str(db))
     try:
         for name, file in parquet.items():
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)",
-                        {"p": str(file)})
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)", {"p": str(file)})
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -12,5 +12,14 @@ from resolution.training.labels import (
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
 
-__all__ = ["LABELLED", "LABEL_COLUMNS", "UNSURE", "combine", "conflicting_neighbours",
-           "read_labels", "seed_labels", "train", "training_pairs"]
+__all__ = [
+    "LABELLED",
+    "LABEL_COLUMNS",
+    "UNSURE",
+    "combine",
+    "conflicting_neighbours",
+    "read_labels",
+    "seed_labels",
+    "train",
+    "training_pairs",
+]

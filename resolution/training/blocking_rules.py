@@ -33,11 +33,12 @@ def rule_budget(sample_size: int, n_records: int) -> float:
     A rule making k pairs per record makes k·N pairs on N records, of which a uniform sample of
     n records sees k·N·(n/N)² = k·n²/N.
     """
-    return MAX_PAIRS_PER_RULE_RECORD * sample_size ** 2 / max(n_records, sample_size, 1)
+    return MAX_PAIRS_PER_RULE_RECORD * sample_size**2 / max(n_records, sample_size, 1)
 
 
-def learn_blocking(block_learner: Any, matches: list[Pair], recall: float,
-                   budget: float = float("inf")) -> tuple[Any, ...]:
+def learn_blocking(
+    block_learner: Any, matches: list[Pair], recall: float, budget: float = float("inf")
+) -> tuple[Any, ...]:
     """The cheapest set of blocking rules (single predicates or pairs) covering ``recall`` of the
     matches, cost measured on the learner's record sample.
 
@@ -48,8 +49,11 @@ def learn_blocking(block_learner: Any, matches: list[Pair], recall: float,
     drops to what the affordable rules can cover.
     """
     comparison_cover = block_learner.comparison_cover
-    match_cover = {p: c for p, c in block_learner.cover(matches, index_predicates=False).items()
-                   if p in comparison_cover}
+    match_cover = {
+        p: c
+        for p, c in block_learner.cover(matches, index_predicates=False).items()
+        if p in comparison_cover
+    }
     if not match_cover:
         raise ModelError("no blocking rule covers any matched training pair")
     candidates: dict[Any, frozenset[int]] = {}
@@ -57,8 +61,11 @@ def learn_blocking(block_learner: Any, matches: list[Pair], recall: float,
         pred.cover_count = len(comparison_cover[pred])
         if pred.cover_count <= budget:
             candidates[pred] = match_cover[pred]
-    useful = [p for p in sorted(match_cover, key=repr)
-              if len(match_cover[p]) >= CONJUNCTION_MIN_SHARE * len(matches)]
+    useful = [
+        p
+        for p in sorted(match_cover, key=repr)
+        if len(match_cover[p]) >= CONJUNCTION_MIN_SHARE * len(matches)
+    ]
     for a, b in itertools.combinations(useful, 2):
         if a.field == b.field:
             continue
@@ -75,16 +82,17 @@ def learn_blocking(block_learner: Any, matches: list[Pair], recall: float,
     return tuple(branch_and_bound.search(candidates, target, SEARCH_CALLS))
 
 
-
-
 # At most this many blocked sample pairs are examined for hard negatives (memory stays flat:
 # 25 rules over 20,000 records once made tens of millions of pairs and a 21 GB peak).
 MAX_NEIGHBOUR_PAIRS = 200_000
 
 
-def sample_neighbours(predicates: Sequence[Any], sample: dict[int, Record],
-                      max_block: int = 100,
-                      max_pairs: int = MAX_NEIGHBOUR_PAIRS) -> list[tuple[int, int]]:
+def sample_neighbours(
+    predicates: Sequence[Any],
+    sample: dict[int, Record],
+    max_block: int = 100,
+    max_pairs: int = MAX_NEIGHBOUR_PAIRS,
+) -> list[tuple[int, int]]:
     """Record-id pairs (l < r) the blocking rules put together within the sample, sorted.
 
     When the blocks hold more than ``max_pairs`` pairs, a deterministic 1-in-k subset of them
@@ -96,6 +104,10 @@ def sample_neighbours(predicates: Sequence[Any], sample: dict[int, Record],
     groups = [sorted(set(ids)) for ids in blocks.values() if len(ids) <= max_block]
     total = sum(len(g) * (len(g) - 1) // 2 for g in groups)
     k = max(1, -(-total // max_pairs))
-    pairs = {(a, b) for ids in groups for a, b in itertools.combinations(ids, 2)
-             if (a * 1_000_003 + b) % k == 0}
+    pairs = {
+        (a, b)
+        for ids in groups
+        for a, b in itertools.combinations(ids, 2)
+        if (a * 1_000_003 + b) % k == 0
+    }
     return sorted(pairs)

@@ -27,16 +27,17 @@ def _typo(value: str, rng: random.Random) -> str:
     i = rng.randrange(len(value) - 1)
     kind = rng.randrange(4)
     if kind == 0:
-        return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+        return value[:i] + value[i + 1] + value[i] + value[i + 2 :]
     if kind == 1:
-        return value[:i] + value[i + 1:]
+        return value[:i] + value[i + 1 :]
     if kind == 2:
         return value[:i] + value[i] + value[i:]
-    return value[:i] + rng.choice("aeioubcdklmnprst0123456789") + value[i + 1:]
+    return value[:i] + rng.choice("aeioubcdklmnprst0123456789") + value[i + 1 :]
 
 
-def augment(training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Random
-            ) -> TrainingData:
+def augment(
+    training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Random
+) -> TrainingData:
     """Training pairs plus, for every match, a copy of its right side damaged like real data.
 
     Seed matches are chosen *because* they share an identifier and carry similar names, so a
@@ -47,8 +48,12 @@ def augment(training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Ra
     model to forgive real name differences and cost precision.)
     """
     ids = [s for s in specs if s.identifier or s.from_identifier]
-    pool = {s.name: sorted({r[s.name] for pair in training["match"] for r in pair
-                            if r.get(s.name)}, key=str) for s in ids}
+    pool = {
+        s.name: sorted(
+            {r[s.name] for pair in training["match"] for r in pair if r.get(s.name)}, key=str
+        )
+        for s in ids
+    }
     extra: list[Pair] = []
     for a, b in training["match"]:
         damaged = dict(b)
@@ -78,7 +83,10 @@ def _classifier() -> sklearn.model_selection.GridSearchCV:
     """
     return sklearn.model_selection.GridSearchCV(
         estimator=sklearn.linear_model.LogisticRegression(max_iter=2000),
-        param_grid={"C": [0.001, 0.01, 0.1, 1, 10, 100]}, scoring="neg_log_loss", n_jobs=1)
+        param_grid={"C": [0.001, 0.01, 0.1, 1, 10, 100]},
+        scoring="neg_log_loss",
+        n_jobs=1,
+    )
 
 
 # Cross-validating the regularisation needs this many examples of each class (one per fold).
@@ -98,8 +106,9 @@ def answer_weight(training: TrainingData) -> float:
     return max(1.0, ANSWER_WEIGHT_SHARE * seeds)
 
 
-def fit_classifier(data_model: Any, training: TrainingData,
-                   answers: TrainingData | None = None) -> Any:
+def fit_classifier(
+    data_model: Any, training: TrainingData, answers: TrainingData | None = None
+) -> Any:
     """The logistic model on ``training`` plus the operator's ``answers`` (each weighing
     ``answer_weight``); with too few examples to cross-validate (a small first export), a
     fixed, moderate regularisation instead of none at all."""
@@ -109,20 +118,31 @@ def fit_classifier(data_model: Any, training: TrainingData,
     pairs = cast(list[Pair], list(examples) + list(answered))  # dedupe types them as Mappings
     features = PairFeatures(data_model)(pairs)
     y = np.concatenate([y, y_answered])
-    weight = np.concatenate([np.ones(len(examples)),
-                             np.full(len(answered), answer_weight(training))])
+    weight = np.concatenate(
+        [np.ones(len(examples)), np.full(len(answered), answer_weight(training))]
+    )
     matches = len(training["match"]) + len(answers["match"])
     distinct = len(training["distinct"]) + len(answers["distinct"])
     if min(matches, distinct) < CV_FOLDS:
-        log.warning("only %d match / %d distinct training pairs: the model is rough; add "
-                    "labelled pairs with --labels", matches, distinct)
+        log.warning(
+            "only %d match / %d distinct training pairs: the model is rough; add "
+            "labelled pairs with --labels",
+            matches,
+            distinct,
+        )
         return sklearn.linear_model.LogisticRegression(C=1.0, max_iter=2000).fit(
-            features, y, sample_weight=weight)
+            features, y, sample_weight=weight
+        )
     return _classifier().fit(features, y, sample_weight=weight).best_estimator_
 
 
-def self_label(data_model: Any, training: TrainingData, specs: tuple[FieldSpec, ...],
-               rng: random.Random, answers: TrainingData | None = None) -> TrainingData:
+def self_label(
+    data_model: Any,
+    training: TrainingData,
+    specs: tuple[FieldSpec, ...],
+    rng: random.Random,
+    answers: TrainingData | None = None,
+) -> TrainingData:
     """The certain seeds plus the ``unsure`` pairs a first model is confident about.
 
     The rules label pairs from names and identifiers only; a pair sharing a phone under another
@@ -133,15 +153,21 @@ def self_label(data_model: Any, training: TrainingData, specs: tuple[FieldSpec, 
     unlabelled. Returns match/distinct only.
     """
     unsure = list(training.get("unsure", []))
-    certain: TrainingData = {"match": list(training["match"]),
-                             "distinct": list(training["distinct"])}
+    certain: TrainingData = {
+        "match": list(training["match"]),
+        "distinct": list(training["distinct"]),
+    }
     if not unsure:
         return certain
     first = fit_classifier(data_model, augment(certain, specs, rng), answers)
     p = first.predict_proba(PairFeatures(data_model)(unsure))[:, 1]
     matches = [pair for pair, s in zip(unsure, p, strict=True) if s >= SELF_LABEL_CONFIDENCE]
-    distinct = [pair for pair, s in zip(unsure, p, strict=True)
-                if s <= 1 - SELF_LABEL_CONFIDENCE]
-    log.info("self-labelled %d of %d unsure seed pairs: %d match, %d distinct",
-             len(matches) + len(distinct), len(unsure), len(matches), len(distinct))
+    distinct = [pair for pair, s in zip(unsure, p, strict=True) if s <= 1 - SELF_LABEL_CONFIDENCE]
+    log.info(
+        "self-labelled %d of %d unsure seed pairs: %d match, %d distinct",
+        len(matches) + len(distinct),
+        len(unsure),
+        len(matches),
+        len(distinct),
+    )
     return {"match": certain["match"] + matches, "distinct": certain["distinct"] + distinct}

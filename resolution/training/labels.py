@@ -32,31 +32,43 @@ def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
     df = read_file(Path(path))
     missing = [c for c in LABEL_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"labels file {path} lacks column(s) {missing}; expected "
-                         f"{', '.join(LABEL_COLUMNS)} (label = match | distinct)")
-    df = df.with_columns(pl.col("label").str.strip_chars().str.to_lowercase(),
-                         pl.col("source_l").str.to_lowercase(),
-                         pl.col("source_r").str.to_lowercase())
+        raise InputError(
+            f"labels file {path} lacks column(s) {missing}; expected "
+            f"{', '.join(LABEL_COLUMNS)} (label = match | distinct)"
+        )
+    df = df.with_columns(
+        pl.col("label").str.strip_chars().str.to_lowercase(),
+        pl.col("source_l").str.to_lowercase(),
+        pl.col("source_r").str.to_lowercase(),
+    )
     bad = df.filter(~pl.col("label").is_in(list(LABELS)))
     if bad.height:
-        raise InputError(f"labels file {path}: {bad.height} row(s) with a label other than "
-                         f"match/distinct, e.g. {bad['label'][0]!r}")
+        raise InputError(
+            f"labels file {path}: {bad.height} row(s) with a label other than "
+            f"match/distinct, e.g. {bad['label'][0]!r}"
+        )
     df = keys_to_ids(df, contacts, how="left")
     unknown = df.filter(pl.col("a").is_null() | pl.col("b").is_null()).height
     if unknown:
-        log.warning("labels file %s: %d pair(s) name contacts not in the input; skipped",
-                    path, unknown)
+        log.warning(
+            "labels file %s: %d pair(s) name contacts not in the input; skipped", path, unknown
+        )
     df = df.drop_nulls(["a", "b"]).filter(pl.col("a") != pl.col("b"))
-    return df.select(pl.min_horizontal("a", "b").alias("l"), pl.max_horizontal("a", "b").alias("r"),
-                     "label", pl.lit(LABELLED).alias("reason")).unique(["l", "r"], keep="last")
+    return df.select(
+        pl.min_horizontal("a", "b").alias("l"),
+        pl.max_horizontal("a", "b").alias("r"),
+        "label",
+        pl.lit(LABELLED).alias("reason"),
+    ).unique(["l", "r"], keep="last")
 
 
 def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:
     """Seeds plus labelled pairs; a labelled pair replaces a seed on the same pair."""
     if labelled is None or labelled.height == 0:
         return seeds
-    return pl.concat([labelled, seeds.join(labelled.select("l", "r"), on=["l", "r"], how="anti")]
-                     ).sort("label", "l", "r")
+    return pl.concat(
+        [labelled, seeds.join(labelled.select("l", "r"), on=["l", "r"], how="anti")]
+    ).sort("label", "l", "r")
 
 
 def training_pairs(labels: pl.DataFrame, records: dict[int, Record]) -> TrainingData:

@@ -44,9 +44,11 @@ TYPO_SIMILARITY = 0.8
 def _name_similarity(left: str, right: str) -> str:
     """SQL: how alike the full names of two ``names`` rows are (written or sorted order), and
     their given names."""
-    return (f"greatest(jaro_winkler_similarity({left}.name_key, {right}.name_key), "
-            f"jaro_winkler_similarity({left}.sorted_key, {right}.sorted_key)) AS name_sim, "
-            f"jaro_winkler_similarity({left}.given_key, {right}.given_key) AS given_sim")
+    return (
+        f"greatest(jaro_winkler_similarity({left}.name_key, {right}.name_key), "
+        f"jaro_winkler_similarity({left}.sorted_key, {right}.sorted_key)) AS name_sim, "
+        f"jaro_winkler_similarity({left}.given_key, {right}.given_key) AS given_sim"
+    )
 
 
 # Identifiers of the same kind on both sides of each row of ``pairs`` (l, r), the best match
@@ -91,15 +93,17 @@ FROM named
 """
 
 
-def _sharers_sql(key: str, *, full_names_only: bool = False, other_part: str | None = None
-                 ) -> str:
+def _sharers_sql(key: str, *, full_names_only: bool = False, other_part: str | None = None) -> str:
     """SQL: a deterministic sample of pairs sharing ``key`` (a name key column; groups of at
     most 200, so not the commonest), ``other_part`` (a name key column) clearly different if
     given, whose identifiers of one kind conflict: none equal or a likely typo of another.
     Labelled ``$label`` for ``$reason``."""
     where = "AND strpos(name_key, ' ') > 0" if full_names_only else ""
-    pair_filter = (f"AND jaro_winkler_similarity(a.{other_part}, b.{other_part}) < $different"
-                   if other_part else "")
+    pair_filter = (
+        f"AND jaro_winkler_similarity(a.{other_part}, b.{other_part}) < $different"
+        if other_part
+        else ""
+    )
     return f"""
 WITH sized AS (
     SELECT record_id, given_key, surname_key, {key} AS k,
@@ -122,12 +126,21 @@ SELECT l, r, $label AS label, $reason AS reason FROM compared WHERE best < $typo
 # to learn that one shared name part is not enough. Namesakes are only a hypothesis (see the
 # module docstring). (SQL, label, reason)
 _SHARERS = (
-    (_sharers_sql("name_key", full_names_only=True), UNSURE,
-     "namesakes with conflicting identifiers"),
-    (_sharers_sql("surname_key", other_part="given_key"), "distinct",
-     "same surname, other given name, conflicting identifiers"),
-    (_sharers_sql("given_key", other_part="surname_key"), "distinct",
-     "same given name, other surname, conflicting identifiers"),
+    (
+        _sharers_sql("name_key", full_names_only=True),
+        UNSURE,
+        "namesakes with conflicting identifiers",
+    ),
+    (
+        _sharers_sql("surname_key", other_part="given_key"),
+        "distinct",
+        "same surname, other given name, conflicting identifiers",
+    ),
+    (
+        _sharers_sql("given_key", other_part="surname_key"),
+        "distinct",
+        "same given name, other surname, conflicting identifiers",
+    ),
 )
 
 # "Ольга" and "Ольга" with nothing else in common: a common first name is not a person.
@@ -190,8 +203,9 @@ def identifier_values(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...]) -> p
     return pl.concat(frames).select("record_id", "kind", "value")
 
 
-def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pairs: int,
-                seed: int) -> pl.DataFrame:
+def seed_labels(
+    contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pairs: int, seed: int
+) -> pl.DataFrame:
     """Seed-labelled pairs (l, r, label, reason) by the cold-start rules, capped per category."""
     con = duckdb.connect()
     con.register("identifier_values", identifier_values(contacts, specs))
@@ -199,11 +213,20 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
     params = {"compatible": COMPATIBLE_NAME, "different": DIFFERENT_NAME}
     shared = con.sql(_SHARED_IDENTIFIER_SQL, params=params).pl().drop_nulls("label")
     sample = {"typo": TYPO_SIMILARITY, "seed": seed, "sample": max_pairs * 4}
-    namesakes = pl.concat([
-        *(con.sql(sql, params=sample | {"label": label, "reason": reason}
-                  | ({"different": DIFFERENT_NAME} if "$different" in sql else {})).pl()
-          for sql, label, reason in _SHARERS),
-        con.sql(_GIVEN_NAME_ONLY_SQL, params={"seed": seed, "sample": max_pairs * 4}).pl()])
+    namesakes = pl.concat(
+        [
+            *(
+                con.sql(
+                    sql,
+                    params=sample
+                    | {"label": label, "reason": reason}
+                    | ({"different": DIFFERENT_NAME} if "$different" in sql else {}),
+                ).pl()
+                for sql, label, reason in _SHARERS
+            ),
+            con.sql(_GIVEN_NAME_ONLY_SQL, params={"seed": seed, "sample": max_pairs * 4}).pl(),
+        ]
+    )
     con.close()
     rng = np.random.default_rng(seed)
     # Random pairs are drawn among named contacts: every other seed rule needs a name on both
@@ -216,35 +239,63 @@ def seed_labels(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...], *, max_pai
         a = rng.integers(0, n, size=max_pairs * 2)
         b = rng.integers(0, n, size=max_pairs * 2)
         randoms = pl.DataFrame({"l": ids[np.minimum(a, b)], "r": ids[np.maximum(a, b)]}).filter(
-            pl.col("l") != pl.col("r"))
-    randoms = randoms.with_columns(pl.lit("distinct").alias("label"),
-                                   pl.lit("random pair").alias("reason"))
-    matched = set(zip(*shared.filter(pl.col("label") == "match").select("l", "r")
-                      .to_dict(as_series=False).values(), strict=True))
+            pl.col("l") != pl.col("r")
+        )
+    randoms = randoms.with_columns(
+        pl.lit("distinct").alias("label"), pl.lit("random pair").alias("reason")
+    )
+    matched = set(
+        zip(
+            *shared.filter(pl.col("label") == "match")
+            .select("l", "r")
+            .to_dict(as_series=False)
+            .values(),
+            strict=True,
+        )
+    )
     # A random pair is distinct unless the seeds know it as a match (rare but possible).
-    randoms = randoms.filter(~pl.struct("l", "r").map_elements(
-        lambda s: (s["l"], s["r"]) in matched, return_dtype=pl.Boolean))
+    randoms = randoms.filter(
+        ~pl.struct("l", "r").map_elements(
+            lambda s: (s["l"], s["r"]) in matched, return_dtype=pl.Boolean
+        )
+    )
     parts = []
     # unique() must keep the row order and the categories must be sampled in a fixed order:
     # each category draws from the same generator, so an order that varied from run to run
     # (polars' unique() does not maintain order by default) changed every later sample.
-    every = pl.concat([shared.cast({"l": pl.Int64, "r": pl.Int64}),
-                       namesakes.cast({"l": pl.Int64, "r": pl.Int64}), randoms]).unique(
-        ["l", "r"], keep="first", maintain_order=True)
-    for (reason, label), group in sorted(every.group_by(["reason", "label"]),
-                                         key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+    every = pl.concat(
+        [
+            shared.cast({"l": pl.Int64, "r": pl.Int64}),
+            namesakes.cast({"l": pl.Int64, "r": pl.Int64}),
+            randoms,
+        ]
+    ).unique(["l", "r"], keep="first", maintain_order=True)
+    for (reason, label), group in sorted(
+        every.group_by(["reason", "label"]), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))
+    ):
         group = group.sort("l", "r")
         if group.height > max_pairs:
             pick = np.sort(rng.choice(group.height, size=max_pairs, replace=False))
             group = group[pick]
         parts.append(group)
         log.info("seed labels: %d %s (%s)", group.height, label, reason)
-    return pl.concat(parts).sort("label", "l", "r") if parts else pl.DataFrame(
-        schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String})
+    return (
+        pl.concat(parts).sort("label", "l", "r")
+        if parts
+        else pl.DataFrame(
+            schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String}
+        )
+    )
 
 
-def conflicting_neighbours(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...],
-                           pairs: pl.DataFrame, *, max_pairs: int, seed: int) -> pl.DataFrame:
+def conflicting_neighbours(
+    contacts: pl.DataFrame,
+    specs: tuple[FieldSpec, ...],
+    pairs: pl.DataFrame,
+    *,
+    max_pairs: int,
+    seed: int,
+) -> pl.DataFrame:
     """Distinct labels (l, r, label, reason) for blocked pairs whose identifiers and names conflict.
 
     The random pairs and name sharers among the seeds differ on almost everything, or on names
@@ -256,16 +307,24 @@ def conflicting_neighbours(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...],
     pairs of FEBRL3 and fake_20000, at most 1 in 10,000 of them was a true match.
     ``pairs`` has columns l < r; at most ``max_pairs`` are returned, a seeded sample.
     """
-    empty = pl.DataFrame(schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String,
-                                 "reason": pl.String})
+    empty = pl.DataFrame(
+        schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String}
+    )
     if pairs.height == 0:
         return empty
     con = duckdb.connect()
     con.register("pairs", pairs.select(pl.col("l").cast(pl.Int64), pl.col("r").cast(pl.Int64)))
     con.register("identifier_values", identifier_values(contacts, specs))
     con.register("names", _names(contacts))
-    out = con.sql(_NEIGHBOUR_SQL, params={"typo": TYPO_SIMILARITY, "compatible": COMPATIBLE_NAME,
-                                          "seed": seed, "limit": max_pairs}).pl()
+    out = con.sql(
+        _NEIGHBOUR_SQL,
+        params={
+            "typo": TYPO_SIMILARITY,
+            "compatible": COMPATIBLE_NAME,
+            "seed": seed,
+            "limit": max_pairs,
+        },
+    ).pl()
     con.close()
     return out.sort("l", "r") if out.height else empty
 
@@ -273,5 +332,9 @@ def conflicting_neighbours(contacts: pl.DataFrame, specs: tuple[FieldSpec, ...],
 def _names(contacts: pl.DataFrame) -> pl.DataFrame:
     """Name keys per record, with the full name's tokens also in sorted order."""
     return contacts.select(
-        "record_id", "name_key", "given_key", "surname_key",
-        pl.col("name_key").str.split(" ").list.sort().list.join(" ").alias("sorted_key"))
+        "record_id",
+        "name_key",
+        "given_key",
+        "surname_key",
+        pl.col("name_key").str.split(" ").list.sort().list.join(" ").alias("sorted_key"),
+    )

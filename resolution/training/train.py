@@ -38,8 +38,7 @@ NeighbourLabeller = Callable[[list[tuple[int, int]]], list[tuple[int, int]]]
 NEIGHBOUR_SAMPLE_FACTOR = 10
 
 
-def seeded_sample(records: dict[int, Record], size: int, rng: random.Random
-                  ) -> dict[int, Record]:
+def seeded_sample(records: dict[int, Record], size: int, rng: random.Random) -> dict[int, Record]:
     """At most ``size`` of the records, drawn with ``rng``, in record-id order."""
     ids = sorted(records)
     if len(ids) > size:
@@ -47,57 +46,92 @@ def seeded_sample(records: dict[int, Record], size: int, rng: random.Random
     return {i: records[i] for i in ids}
 
 
-def train(records: dict[int, Record], training: TrainingData, specs: tuple[FieldSpec, ...], *,
-          threshold: float, sample_size: int, recall: float, seed: int,
-          hard_negatives: NeighbourLabeller | None = None,
-          answers: TrainingData | None = None) -> MatchModel:
+def train(
+    records: dict[int, Record],
+    training: TrainingData,
+    specs: tuple[FieldSpec, ...],
+    *,
+    threshold: float,
+    sample_size: int,
+    recall: float,
+    seed: int,
+    hard_negatives: NeighbourLabeller | None = None,
+    answers: TrainingData | None = None,
+) -> MatchModel:
     """Learn blocking rules, then fit dedupe's classifier on the labelled pairs (see the
     module docstring). Deterministic for a given ``seed``."""
-    answers = {"match": list((answers or {}).get("match", [])),
-               "distinct": list((answers or {}).get("distinct", []))}
+    answers = {
+        "match": list((answers or {}).get("match", [])),
+        "distinct": list((answers or {}).get("distinct", [])),
+    }
     _require_examples(training, answers)
     rng = random.Random(seed)
     random.seed(seed)  # dedupe samples with the global generators
     np.random.seed(seed)
-    certain: TrainingData = {"match": list(training["match"]),
-                             "distinct": list(training["distinct"])}
+    certain: TrainingData = {
+        "match": list(training["match"]),
+        "distinct": list(training["distinct"]),
+    }
     deduper, sample = _prepared_learner(records, certain, answers, specs, sample_size, rng)
-    predicates = _blocking_rules(deduper, certain["match"] + answers["match"], specs, recall,
-                                 rule_budget(len(sample), len(records)))
+    predicates = _blocking_rules(
+        deduper,
+        certain["match"] + answers["match"],
+        specs,
+        recall,
+        rule_budget(len(sample), len(records)),
+    )
     hard: list[Pair] = []
     if hard_negatives is not None:
-        hard = _hard_negatives(records, predicates, hard_negatives,
-                               NEIGHBOUR_SAMPLE_FACTOR * sample_size, rng)
+        hard = _hard_negatives(
+            records, predicates, hard_negatives, NEIGHBOUR_SAMPLE_FACTOR * sample_size, rng
+        )
     certain["distinct"] += hard
-    final = self_label(deduper.data_model, certain | {"unsure": training.get("unsure", [])},
-                       specs, rng, answers)
+    final = self_label(
+        deduper.data_model, certain | {"unsure": training.get("unsure", [])}, specs, rng, answers
+    )
     augmented = augment(final, specs, rng)
     best = fit_classifier(deduper.data_model, augmented, answers)
     answered = bool(answers["match"] or answers["distinct"])
-    stats = {"match_examples": len(final["match"]),
-             "distinct_examples": len(final["distinct"]), "hard_negatives": len(hard),
-             "answered_match": len(answers["match"]),
-             "answered_distinct": len(answers["distinct"]),
-             # the weight fit_classifier gave each answer (against the augmented training pairs)
-             "answer_weight": answer_weight(augmented) if answered else 0.0,
-             "regularization_C": float(best.C), "training_sample": len(sample)}
-    return MatchModel(specs=specs, weights=best.coef_[0].astype(np.float64),
-                      bias=float(best.intercept_[0]), predicates=tuple(predicates),
-                      threshold=threshold, stats=stats)
+    stats = {
+        "match_examples": len(final["match"]),
+        "distinct_examples": len(final["distinct"]),
+        "hard_negatives": len(hard),
+        "answered_match": len(answers["match"]),
+        "answered_distinct": len(answers["distinct"]),
+        # the weight fit_classifier gave each answer (against the augmented training pairs)
+        "answer_weight": answer_weight(augmented) if answered else 0.0,
+        "regularization_C": float(best.C),
+        "training_sample": len(sample),
+    }
+    return MatchModel(
+        specs=specs,
+        weights=best.coef_[0].astype(np.float64),
+        bias=float(best.intercept_[0]),
+        predicates=tuple(predicates),
+        threshold=threshold,
+        stats=stats,
+    )
 
 
 def _require_examples(training: TrainingData, answers: TrainingData) -> None:
     if not training["match"] and not answers["match"]:
-        raise ModelError("no match examples to learn from: the cold start found no contacts "
-                         "sharing a phone, e-mail or handle with a compatible name; pass labelled "
-                         "pairs with --labels")
+        raise ModelError(
+            "no match examples to learn from: the cold start found no contacts "
+            "sharing a phone, e-mail or handle with a compatible name; pass labelled "
+            "pairs with --labels"
+        )
     if not training["distinct"] and not answers["distinct"]:
         raise ModelError("no distinct examples to learn from; pass labelled pairs with --labels")
 
 
-def _prepared_learner(records: dict[int, Record], certain: TrainingData, answers: TrainingData,
-                      specs: tuple[FieldSpec, ...], sample_size: int, rng: random.Random
-                      ) -> tuple[Any, dict[int, Record]]:
+def _prepared_learner(
+    records: dict[int, Record],
+    certain: TrainingData,
+    answers: TrainingData,
+    specs: tuple[FieldSpec, ...],
+    sample_size: int,
+    rng: random.Random,
+) -> tuple[Any, dict[int, Record]]:
     """dedupe's learner, given the labelled pairs and a seeded sample of the records."""
     deduper = dedupe.Dedupe(variables(specs), num_cores=1)
     deduper.mark_pairs({k: certain[k] + answers[k] for k in certain})  # type: ignore[arg-type]
@@ -106,25 +140,37 @@ def _prepared_learner(records: dict[int, Record], certain: TrainingData, answers
     return deduper, sample
 
 
-def _blocking_rules(deduper: Any, matches: list[Pair], specs: tuple[FieldSpec, ...],
-                    recall: float, budget: float) -> list[Any]:
+def _blocking_rules(
+    deduper: Any, matches: list[Pair], specs: tuple[FieldSpec, ...], recall: float, budget: float
+) -> list[Any]:
     """The learned rules (covering the matches with and without their identifiers) plus one
     rule per strong identifier, in a stable order."""
     if deduper.active_learner is None:
         raise ModelError("dedupe's learner did not start: no training sample to learn from")
-    dupes = matches + [(blank_identifiers(a, specs), blank_identifiers(b, specs))
-                       for a, b in matches]
+    dupes = matches + [
+        (blank_identifiers(a, specs), blank_identifiers(b, specs)) for a, b in matches
+    ]
     learned = learn_blocking(deduper.active_learner.blocker.block_learner, dupes, recall, budget)
     # Strong identifiers always block: their blocks are small once hub values are removed.
-    forced = [P.SimplePredicate(P.commonSetElementPredicate, s.name) if s.type == "Set"
-              else P.SimplePredicate(P.wholeFieldPredicate, s.name) for s in specs if s.identifier]
+    forced = [
+        P.SimplePredicate(P.commonSetElementPredicate, s.name)
+        if s.type == "Set"
+        else P.SimplePredicate(P.wholeFieldPredicate, s.name)
+        for s in specs
+        if s.identifier
+    ]
     predicates = sorted(set(learned) | set(forced), key=predicate_key)
     log.info("blocking rules: %s", "; ".join(repr(p) for p in predicates))
     return predicates
 
 
-def _hard_negatives(records: dict[int, Record], predicates: list[Any],
-                    label: NeighbourLabeller, size: int, rng: random.Random) -> list[Pair]:
+def _hard_negatives(
+    records: dict[int, Record],
+    predicates: list[Any],
+    label: NeighbourLabeller,
+    size: int,
+    rng: random.Random,
+) -> list[Pair]:
     """Distinct pairs among those the rules block together in a wider sample: blocked pairs
     with conflicting identifiers are rare in a sparse sample of a large data set (50 of them on
     50k helpdesk contacts)."""

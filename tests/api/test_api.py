@@ -20,18 +20,38 @@ from resolution.publishing.snapshot import Snapshot
 from synth import generate, write_dataset
 
 HANDPICKED = pl.DataFrame(
-    [("vk", "api-1", "Иван Петров", None, "8 (916) 342-78-15", "vk.com/ivan_petrov_api", None,
-      "2024-01-01T10:00:00+03:00"),
-     ("telegram", "api-2", "Ваня Петров", "Ivan.Petrov.Api@gmail.com", None,
-      "https://t.me/vanya_petrov_api", "Москва", "2024-01-02T10:00:00+03:00")],
+    [
+        (
+            "vk",
+            "api-1",
+            "Иван Петров",
+            None,
+            "8 (916) 342-78-15",
+            "vk.com/ivan_petrov_api",
+            None,
+            "2024-01-01T10:00:00+03:00",
+        ),
+        (
+            "telegram",
+            "api-2",
+            "Ваня Петров",
+            "Ivan.Petrov.Api@gmail.com",
+            None,
+            "https://t.me/vanya_petrov_api",
+            "Москва",
+            "2024-01-02T10:00:00+03:00",
+        ),
+    ],
     schema=["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"],
-    orient="row")
+    orient="row",
+)
 
 
 def edin(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run([sys.executable, "-m", "edin", *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +74,22 @@ def client(home: Path) -> TestClient:
 
 def profile_of(home: Path, source: str, source_id: str) -> str:
     members = pl.read_parquet(home / "current" / "members.parquet")
-    return members.filter((pl.col("source") == source)
-                          & (pl.col("source_id") == source_id))["profile_id"].item()
+    return members.filter((pl.col("source") == source) & (pl.col("source_id") == source_id))[
+        "profile_id"
+    ].item()
 
 
 def phone_forms(e164: str) -> list[str]:
     if not (e164.startswith("+7") and len(e164) == 12):
         return [e164]
     d = e164[2:]
-    return [e164, f"8 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}", f"+7 ({d[:3]}) {d[3:6]} {d[6:8]} {d[8:]}",
-            "7" + d, f"8{d}"]
+    return [
+        e164,
+        f"8 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}",
+        f"+7 ({d[:3]}) {d[3:6]} {d[6:8]} {d[8:]}",
+        "7" + d,
+        f"8{d}",
+    ]
 
 
 def email_forms(email: str) -> list[str]:
@@ -75,8 +101,13 @@ def email_forms(email: str) -> list[str]:
     return forms
 
 
-URLS = {"tg": "https://t.me/{}", "vk": "https://vk.com/{}", "ig": "https://www.instagram.com/{}",
-        "fb": "https://www.facebook.com/{}", "ok": "https://ok.ru/{}"}
+URLS = {
+    "tg": "https://t.me/{}",
+    "vk": "https://vk.com/{}",
+    "ig": "https://www.instagram.com/{}",
+    "fb": "https://www.facebook.com/{}",
+    "ok": "https://ok.ru/{}",
+}
 
 
 def handle_forms(key: str) -> list[str]:
@@ -99,9 +130,11 @@ def test_every_identifier_of_every_profile_in_any_written_form(client, home):
     profiles = pl.read_parquet(home / "current" / "profiles.parquet")
     checked = 0
     for row in profiles.iter_rows(named=True):
-        queries = ([("phone", f) for p in row["phones"] for f in phone_forms(p)]
-                   + [("email", f) for e in row["emails"] for f in email_forms(e)]
-                   + [("handle", f) for h in row["handles"] for f in handle_forms(h)])
+        queries = (
+            [("phone", f) for p in row["phones"] for f in phone_forms(p)]
+            + [("email", f) for e in row["emails"] for f in email_forms(e)]
+            + [("handle", f) for h in row["handles"] for f in handle_forms(h)]
+        )
         for kind, form in queries:
             got = client.get("/lookup", params={kind: form})
             assert got.status_code == 200, (kind, form, got.text)
@@ -116,7 +149,8 @@ def test_profile_by_id_with_provenance_members_and_statistics(client, home):
     body = client.get(f"/profiles/{pid}").json()
     assert body["profile_id"] == pid and body["resolved_from"] is None
     assert {"source": "telegram", "source_id": "api-2"} in [
-        {k: m[k] for k in ("source", "source_id")} for m in body["members"]]
+        {k: m[k] for k in ("source", "source_id")} for m in body["members"]
+    ]
     assert body["name_source"] in {"vk", "telegram"}
     assert {"csat_good", "csat_bad", "bad_share", "preferred_channel"} <= set(body)
 
@@ -124,10 +158,12 @@ def test_profile_by_id_with_provenance_members_and_statistics(client, home):
 def test_history_is_one_timeline(client, home):
     pid = profile_of(home, "vk", "api-1")
     history = pl.read_parquet(home / "current" / "history.parquet").filter(
-        pl.col("profile_id") == pid)
+        pl.col("profile_id") == pid
+    )
     body = client.get(f"/profiles/{pid}/history").json()
-    assert [i["interaction_id"] for i in body["interactions"]] == \
-        history["interaction_id"].to_list()
+    assert [i["interaction_id"] for i in body["interactions"]] == history[
+        "interaction_id"
+    ].to_list()
 
 
 def test_unknown_id_and_empty_query(client):
@@ -162,10 +198,16 @@ def test_merged_away_id_answers_with_its_successor_after_current_switches(home, 
     profiles = pl.read_parquet(snap / "profiles.parquet").filter(pl.col("profile_id") != b)
     profiles.write_parquet(snap / "profiles.parquet")
     id_map = pl.read_parquet(snap / "id_map.parquet").with_columns(
-        pl.when(pl.col("profile_id") == b).then(pl.lit(a)).otherwise(pl.col("current_id"))
+        pl.when(pl.col("profile_id") == b)
+        .then(pl.lit(a))
+        .otherwise(pl.col("current_id"))
         .alias("current_id"),
-        pl.when(pl.col("profile_id") == b).then(pl.lit("merged")).otherwise(pl.col("status"))
-        .alias("status"), pl.lit(None, pl.String).alias("run_id"))
+        pl.when(pl.col("profile_id") == b)
+        .then(pl.lit("merged"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        pl.lit(None, pl.String).alias("run_id"),
+    )
     stamp_id_map(id_map, snap.name).write_parquet(snap / "id_map.parquet")
     switch_current(work, Snapshot(run_id=snap.name, path=snap, counts={}))
     body = client.get(f"/profiles/{b}").json()

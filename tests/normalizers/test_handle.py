@@ -23,8 +23,8 @@ PHONE = "+79163427815"
         ("http://vkontakte.ru/id123", None, "vk", "vk:id123", "user"),
         ("https://VK.com/Ivan_Petrov", None, "vk", "vk:ivan_petrov", "user"),
         ("https://vk.com/ivan_petrov?w=wall1_2", None, "vk", "vk:ivan_petrov", "user"),
-        ("https://vk.com/%69d123", None, "vk", "vk:id123", "user"),      # percent-decoded
-        ("https://vk.com/im?sel=123", None, "vk", "vk:id123", "user"),   # an id query param
+        ("https://vk.com/%69d123", None, "vk", "vk:id123", "user"),  # percent-decoded
+        ("https://vk.com/im?sel=123", None, "vk", "vk:id123", "user"),  # an id query param
         ("https://vk.com/write123", None, "vk", "vk:id123", "user"),
         ("https://vk.com/public123", None, "vk", "vk:club123", "community"),
         ("https://vk.com/club123", None, "vk", "vk:club123", "community"),
@@ -33,7 +33,7 @@ PHONE = "+79163427815"
         ("123", "vk", "vk", "vk:id123", "user"),
         ("@ivan_petrov", "vk", "vk", "vk:ivan_petrov", "user"),
         ("club123", "vk", "vk", "vk:club123", "community"),
-        ("VK: https://vk.com/id77", None, "vk", "vk:id77", "user"),      # link inside text
+        ("VK: https://vk.com/id77", None, "vk", "vk:id77", "user"),  # link inside text
         # Telegram: t.me variants, tg://resolve, <user>.t.me, phones, invites
         ("https://t.me/ivan_petrov", None, "tg", "tg:ivan_petrov", "user"),
         ("t.me/Ivan_Petrov", None, "tg", "tg:ivan_petrov", "user"),
@@ -81,7 +81,7 @@ PHONE = "+79163427815"
         ("https://api.whatsapp.com/send?phone=79163427815", None, "wa", PHONE, "phone"),
         ("https://api.whatsapp.com/send/?phone=79163427815&text=x", None, "wa", PHONE, "phone"),
         ("whatsapp://send?phone=79163427815", None, "wa", PHONE, "phone"),
-        ("https://wa.me/89163427815", None, "wa", PHONE, "phone"),     # national form
+        ("https://wa.me/89163427815", None, "wa", PHONE, "phone"),  # national form
         ("89163427815", "whatsapp", "wa", PHONE, "phone"),
         ("+7 (916) 342-78-15", "whatsapp", "wa", PHONE, "phone"),
         ("https://chat.whatsapp.com/AbC123", None, "wa", "wa:chat/abc123", "invite"),
@@ -91,8 +91,7 @@ PHONE = "+79163427815"
         ("ivan_petrov", "email", "unknown", "unknown:ivan_petrov", "user"),
     ],
 )
-def test_normalize_handle(raw: str, hint: str | None, platform: str, key: str, kind: str
-                          ) -> None:
+def test_normalize_handle(raw: str, hint: str | None, platform: str, key: str, kind: str) -> None:
     result = normalize_handle(raw, platform_hint=hint)
     assert result is not None
     assert (result.platform, result.key, result.kind) == (platform, key, kind)
@@ -101,10 +100,10 @@ def test_normalize_handle(raw: str, hint: str | None, platform: str, key: str, k
 @pytest.mark.parametrize(
     ("raw", "hint"),
     [
-        ("t.me/ivan", None),                         # Telegram usernames have 5+ characters
+        ("t.me/ivan", None),  # Telegram usernames have 5+ characters
         ("@ivan", "telegram"),
-        ("@ivan-petrov", "telegram"),                # not [a-z0-9_]
-        ("@" + "a" * 33, "telegram"),                # over 32
+        ("@ivan-petrov", "telegram"),  # not [a-z0-9_]
+        ("@" + "a" * 33, "telegram"),  # over 32
         ("https://t.me/addstickers/cats", None),
         ("https://t.me/share/url?url=x", None),
         ("https://www.instagram.com/p/Cx12ab/", None),
@@ -117,11 +116,11 @@ def test_normalize_handle(raw: str, hint: str | None, platform: str, key: str, k
         ("https://vk.com/feed", None),
         ("https://vk.com/", None),
         ("https://www.facebook.com/sharer.php?u=x", None),
-        ("https://example.com/ivan", None),          # unknown host
+        ("https://example.com/ivan", None),  # unknown host
         ("https://yandex.ru", None),
-        ("Иван Петров", "vk"),                       # a name in the handle field
-        ("ivan@mail.ru", "telegram"),                # an e-mail in the handle field
-        ("ivan_petrov", "whatsapp"),                 # WhatsApp has no usernames
+        ("Иван Петров", "vk"),  # a name in the handle field
+        ("ivan@mail.ru", "telegram"),  # an e-mail in the handle field
+        ("ivan_petrov", "whatsapp"),  # WhatsApp has no usernames
         ("12", "whatsapp"),
         ("https://wa.me/123", None),
         ("нет", "vk"),
@@ -139,7 +138,7 @@ def test_no_handle(raw: object, hint: str | None) -> None:
     ("raw", "hint", "nickname", "phone"),
     [
         ("https://vk.com/Ivan_Petrov", None, "ivan_petrov", None),
-        ("https://vk.com/id123", None, None, None),               # numeric ids: no nickname
+        ("https://vk.com/id123", None, None, None),  # numeric ids: no nickname
         ("https://t.me/ivan_petrov", None, "ivan_petrov", None),
         ("https://www.instagram.com/ivan.p/", None, "ivan.p", None),
         ("https://www.facebook.com/Ivan.Petrov", None, "ivan.petrov", None),
@@ -147,11 +146,12 @@ def test_no_handle(raw: object, hint: str | None) -> None:
         ("https://wa.me/79163427815", None, None, PHONE),
         ("https://t.me/+79163427815", None, None, PHONE),
         ("@ivan_petrov", None, "ivan_petrov", None),
-        ("https://t.me/s/news_channel", None, None, None),        # communities: no nickname
+        ("https://t.me/s/news_channel", None, None, None),  # communities: no nickname
     ],
 )
-def test_nickname_and_phone(raw: str, hint: str | None, nickname: str | None,
-                            phone: str | None) -> None:
+def test_nickname_and_phone(
+    raw: str, hint: str | None, nickname: str | None, phone: str | None
+) -> None:
     result = normalize_handle(raw, platform_hint=hint)
     assert result is not None
     assert (result.nickname, result.phone) == (nickname, phone)
@@ -168,12 +168,25 @@ def test_whatsapp_key_equals_phone_field() -> None:
 @pytest.mark.parametrize(
     ("channel", "code"),
     [
-        ("vk", "vk"), ("VKontakte", "vk"), ("вконтакте", "vk"),
-        ("telegram", "tg"), ("tg", "tg"), (" Telegram ", "tg"),
-        ("instagram", "ig"), ("insta", "ig"), ("ig", "ig"),
-        ("facebook", "fb"), ("ok", "ok"), ("odnoklassniki", "ok"), ("одноклассники", "ok"),
-        ("whatsapp", "wa"), ("wa", "wa"),
-        ("email", None), ("phone", None), ("", None), (None, None),
+        ("vk", "vk"),
+        ("VKontakte", "vk"),
+        ("вконтакте", "vk"),
+        ("telegram", "tg"),
+        ("tg", "tg"),
+        (" Telegram ", "tg"),
+        ("instagram", "ig"),
+        ("insta", "ig"),
+        ("ig", "ig"),
+        ("facebook", "fb"),
+        ("ok", "ok"),
+        ("odnoklassniki", "ok"),
+        ("одноклассники", "ok"),
+        ("whatsapp", "wa"),
+        ("wa", "wa"),
+        ("email", None),
+        ("phone", None),
+        ("", None),
+        (None, None),
     ],
 )
 def test_platform_of_channel_names(channel: str | None, code: str | None) -> None:
@@ -183,7 +196,12 @@ def test_platform_of_channel_names(channel: str | None, code: str | None) -> Non
 
 
 def test_platform_codes_are_the_keys_handles_start_with() -> None:
-    for raw, hint in (("vk.com/id1", None), ("@ivan_petrov", "tg"), ("instagram.com/ivan", None),
-                      ("ok.ru/profile/123", None), ("ivan_petrov", None)):
+    for raw, hint in (
+        ("vk.com/id1", None),
+        ("@ivan_petrov", "tg"),
+        ("instagram.com/ivan", None),
+        ("ok.ru/profile/123", None),
+        ("ivan_petrov", None),
+    ):
         got = normalize_handle(raw, platform_hint=hint)
         assert got is not None and got.key.split(":")[0] in PLATFORM_CODES

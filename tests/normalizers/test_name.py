@@ -64,11 +64,27 @@ def test_skeleton_is_lowercase_latin() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "Иван Иванов", "Ivan Ivanov", "Ваня Иванов", "Iwan Iwanow", "IVANOV IVAN",
-        "Иванов Иван", "Иванов Иван Иванович", "Иван Иванович Иванов", "Vanya Ivanoff",
-        "иван иванов", "ИВАН ИВАНОВ", "Bdfy Bdfyjd", "Иванoв Иван", "Ivan\u00a0Ivanov",
-        "\u200bИван Иванов\u202e", "Ванечка Иванов", "Клиент Иван Иванов", "Иван (Ваня) Иванов",
-        "Иван Иванов +7 916 342-78-15", "Иван Иванов ivan@mail.ru", "Mr Ivan Ivanov",
+        "Иван Иванов",
+        "Ivan Ivanov",
+        "Ваня Иванов",
+        "Iwan Iwanow",
+        "IVANOV IVAN",
+        "Иванов Иван",
+        "Иванов Иван Иванович",
+        "Иван Иванович Иванов",
+        "Vanya Ivanoff",
+        "иван иванов",
+        "ИВАН ИВАНОВ",
+        "Bdfy Bdfyjd",
+        "Иванoв Иван",
+        "Ivan\u00a0Ivanov",
+        "\u200bИван Иванов\u202e",
+        "Ванечка Иванов",
+        "Клиент Иван Иванов",
+        "Иван (Ваня) Иванов",
+        "Иван Иванов +7 916 342-78-15",
+        "Иван Иванов ivan@mail.ru",
+        "Mr Ivan Ivanov",
     ],
 )
 def test_same_key_for_ivan_ivanov(raw: str) -> None:
@@ -93,7 +109,7 @@ def test_same_key_for_ivan_ivanov(raw: str) -> None:
         ("Vanya", "Vanya", None, None, "Иван", "m"),
         ("Ivan", "Ivan", None, None, "Иван", "m"),
         ("Iwan", "Iwan", None, None, "Иван", "m"),
-        ("John", "John", None, None, None, "m"),      # a Western name is not Иван
+        ("John", "John", None, None, None, "m"),  # a Western name is not Иван
         ("Маша Петрова", "Маша", None, "Петрова", "Мария", "f"),
         ("Yulia Kuznetsova", "Yulia", None, "Kuznetsova", "Юлия", "f"),
         ("Ксюша", "Ксюша", None, None, "Ксения", "f"),
@@ -104,34 +120,51 @@ def test_same_key_for_ivan_ivanov(raw: str) -> None:
         ("Мамедов Али Гусейн оглы", "Али", "Гусейн оглы", "Мамедов", "Али", "m"),
         ("Алиева Лейла Рашид кызы", "Лейла", "Рашид кызы", "Алиева", "Лейла", "f"),
         ("Анна-Мария Иванова", "Анна-Мария", None, "Иванова", "Анна-Мария", "f"),
-        ("Римский-Корсаков Николай Андреевич", "Николай", "Андреевич", "Римский-Корсаков",
-         "Николай", "m"),
+        (
+            "Римский-Корсаков Николай Андреевич",
+            "Николай",
+            "Андреевич",
+            "Римский-Корсаков",
+            "Николай",
+            "m",
+        ),
         ("Шевченко Тарас", "Тарас", None, "Шевченко", "Тарас", "m"),
         ("Ёлкин Фёдор", "Фёдор", None, "Ёлкин", "Фёдор", "m"),
         ("Елкин Федор", "Федор", None, "Елкин", "Фёдор", "m"),
         ("Нурланов Аскар Серикович", "Аскар", "Серикович", "Нурланов", "Аскар", "m"),
     ],
 )
-def test_parse(raw: str, given: str | None, patronymic: str | None, surname: str | None,
-               canonical: str | None, gender: str | None) -> None:
+def test_parse(
+    raw: str,
+    given: str | None,
+    patronymic: str | None,
+    surname: str | None,
+    canonical: str | None,
+    gender: str | None,
+) -> None:
     result = normalize_name(raw)
     assert result is not None
-    assert (result.given, result.patronymic, result.surname, result.given_canonical,
-            result.gender) == (given, patronymic, surname, canonical, gender)
+    assert (
+        result.given,
+        result.patronymic,
+        result.surname,
+        result.given_canonical,
+        result.gender,
+    ) == (given, patronymic, surname, canonical, gender)
 
 
 @pytest.mark.parametrize(
     ("raw", "canonical", "gender"),
     [
-        ("Саша", "Александр", None),           # ambiguous: first (male) canonical, no gender
+        ("Саша", "Александр", None),  # ambiguous: first (male) canonical, no gender
         ("Женя", "Евгений", None),
         ("Валя", "Валентин", None),
         ("Sasha", "Александр", None),
-        ("Саша Иванова", "Александра", "f"),   # the surname decides
+        ("Саша Иванова", "Александра", "f"),  # the surname decides
         ("Саша Иванов", "Александр", "m"),
         ("Женя Петрова", "Евгения", "f"),
         ("Валя Сергеевна", "Валентина", "f"),  # the patronymic decides
-        ("Алекс", "Александр", "m"),           # two male names: first one, gender known
+        ("Алекс", "Александр", "m"),  # two male names: first one, gender known
     ],
 )
 def test_ambiguous_diminutives(raw: str, canonical: str, gender: str | None) -> None:
@@ -160,12 +193,43 @@ def test_surname_key_folds_gender(left: str, right: str, same_family: bool) -> N
 @pytest.mark.parametrize(
     "raw",
     [
-        "Клиент", "клиент 123", "Unknown", "unknown", "Telegram user", "Гость", "Гость #4521",
-        "Пользователь", "Покупатель", "Аноним", "no name", "No Name", "Без имени", "DELETED",
-        "Пользователь удалён", "WhatsApp User", "Новый контакт", "User", "Test", "тест",
-        "12345", "89163427815", "+7 916 342-78-15", "ivan@mail.ru", "@ivan_petrov",
-        "https://vk.com/id123", "=HYPERLINK(\"http://evil\",\"Иван\")", "И.", "-", "нет", "",
-        "   ", None, float("nan"), "🙂", "x" * 1_000_000, "Иван " * 300,
+        "Клиент",
+        "клиент 123",
+        "Unknown",
+        "unknown",
+        "Telegram user",
+        "Гость",
+        "Гость #4521",
+        "Пользователь",
+        "Покупатель",
+        "Аноним",
+        "no name",
+        "No Name",
+        "Без имени",
+        "DELETED",
+        "Пользователь удалён",
+        "WhatsApp User",
+        "Новый контакт",
+        "User",
+        "Test",
+        "тест",
+        "12345",
+        "89163427815",
+        "+7 916 342-78-15",
+        "ivan@mail.ru",
+        "@ivan_petrov",
+        "https://vk.com/id123",
+        '=HYPERLINK("http://evil","Иван")',
+        "И.",
+        "-",
+        "нет",
+        "",
+        "   ",
+        None,
+        float("nan"),
+        "🙂",
+        "x" * 1_000_000,
+        "Иван " * 300,
     ],
 )
 def test_no_name_evidence(raw: object) -> None:
@@ -181,7 +245,7 @@ def test_no_name_evidence(raw: object) -> None:
         ("Иван ivan_petrov92", "handle_as_name"),
         ("ivan_petrov92", "from_identifier"),
         ("Иванов И.И.", "initials"),
-        ("Иванoв Иван", "mixed_script"),             # a Latin o inside a Cyrillic word
+        ("Иванoв Иван", "mixed_script"),  # a Latin o inside a Cyrillic word
         ("Bdfy Bdfyjd", "wrong_layout"),
         ("IVANOV IVAN", "all_caps"),
         ("\u200bИван", "zero_width"),
@@ -210,7 +274,7 @@ def test_flags(raw: str, flag: str) -> None:
         ("Ð˜Ð²Ð°Ð½", "Иван"),
         ("Иван +79163427815", "Иван"),
         ("Иванов И.И.", "Иванов И. И."),
-        ("мария", "мария"),                          # only ALL CAPS is re-cased
+        ("мария", "мария"),  # only ALL CAPS is re-cased
         ("Йван", "Йван"),
     ],
 )
@@ -223,11 +287,11 @@ def test_display(raw: str, display: str) -> None:
 @pytest.mark.parametrize(
     ("left", "right"),
     [
-        ("Йошкин", "Йошкин"),                        # NFD й vs NFC й
-        ("Ёлкина Алёна", "Елкина Алена"),            # ё/е
+        ("Йошкин", "Йошкин"),  # NFD й vs NFC й
+        ("Ёлкина Алёна", "Елкина Алена"),  # ё/е
         ("Иванов Пётр", "Ivanov Pyotr"),
         ("Юлия Щукина", "Julia Shchukina"),
-        ("Нурбек Жаксылык", "Zhaksylyk Nurbek"),     # unparsed: order-independent key
+        ("Нурбек Жаксылык", "Zhaksylyk Nurbek"),  # unparsed: order-independent key
         ("Наталья Сергеева", "Natalia Sergeyeva"),
         ("Женя Смирнова", "Evgenia Smirnova"),
     ],

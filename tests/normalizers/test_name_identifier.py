@@ -15,14 +15,14 @@ from normalizers import name_from_identifier, normalize_name
         ("nadezhda_zhukovskaya_87", "Nadezhda", "Zhukovskaya", "Надежда", "f"),
         ("savelev.alexey", "Alexey", "Savelev", "Алексей", "m"),
         ("mikhail.vishnevskiy", "Mikhail", "Vishnevskiy", "Михаил", "m"),
-        ("ekhasanova", "E", "Khasanova", None, "f"),          # initial + surname
+        ("ekhasanova", "E", "Khasanova", None, "f"),  # initial + surname
         ("k-bykova", "K", "Bykova", None, "f"),
         ("a.ivanova", "A", "Ivanova", None, "f"),
         ("ivanova.a", "A", "Ivanova", None, "f"),
         ("ikulikov", "I", "Kulikov", None, "m"),
-        ("vlasova1962", None, "Vlasova", None, "f"),          # a listed surname on its own
+        ("vlasova1962", None, "Vlasova", None, "f"),  # a listed surname on its own
         ("petrov", None, "Petrov", None, "m"),
-        ("alexandrova", None, "Alexandrova", None, "f"),      # not Alex + "androva"
+        ("alexandrova", None, "Alexandrova", None, "f"),  # not Alex + "androva"
         ("oksanadmitrieva", "Oksana", "Dmitrieva", "Оксана", "f"),  # glued given + surname
         ("ivan.petrov@mail.ru", "Ivan", "Petrov", "Иван", "m"),
         ("E.Smirnova@Yandex.ru", "E", "Smirnova", None, "f"),
@@ -41,23 +41,58 @@ from normalizers import name_from_identifier, normalize_name
         ("olga_fomina", "Olga", "Fomina", "Ольга", "f"),
     ],
 )
-def test_names_read_from_identifiers(text: str, given: str | None, surname: str,
-                                     canonical: str | None, gender: str) -> None:
+def test_names_read_from_identifiers(
+    text: str, given: str | None, surname: str, canonical: str | None, gender: str
+) -> None:
     result = name_from_identifier(text)
     assert result is not None
     assert (result.given, result.surname, result.given_canonical, result.gender) == (
-        given, surname, canonical, gender)
+        given,
+        surname,
+        canonical,
+        gender,
+    )
     assert "from_identifier" in result.flags
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "kisa.778", "hunter_621", "sweet_165", "mega_965", "belka_591", "snab", "buh", "info",
-        "office", "admin", "sales_2020", "zaika_99", "kotik", "qwerty123", "hello.world",
-        "user12345", "tatyana98", "ivan", "anna.maria", "john.smith", "mark.twain", "kevin.martin",
-        "login", "martin", "robin.hood", "the_best_ivan", "a.b", "x", "", "@", "12345",
-        "иван.петров", "a" * 70, None, 42,
+        "kisa.778",
+        "hunter_621",
+        "sweet_165",
+        "mega_965",
+        "belka_591",
+        "snab",
+        "buh",
+        "info",
+        "office",
+        "admin",
+        "sales_2020",
+        "zaika_99",
+        "kotik",
+        "qwerty123",
+        "hello.world",
+        "user12345",
+        "tatyana98",
+        "ivan",
+        "anna.maria",
+        "john.smith",
+        "mark.twain",
+        "kevin.martin",
+        "login",
+        "martin",
+        "robin.hood",
+        "the_best_ivan",
+        "a.b",
+        "x",
+        "",
+        "@",
+        "12345",
+        "иван.петров",
+        "a" * 70,
+        None,
+        42,
     ],
 )
 def test_no_strong_evidence_gives_none(text: object) -> None:

@@ -21,29 +21,29 @@ MOBILE = "+79163427815"
         ("+7 (916) 342-78-15", MOBILE),
         ("8-916-342-78-15", MOBILE),
         ("8.916.342.78.15", MOBILE),
-        ("８９１６３４２７８１５", MOBILE),                   # full-width digits
-        ("\u200b+7 916 342 78 15\u200e", MOBILE),          # invisible characters
-        (79163427815, MOBILE),                             # an int cell
-        (79163427815.0, MOBILE),                           # a float cell with every digit
-        ("тел.: 8 916 342-78-15", MOBILE),                 # free text
+        ("８９１６３４２７８１５", MOBILE),  # full-width digits
+        ("\u200b+7 916 342 78 15\u200e", MOBILE),  # invisible characters
+        (79163427815, MOBILE),  # an int cell
+        (79163427815.0, MOBILE),  # a float cell with every digit
+        ("тел.: 8 916 342-78-15", MOBILE),  # free text
         ("звонить после 18: +7 916 342 78 15, Иван", MOBILE),
-        ("8 916 342-78-15 доб. 123", MOBILE),              # extension split off
+        ("8 916 342-78-15 доб. 123", MOBILE),  # extension split off
         ("+7 495 342-78-15 ext. 55", "+74953427815"),
-        ("8 (495) 342-78-15", "+74953427815"),             # Moscow fixed line
-        ("8 800 555-35-35", "+78005553535"),               # toll-free still parses
-        ("+7 701 342 7815", "+77013427815"),               # Kazakhstan
+        ("8 (495) 342-78-15", "+74953427815"),  # Moscow fixed line
+        ("8 800 555-35-35", "+78005553535"),  # toll-free still parses
+        ("+7 701 342 7815", "+77013427815"),  # Kazakhstan
         ("87013427815", "+77013427815"),
-        ("810 49 30 3427815", "+49303427815"),             # 810: Russian international prefix
-        ("00 49 30 3427815", "+49303427815"),              # 00 rewritten to +
+        ("810 49 30 3427815", "+49303427815"),  # 810: Russian international prefix
+        ("00 49 30 3427815", "+49303427815"),  # 00 rewritten to +
         ("+380 67 342 7815", "+380673427815"),
         ("+375 29 342 78 15", "+375293427815"),
-        ("+799912345678", None),                           # too long: never truncated
+        ("+799912345678", None),  # too long: never truncated
         ("8 916 342 78 155", None),
-        ("+7 916 342 78 1", None),                         # too short
-        ("7.91612E+10", None),                             # Excel scientific: quarantine
+        ("+7 916 342 78 1", None),  # too short
+        ("7.91612E+10", None),  # Excel scientific: quarantine
         ("7,91612E+10", None),
-        (7.91612e10, None),                                # the float Excel left behind
-        ("342-78-15", None),                               # local only
+        (7.91612e10, None),  # the float Excel left behind
+        ("342-78-15", None),  # local only
         ("0000000000", None),
         ("нет", None),
         ("-", None),
@@ -67,19 +67,19 @@ def test_normalize_phone_e164(raw: object, expected: str | None) -> None:
         ("8 800 555-35-35", "toll_free", "RU", None, True),
         ("+7 701 342 7815", "mobile", "KZ", None, False),
         ("8 916 342-78-15 доб. 123", "mobile", "RU", "123", False),
-        ("89999999999", "mobile", "RU", None, True),       # repeated digits
+        ("89999999999", "mobile", "RU", None, True),  # repeated digits
         ("+7 916 000-00-00", "mobile", "RU", None, True),  # placeholder subscriber number
         ("+7 916 123-45-67", "mobile", "RU", None, True),  # 1234567 sequence
         ("+7 999 765-43-21", "mobile", "RU", None, True),  # descending sequence
         ("+1 212 555 0134", "mobile", "US", None, False),  # NANP: fixed-or-mobile
     ],
 )
-def test_phone_key_fields(raw: str, kind: str, region: str, extension: str | None,
-                          generic: bool) -> None:
+def test_phone_key_fields(
+    raw: str, kind: str, region: str, extension: str | None, generic: bool
+) -> None:
     key = normalize_phone(raw)
     assert key is not None
-    assert (key.kind, key.region, key.extension, key.generic) == (kind, region, extension,
-                                                                  generic)
+    assert (key.kind, key.region, key.extension, key.generic) == (kind, region, extension, generic)
     assert key.e164 == normalize_phone(raw.split(" доб")[0]).e164  # extension not in e164
 
 
@@ -92,7 +92,7 @@ def test_phone_key_fields(raw: str, kind: str, region: str, extension: str | Non
         ("89163427815 89267654328", [MOBILE, "+79267654328"]),
         ("89163427815 или 89267654328", [MOBILE, "+79267654328"]),
         ("89163427815\n89267654328", [MOBILE, "+79267654328"]),
-        ("89163427815; +7 916 342-78-15", [MOBILE]),        # deduplicated
+        ("89163427815; +7 916 342-78-15", [MOBILE]),  # deduplicated
         ("89267654328; 89163427815", ["+79267654328", MOBILE]),  # order kept
         ("89163427815; нет", [MOBILE]),
         ("89163427815; +799912345678", [MOBILE]),
@@ -148,19 +148,39 @@ def test_phone_key_is_frozen_and_hashable() -> None:
 def _formats(national: str) -> list[str]:
     a, b, c, d = national[:3], national[3:6], national[6:8], national[8:]
     return [
-        f"+7{national}", f"8{national}", f"7{national}", national, f"+7 {a} {b}-{c}-{d}",
-        f"8 ({a}) {b}-{c}-{d}", f"8-{a}-{b}-{c}-{d}", f"7 ({a}) {b} {c} {d}", f"({a}) {b}{c}{d}",
-        f"+7({a}){b}{c}{d}", f"  8 {a} {b} {c} {d}  ", f"+8{national}", f"+{national}",
-        f"{a}-{b}-{c}{d}", f"8{national}0", f"8{national[:-1]}", f"+7 {a}  {b}--{c}{d}",
-        f"(8{a}){b}{c}{d}", f"8 ({a} {b} {c} {d}", f"-8{national}", f"7{national}-",
+        f"+7{national}",
+        f"8{national}",
+        f"7{national}",
+        national,
+        f"+7 {a} {b}-{c}-{d}",
+        f"8 ({a}) {b}-{c}-{d}",
+        f"8-{a}-{b}-{c}-{d}",
+        f"7 ({a}) {b} {c} {d}",
+        f"({a}) {b}{c}{d}",
+        f"+7({a}){b}{c}{d}",
+        f"  8 {a} {b} {c} {d}  ",
+        f"+8{national}",
+        f"+{national}",
+        f"{a}-{b}-{c}{d}",
+        f"8{national}0",
+        f"8{national[:-1]}",
+        f"+7 {a}  {b}--{c}{d}",
+        f"(8{a}){b}{c}{d}",
+        f"8 ({a} {b} {c} {d}",
+        f"-8{national}",
+        f"7{national}-",
     ]
 
 
 def _nationals() -> list[str]:
     import random
+
     rng = random.Random(5)
-    out = [f"{p}{t}" for p in range(900, 1000)
-           for t in ("0000000", "1234567", "9876543", "5555555", "0123456", "1111112")]
+    out = [
+        f"{p}{t}"
+        for p in range(900, 1000)
+        for t in ("0000000", "1234567", "9876543", "5555555", "0123456", "1111112")
+    ]
     out += ["9" + "".join(rng.choice("0123456789") for _ in range(9)) for _ in range(400)]
     out += ["9999999999", "9000000000", "9300050000", "9300310000", "9301234567"]
     return out
@@ -185,8 +205,17 @@ def test_vectorized_ru_mobile_agrees_with_normalize_phones() -> None:
     from normalizers.phone import ru_mobiles
 
     texts = [t for n in _nationals() for t in _formats(n)]
-    texts += ["8 916 482 15 37\n", "+7 916 482 15 37 доб. 5", "8 916 482 15 37; 8 926 111 22 33",
-              "", " ", "+", "7", "٨٩١٦٤٨٢١٥٣٧", "８９１６４８２１５３７"]
+    texts += [
+        "8 916 482 15 37\n",
+        "+7 916 482 15 37 доб. 5",
+        "8 916 482 15 37; 8 926 111 22 33",
+        "",
+        " ",
+        "+",
+        "7",
+        "٨٩١٦٤٨٢١٥٣٧",
+        "８９１６４８２１５３７",
+    ]
     got = ru_mobiles(pl.Series(texts))
     answered = 0
     for text, e164, generic in zip(texts, got["e164"], got["generic"], strict=True):

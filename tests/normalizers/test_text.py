@@ -14,20 +14,20 @@ IVAN_PETROV = "Иван Петров"
     [
         ("Иван", "Иван"),
         ("  Иван   Петров  ", IVAN_PETROV),
-        ("Иван\u00a0Петров", IVAN_PETROV),                 # NBSP
-        ("Иван\u2009Петров", IVAN_PETROV),                 # thin space
-        ("Иван\u3000Петров", IVAN_PETROV),                 # ideographic space
+        ("Иван\u00a0Петров", IVAN_PETROV),  # NBSP
+        ("Иван\u2009Петров", IVAN_PETROV),  # thin space
+        ("Иван\u3000Петров", IVAN_PETROV),  # ideographic space
         ("Иван\tПетров\n", IVAN_PETROV),
-        ("\u200bИван\u200d Петров\ufeff", IVAN_PETROV),    # zero-width, BOM
-        ("\u202eИван\u202c Петров", IVAN_PETROV),          # BiDi override
-        ("\u2066Иван\u2069 Петров", IVAN_PETROV),          # BiDi isolates
-        ("Иван\x00 Петров\x07", IVAN_PETROV),              # control characters
-        ("И\u0306ван", "Йван"),                            # NFD й → NFC
+        ("\u200bИван\u200d Петров\ufeff", IVAN_PETROV),  # zero-width, BOM
+        ("\u202eИван\u202c Петров", IVAN_PETROV),  # BiDi override
+        ("\u2066Иван\u2069 Петров", IVAN_PETROV),  # BiDi isolates
+        ("Иван\x00 Петров\x07", IVAN_PETROV),  # control characters
+        ("И\u0306ван", "Йван"),  # NFD й → NFC
         ("Й", "Й"),
-        ("８９１６", "8916"),                              # full-width digits
+        ("８９１６", "8916"),  # full-width digits
         ("ＩＶＡＮ", "IVAN"),
-        ("Ð˜Ð²Ð°Ð½", "Иван"),                            # UTF-8 read as cp1252
-        ("Èâàí Ïåòðîâ", IVAN_PETROV),                      # cp1251 read as latin-1
+        ("Ð˜Ð²Ð°Ð½", "Иван"),  # UTF-8 read as cp1252
+        ("Èâàí Ïåòðîâ", IVAN_PETROV),  # cp1251 read as latin-1
         ("", None),
         ("   ", None),
         ("\u200b", None),
@@ -52,12 +52,12 @@ IVAN_PETROV = "Иван Петров"
         (float("nan"), None),
         (12345, "12345"),
         (3.5, "3.5"),
-        (b"\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "Иван"),    # bytes are decoded
+        (b"\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "Иван"),  # bytes are decoded
         ("x" * 1000, "x" * 1000),
-        ("x" * 1001, None),                                # over the cap
+        ("x" * 1001, None),  # over the cap
         ("x" * 1_000_000, None),
         ("🙂", "🙂"),
-        ("=HYPERLINK(\"http://x\",\"y\")", "=HYPERLINK(\"http://x\",\"y\")"),
+        ('=HYPERLINK("http://x","y")', '=HYPERLINK("http://x","y")'),
         ("café", "café"),
         ("Müller", "Müller"),
     ],
@@ -79,10 +79,10 @@ def test_clean_text(raw: object, expected: str | None) -> None:
         ("null", {"null"}),
         (None, {"null"}),
         ("Иван 🙂", {"emoji"}),
-        ("=HYPERLINK(\"http://x\")", {"formula"}),
+        ('=HYPERLINK("http://x")', {"formula"}),
         ("=1+1", {"formula"}),
         ("+SUM(A1)", {"formula"}),
-        ("+7 916 342-78-15", set()),                       # a phone is not a formula
+        ("+7 916 342-78-15", set()),  # a phone is not a formula
         ("８９", {"nfkc"}),
         ("a\x00b", {"control"}),
     ],
@@ -98,13 +98,13 @@ def test_text_flags(raw: object, expected: set[str]) -> None:
     [
         ("Ð˜Ð²Ð°Ð½", "Иван"),
         ("Ð˜Ð²Ð°Ð½ ÐŸÐµÑ‚Ñ€Ð¾Ð²", IVAN_PETROV),
-        ("Ð\x98Ð²Ð°Ð½", "Иван"),                          # latin-1 variant keeps a C1 control
-        ("РџСЂРёРІРµС‚", "Привет"),                      # UTF-8 read as cp1251
-        ("Èâàí", "Иван"),                                  # cp1251 read as cp1252
+        ("Ð\x98Ð²Ð°Ð½", "Иван"),  # latin-1 variant keeps a C1 control
+        ("РџСЂРёРІРµС‚", "Привет"),  # UTF-8 read as cp1251
+        ("Èâàí", "Иван"),  # cp1251 read as cp1252
         ("Ìîñêâà", "Москва"),
-        ("Иван", "Иван"),                                  # already fine
+        ("Иван", "Иван"),  # already fine
         ("Ivan", "Ivan"),
-        ("café", "café"),                                  # real accents stay
+        ("café", "café"),  # real accents stay
         ("Müller", "Müller"),
         ("Renée Zellweger", "Renée Zellweger"),
         ("Ångström", "Ångström"),
@@ -136,10 +136,21 @@ def test_plain_ascii_shortcut_gives_the_general_answer() -> None:
 
     rng = random.Random(7)
     alphabet = "ab Z09 .,-=+@()_'\\\"  "
-    samples = ["", " ", "  N/A ", "-", "=SUM(A1)", "+cmd(1)", "ivan  petrov ", "---", "...",
-               "a" * 1001]
-    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
-                for _ in range(3000)]
+    samples = [
+        "",
+        " ",
+        "  N/A ",
+        "-",
+        "=SUM(A1)",
+        "+cmd(1)",
+        "ivan  petrov ",
+        "---",
+        "...",
+        "a" * 1001,
+    ]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15))) for _ in range(3000)
+    ]
     for s in samples:
         assert s.isascii() and s.isprintable()
         # A zero-width space sends the same text down the general path.

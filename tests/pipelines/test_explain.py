@@ -17,8 +17,9 @@ from synth import generate, write_dataset
 
 def edin(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run([sys.executable, "-m", "edin", *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,9 @@ def key(row: dict) -> str:
 def test_every_published_profile_has_an_explanation(published):
     _, home = published
     members = pl.read_parquet(home / "current" / "members.parquet")
-    firsts = members.sort("source", "source_id").unique("profile_id", keep="first",
-                                                          maintain_order=True)
+    firsts = members.sort("source", "source_id").unique(
+        "profile_id", keep="first", maintain_order=True
+    )
     for row in firsts.iter_rows(named=True):
         text = explain_contact(home, (row["source"], row["source_id"]))
         assert row["profile_id"] in text and key(row) in text
@@ -48,8 +50,12 @@ def test_every_published_profile_has_an_explanation(published):
 def test_explain_one_contact_while_the_warehouse_is_locked(published):
     _, home = published
     members = pl.read_parquet(home / "current" / "members.parquet")
-    pid = members.group_by("profile_id").len().filter(pl.col("len") >= 3).sort(
-        "profile_id")["profile_id"][0]
+    pid = (
+        members.group_by("profile_id")
+        .len()
+        .filter(pl.col("len") >= 3)
+        .sort("profile_id")["profile_id"][0]
+    )
     inside = members.filter(pl.col("profile_id") == pid).sort("source", "source_id")
     con = duckdb.connect(str(home / "warehouse.duckdb"))  # a running pipeline holds this
     try:
@@ -69,7 +75,8 @@ def test_explain_one_contact_while_the_warehouse_is_locked(published):
 def test_explain_two_contacts(published):
     _, home = published
     reasons = pl.read_parquet(home / "current" / "pair_reasons.parquet").sort(
-        "score", "source_l", "source_id_l", descending=[True, False, False])
+        "score", "source_l", "source_id_l", descending=[True, False, False]
+    )
     top = reasons.row(0, named=True)
     a, b = f"{top['source_l']}:{top['source_id_l']}", f"{top['source_r']}:{top['source_id_r']}"
     proc = edin("explain", "--home", str(home), b, a)
@@ -78,8 +85,10 @@ def test_explain_two_contacts(published):
 
     # two contacts of different people that no block put together
     contacts = pl.read_parquet(home / "current" / "contacts.parquet").sort("source", "source_id")
-    compared = {(r[0], r[1], r[2], r[3]) for r in reasons.select(
-        "source_l", "source_id_l", "source_r", "source_id_r").iter_rows()}
+    compared = {
+        (r[0], r[1], r[2], r[3])
+        for r in reasons.select("source_l", "source_id_l", "source_r", "source_id_r").iter_rows()
+    }
     first = contacts.row(0, named=True)
     for other in contacts.reverse().iter_rows(named=True):
         pair = (first["source"], first["source_id"], other["source"], other["source_id"])
@@ -87,8 +96,7 @@ def test_explain_two_contacts(published):
             break
     proc = edin("explain", "--home", str(home), key(first), key(other))
     assert proc.returncode == 0, proc.stderr
-    assert ("never compared: no shared block" in proc.stdout
-            or "but no kept score" in proc.stdout)
+    assert "never compared: no shared block" in proc.stdout or "but no kept score" in proc.stdout
     if "never compared" in proc.stdout:
         assert f"block keys of {key(first)}" in proc.stdout
 
@@ -104,8 +112,17 @@ def test_label_answers_become_training_labels(published, tmp_path):
     answers = tmp_path / "answers.txt"
     answers.write_text("y\nn\nx\nu\nq\n", encoding="utf-8")  # "x" is asked again
     labels = tmp_path / "labels.csv"
-    proc = edin("label", "--home", str(home), "--max", "5", "--labels", str(labels),
-                "--answers", str(answers))
+    proc = edin(
+        "label",
+        "--home",
+        str(home),
+        "--max",
+        "5",
+        "--labels",
+        str(labels),
+        "--answers",
+        str(answers),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[1/5] score" in proc.stdout and "reasons:" in proc.stdout
     got = pl.read_csv(labels, infer_schema=False)
@@ -114,8 +131,17 @@ def test_label_answers_become_training_labels(published, tmp_path):
     assert skipped["label"].to_list() == ["unsure"]
 
     # the answered and skipped pairs are not asked again
-    again = edin("label", "--home", str(home), "--max", "5", "--labels", str(labels),
-                 "--answers", str(answers))
+    again = edin(
+        "label",
+        "--home",
+        str(home),
+        "--max",
+        "5",
+        "--labels",
+        str(labels),
+        "--answers",
+        str(answers),
+    )
     assert again.returncode == 0, again.stderr
     asked = [line for line in again.stdout.splitlines() if "|" in line][:1]
     first_pair = [line for line in proc.stdout.splitlines() if "|" in line][:1]
@@ -125,8 +151,9 @@ def test_label_answers_become_training_labels(published, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        n = con.execute("SELECT count(*) FROM training_labels WHERE reason = 'labelled'"
-                        ).fetchall()[0][0]
+        n = con.execute(
+            "SELECT count(*) FROM training_labels WHERE reason = 'labelled'"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert n == 4  # 2 from this test's first session + 2 from the second
@@ -144,7 +171,8 @@ def test_decided_pairs_leave_the_queue_and_show_in_explain(published, tmp_path):
     assert proc.returncode == 0, proc.stderr
     again = queue_frame(home, labels, 3)
     assert (first["source_id_l"], first["source_id_r"]) not in set(
-        again.select("source_id_l", "source_id_r").iter_rows())
+        again.select("source_id_l", "source_id_r").iter_rows()
+    )
     proc = edin("explain", "--home", str(home), a, b)
     assert "the same person" in proc.stdout and "by olga" in proc.stdout
 

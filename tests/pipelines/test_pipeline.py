@@ -20,8 +20,14 @@ PERSONS = 150
 
 def edin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run([sys.executable, "-m", "edin", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "edin", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +50,27 @@ def shuffled(generated: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def first_run(generated: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     home = tmp_path_factory.mktemp("home1")
-    return home, edin("run", str(generated / "contacts.csv"), str(generated / "interactions.csv"),
-                      "--home", str(home))
+    return home, edin(
+        "run",
+        str(generated / "contacts.csv"),
+        str(generated / "interactions.csv"),
+        "--home",
+        str(home),
+    )
 
 
 def test_definitions_load():
     Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"raw_contacts", "normalized_contacts", "dedupe_model", "scored_pairs", "clusters",
-            "profiles", "published_snapshot"} <= keys
+    assert {
+        "raw_contacts",
+        "normalized_contacts",
+        "dedupe_model",
+        "scored_pairs",
+        "clusters",
+        "profiles",
+        "published_snapshot",
+    } <= keys
 
 
 def test_run_prints_summary_and_publishes(first_run):
@@ -80,8 +98,9 @@ def test_history_keeps_every_interaction(first_run, generated):
     history = pl.read_parquet(home / "current" / "history.parquet")
     quarantine = pl.read_parquet(home / "current" / "quarantine.parquet")
     inputs = pl.read_csv(generated / "interactions.csv", infer_schema=False)
-    assert history.height + quarantine.filter(pl.col("kind") == "interaction").height == \
-        inputs.height
+    assert (
+        history.height + quarantine.filter(pl.col("kind") == "interaction").height == inputs.height
+    )
 
 
 def test_quality_on_generated_data(first_run, generated):
@@ -91,8 +110,10 @@ def test_quality_on_generated_data(first_run, generated):
     0.75. An earlier cold start that merged every "Ольга" with every other scored P 0.44 here.
     """
     home, _ = first_run
-    scores = evaluate(pl.read_csv(generated / "truth.csv", infer_schema=False),
-                      pl.read_parquet(home / "current" / "members.parquet"))
+    scores = evaluate(
+        pl.read_csv(generated / "truth.csv", infer_schema=False),
+        pl.read_parquet(home / "current" / "members.parquet"),
+    )
     assert scores.missing == 0
     assert scores.pairwise_precision >= 0.85
     assert scores.bcubed_f1 >= 0.70
@@ -108,13 +129,21 @@ def test_same_input_in_another_order_gives_identical_files(first_run, shuffled, 
     home, _ = first_run
     proc = edin("run", str(shuffled), "--home", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for name in ("members.parquet", "profiles.parquet", "history.parquet", "contacts.parquet",
-                 "pair_reasons.parquet", "model.json"):
+    for name in (
+        "members.parquet",
+        "profiles.parquet",
+        "history.parquet",
+        "contacts.parquet",
+        "pair_reasons.parquet",
+        "model.json",
+    ):
         assert (home / "current" / name).read_bytes() == (tmp_path / "current" / name).read_bytes()
     # id_map.parquet and changes.parquet carry the run's ID and time (run-specific by design),
     # so they are compared without those columns.
-    for name, cols in (("id_map", ["profile_id", "current_id", "status"]),
-                       ("changes", ["seq", "event", "profile_id", "other_id", "contacts"])):
+    for name, cols in (
+        ("id_map", ["profile_id", "current_id", "status"]),
+        ("changes", ["seq", "event", "profile_id", "other_id", "contacts"]),
+    ):
         first = pl.read_parquet(home / "current" / f"{name}.parquet").select(cols)
         again = pl.read_parquet(tmp_path / "current" / f"{name}.parquet").select(cols)
         assert first.equals(again), name
@@ -138,7 +167,9 @@ def test_a_tiny_first_export_still_resolves(tmp_path):
         "source,source_id,name,email,phone,handle,city,created_at\n"
         "vk,1,Иван Иванов,,89163427815,,Москва,2024-01-01T10:00:00+03:00\n"
         "telegram,2,Ваня Иванов,,+7 916 342-78-15,@vanya_iv,,2024-01-02T10:00:00+03:00\n"
-        "vk,3,Ольга Петрова,olga@mail.ru,,,,2024-01-03\n", encoding="utf-8")
+        "vk,3,Ольга Петрова,olga@mail.ru,,,,2024-01-03\n",
+        encoding="utf-8",
+    )
     proc = edin("run", str(tmp_path / "in"), "--home", str(tmp_path / "home"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "the model is rough" in proc.stderr

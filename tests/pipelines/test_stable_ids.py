@@ -25,8 +25,9 @@ SNAPSHOT_FILES = ("members.parquet", "profiles.parquet", "history.parquet")
 
 def edin(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run([sys.executable, "-m", "edin", *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def ok(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,11 +51,14 @@ def last_events(home: Path) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- generated data, 1 % new
 
+
 def hold_out(ds: Dataset, share: float, seed: int) -> Dataset:
     kept = ds.contacts.sample(fraction=1 - share, seed=seed).select(KEY)
-    return Dataset(contacts=ds.contacts.join(kept, on=KEY, how="semi"),
-                   interactions=ds.interactions.join(kept, on=KEY, how="semi"),
-                   truth=ds.truth.join(kept, on=KEY, how="semi"))
+    return Dataset(
+        contacts=ds.contacts.join(kept, on=KEY, how="semi"),
+        interactions=ds.interactions.join(kept, on=KEY, how="semi"),
+        truth=ds.truth.join(kept, on=KEY, how="semi"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +85,11 @@ def test_unchanged_input_changes_no_id(generated_runs):
     assert changes.filter(pl.col("run_id") == same.name).height == 0
     # id_map and changes carry run IDs (run-specific by design); their ID columns match.
     cols = ["profile_id", "current_id", "status"]
-    assert pl.read_parquet(first / "id_map.parquet").select(cols).equals(
-        pl.read_parquet(same / "id_map.parquet").select(cols))
+    assert (
+        pl.read_parquet(first / "id_map.parquet")
+        .select(cols)
+        .equals(pl.read_parquet(same / "id_map.parquet").select(cols))
+    )
 
 
 def test_one_percent_new_contacts_changes_at_most_a_tenth_of_a_percent_of_ids(generated_runs):
@@ -131,11 +138,27 @@ def test_changes_command_and_exports(generated_runs, tmp_path):
 
 CONTACTS = [
     ["vk", "1", "Иван Иванов", "", "89163427815", "", "Москва", "2024-01-01T10:00:00+03:00"],
-    ["telegram", "2", "Ваня Иванов", "", "+7 916 342-78-15", "@vanya_iv", "",
-     "2024-01-02T10:00:00+03:00"],
+    [
+        "telegram",
+        "2",
+        "Ваня Иванов",
+        "",
+        "+7 916 342-78-15",
+        "@vanya_iv",
+        "",
+        "2024-01-02T10:00:00+03:00",
+    ],
     ["vk", "3", "Ольга Петрова", "olga@mail.ru", "", "", "Тула", "2024-01-03T10:00:00+03:00"],
-    ["whatsapp", "79163427815", "Иван Иванов", "", "+79163427815", "", "",
-     "2024-01-04T10:00:00+03:00"],
+    [
+        "whatsapp",
+        "79163427815",
+        "Иван Иванов",
+        "",
+        "+79163427815",
+        "",
+        "",
+        "2024-01-04T10:00:00+03:00",
+    ],
 ]
 INTERACTIONS = [
     ["vk", "1", "i1", "2024-02-01T10:00:00+03:00", "message", "Оплата", "good", "Ира"],
@@ -157,8 +180,7 @@ def profile_ids(home: Path) -> dict[str, str]:
     return {f"{s}:{i}": p for p, s, i in members.select("profile_id", *KEY).iter_rows()}
 
 
-def test_merge_then_unmerge_gives_back_the_original_profiles_and_histories(small_input,
-                                                                          tmp_path):
+def test_merge_then_unmerge_gives_back_the_original_profiles_and_histories(small_input, tmp_path):
     home = tmp_path / "home"
     ok("run", str(small_input), "--home", str(home))
     original = snapshot_of(home)
@@ -170,7 +192,8 @@ def test_merge_then_unmerge_gives_back_the_original_profiles_and_histories(small
     merged = profile_ids(home)
     assert len(set(merged.values())) == 1 and merged["vk:1"] == ids["vk:1"]
     assert ("merged", ids["vk:1"], ids["vk:3"]) in last_events(home).select(
-        "event", "profile_id", "other_id").rows()
+        "event", "profile_id", "other_id"
+    ).rows()
 
     ok("unmerge", "--home", str(home), "vk:3")
     ok("run", str(small_input), "--home", str(home))
@@ -178,11 +201,13 @@ def test_merge_then_unmerge_gives_back_the_original_profiles_and_histories(small
     for name in SNAPSHOT_FILES:
         assert (snapshot_of(home) / name).read_bytes() == (original / name).read_bytes(), name
     assert ("split", ids["vk:1"], ids["vk:3"]) in last_events(home).select(
-        "event", "profile_id", "other_id").rows()
+        "event", "profile_id", "other_id"
+    ).rows()
 
 
 def test_unmerged_contact_gets_its_own_profile_and_history_and_is_never_merged_back(
-        small_input, tmp_path):
+    small_input, tmp_path
+):
     home = tmp_path / "home"
     ok("run", str(small_input), "--home", str(home))
     ids = profile_ids(home)
@@ -193,11 +218,13 @@ def test_unmerged_contact_gets_its_own_profile_and_history_and_is_never_merged_b
         now = profile_ids(home)
         assert now["vk:1"] == ids["vk:1"] != now["telegram:2"]
     history = pl.read_parquet(home / "current" / "history.parquet")
-    assert history.filter(pl.col("profile_id") == now["telegram:2"])["interaction_id"].to_list(
-        ) == ["i2"]
+    assert history.filter(pl.col("profile_id") == now["telegram:2"])[
+        "interaction_id"
+    ].to_list() == ["i2"]
     changes = pl.read_parquet(home / "current" / "changes.parquet")
     assert ("split", ids["vk:1"], now["telegram:2"]) in changes.select(
-        "event", "profile_id", "other_id").rows()
+        "event", "profile_id", "other_id"
+    ).rows()
 
 
 def test_unmerge_of_an_unknown_contact_is_a_clear_error(small_input, tmp_path):
@@ -231,11 +258,18 @@ def test_a_run_killed_while_publishing_leaves_current_as_it_was(small_input, tmp
     target = os.readlink(home / "current")
     before = files_digest(snapshot_of(home))
     changed = tmp_path / "changed"
-    write_csv(changed / "contacts.csv", CONTACT_HEADER,
-              [*CONTACTS, ["vk", "4", "Пётр Сидоров", "", "", "", "", "2024-01-04"]])
-    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, str(changed), str(home)],
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, PYTHONHASHSEED="0"))
+    write_csv(
+        changed / "contacts.csv",
+        CONTACT_HEADER,
+        [*CONTACTS, ["vk", "4", "Пётр Сидоров", "", "", "", "", "2024-01-04"]],
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(changed), str(home)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+    )
     assert proc.returncode == -9, proc.stderr[-3000:]
     partial = [p for p in (home / "snapshots").iterdir() if p.name.endswith(".partial")]
     assert partial and (partial[0] / "members.parquet").exists()  # killed mid-publish

@@ -12,10 +12,19 @@ from resolution.training.seeds import conflicting_neighbours, seed_labels
 
 
 def contacts(rows):
-    return pl.DataFrame(rows, schema={"record_id": pl.Int64, "name_key": pl.String,
-                                      "given_key": pl.String, "surname_key": pl.String,
-                                      "phones": pl.List(pl.String), "emails": pl.List(pl.String),
-                                      "handles": pl.List(pl.String)}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "record_id": pl.Int64,
+            "name_key": pl.String,
+            "given_key": pl.String,
+            "surname_key": pl.String,
+            "phones": pl.List(pl.String),
+            "emails": pl.List(pl.String),
+            "handles": pl.List(pl.String),
+        },
+        orient="row",
+    )
 
 
 ROWS = [
@@ -29,7 +38,7 @@ ROWS = [
 
 def test_rule_budget_scales_with_the_sample_share():
     assert rule_budget(2000, 2000) == 10 * 2000
-    assert rule_budget(2000, 20000) == 10 * 2000 ** 2 / 20000
+    assert rule_budget(2000, 20000) == 10 * 2000**2 / 20000
 
 
 def test_conflicting_neighbours_keep_only_conflicting_ids_and_names():

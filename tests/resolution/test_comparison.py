@@ -59,11 +59,25 @@ def test_configured_field_types_compare_column_wise_too():
     specs = field_specs(replace(config, fields=extras))
     data_model = dedupe.datamodel.DataModel(variables(specs))
     base = {s.name: None for s in specs}
-    rows = [dict(base, f_string="ул. Ленина 5", f_short_string="abc", f_exact="x",
-                 f_text="a b c", f_set=("a", "b")),
-            dict(base, f_string="ул. Ленина 7", f_short_string="abd", f_exact="x",
-                 f_text="a c d", f_set=("b",)),
-            dict(base, f_set=("z",))]
+    rows = [
+        dict(
+            base,
+            f_string="ул. Ленина 5",
+            f_short_string="abc",
+            f_exact="x",
+            f_text="a b c",
+            f_set=("a", "b"),
+        ),
+        dict(
+            base,
+            f_string="ул. Ленина 7",
+            f_short_string="abd",
+            f_exact="x",
+            f_text="a c d",
+            f_set=("b",),
+        ),
+        dict(base, f_set=("z",)),
+    ]
     pairs = [(a, b) for a in rows for b in rows]
     assert np.array_equal(PairFeatures(data_model)(pairs), data_model.distances(pairs))
 
@@ -78,11 +92,16 @@ def test_memoised_block_keys_equal_dedupes_fingerprinter(sample_pairs):
     predicates = (
         P.SimplePredicate(P.commonSetElementPredicate, "phones"),
         P.StringPredicate(P.metaphoneToken, "surname"),
-        P.CompoundPredicate((P.StringPredicate(P.sameFiveCharStartPredicate, "name"),
-                             P.SimplePredicate(P.wholeFieldPredicate, "city"))),
+        P.CompoundPredicate(
+            (
+                P.StringPredicate(P.sameFiveCharStartPredicate, "name"),
+                P.SimplePredicate(P.wholeFieldPredicate, "city"),
+            )
+        ),
     )
-    model = MatchModel(specs=specs, weights=np.zeros(1), bias=0.0, predicates=predicates,
-                       threshold=0.5, stats={})
+    model = MatchModel(
+        specs=specs, weights=np.zeros(1), bias=0.0, predicates=predicates, threshold=0.5, stats={}
+    )
     records = list(enumerate(r for pair in sample_pairs for r in pair))
     expected = set(dedupe.blocking.Fingerprinter(predicates)(records))
     assert len(expected) > 1000

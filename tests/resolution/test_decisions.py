@@ -33,29 +33,34 @@ def scored(*rows: tuple[int, int, float]) -> pl.DataFrame:
 
 
 def groups(clusters: pl.DataFrame) -> list[list[int]]:
-    return sorted(sorted(g) for g in clusters.group_by("cluster_id").agg("record_id")
-                  ["record_id"].to_list())
+    return sorted(
+        sorted(g) for g in clusters.group_by("cluster_id").agg("record_id")["record_id"].to_list()
+    )
 
 
 # 0-1-2 strongly linked, 3-4 linked, 5 alone.
 SCORES = scored((0, 1, 0.99), (1, 2, 0.98), (0, 2, 0.97), (3, 4, 0.95))
 
 
-@pytest.mark.parametrize(("must", "cannot", "expected"), [
-    ((), (), [[0, 1, 2], [3, 4], [5]]),
-    ((), ((1, 2),), [[0, 1], [2], [3, 4], [5]]),          # 2 goes; 0 stays with 1 (first)
-    ((), ((0, 2), (1, 2)), [[0, 1], [2], [3, 4], [5]]),   # unmerge 2 from {0, 1}
-    (((2, 5),), (), [[0, 1, 2, 5], [3, 4]]),              # same person: clusters joined
-    (((2, 3),), ((0, 4),), [[0, 1, 2, 3], [4], [5]]),     # 2=3 joins; 4 cannot be with 0
-    (((0, 2), (2, 5)), ((0, 5),), [[0, 1, 2], [3, 4], [5]]),  # contradiction: 2=5 skipped
-    (((0, 2),), ((1, 2),), [[0, 2], [1], [3, 4], [5]]),   # must-linked 0-2 stay one unit
-])
+@pytest.mark.parametrize(
+    ("must", "cannot", "expected"),
+    [
+        ((), (), [[0, 1, 2], [3, 4], [5]]),
+        ((), ((1, 2),), [[0, 1], [2], [3, 4], [5]]),  # 2 goes; 0 stays with 1 (first)
+        ((), ((0, 2), (1, 2)), [[0, 1], [2], [3, 4], [5]]),  # unmerge 2 from {0, 1}
+        (((2, 5),), (), [[0, 1, 2, 5], [3, 4]]),  # same person: clusters joined
+        (((2, 3),), ((0, 4),), [[0, 1, 2, 3], [4], [5]]),  # 2=3 joins; 4 cannot be with 0
+        (((0, 2), (2, 5)), ((0, 5),), [[0, 1, 2], [3, 4], [5]]),  # contradiction: 2=5 skipped
+        (((0, 2),), ((1, 2),), [[0, 2], [1], [3, 4], [5]]),  # must-linked 0-2 stay one unit
+    ],
+)
 def test_decisions_outrank_the_model(must, cannot, expected):
     ids = pl.Series("record_id", range(6), dtype=pl.Int64)
     edges = drop_pairs(SCORES, pairs(*cannot))
     clusters = cluster_records(ids, edges, threshold=0.5, max_cluster_size=50)
-    got = enforce_decisions(clusters, edges, must_link=pairs(*must), cannot_link=pairs(*cannot),
-                            threshold=0.5)
+    got = enforce_decisions(
+        clusters, edges, must_link=pairs(*must), cannot_link=pairs(*cannot), threshold=0.5
+    )
     assert groups(got) == expected
     assert got["record_id"].to_list() == list(range(6))
     sizes = dict(got.group_by("cluster_id").len().iter_rows())
@@ -76,8 +81,10 @@ def test_unmerge_records_cannot_links_against_the_rest_of_the_profile(published)
     got = record_unmerge(published, [("vk", "2")], operator="olga")
     assert got.profile_ids == ("p1",) and got.pairs == 2
     decided = pair_decisions(published)
-    assert decided.rows() == [("vk", "0", "vk", "2", "distinct"),
-                              ("vk", "1", "vk", "2", "distinct")]
+    assert decided.rows() == [
+        ("vk", "0", "vk", "2", "distinct"),
+        ("vk", "1", "vk", "2", "distinct"),
+    ]
     con = sqlite3.connect(published / "decisions.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -90,10 +97,13 @@ def test_the_latest_decision_on_a_pair_wins(published):
     assert ("vk", "0", "vk", "2", "match") in pair_decisions(published).rows()
 
 
-@pytest.mark.parametrize(("contacts", "message"), [
-    ([("vk", "9")], "not in the published snapshot"),
-    ([("vk", "0"), ("vk", "1"), ("vk", "2")], "whole profile"),
-])
+@pytest.mark.parametrize(
+    ("contacts", "message"),
+    [
+        ([("vk", "9")], "not in the published snapshot"),
+        ([("vk", "0"), ("vk", "1"), ("vk", "2")], "whole profile"),
+    ],
+)
 def test_impossible_unmerge_says_why(published, contacts, message):
     with pytest.raises(DecisionError, match=message):
         record_unmerge(published, contacts)

@@ -37,58 +37,74 @@ TRUTH_ABC_D = {"a": "T1", "b": "T1", "c": "T1", "d": "T2"}  # {a,b,c},{d}: 3 tru
 #  expected counts (true_pairs, predicted_pairs, correct_pairs, missing, predicted_clusters))
 CASES = [
     pytest.param(
-        TRUTH_ABC_D, {"a": "P1", "b": "P1", "c": "P2", "d": "P2"},
+        TRUTH_ABC_D,
+        {"a": "P1", "b": "P1", "c": "P2", "d": "P2"},
         # pred {a,b},{c,d}: pred pairs ab cd = 2, correct ab = 1
         # pairwise P = 1/2, R = 1/3, F1 = 2*(1/6)/(5/6) = 2/5
         # b-cubed per contact (|P∩T|/|P|, |P∩T|/|T|): a (2/2, 2/3), b (2/2, 2/3),
         #   c (1/2, 1/3), d (1/2, 1/1) -> P = 3/4, R = (8/3)/4 = 2/3, F1 = 1/(17/12) = 12/17
-        (1 / 2, 1 / 3, 2 / 5, 3 / 4, 2 / 3, 12 / 17), (3, 2, 1, 0, 2),
+        (1 / 2, 1 / 3, 2 / 5, 3 / 4, 2 / 3, 12 / 17),
+        (3, 2, 1, 0, 2),
         id="split-and-merge",
     ),
     pytest.param(
-        TRUTH_ABC_D, {"a": "X", "b": "X", "c": "X", "d": "Y"},
-        (1.0, 1.0, 1.0, 1.0, 1.0, 1.0), (3, 3, 3, 0, 2),
+        TRUTH_ABC_D,
+        {"a": "X", "b": "X", "c": "X", "d": "Y"},
+        (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        (3, 3, 3, 0, 2),
         id="perfect",
     ),
     pytest.param(
-        TRUTH_ABC_D, {"a": "1", "b": "2", "c": "3", "d": "4"},
+        TRUTH_ABC_D,
+        {"a": "1", "b": "2", "c": "3", "d": "4"},
         # no predicted pair: P = 0/0 = 1 by convention, R = 0/3, F1 = 0
         # b-cubed: every |P| = 1 -> P = 1; R: a,b,c 1/3, d 1 -> (1 + 1)/4 = 1/2; F1 = 1/(3/2) = 2/3
-        (1.0, 0.0, 0.0, 1.0, 1 / 2, 2 / 3), (3, 0, 0, 0, 4),
+        (1.0, 0.0, 0.0, 1.0, 1 / 2, 2 / 3),
+        (3, 0, 0, 0, 4),
         id="all-singletons",
     ),
     pytest.param(
-        TRUTH_ABC_D, {"a": "Z", "b": "Z", "c": "Z", "d": "Z"},
+        TRUTH_ABC_D,
+        {"a": "Z", "b": "Z", "c": "Z", "d": "Z"},
         # pred {a,b,c,d}: 6 pred pairs, 3 correct -> P = 1/2, R = 1, F1 = 1/(3/2) = 2/3
         # b-cubed P: a,b,c 3/4, d 1/4 -> (10/4)/4 = 5/8; R = 1; F1 = (10/8)/(13/8) = 10/13
-        (1 / 2, 1.0, 2 / 3, 5 / 8, 1.0, 10 / 13), (3, 6, 3, 0, 1),
+        (1 / 2, 1.0, 2 / 3, 5 / 8, 1.0, 10 / 13),
+        (3, 6, 3, 0, 1),
         id="all-in-one",
     ),
     pytest.param(
-        TRUTH_ABC_D, {"a": "P1", "b": "P1", "d": "P2"},
+        TRUTH_ABC_D,
+        {"a": "P1", "b": "P1", "d": "P2"},
         # c missing -> its own singleton: pred {a,b},{c},{d}; 1 pred pair ab, correct
         # pairwise P = 1, R = 1/3, F1 = (2/3)/(4/3) = 1/2
         # b-cubed: P all 1; R a 2/3, b 2/3, c 1/3, d 1 -> 2/3; F1 = (4/3)/(5/3) = 4/5
-        (1.0, 1 / 3, 1 / 2, 1.0, 2 / 3, 4 / 5), (3, 1, 1, 1, 3),
+        (1.0, 1 / 3, 1 / 2, 1.0, 2 / 3, 4 / 5),
+        (3, 1, 1, 1, 3),
         id="missing-contact",
     ),
     pytest.param(
-        {"a": "T1", "b": "T1"}, {},
+        {"a": "T1", "b": "T1"},
+        {},
         # both missing: two singletons, never merged with each other
         # pairwise P = 0/0 = 1, R = 0/1 = 0; b-cubed P = 1, R = (1/2 + 1/2)/2 = 1/2, F1 = 2/3
-        (1.0, 0.0, 0.0, 1.0, 1 / 2, 2 / 3), (1, 0, 0, 2, 2),
+        (1.0, 0.0, 0.0, 1.0, 1 / 2, 2 / 3),
+        (1, 0, 0, 2, 2),
         id="all-missing",
     ),
     pytest.param(
-        {"a": "T1", "b": "T2"}, {"a": "P", "b": "P"},
+        {"a": "T1", "b": "T2"},
+        {"a": "P", "b": "P"},
         # no true pair: R = 0/0 = 1; P = 0/1 = 0; F1 = 0
         # b-cubed: P 1/2 each, R 1 each -> F1 = 1/(3/2) = 2/3
-        (0.0, 1.0, 0.0, 1 / 2, 1.0, 2 / 3), (0, 1, 0, 0, 1),
+        (0.0, 1.0, 0.0, 1 / 2, 1.0, 2 / 3),
+        (0, 1, 0, 0, 1),
         id="no-true-pairs",
     ),
     pytest.param(
-        {"a": "T1", "b": "T2"}, {"a": "P1", "b": "P2"},
-        (1.0, 1.0, 1.0, 1.0, 1.0, 1.0), (0, 0, 0, 0, 2),
+        {"a": "T1", "b": "T2"},
+        {"a": "P1", "b": "P2"},
+        (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        (0, 0, 0, 0, 2),
         id="no-pairs-anywhere",
     ),
 ]
@@ -97,11 +113,22 @@ CASES = [
 @pytest.mark.parametrize(("truth", "predicted", "expected", "counts"), CASES)
 def test_hand_computed(truth, predicted, expected, counts):
     s = evaluate(truth_of(truth), members_of(predicted))
-    got = (s.pairwise_precision, s.pairwise_recall, s.pairwise_f1,
-           s.bcubed_precision, s.bcubed_recall, s.bcubed_f1)
+    got = (
+        s.pairwise_precision,
+        s.pairwise_recall,
+        s.pairwise_f1,
+        s.bcubed_precision,
+        s.bcubed_recall,
+        s.bcubed_f1,
+    )
     assert got == pytest.approx(expected)
-    assert (s.true_pairs, s.predicted_pairs, s.correct_pairs, s.missing,
-            s.predicted_clusters) == counts
+    assert (
+        s.true_pairs,
+        s.predicted_pairs,
+        s.correct_pairs,
+        s.missing,
+        s.predicted_clusters,
+    ) == counts
     assert s.contacts == len(truth)
     assert s.true_entities == len(set(truth.values()))
     assert s.unexpected == 0
@@ -145,10 +172,16 @@ def test_duplicate_truth_rows_raise():
 @pytest.mark.parametrize(
     ("truth", "members", "message"),
     [
-        (pl.DataFrame({"source": ["s"], "source_id": ["a"]}), members_of({"a": "P"}),
-         r"truth lacks column\(s\) \['entity_id'\]"),
-        (truth_of({"a": "T"}), pl.DataFrame({"source_id": ["a"], "profile_id": ["P"]}),
-         r"members lacks column\(s\) \['source'\]"),
+        (
+            pl.DataFrame({"source": ["s"], "source_id": ["a"]}),
+            members_of({"a": "P"}),
+            r"truth lacks column\(s\) \['entity_id'\]",
+        ),
+        (
+            truth_of({"a": "T"}),
+            pl.DataFrame({"source_id": ["a"], "profile_id": ["P"]}),
+            r"members lacks column\(s\) \['source'\]",
+        ),
         (truth_of({}), members_of({"a": "P"}), "truth is empty"),
         (truth_of({"a": "T"}), members_of({"a": None}), "empty `profile_id`"),  # type: ignore[dict-item]
     ],
@@ -172,10 +205,13 @@ def brute_force(truth: dict[tuple[str, str], str], pred: dict[tuple[str, str], s
     bp = sum(len(members_t[c] & members_p[c]) / len(members_p[c]) for c in contacts) / len(contacts)
     br = sum(len(members_t[c] & members_p[c]) / len(members_t[c]) for c in contacts) / len(contacts)
     return {
-        "true_pairs": t_pairs, "predicted_pairs": p_pairs, "correct_pairs": tp,
+        "true_pairs": t_pairs,
+        "predicted_pairs": p_pairs,
+        "correct_pairs": tp,
         "pairwise_precision": tp / p_pairs if p_pairs else 1.0,
         "pairwise_recall": tp / t_pairs if t_pairs else 1.0,
-        "bcubed_precision": bp, "bcubed_recall": br,
+        "bcubed_precision": bp,
+        "bcubed_recall": br,
         "missing": sum(c not in pred for c in contacts),
         "unexpected": sum(c not in truth for c in pred),
         "true_entities": len(set(truth.values())),
@@ -194,11 +230,13 @@ def test_matches_brute_force_on_random_inputs(seed):
     for _ in range(rng.randint(0, 5)):  # unexpected members rows
         pred.setdefault(("other", str(rng.randint(0, 9))), f"P{rng.randint(0, 5)}")
     truth_df = pl.DataFrame(
-        [(s, i, e) for (s, i), e in truth.items()], schema=["source", "source_id", "entity_id"],
+        [(s, i, e) for (s, i), e in truth.items()],
+        schema=["source", "source_id", "entity_id"],
         orient="row",
     )
     members_df = pl.DataFrame(
-        [(s, i, p) for (s, i), p in pred.items()], schema=["source", "source_id", "profile_id"],
+        [(s, i, p) for (s, i), p in pred.items()],
+        schema=["source", "source_id", "profile_id"],
         orient="row",
     )
     got = evaluate(truth_df, members_df).as_dict()
@@ -210,10 +248,20 @@ def test_large_input_is_counted_not_enumerated():
     # 1M contacts in clusters of 1,000: ~5e8 true pairs, impossible to enumerate in time
     n = 1_000_000
     ids = pl.int_range(n, eager=True)
-    truth = pl.DataFrame({"source": "s", "source_id": ids.cast(pl.String),
-                          "entity_id": (ids // 1000).cast(pl.String)})
-    members = pl.DataFrame({"source": "s", "source_id": ids.cast(pl.String),
-                            "profile_id": ((ids + 500) // 1000).cast(pl.String)})
+    truth = pl.DataFrame(
+        {
+            "source": "s",
+            "source_id": ids.cast(pl.String),
+            "entity_id": (ids // 1000).cast(pl.String),
+        }
+    )
+    members = pl.DataFrame(
+        {
+            "source": "s",
+            "source_id": ids.cast(pl.String),
+            "profile_id": ((ids + 500) // 1000).cast(pl.String),
+        }
+    )
     start = time.perf_counter()
     s = evaluate(truth, members)
     assert time.perf_counter() - start < 30

@@ -23,9 +23,17 @@ from resolution.matching.scoring import score_pairs
 
 
 def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
-    return {"name": name, "given": given, "surname": surname, "phones": phones,
-            "emails": emails, "handles": None, "nicknames": None, "email_local": None,
-            "city": city}
+    return {
+        "name": name,
+        "given": given,
+        "surname": surname,
+        "phones": phones,
+        "emails": emails,
+        "handles": None,
+        "nicknames": None,
+        "email_local": None,
+        "city": city,
+    }
 
 
 RECORDS = {
@@ -41,9 +49,14 @@ RECORDS = {
 def model() -> MatchModel:
     specs = field_specs(default_config())
     rng = np.random.default_rng(5)
-    return MatchModel(specs=specs, weights=rng.normal(0, 2, n_features(specs)), bias=-1.3,
-                      predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
-                      threshold=0.5, stats={})
+    return MatchModel(
+        specs=specs,
+        weights=rng.normal(0, 2, n_features(specs)),
+        bias=-1.3,
+        predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
+        threshold=0.5,
+        stats={},
+    )
 
 
 def test_every_feature_belongs_to_a_declared_field(model):
@@ -74,11 +87,16 @@ def test_scoring_stores_reasons_beside_scores(model):
     scored, reasons = got.scored, got.reasons
     assert reasons.select(scored.columns).equals(scored)
     assert scored["score"].to_list() == pytest.approx(
-        score_pairs(model, [(RECORDS[a], RECORDS[b]) for a, b in
-                     scored.select("record_id_l", "record_id_r").iter_rows()]).score.tolist())
+        score_pairs(
+            model,
+            [
+                (RECORDS[a], RECORDS[b])
+                for a, b in scored.select("record_id_l", "record_id_r").iter_rows()
+            ],
+        ).score.tolist()
+    )
     cols = [c for c in reasons.columns if c.startswith(REASON_PREFIX)]
-    assert cols == [*(REASON_PREFIX + s.name for s in model.specs),
-                    REASON_PREFIX + NAME_ONLY_GUARD]
+    assert cols == [*(REASON_PREFIX + s.name for s in model.specs), REASON_PREFIX + NAME_ONLY_GUARD]
     assert all(reasons.schema[c] == pl.Float32 for c in cols)
     logit = reasons.select(pl.sum_horizontal(cols) + model.bias).to_series().to_numpy()
     p = reasons["score"].to_numpy()
@@ -95,5 +113,6 @@ def test_creation_time_reads_as_closeness_not_agreement():
     from edin.explain import format_reasons
 
     assert format_reasons([("phones", 5.7), ("created", -1.9), ("city", -0.4)]) == (
-        "phones +5.70 (agree), created -1.90 (far apart in time), city -0.40 (disagree)")
+        "phones +5.70 (agree), created -1.90 (far apart in time), city -0.40 (disagree)"
+    )
     assert format_reasons([("created", 0.3)]) == "created +0.30 (close in time)"

@@ -27,8 +27,11 @@ ROWS = [  # source, source_id, name, email, phone, handle, city
 
 
 def contacts() -> pl.DataFrame:
-    df = pl.DataFrame(ROWS, orient="row", schema=["source", "source_id", "name", "email", "phone",
-                                                  "handle", "city"])
+    df = pl.DataFrame(
+        ROWS,
+        orient="row",
+        schema=["source", "source_id", "name", "email", "phone", "handle", "city"],
+    )
     return df.with_columns(pl.lit(T).alias("created_ts"))
 
 
@@ -75,12 +78,14 @@ def test_a_nameless_contact_takes_a_name_from_its_address_or_nickname() -> None:
 
 def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
     config = default_config()
-    here = normalize_contacts(contacts(), replace(config, resolution=replace(
-        config.resolution, workers=1)))
+    here = normalize_contacts(
+        contacts(), replace(config, resolution=replace(config.resolution, workers=1))
+    )
     monkeypatch.setattr(features, "PARALLEL_FROM", 0)
     monkeypatch.setattr(features, "_CHUNK", 2)
-    workers = normalize_contacts(contacts(), replace(config, resolution=replace(
-        config.resolution, workers=2)))
+    workers = normalize_contacts(
+        contacts(), replace(config, resolution=replace(config.resolution, workers=2))
+    )
     assert workers.equals(here)
 
 
@@ -96,10 +101,14 @@ def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -
         ("webchat", "ivan_petrov", "unknown:ivan_petrov"),
     ],
 )
-def test_a_bare_handle_is_read_on_the_platform_its_source_names(source: str, handle: str,
-                                                                 key: str) -> None:
+def test_a_bare_handle_is_read_on_the_platform_its_source_names(
+    source: str, handle: str, key: str
+) -> None:
     columns = ["source", "source_id", "name", "email", "phone", "handle", "city"]
-    df = pl.DataFrame([(source.lower(), "1", None, None, None, handle, None)], orient="row",
-                      schema=dict.fromkeys(columns, pl.String))
+    df = pl.DataFrame(
+        [(source.lower(), "1", None, None, None, handle, None)],
+        orient="row",
+        schema=dict.fromkeys(columns, pl.String),
+    )
     out = normalize_contacts(df.with_columns(pl.lit(T).alias("created_ts")), default_config())
     assert out["handles"].to_list() == [[key]]

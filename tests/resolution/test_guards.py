@@ -16,44 +16,75 @@ SPECS = field_specs(default_config())
 
 
 def rec(name=None, count=None, phones=None, city=None, nicknames=None, given=None):
-    return {"name": name, "given": given, "surname": None, "phones": phones, "emails": None,
-            "handles": None, "nicknames": nicknames, "email_local": None, "city": city,
-            NAME_COUNT: count}
+    return {
+        "name": name,
+        "given": given,
+        "surname": None,
+        "phones": phones,
+        "emails": None,
+        "handles": None,
+        "nicknames": nicknames,
+        "email_local": None,
+        "city": city,
+        NAME_COUNT: count,
+    }
 
 
 def test_a_shared_identifier_or_nickname_is_more_than_a_name():
-    assert not name_only(rec("ivan ivanov", 40, phones=("+7916",)),
-                         rec("ivan ivanov", 40, phones=("+7916", "+7926")), SPECS)
-    assert not name_only(rec("ivan", 90, nicknames=("vanya85",)),
-                         rec("ivan ivanov", 40, nicknames=("vanya85",)), SPECS)
+    assert not name_only(
+        rec("ivan ivanov", 40, phones=("+7916",)),
+        rec("ivan ivanov", 40, phones=("+7916", "+7926")),
+        SPECS,
+    )
+    assert not name_only(
+        rec("ivan", 90, nicknames=("vanya85",)),
+        rec("ivan ivanov", 40, nicknames=("vanya85",)),
+        SPECS,
+    )
 
 
 def test_only_a_rare_full_name_counts_on_its_own():
-    assert not name_only(rec("ivan zhukovskii", RARE_NAME), rec("ivan zhukovskii", RARE_NAME),
-                         SPECS)
+    assert not name_only(
+        rec("ivan zhukovskii", RARE_NAME), rec("ivan zhukovskii", RARE_NAME), SPECS
+    )
     assert name_only(rec("ivan ivanov", RARE_NAME + 1), rec("ivan ivanov", RARE_NAME + 1), SPECS)
     # a one-word name is never enough, however rare; nor are two different names
     assert name_only(rec("shaha", 2), rec("shaha", 2), SPECS)
     assert name_only(rec("ivan ivanov", 2), rec("ivan ivanova", 2), SPECS)
     # a city, shared or not, adds nothing: Ivan Ivanov in Moscow is many people
-    assert name_only(rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="омск"),
-                     SPECS)
-    assert name_only(rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="москва"),
-                     SPECS)
-    assert not name_only(rec("ivan zhukovskii", 2, city="москва"),
-                         rec("ivan zhukovskii", 2, city="москва"), SPECS)
+    assert name_only(
+        rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="омск"), SPECS
+    )
+    assert name_only(
+        rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="москва"), SPECS
+    )
+    assert not name_only(
+        rec("ivan zhukovskii", 2, city="москва"), rec("ivan zhukovskii", 2, city="москва"), SPECS
+    )
 
 
 def test_name_only_pairs_score_below_the_threshold():
     import numpy as np
 
-    n = len(MatchModel(specs=SPECS, weights=np.zeros(1), bias=0.0, predicates=(),
-                       threshold=0.5, stats={}).data_model.field_variables)
-    n_missing = sum(v.has_missing for v in MatchModel(
-        specs=SPECS, weights=np.zeros(1), bias=0.0, predicates=(), threshold=0.5,
-        stats={}).data_model.field_variables)
-    model = MatchModel(specs=SPECS, weights=np.zeros(n + n_missing), bias=5.0, predicates=(),
-                       threshold=0.6, stats={})
+    n = len(
+        MatchModel(
+            specs=SPECS, weights=np.zeros(1), bias=0.0, predicates=(), threshold=0.5, stats={}
+        ).data_model.field_variables
+    )
+    n_missing = sum(
+        v.has_missing
+        for v in MatchModel(
+            specs=SPECS, weights=np.zeros(1), bias=0.0, predicates=(), threshold=0.5, stats={}
+        ).data_model.field_variables
+    )
+    model = MatchModel(
+        specs=SPECS,
+        weights=np.zeros(n + n_missing),
+        bias=5.0,
+        predicates=(),
+        threshold=0.6,
+        stats={},
+    )
     common = (rec("ivan ivanov", 30), rec("ivan ivanov", 30))
     rare = (rec("ivan zhukovskii", 2), rec("ivan zhukovskii", 2))
     phone = (rec("ivan ivanov", 30, phones=("+7916",)), rec("ivan ivanov", 30, phones=("+7916",)))
@@ -63,9 +94,12 @@ def test_name_only_pairs_score_below_the_threshold():
 
 
 def test_name_counts_count_one_word_names_among_all_bearers_of_the_given_name():
-    df = pl.DataFrame({"name_key": ["igor kondratev", "igor belov", "igor", "kondratev igor",
-                                    None],
-                       "given_key": ["igor", "igor", "igor", "igor", None]})
+    df = pl.DataFrame(
+        {
+            "name_key": ["igor kondratev", "igor belov", "igor", "kondratev igor", None],
+            "given_key": ["igor", "igor", "igor", "igor", None],
+        }
+    )
     got = name_counts(df).to_list()
     assert got[0] == {"key": "igor kondratev", "n": 2}  # token order carries no identity
     assert got[2] == {"key": "igor", "n": 4}
@@ -73,23 +107,30 @@ def test_name_counts_count_one_word_names_among_all_bearers_of_the_given_name():
 
 
 def edges(rows):
-    return pl.DataFrame(rows, schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64,
-                                      "score": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64, "score": pl.Float64},
+        orient="row",
+    )
 
 
 def linked(rows):
-    return pl.DataFrame(rows, schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64},
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64}, orient="row"
+    )
 
 
 def test_strong_identifier_links_join_groups_and_lone_contacts():
     strong = edges([(2, 3, 0.95), (1, 4, 0.92), (4, 9, 0.91)])
-    got = join_strong_links([[1, 2], [3, 4]], strong, threshold=0.5,
-                            linked=linked([(2, 3), (1, 4), (4, 9)]))
+    got = join_strong_links(
+        [[1, 2], [3, 4]], strong, threshold=0.5, linked=linked([(2, 3), (1, 4), (4, 9)])
+    )
     assert got == [[1, 2, 3, 4, 9]]
     # a strong score without a shared identifier joins nothing
-    assert join_strong_links([[1, 2], [3, 4]], strong, threshold=0.5,
-                             linked=linked([(5, 6)])) == [[1, 2], [3, 4]]
+    assert join_strong_links([[1, 2], [3, 4]], strong, threshold=0.5, linked=linked([(5, 6)])) == [
+        [1, 2],
+        [3, 4],
+    ]
 
 
 def test_strong_links_do_not_join_groups_whose_other_pairs_disagree():
@@ -101,25 +142,31 @@ def test_strong_links_do_not_join_groups_whose_other_pairs_disagree():
 def test_a_weak_single_bridge_between_two_groups_does_not_merge_them():
     groups = [[1, 2, 3], [4, 5, 6]]
     links = linked([(3, 4), (2, 5)])
-    assert join_strong_links(groups, edges([(3, 4, 0.95)]), threshold=0.5,
-                             linked=links) == groups
+    assert join_strong_links(groups, edges([(3, 4, 0.95)]), threshold=0.5, linked=links) == groups
     # the bridge joins when it is very strong, or when there are two links
-    assert join_strong_links(groups, edges([(3, 4, 0.995)]), threshold=0.5,
-                             linked=links) == [[1, 2, 3, 4, 5, 6]]
-    assert join_strong_links(groups, edges([(3, 4, 0.95), (2, 5, 0.93)]), threshold=0.5,
-                             linked=links) == [[1, 2, 3, 4, 5, 6]]
+    assert join_strong_links(groups, edges([(3, 4, 0.995)]), threshold=0.5, linked=links) == [
+        [1, 2, 3, 4, 5, 6]
+    ]
+    assert join_strong_links(
+        groups, edges([(3, 4, 0.95), (2, 5, 0.93)]), threshold=0.5, linked=links
+    ) == [[1, 2, 3, 4, 5, 6]]
 
 
 def test_clustering_keeps_two_dense_groups_apart_across_a_weak_bridge():
-    dense = [(1, 2, 0.99), (1, 3, 0.99), (2, 3, 0.99), (4, 5, 0.99), (4, 6, 0.99),
-             (5, 6, 0.99)]
+    dense = [(1, 2, 0.99), (1, 3, 0.99), (2, 3, 0.99), (4, 5, 0.99), (4, 6, 0.99), (5, 6, 0.99)]
     ids = pl.Series("record_id", [1, 2, 3, 4, 5, 6], dtype=pl.Int64)
     links = linked([(3, 4), (2, 5)])
-    apart = cluster_records(ids, edges(dense + [(3, 4, 0.95)]), threshold=0.5,
-                            max_cluster_size=50, linked=links)
+    apart = cluster_records(
+        ids, edges(dense + [(3, 4, 0.95)]), threshold=0.5, max_cluster_size=50, linked=links
+    )
     assert apart["cluster_id"].to_list() == [1, 1, 1, 4, 4, 4]
-    joined = cluster_records(ids, edges(dense + [(3, 4, 0.95), (2, 5, 0.95)]), threshold=0.5,
-                             max_cluster_size=50, linked=links)
+    joined = cluster_records(
+        ids,
+        edges(dense + [(3, 4, 0.95), (2, 5, 0.95)]),
+        threshold=0.5,
+        max_cluster_size=50,
+        linked=links,
+    )
     assert joined["cluster_id"].to_list() == [1] * 6
 
 
@@ -127,8 +174,9 @@ def test_a_shared_identifier_joins_what_average_linkage_left_apart():
     # 1-2 share an e-mail, 2-3 a phone; 1-3 have nothing in common: one person
     ids = pl.Series("record_id", [1, 2, 3], dtype=pl.Int64)
     scored = edges([(1, 2, 0.99), (2, 3, 0.97)])
-    got = cluster_records(ids, scored, threshold=0.5, max_cluster_size=50,
-                          linked=linked([(1, 2), (2, 3)]))
+    got = cluster_records(
+        ids, scored, threshold=0.5, max_cluster_size=50, linked=linked([(1, 2), (2, 3)])
+    )
     assert got["cluster_id"].to_list() == [1, 1, 1]
     alone = cluster_records(ids, scored, threshold=0.5, max_cluster_size=50)
     assert alone["cluster_id"].to_list() != [1, 1, 1]
@@ -136,11 +184,15 @@ def test_a_shared_identifier_joins_what_average_linkage_left_apart():
 
 def test_identifier_links_pair_contacts_sharing_a_value_of_one_kind():
     L = pl.List(pl.String)
-    df = pl.DataFrame({"record_id": [0, 1, 2, 3],
-                       "phones": [["+7916"], ["+7916", "+7926"], [], ["x"]],
-                       "emails": [[], ["a@b.ru"], ["a@b.ru"], []],
-                       "handles": [["x"], [], [], []]},
-                      schema_overrides={"phones": L, "emails": L, "handles": L})
+    df = pl.DataFrame(
+        {
+            "record_id": [0, 1, 2, 3],
+            "phones": [["+7916"], ["+7916", "+7926"], [], ["x"]],
+            "emails": [[], ["a@b.ru"], ["a@b.ru"], []],
+            "handles": [["x"], [], [], []],
+        },
+        schema_overrides={"phones": L, "emails": L, "handles": L},
+    )
     assert identifier_links(df, ("phones", "emails", "handles")).rows() == [(0, 1), (1, 2)]
 
 
@@ -180,12 +232,21 @@ def test_a_split_component_keeps_the_weaker_edges_inside_each_part(caplog):
 
     # Two triangles, each with one weaker side, bridged by a weak edge: too large a component
     # for the limit, split above sigmoid(logit(0.4) + 1) = 0.64, which the weaker sides are below.
-    edges = [(1, 2, 0.99), (2, 3, 0.99), (1, 3, 0.6), (4, 5, 0.99), (5, 6, 0.99), (4, 6, 0.6),
-             (3, 4, 0.4)]
-    dupes = np.array([((a, b), s) for a, b, s in edges],
-                     dtype=[("pairs", "i8", 2), ("score", "f4")])
-    got = sorted(tuple(sorted(ids)) for ids, _ in hierarchical(dupes, threshold=0.5,
-                                                               max_component=4))
+    edges = [
+        (1, 2, 0.99),
+        (2, 3, 0.99),
+        (1, 3, 0.6),
+        (4, 5, 0.99),
+        (5, 6, 0.99),
+        (4, 6, 0.6),
+        (3, 4, 0.4),
+    ]
+    dupes = np.array(
+        [((a, b), s) for a, b, s in edges], dtype=[("pairs", "i8", 2), ("score", "f4")]
+    )
+    got = sorted(
+        tuple(sorted(ids)) for ids, _ in hierarchical(dupes, threshold=0.5, max_component=4)
+    )
     # dedupe drops the 0.6 sides with the bridge and leaves 3 and 6 alone
     assert got == [(1, 2, 3), (4, 5, 6)]
     assert "split above score 0.644" in caplog.text
@@ -198,11 +259,20 @@ def test_pairs_the_name_only_guard_holds_are_counted_not_kept():
     from resolution.linking.scoring import score_candidates
     from resolution.matching.fields import n_features
 
-    model = MatchModel(specs=SPECS, weights=np.zeros(n_features(SPECS)), bias=5.0, predicates=(),
-                       threshold=0.6, stats={})
-    records = {1: rec("ivan ivanov", 30), 2: rec("ivan ivanov", 30),
-               3: rec("ivan ivanov", 30, phones=("+7916",)),
-               4: rec("ivan ivanov", 30, phones=("+7916",))}
+    model = MatchModel(
+        specs=SPECS,
+        weights=np.zeros(n_features(SPECS)),
+        bias=5.0,
+        predicates=(),
+        threshold=0.6,
+        stats={},
+    )
+    records = {
+        1: rec("ivan ivanov", 30),
+        2: rec("ivan ivanov", 30),
+        3: rec("ivan ivanov", 30, phones=("+7916",)),
+        4: rec("ivan ivanov", 30, phones=("+7916",)),
+    }
     con = duckdb.connect()
     con.register("p", pl.DataFrame({"record_id_l": [1, 3], "record_id_r": [2, 4]}))
     con.execute("CREATE TABLE candidate_pairs AS SELECT * FROM p")

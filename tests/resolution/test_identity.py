@@ -33,10 +33,12 @@ class Home:
         keys = pl.DataFrame(
             [(i, *c.split(":")) for i, cluster in enumerate(clusters) for c in cluster],
             schema={"cluster_id": pl.Int64, "source": pl.String, "source_id": pl.String},
-            orient="row")
+            orient="row",
+        )
         got = assign_ids(keys, self.members, self.id_map)
-        members = keys.join(got.ids, on="cluster_id").select(*MEMBER_SCHEMA).sort(
-            "source", "source_id")
+        members = (
+            keys.join(got.ids, on="cluster_id").select(*MEMBER_SCHEMA).sort("source", "source_id")
+        )
         profiles = members.group_by("profile_id").len().rename({"len": "contacts"})
         events = change_events(got, self.members, None, members, profiles)
         feed = events if self.changes is None else pl.concat([self.changes, events])
@@ -59,8 +61,10 @@ def summary(events: pl.DataFrame, ids: dict[str, str]) -> list[tuple[str, str, s
     names = {}
     for contact, pid in sorted(ids.items(), reverse=True):
         names[pid] = contact
-    return [(e, names.get(p, p), names.get(o, o) if o else None)
-            for e, p, o in events.select("event", "profile_id", "other_id").iter_rows()]
+    return [
+        (e, names.get(p, p), names.get(o, o) if o else None)
+        for e, p, o in events.select("event", "profile_id", "other_id").iter_rows()
+    ]
 
 
 def test_first_run_ids_come_from_the_smallest_member_key():
@@ -93,7 +97,9 @@ def test_merge_keeps_the_oldest_id_and_maps_the_other(older_first):
     assert set(home.ids().values()) == {oldest}
     assert home.resolve(other) == oldest
     assert summary(events, {first[0]: oldest, second[0]: other}) == [
-        ("merged", first[0], second[0]), ("updated", first[0], None)]
+        ("merged", first[0], second[0]),
+        ("updated", first[0], None),
+    ]
 
 
 def test_merge_of_ids_first_published_together_keeps_the_smaller():
@@ -112,8 +118,10 @@ def test_split_biggest_part_keeps_the_id():
     events = home.run([["vk:1"], ["vk:2", "vk:3"]])
     ids = home.ids()
     assert ids["vk:2"] == ids["vk:3"] == p != ids["vk:1"]
-    assert [(e, o) for e, _, o in events.select("event", "profile_id", "other_id").iter_rows()
-            ] == [("split", ids["vk:1"]), ("updated", None)]
+    assert [(e, o) for e, _, o in events.select("event", "profile_id", "other_id").iter_rows()] == [
+        ("split", ids["vk:1"]),
+        ("updated", None),
+    ]
     assert events.filter(pl.col("event") == "split")["profile_id"].item() == p
 
 
@@ -188,9 +196,14 @@ def test_feed_is_cumulative_and_numbered():
 
 
 def test_build_members_without_ids_is_a_first_run():
-    contacts = pl.DataFrame({"record_id": [0, 1], "source": ["vk", "vk"],
-                             "source_id": ["1", "2"]})
-    clusters = pl.DataFrame({"record_id": [0, 1], "cluster_id": [0, 0],
-                             "confidence": [0.9, 0.9], "status": ["clustered"] * 2})
+    contacts = pl.DataFrame({"record_id": [0, 1], "source": ["vk", "vk"], "source_id": ["1", "2"]})
+    clusters = pl.DataFrame(
+        {
+            "record_id": [0, 1],
+            "cluster_id": [0, 0],
+            "confidence": [0.9, 0.9],
+            "status": ["clustered"] * 2,
+        }
+    )
     members = build_members(contacts, clusters)
     assert members["profile_id"].to_list() == [profile_id("vk", "1")] * 2

@@ -23,9 +23,12 @@ def run(folder: Path, config: dict | None = None):
 
 def test_contract_files_read_as_is(write_inputs):
     folder = write_inputs(
-        [["vk", "1", "Иван", "", "", "vk.com/id1", "Москва", C],
-         ["telegram", "2", "Vanya", "", "", "@vanya", "", C]],
-        [["vk", "1", "i1", C, "chat", "доставка", "good", "op"]])
+        [
+            ["vk", "1", "Иван", "", "", "vk.com/id1", "Москва", C],
+            ["telegram", "2", "Vanya", "", "", "@vanya", "", C],
+        ],
+        [["vk", "1", "i1", C, "chat", "доставка", "good", "op"]],
+    )
     got = run(folder)
     assert got.contacts.height == 2
     assert got.interactions.height == 1
@@ -33,15 +36,22 @@ def test_contract_files_read_as_is(write_inputs):
     assert got.contacts.filter(pl.col("source_id") == "2")["email"].to_list() == [None]
 
 
-@pytest.mark.parametrize(("rows", "reason"), [
-    ([["vk", "", "Иван", "", "", "", "", C]], "missing source_id"),
-    ([["", "1", "Иван", "", "", "", "", C]], "missing source"),
-    ([["vk", "1", "И" * 1001, "", "", "", "", C]], "longer than 1000"),
-    ([["vk", "1", "Иван", "", "", "", "", C]] * 2, "exact duplicate"),
-    ([["vk", "1", "Иван", "", "", "", "", C], ["vk", "1", "Пётр", "", "", "", "",
-                                                "2024-05-02T10:00:00+03:00"]],
-     "different payload"),
-])
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        ([["vk", "", "Иван", "", "", "", "", C]], "missing source_id"),
+        ([["", "1", "Иван", "", "", "", "", C]], "missing source"),
+        ([["vk", "1", "И" * 1001, "", "", "", "", C]], "longer than 1000"),
+        ([["vk", "1", "Иван", "", "", "", "", C]] * 2, "exact duplicate"),
+        (
+            [
+                ["vk", "1", "Иван", "", "", "", "", C],
+                ["vk", "1", "Пётр", "", "", "", "", "2024-05-02T10:00:00+03:00"],
+            ],
+            "different payload",
+        ),
+    ],
+)
 def test_bad_rows_go_to_quarantine_with_a_reason(write_inputs, rows, reason):
     folder = write_inputs(rows + [["vk", "ok", "Анна", "", "", "", "", C]])
     got = run(folder)
@@ -59,15 +69,20 @@ def test_duplicate_keeps_most_recent_whatever_the_row_order(write_inputs):
 
 
 def test_interactions_of_unknown_contacts_are_quarantined(write_inputs):
-    folder = write_inputs([["vk", "1", "Иван", "", "", "", "", C]],
-                          [["vk", "1", "i1", C, "chat", "", "", ""],
-                           ["vk", "404", "i2", C, "chat", "", "", ""],
-                           ["vk", "1", "", C, "chat", "", "", ""]])
+    folder = write_inputs(
+        [["vk", "1", "Иван", "", "", "", "", C]],
+        [
+            ["vk", "1", "i1", C, "chat", "", "", ""],
+            ["vk", "404", "i2", C, "chat", "", "", ""],
+            ["vk", "1", "", C, "chat", "", "", ""],
+        ],
+    )
     got = run(folder)
     assert got.interactions.height == 1
     assert sorted(got.quarantine["reason"].to_list()) == [
         "missing interaction_id",
-        "refers to a contact that is not in the contacts (or was quarantined)"]
+        "refers to a contact that is not in the contacts (or was quarantined)",
+    ]
 
 
 def test_missing_required_column_names_file_and_column(tmp_path):
@@ -77,30 +92,59 @@ def test_missing_required_column_names_file_and_column(tmp_path):
 
 
 def test_column_mapping_and_constant_source(tmp_path):
-    write_csv(tmp_path / "export.csv", ["id", "first", "last", "mail"],
-              [["7", "Иван", "Петров", "ivan@mail.ru"]])
-    got = run(tmp_path, {"inputs": [{"pattern": "export.csv", "source": "crm",
-                                     "columns": {"source_id": "id", "name": ["first", "last"],
-                                                 "email": "mail"}}]})
+    write_csv(
+        tmp_path / "export.csv",
+        ["id", "first", "last", "mail"],
+        [["7", "Иван", "Петров", "ivan@mail.ru"]],
+    )
+    got = run(
+        tmp_path,
+        {
+            "inputs": [
+                {
+                    "pattern": "export.csv",
+                    "source": "crm",
+                    "columns": {"source_id": "id", "name": ["first", "last"], "email": "mail"},
+                }
+            ]
+        },
+    )
     row = got.contacts.row(0, named=True)
     assert (row["source"], row["source_id"], row["name"], row["email"]) == (
-        "crm", "7", "Иван Петров", "ivan@mail.ru")
+        "crm",
+        "7",
+        "Иван Петров",
+        "ivan@mail.ru",
+    )
 
 
 def test_cp1251_file_is_decoded(tmp_path):
-    write_csv(tmp_path / "contacts.csv", CONTACT_HEADER,
-              [["vk", "1", "Иван Иванов", "", "", "", "Москва", C]], encoding="cp1251")
+    write_csv(
+        tmp_path / "contacts.csv",
+        CONTACT_HEADER,
+        [["vk", "1", "Иван Иванов", "", "", "", "Москва", C]],
+        encoding="cp1251",
+    )
     assert run(tmp_path).contacts["name"].to_list() == ["Иван Иванов"]
 
 
 def test_bom_and_null_tokens(tmp_path):
-    write_csv(tmp_path / "contacts.csv", CONTACT_HEADER,
-              [["vk", "1", "NULL", "N/A", "None", "", "", C]], encoding="utf-8-sig")
+    write_csv(
+        tmp_path / "contacts.csv",
+        CONTACT_HEADER,
+        [["vk", "1", "NULL", "N/A", "None", "", "", C]],
+        encoding="utf-8-sig",
+    )
     row = run(tmp_path).contacts.row(0, named=True)
     assert row["name"] is row["email"] is row["phone"] is None
 
 
-@pytest.mark.parametrize("content", [b"", ])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+    ],
+)
 def test_empty_file_is_a_clear_error(tmp_path, content):
     (tmp_path / "contacts.csv").write_bytes(content)
     with pytest.raises(InputError, match="empty"):
@@ -117,28 +161,34 @@ def test_no_input_files_is_a_clear_error(tmp_path):
         ingest([tmp_path], load_config(None))
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2024-05-01T10:00:00+03:00", "2024-05-01T07:00:00+00:00"),
-    ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00+00:00"),
-    ("2024-05-01 10:00:00", "2024-05-01T07:00:00+00:00"),  # naive = Moscow time
-    ("2024-05-01", "2024-04-30T21:00:00+00:00"),
-    ("вчера", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-05-01T10:00:00+03:00", "2024-05-01T07:00:00+00:00"),
+        ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00+00:00"),
+        ("2024-05-01 10:00:00", "2024-05-01T07:00:00+00:00"),  # naive = Moscow time
+        ("2024-05-01", "2024-04-30T21:00:00+00:00"),
+        ("вчера", None),
+        ("", None),
+    ],
+)
 def test_timestamps(raw, expected):
     ts = parse_timestamp(raw)
     assert (ts.isoformat() if ts else None) == expected
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"bogus": {}}, "unknown section"),
-    ({"inputs": [{"kind": "contacts"}]}, "pattern"),
-    ({"inputs": [{"pattern": "x", "kind": "calls"}]}, "kind must be"),
-    ({"inputs": [{"pattern": "x", "columns": {"nam": "n"}}]}, "not a contacts contract column"),
-    ({"fields": [{"name": "dob", "type": "date"}]}, "type must be"),
-    ({"resolution": {"threshhold": 0.5}}, "unknown \\[resolution\\] key"),
-    ({"resolution": {"threshold": 1.5}}, "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"bogus": {}}, "unknown section"),
+        ({"inputs": [{"kind": "contacts"}]}, "pattern"),
+        ({"inputs": [{"pattern": "x", "kind": "calls"}]}, "kind must be"),
+        ({"inputs": [{"pattern": "x", "columns": {"nam": "n"}}]}, "not a contacts contract column"),
+        ({"fields": [{"name": "dob", "type": "date"}]}, "type must be"),
+        ({"resolution": {"threshhold": 0.5}}, "unknown \\[resolution\\] key"),
+        ({"resolution": {"threshold": 1.5}}, "between 0 and 1"),
+    ],
+)
 def test_config_errors_say_what_to_fix(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(raw)

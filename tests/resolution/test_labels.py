@@ -17,13 +17,20 @@ L = pl.List(pl.String)
 def contacts(rows: list[tuple[str | None, str | None, str | None, list[str]]]) -> pl.DataFrame:
     """rows of (name_key, given_key, surname_key, phones) → a minimal normalized_contacts."""
     n = len(rows)
-    return pl.DataFrame({
-        "record_id": list(range(n)),
-        "source": ["vk"] * n, "source_id": [str(i) for i in range(n)],
-        "name_key": [r[0] for r in rows], "given_key": [r[1] for r in rows],
-        "surname_key": [r[2] for r in rows], "phones": [r[3] for r in rows],
-        "emails": [[] for _ in rows], "handles": [[] for _ in rows],
-    }, schema_overrides={"phones": L, "emails": L, "handles": L})
+    return pl.DataFrame(
+        {
+            "record_id": list(range(n)),
+            "source": ["vk"] * n,
+            "source_id": [str(i) for i in range(n)],
+            "name_key": [r[0] for r in rows],
+            "given_key": [r[1] for r in rows],
+            "surname_key": [r[2] for r in rows],
+            "phones": [r[3] for r in rows],
+            "emails": [[] for _ in rows],
+            "handles": [[] for _ in rows],
+        },
+        schema_overrides={"phones": L, "emails": L, "handles": L},
+    )
 
 
 def label_of(seeds: pl.DataFrame, left: int, right: int) -> str | None:
@@ -31,39 +38,61 @@ def label_of(seeds: pl.DataFrame, left: int, right: int) -> str | None:
     return hit["label"][0] if hit.height else None
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    # same phone, same person written two ways → match
-    (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]), "match"),
-    # same phone, diminutive resolved to the same given name → match
-    (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("ivan", "ivan", None, ["+79163427815"]), "match"),
-    # a shared phone under another given name: a family phone, or one person typed badly →
-    # unsure (the first model decides from the other fields)
-    (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("olga ivanova", "olga", "ivanov", ["+79163427815"]), "unsure"),
-    # namesakes whose phones conflict: two people, or one with a second phone → unsure
-    (("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-     ("ivan ivanov", "ivan", "ivanov", ["+79261112233"]), "unsure"),
-    # nothing but a given name in common → distinct
-    (("olga", "olga", None, []), ("olga", "olga", None, []), "distinct"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # same phone, same person written two ways → match
+        (
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            "match",
+        ),
+        # same phone, diminutive resolved to the same given name → match
+        (
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("ivan", "ivan", None, ["+79163427815"]),
+            "match",
+        ),
+        # a shared phone under another given name: a family phone, or one person typed badly →
+        # unsure (the first model decides from the other fields)
+        (
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("olga ivanova", "olga", "ivanov", ["+79163427815"]),
+            "unsure",
+        ),
+        # namesakes whose phones conflict: two people, or one with a second phone → unsure
+        (
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("ivan ivanov", "ivan", "ivanov", ["+79261112233"]),
+            "unsure",
+        ),
+        # nothing but a given name in common → distinct
+        (("olga", "olga", None, []), ("olga", "olga", None, []), "distinct"),
+    ],
+)
 def test_seed_rules(a, b, expected):
     filler = [(f"person{i} other{i}", f"person{i}", f"other{i}", []) for i in range(6)]
-    seeds = seed_labels(contacts([a, b, *filler]), field_specs(default_config()),
-                        max_pairs=100, seed=1)
+    seeds = seed_labels(
+        contacts([a, b, *filler]), field_specs(default_config()), max_pairs=100, seed=1
+    )
     assert label_of(seeds, 0, 1) == expected
 
 
 def test_labelled_pairs_override_seeds(tmp_path):
-    df = contacts([("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-                   ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
-                   ("petr petrov", "petr", "petrov", [])])
+    df = contacts(
+        [
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("ivan ivanov", "ivan", "ivanov", ["+79163427815"]),
+            ("petr petrov", "petr", "petrov", []),
+        ]
+    )
     seeds = seed_labels(df, field_specs(default_config()), max_pairs=100, seed=1)
     assert label_of(seeds, 0, 1) == "match"
     path = tmp_path / "labels.csv"
-    path.write_text("source_l,source_id_l,source_r,source_id_r,label\n"
-                    "vk,1,vk,0,distinct\nvk,0,vk,404,match\n", encoding="utf-8")
+    path.write_text(
+        "source_l,source_id_l,source_r,source_id_r,label\nvk,1,vk,0,distinct\nvk,0,vk,404,match\n",
+        encoding="utf-8",
+    )
     labelled = read_labels(path, df)
     assert labelled.height == 1  # the pair naming an unknown contact is skipped
     assert label_of(combine(seeds, labelled), 0, 1) == "distinct"
@@ -71,7 +100,8 @@ def test_labelled_pairs_override_seeds(tmp_path):
 
 def test_labels_file_with_bad_label_is_an_error(tmp_path):
     path = tmp_path / "labels.csv"
-    path.write_text("source_l,source_id_l,source_r,source_id_r,label\nvk,1,vk,0,maybe\n",
-                    encoding="utf-8")
+    path.write_text(
+        "source_l,source_id_l,source_r,source_id_r,label\nvk,1,vk,0,maybe\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="match/distinct"):
         read_labels(path, contacts([("a", "a", None, []), ("b", "b", None, [])]))

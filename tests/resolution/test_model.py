@@ -14,9 +14,17 @@ from resolution.training.fit import augment
 
 
 def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
-    return {"name": name, "given": given, "surname": surname, "phones": phones,
-            "emails": emails, "handles": None, "nicknames": None, "email_local": None,
-            "city": city}
+    return {
+        "name": name,
+        "given": given,
+        "surname": surname,
+        "phones": phones,
+        "emails": emails,
+        "handles": None,
+        "nicknames": None,
+        "email_local": None,
+        "city": city,
+    }
 
 
 def test_augment_damages_only_identifiers_of_one_side():
@@ -37,13 +45,20 @@ def test_model_json_round_trip_scores_identically(tmp_path):
     specs = field_specs(default_config())
     import dedupe.predicates as P
 
-    model = MatchModel(specs=specs, weights=np.linspace(-1, 1, n_features(specs)), bias=0.3,
-                       predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
-                       threshold=0.5, stats={})
+    model = MatchModel(
+        specs=specs,
+        weights=np.linspace(-1, 1, n_features(specs)),
+        bias=0.3,
+        predicates=(P.SimplePredicate(P.commonSetElementPredicate, "phones"),),
+        threshold=0.5,
+        stats={},
+    )
     model.save(tmp_path, {"match": [], "distinct": []})
     loaded = MatchModel.load(tmp_path)
-    pairs = [(rec("ivan ivanov", ("+7916",)), rec("ivan ivanov", ("+7916",))),
-             (rec("ivan ivanov"), rec("petr petrov", city="москва"))]
+    pairs = [
+        (rec("ivan ivanov", ("+7916",)), rec("ivan ivanov", ("+7916",))),
+        (rec("ivan ivanov"), rec("petr petrov", city="москва")),
+    ]
     assert np.allclose(score_pairs(model, pairs).score, score_pairs(loaded, pairs).score)
     blocks = sorted(loaded.blocks([(1, rec("a", ("+7916",))), (2, rec("b", ("+7916",)))]))
     assert [b[1] for b in blocks] == [1, 2] and blocks[0][0] == blocks[1][0]
@@ -59,14 +74,23 @@ def test_answered_pairs_weigh_more_than_seeds():
 
     specs = field_specs(default_config())
     data_model = dedupe.datamodel.DataModel(variables(specs))
-    seeds = {"match": [(rec(f"ivan ivanov{i}", (f"+7916{i}",)),
-                        rec(f"ivan ivanov{i}", (f"+7916{i}",))) for i in range(300)],
-             "distinct": [(rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}",
-                                                                         (f"+7936{i}",)))
-                          for i in range(300)]}
+    seeds = {
+        "match": [
+            (rec(f"ivan ivanov{i}", (f"+7916{i}",)), rec(f"ivan ivanov{i}", (f"+7916{i}",)))
+            for i in range(300)
+        ],
+        "distinct": [
+            (rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}", (f"+7936{i}",)))
+            for i in range(300)
+        ],
+    }
     # the operator says: a shared city and the same name, no phone, is the same person
-    answers = {"match": [(rec(f"anna k{i}", city="омск"), rec(f"anna k{i}", city="омск"))
-                         for i in range(5)], "distinct": []}
+    answers = {
+        "match": [
+            (rec(f"anna k{i}", city="омск"), rec(f"anna k{i}", city="омск")) for i in range(5)
+        ],
+        "distinct": [],
+    }
     assert answer_weight(seeds) == ANSWER_WEIGHT_SHARE * 600 > 1
     pair = [(rec("olga m", city="тула"), rec("olga m", city="тула"))]
     features = PairFeatures(data_model)(pair)

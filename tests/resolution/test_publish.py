@@ -15,24 +15,45 @@ from resolution.publishing.snapshot import check_snapshot, write_snapshot
 
 
 def tables(members: int = 2) -> dict[str, pl.DataFrame]:
-    m = pl.DataFrame({"profile_id": ["p1"] * members, "source": ["vk"] * members,
-                      "source_id": [str(i) for i in range(members)],
-                      "confidence": [1.0] * members}, schema=MEMBERS)
-    given = {"profile_id": ["p1"], "display_name": ["Иван"], "emails": [[]], "phones": [[]],
-             "handles": [[]], "contacts": [members], "interactions": [0],
-             "channels": [["vk"]], "status": ["published"]}
+    m = pl.DataFrame(
+        {
+            "profile_id": ["p1"] * members,
+            "source": ["vk"] * members,
+            "source_id": [str(i) for i in range(members)],
+            "confidence": [1.0] * members,
+        },
+        schema=MEMBERS,
+    )
+    given = {
+        "profile_id": ["p1"],
+        "display_name": ["Иван"],
+        "emails": [[]],
+        "phones": [[]],
+        "handles": [[]],
+        "contacts": [members],
+        "interactions": [0],
+        "channels": [["vk"]],
+        "status": ["published"],
+    }
     p = pl.DataFrame({c: given.get(c, [None]) for c in PROFILES}, schema=PROFILES)
-    return {"members": m, "profiles": p, "history": pl.DataFrame(schema=HISTORY),
-            "quarantine": pl.DataFrame(schema=QUARANTINE)}
+    return {
+        "members": m,
+        "profiles": p,
+        "history": pl.DataFrame(schema=HISTORY),
+        "quarantine": pl.DataFrame(schema=QUARANTINE),
+    }
 
 
 def test_consistent_snapshot_passes():
     assert check_snapshot(tables(), input_contacts=2, input_interactions=0) == []
 
 
-@pytest.mark.parametrize(("inputs", "problem"), [
-    (3, "3 input contacts but 2 members"),
-])
+@pytest.mark.parametrize(
+    ("inputs", "problem"),
+    [
+        (3, "3 input contacts but 2 members"),
+    ],
+)
 def test_lost_contact_fails_the_checks(inputs, problem):
     assert any(problem in p for p in check_snapshot(tables(), inputs, 0))
 

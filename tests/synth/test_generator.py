@@ -14,8 +14,16 @@ from synth import CONFIG, Dataset, SynthConfig, generate, write_dataset
 from synth.lexicon import GENERIC_NAMES, load
 
 CONTACT_COLUMNS = ["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"]
-INTERACTION_COLUMNS = ["source", "source_id", "interaction_id", "started_at", "channel", "subject",
-                       "rating", "operator"]
+INTERACTION_COLUMNS = [
+    "source",
+    "source_id",
+    "interaction_id",
+    "started_at",
+    "channel",
+    "subject",
+    "rating",
+    "operator",
+]
 SOURCES = {"vk", "telegram", "instagram", "whatsapp", "email", "phone", "webchat"}
 SOURCE_ID_SHAPES = {
     "vk": r"\d{7,9}",
@@ -72,7 +80,7 @@ def test_contract_columns_are_utf8_without_nulls(ds: Dataset) -> None:
     assert ds.truth.columns == ["source", "source_id", "entity_id"]
     for df in (ds.contacts, ds.interactions, ds.truth):
         assert all(dt == pl.String for dt in df.dtypes)
-        assert df.null_count().sum_horizontal().item() == 0   # missing = empty string
+        assert df.null_count().sum_horizontal().item() == 0  # missing = empty string
 
 
 def test_sources_and_channel_shaped_unique_ids(ds: Dataset) -> None:
@@ -90,9 +98,9 @@ def test_created_at_is_iso_8601_mostly_moscow_with_other_styles(ds: Dataset) -> 
     for t in ts:
         datetime.fromisoformat(t)
     share_msk = sum(t.endswith("+03:00") for t in ts) / len(ts)
-    assert .75 < share_msk < .95
+    assert 0.75 < share_msk < 0.95
     assert any(t.endswith("Z") for t in ts)
-    assert any(re.search(r"T\d\d:\d\d:\d\d$", t) for t in ts)          # naive
+    assert any(re.search(r"T\d\d:\d\d:\d\d$", t) for t in ts)  # naive
     assert any(t.endswith(("+05:00", "+07:00", "+10:00")) for t in ts)  # other Russian zones
 
 
@@ -102,13 +110,13 @@ def test_every_contact_in_truth_exactly_once(ds: Dataset) -> None:
     assert ds.truth.select(keys).is_unique().all()
     assert ds.contacts.join(ds.truth, on=keys, how="anti").height == 0
     assert ds.truth["entity_id"].str.contains(r"^p\d{6,}$").all()
-    assert ds.truth["entity_id"].n_unique() == 2000          # every person shows up
+    assert ds.truth["entity_id"].n_unique() == 2000  # every person shows up
 
 
 def test_contacts_per_person_has_a_long_tail(ds: Dataset) -> None:
     per = ds.truth.group_by("entity_id").len()["len"]
     assert 2.2 < per.mean() < 2.9
-    assert (per == 1).mean() > .3
+    assert (per == 1).mean() > 0.3
     assert per.max() >= 8
 
 
@@ -119,7 +127,7 @@ def test_interactions_reference_contacts_and_follow_creation(ds: Dataset) -> Non
     assert it["interaction_id"].is_unique().all()
     per = it.group_by(keys).len()["len"]
     assert per.min() >= 1 and per.max() <= 8
-    assert ds.contacts.join(it, on=keys, how="anti").height == 0   # every contact has one
+    assert ds.contacts.join(it, on=keys, how="anti").height == 0  # every contact has one
     assert set(it["rating"].unique()) == {"good", "neutral", "bad", ""}
     assert set(it["channel"].unique()) >= {"chat", "call", "email", "message"}
     assert it["subject"].str.contains("[а-яА-Я]").all()
@@ -132,8 +140,11 @@ def test_interactions_reference_contacts_and_follow_creation(ds: Dataset) -> Non
 def test_write_dataset_round_trips(tmp_path: Path, ds: Dataset) -> None:
     paths = write_dataset(ds, tmp_path / "out")
     assert set(paths) == {"contacts", "interactions", "truth"}
-    for name, frame in (("contacts", ds.contacts), ("interactions", ds.interactions),
-                        ("truth", ds.truth)):
+    for name, frame in (
+        ("contacts", ds.contacts),
+        ("interactions", ds.interactions),
+        ("truth", ds.truth),
+    ):
         raw = paths[name].read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf")
         assert raw.decode("utf-8").split("\n", 1)[0] == ",".join(frame.columns)
@@ -149,8 +160,11 @@ def test_zero_persons() -> None:
 
 # ---- hard cases -------------------------------------------------------------------------------
 def test_hub_phone_shared_by_hundreds_of_entities(big: Dataset) -> None:
-    c = (_with_truth(big).with_columns(_phone_key().alias("k"))
-         .filter(pl.col("k").str.len_chars() == 10))
+    c = (
+        _with_truth(big)
+        .with_columns(_phone_key().alias("k"))
+        .filter(pl.col("k").str.len_chars() == 10)
+    )
     hubs = c.group_by("k").agg(pl.len(), pl.col("entity_id").n_unique().alias("ents"))
     assert hubs["ents"].max() >= 100
 
@@ -158,7 +172,8 @@ def test_hub_phone_shared_by_hundreds_of_entities(big: Dataset) -> None:
 def test_placeholder_emails_shared_by_unrelated_people(big: Dataset) -> None:
     c = _with_truth(big).filter(pl.col("email") != "")
     shared = c.group_by(pl.col("email").str.to_lowercase()).agg(
-        pl.col("entity_id").n_unique().alias("ents"))
+        pl.col("entity_id").n_unique().alias("ents")
+    )
     top = dict(zip(shared["email"], shared["ents"], strict=True))
     assert top.get("test@test.ru", 0) >= 20
     assert top.get("no@mail.ru", 0) >= 10
@@ -167,15 +182,23 @@ def test_placeholder_emails_shared_by_unrelated_people(big: Dataset) -> None:
 def test_small_groups_share_phones_and_mailboxes(big: Dataset) -> None:
     """Families (home phone, family mailbox) and colleagues (office line, info@)."""
     c = _with_truth(big)
-    phones = (c.with_columns(_phone_key().alias("k")).filter(pl.col("k").str.len_chars() == 10)
-              .group_by("k").agg(pl.col("entity_id").n_unique().alias("ents")))
+    phones = (
+        c.with_columns(_phone_key().alias("k"))
+        .filter(pl.col("k").str.len_chars() == 10)
+        .group_by("k")
+        .agg(pl.col("entity_id").n_unique().alias("ents"))
+    )
     assert phones.filter(pl.col("ents").is_between(2, 5)).height >= 50
-    mails = (c.filter(pl.col("email").str.contains("@"))
-             .group_by(pl.col("email").str.to_lowercase()).agg(
-                 pl.col("entity_id").n_unique().alias("ents")))
+    mails = (
+        c.filter(pl.col("email").str.contains("@"))
+        .group_by(pl.col("email").str.to_lowercase())
+        .agg(pl.col("entity_id").n_unique().alias("ents"))
+    )
     small = mails.filter(pl.col("ents").is_between(2, 12))["email"]
-    assert small.str.contains(r"^(info|office|zakaz|sales|mail|buh|secretary|priemnaya|manager"
-                              r"|snab)@").any()
+    assert small.str.contains(
+        r"^(info|office|zakaz|sales|mail|buh|secretary|priemnaya|manager"
+        r"|snab)@"
+    ).any()
     assert small.str.contains(r"(semya|family|ovy@|evy@|iny@|dom\.)").any()
 
 
@@ -205,16 +228,16 @@ def test_namesakes_same_name_same_city_different_people(ds: Dataset) -> None:
 def test_name_and_identifier_noise_is_present(big: Dataset) -> None:
     c = big.contacts
     names = c["name"]
-    assert names.str.contains("[а-яА-Я][aeopcxy]|[aeopcxy][а-яА-Я]").any()     # homoglyph
-    assert names.str.contains("[\u200b\u200c\u200d\ufeff\u200e]").any()        # zero-width
-    assert names.str.contains("\u00a0").any()                                   # NBSP
-    assert names.str.contains("^[A-Z][a-z]+ [A-Z][a-z]+$").any()                # Latin
-    assert names.str.contains("^[А-ЯЁ ]{6,}$").any()                            # ALL CAPS
+    assert names.str.contains("[а-яА-Я][aeopcxy]|[aeopcxy][а-яА-Я]").any()  # homoglyph
+    assert names.str.contains("[\u200b\u200c\u200d\ufeff\u200e]").any()  # zero-width
+    assert names.str.contains("\u00a0").any()  # NBSP
+    assert names.str.contains("^[A-Z][a-z]+ [A-Z][a-z]+$").any()  # Latin
+    assert names.str.contains("^[А-ЯЁ ]{6,}$").any()  # ALL CAPS
     assert names.is_in(["Гость", "Клиент", "Telegram user"]).any()
-    assert (names == "").mean() > .05
+    assert (names == "").mean() > 0.05
     emails = c["email"].str.to_lowercase()
     assert emails.str.contains(r"@(gmial\.com|gmai\.com|mail\.ry|yandeх\.ru|mai\.ru)$").any()
-    assert emails.str.contains(r"\+[a-z0-9]+@gmail\.com").any()                 # gmail +tag
+    assert emails.str.contains(r"\+[a-z0-9]+@gmail\.com").any()  # gmail +tag
     assert emails.str.contains("почта.рф|xn--80a1acny").any()
     phones = c["phone"]
     assert phones.str.contains("доб").any()
@@ -223,12 +246,18 @@ def test_name_and_identifier_noise_is_present(big: Dataset) -> None:
     shapes = phones.str.replace_all(r"\d", "9").n_unique()
     assert shapes >= 30
     handles = c["handle"]
-    for pattern in (r"vk\.com/id\d+", r"vk\.(com|ru)/[a-z]", r"^@", r"t\.me/", r"instagram\.com/",
-                    r"wa\.me/"):
+    for pattern in (
+        r"vk\.com/id\d+",
+        r"vk\.(com|ru)/[a-z]",
+        r"^@",
+        r"t\.me/",
+        r"instagram\.com/",
+        r"wa\.me/",
+    ):
         assert handles.str.contains(pattern).any(), pattern
     cities = c.filter(pl.col("city") != "")["city"]
     assert {"Москва", "Moscow", "мск", "СПб", "Питер"} <= set(cities.unique())
-    assert (c["city"] == "").mean() > .5
+    assert (c["city"] == "").mean() > 0.5
 
 
 def test_lexicon_is_big_enough() -> None:
@@ -237,8 +266,7 @@ def test_lexicon_is_big_enough() -> None:
         assert len(names) >= 120
         assert all(n.latin for n in names)
         assert sum(bool(n.diminutives) for n in names) >= 80
-    assert {n.origin for n in lex.male} >= {"ru", "tatar", "armenian", "ukrainian",
-                                            "central_asian"}
+    assert {n.origin for n in lex.male} >= {"ru", "tatar", "armenian", "ukrainian", "central_asian"}
     assert all(n.patronymic_m and n.patronymic_f for n in lex.male)
     assert len(lex.surnames) >= 300
     forms = {s.male: s.female for s in lex.surnames}
@@ -251,8 +279,9 @@ def test_lexicon_is_big_enough() -> None:
 def test_config_is_validated_and_tunable() -> None:
     with pytest.raises(ValueError):
         SynthConfig(hub_phone={"vk": 0.0})
-    no_hubs = dataclasses.replace(CONFIG, hub_phone={s: 0.0 for s in SOURCES},
-                                  hub_email={s: 0.0 for s in SOURCES})
+    no_hubs = dataclasses.replace(
+        CONFIG, hub_phone={s: 0.0 for s in SOURCES}, hub_email={s: 0.0 for s in SOURCES}
+    )
     d = generate(1000, seed=2, config=no_hubs)
     assert not d.contacts["email"].str.to_lowercase().is_in(["test@test.ru", "no@mail.ru"]).any()
 
