@@ -119,7 +119,7 @@ CONTACT_FIELDS = (
     FieldSpec("created", "Custom", ()),
 )
 # Where each contact field comes from in normalized_contacts.
-CONTACT_COLUMNS = {
+FIELD_COLUMNS = {
     "name": "name_key",
     "given": "given_key",
     "surname": "surname_key",
@@ -224,7 +224,7 @@ def name_counts(contacts: pl.DataFrame) -> pl.Series:
 
 def _column(contacts: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     """The normalized_contacts column a field's values come from (creation times in days)."""
-    name = CONTACT_COLUMNS.get(spec.name, spec.name)
+    name = FIELD_COLUMNS.get(spec.name, spec.name)
     if spec.name != "created":
         return pl.col(name)
     if name not in contacts.columns:
