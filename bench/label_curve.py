@@ -1,8 +1,8 @@
 """Benchmark: how F1 grows with 0, 20, 50 and 100 answered pairs of the label queue.
 
-Generates N people, runs `edin run`, then answers the queue `edin label` would show (the same
-``resolution.label_queue``), with the answers taken from the truth, in rounds of ``--round``
-pairs, re-running `edin run --labels` after each round (the model is retrained on the seeds
+Generates N people, runs `edin run`, then answers the queue `edin label` would show (the
+same ``resolution.feedback.label_queue``), with the answers taken from the truth, in rounds of
+``--round`` pairs, re-running `edin run --labels` after each round (the model is retrained on the seeds
 plus every answer so far). Prints pairwise and B-cubed F1 at each budget and appends JSON lines
 to bench/results/label_curve.jsonl. Usage:
 

@@ -24,6 +24,8 @@ INTERACTION_COLUMNS = (
 REQUIRED_CONTACT_COLUMNS = ("source", "source_id")
 REQUIRED_INTERACTION_COLUMNS = ("source", "source_id", "interaction_id")
 RATINGS = ("good", "neutral", "bad")
+# A labelled-pairs file (the operator's answers, `--labels`): a pair by contact key, and its label.
+LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
 
 Schema = dict[str, pl.DataType]
 

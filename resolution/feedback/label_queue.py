@@ -21,9 +21,9 @@ from pathlib import Path
 
 import polars as pl
 
+from resolution.contract import LABEL_COLUMNS
 from resolution.pairs import PAIR_KEY as _PAIR_KEY
 from resolution.pairs import join_sides
-from resolution.training.labels import LABEL_COLUMNS
 
 KEY_L = ("source_l", "source_id_l")
 KEY_R = ("source_r", "source_id_r")

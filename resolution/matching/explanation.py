@@ -43,7 +43,7 @@ def feature_fields(data_model: Any) -> list[str]:
         raise ModelError(
             f"cannot map {len(data_model)} dedupe features to fields "
             f"(got {len(columns)}); the data model has a variable type "
-            "resolution.explanation does not know"
+            "resolution.matching.explanation does not know"
         )
     return columns
 

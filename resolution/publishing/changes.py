@@ -1,7 +1,7 @@
 """The change feed: what happened to which profile in a run, for CRM syncs.
 
-One event per change, derived from the ID assignment (``resolution.identity``) and a comparison
-of the previous and the new snapshot:
+One event per change, derived from the ID assignment (``resolution.publishing.identity``) and a
+comparison of the previous and the new snapshot:
 
 - ``created`` (profile_id = the new profile): a new ID none of whose contacts was published.
 - ``merged`` (profile_id = the survivor, other_id = the ID merged into it): a previously live

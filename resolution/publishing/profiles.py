@@ -1,7 +1,7 @@
 """Unified profiles: members of each cluster, one golden row per person, the merged history.
 
-Profile IDs come from ``resolution.identity`` (stable across runs). The golden record picks each
-field's value from one contact by the rule configured for that field (``[profile]``, see
+Profile IDs come from ``resolution.publishing.identity`` (stable across runs). The golden record
+picks each field's value from one contact by the rule configured for that field (``[profile]``, see
 docs/CONFIG.md) and says which contact that was; identifiers stay lists of every value seen.
 Statistics the helpdesk uses (CSAT counts, share of bad ratings, preferred channel) come from
 the merged history.

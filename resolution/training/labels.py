@@ -9,13 +9,13 @@ from pathlib import Path
 import polars as pl
 
 from resolution._typing import Record, TrainingData
+from resolution.contract import LABEL_COLUMNS
 from resolution.errors import InputError
 from resolution.files import read_file
 from resolution.pairs import keys_to_ids
 
 log = logging.getLogger("edin")
 
-LABEL_COLUMNS = ("source_l", "source_id_l", "source_r", "source_id_r", "label")
 LABELS = ("match", "distinct")
 # Seed pairs the rules cannot decide: the first model labels them (``resolution.training.seeds``).
 UNSURE = "unsure"
