@@ -3,8 +3,8 @@
 Generates N people, runs `edin run`, then answers the queue `edin label` would show (the
 same ``resolution.feedback.label_queue``), with the answers taken from the truth, in rounds of
 ``--round`` pairs, re-running `edin run --labels` after each round (the model is retrained on
-the seeds plus every answer so far). Prints pairwise and B-cubed F1 at each budget and appends JSON lines
-to bench/results/label_curve.jsonl. Usage:
+the seeds plus every answer so far). Prints pairwise and B-cubed F1 at each budget and appends
+JSON lines to bench/results/label_curve.jsonl. Usage:
 
     python bench/label_curve.py --persons 4000 --seed 11
 """
