@@ -1,22 +1,29 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
-#   make run    create .venv, install, resolve the bundled sample data, print a summary
-#   make test   create .venv, install with test extras, run the tests
-#   make lint   ruff (lint and format) and mypy on normalizers/ and resolution/
+#   make run    create .venv, install the locked tree, resolve the bundled sample, print a summary
+#   make test   create .venv, install the locked tree, run the tests
+#   make lint   ruff (lint and format), mypy on normalizers/ and resolution/, lock in sync
+#   make lock   re-resolve uv.lock after a change to pyproject.toml; export requirements/*.txt
+# Every package comes from requirements/dev.txt: exact versions with hashes (docs/INSTALL.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= home
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lint dagster clean venv
+LOCKED := requirements/dev.txt
+
+.PHONY: run test lint lock lock-check dagster clean venv
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+# The locked tree first (hash-checked, no resolution), then the project itself on top of it.
+$(VENV)/.installed: pyproject.toml $(LOCKED) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCKED)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
+		--config-settings editable_mode=compat
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -27,10 +34,29 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# uv.lock resolves pyproject.toml for Python 3.11 (all extras together); requirements/*.txt are
+# its exports for pip: run (the product), dev (+ tests and lint), bench (+ the systems compared).
+EXPORT = $(BIN)/uv export --frozen --no-emit-project --group build --format requirements-txt \
+	--python 3.11 --quiet --no-header
+lock: $(VENV)/.installed
+	$(BIN)/uv lock --python 3.11
+	$(EXPORT) -o requirements/run.txt
+	$(EXPORT) --extra dev -o requirements/dev.txt
+	$(EXPORT) --extra dev --extra bench -o requirements/bench.txt
+
+# Fails when pyproject.toml and the lock (or its exports) disagree: run `make lock` and commit.
+lock-check: $(VENV)/.installed
+	$(BIN)/uv lock --check --python 3.11
+	@for x in "run:" "dev:--extra dev" "bench:--extra dev --extra bench"; do \
+		name=$${x%%:*}; extras=$${x#*:}; \
+		$(EXPORT) $$extras | diff -q - requirements/$$name.txt >/dev/null \
+		|| { echo "requirements/$$name.txt is not the export of uv.lock: run make lock"; exit 1; }; \
+	done
 
 # The Dagster UI on http://127.0.0.1:3000 (inputs and home from EDIN_* variables, see README)
 dagster: $(VENV)/.installed
