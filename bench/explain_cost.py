@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from provenance import provenance
 
 from resolution.linking import KEEP_SCORE, score_candidates
 from resolution.matching import MatchModel, records, score_pairs
@@ -83,7 +84,7 @@ def main() -> None:
     print(json.dumps(row, indent=2))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+        f.write(json.dumps(row | provenance()) + "\n")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from resolution import evaluate
 from synth import generate, write_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
+from provenance import provenance
 from simulated_answers import answer_queue  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "label_curve.jsonl"
@@ -94,7 +95,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps(row) + "\n")
+            f.write(json.dumps(row | provenance()) + "\n")
 
 
 if __name__ == "__main__":

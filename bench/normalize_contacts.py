@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from provenance import provenance
+
 from resolution import default_config
 from resolution.inputs import ingest, normalize_contacts, worker_count
 from synth import generate, write_dataset
@@ -67,7 +69,7 @@ def main() -> int:
         row |= {"persons": args.persons, "seed": args.seed}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+        f.write(json.dumps(row | provenance()) + "\n")
     print(
         f"{row['contacts']:,} contacts normalized in {row['seconds']} s "
         f"({row['contacts_per_s']:,}/s, {row['workers']} worker processes, load average "

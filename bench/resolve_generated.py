@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from provenance import provenance
 
 from resolution import evaluate
 from synth import generate, write_dataset
@@ -81,12 +82,7 @@ def main() -> int:
         "peak_rss_mb": round(peak_kb / 1024),
         "stages_s": {k: float(v) for k, v in stages.items()},
         **scores.as_dict(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip(),
+        **provenance(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from provenance import provenance
 
 from synth import Dataset, generate, write_dataset
 
@@ -107,7 +108,7 @@ def main() -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+        f.write(json.dumps(row | provenance()) + "\n")
     print(
         f"{'contacts':>9} {'new':>6} {'changed':>8} {'share':>8} {'IDs':>7} {'not live':>9} "
         f"{'share':>8}"

@@ -62,6 +62,9 @@ class ResolutionSettings:
     # the saved model is reused until the contacts grow by more than this share (then retrained)
     retrain_growth: float = 0.25
     recall: float = 0.99  # share of matched training pairs blocking must cover
+    # the classifier's C (inverse regularisation strength): fixed, not cross-validated (see
+    # resolution.training.fit.REGULARIZATION_C for why); sklearn's default
+    regularization: float = 1.0
     score_chunk: int = 200_000  # candidate pairs scored per chunk
     seed: int = 42
     default_region: str = "RU"
@@ -178,6 +181,11 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
     resolution = ResolutionSettings(**res_raw)
     if resolution.workers < 0:
         raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
+    if not resolution.regularization > 0:
+        raise ConfigError(
+            f"{origin}: [resolution] regularization must be above 0 (sklearn's C; "
+            "the default 1.0 suits most data)"
+        )
     if not 0 < resolution.threshold < 1:
         raise ConfigError(f"{origin}: [resolution] threshold must be between 0 and 1")
     return EdinConfig(

@@ -242,6 +242,7 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         seed=res.seed,
         hard_negatives=hard_negatives,
         answers=answers,
+        regularization=res.regularization,
     )
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     run.paths.trained_file.write_text(

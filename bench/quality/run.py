@@ -32,6 +32,9 @@ from splink_baseline import DOCUMENTED_THRESHOLD  # noqa: E402
 
 from resolution import Scores, evaluate  # noqa: E402
 
+sys.path.insert(0, str(HERE.parent))
+from provenance import provenance  # noqa: E402
+
 RESULTS = REPO / "bench" / "results" / "quality.jsonl"
 WORK = REPO / "bench" / "results" / "tmp" / "quality"  # git-ignored
 SYSTEMS = ("edin", "splink", "dedupe", "exact")
@@ -340,6 +343,7 @@ def record(ds: Dataset, rows: list[Row], args: argparse.Namespace, version: str)
                 "peak_gb": r.measured.peak_gb if r.measured else None,
                 "note": r.note,
                 **r.extra,
+                **provenance(),
             }
             if r.system == "edin":
                 line["product"] = version

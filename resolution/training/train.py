@@ -28,7 +28,13 @@ from resolution.errors import ModelError
 from resolution.matching.fields import FieldSpec, blank_identifiers, variables
 from resolution.matching.model import MatchModel, predicate_key
 from resolution.training.blocking_rules import learn_blocking, rule_budget, sample_neighbours
-from resolution.training.fit import answer_weight, augment, fit_classifier, self_label
+from resolution.training.fit import (
+    REGULARIZATION_C,
+    answer_weight,
+    augment,
+    fit_classifier,
+    self_label,
+)
 
 log = logging.getLogger("edin")
 
@@ -57,6 +63,7 @@ def train(
     seed: int,
     hard_negatives: NeighbourLabeller | None = None,
     answers: TrainingData | None = None,
+    regularization: float = REGULARIZATION_C,
 ) -> MatchModel:
     """Learn blocking rules, then fit dedupe's classifier on the labelled pairs (see the
     module docstring). Deterministic for a given ``seed``."""
@@ -86,11 +93,10 @@ def train(
             records, predicates, hard_negatives, NEIGHBOUR_SAMPLE_FACTOR * sample_size, rng
         )
     certain["distinct"] += hard
-    final = self_label(
-        deduper.data_model, certain | {"unsure": training.get("unsure", [])}, specs, rng, answers
-    )
+    unsure = {"unsure": training.get("unsure", [])}
+    final = self_label(deduper.data_model, certain | unsure, specs, rng, answers, regularization)
     augmented = augment(final, specs, rng)
-    best = fit_classifier(deduper.data_model, augmented, answers)
+    best = fit_classifier(deduper.data_model, augmented, answers, regularization)
     answered = bool(answers["match"] or answers["distinct"])
     stats = {
         "match_examples": len(final["match"]),
