@@ -48,6 +48,7 @@ from resolution.publishing.profiles import (
 )
 from resolution.publishing.reasons import published_reasons, snapshot_contacts
 from resolution.publishing.snapshot import TABLES, check_snapshot, new_run_id, write_snapshot
+from resolution.training.em import em_seed_labels
 from resolution.training.labels import LABELLED, UNSURE, combine, read_labels, training_pairs
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
@@ -157,6 +158,11 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     specs = field_specs(run.config)
     res = run.config.resolution
     seeds = seed_labels(contacts, specs, max_pairs=res.max_seed_pairs, seed=res.seed)
+    if seeds.filter(pl.col("label") == "match").height < EM_SEEDS_BELOW:
+        # Too few contacts share an identifier to learn from: let the data weigh its fields.
+        em = em_seed_labels(contacts, max_pairs=res.max_seed_pairs, seed=res.seed)
+        seeds = pl.concat([seeds, em.join(seeds.select("l", "r"), on=["l", "r"], how="anti")])
+        seeds = seeds.sort("label", "l", "r")
     labelled = read_labels(run.labels_file, contacts) if run.labels_file else None
     combined = combine(seeds, labelled)
     write_table(con, "training_labels", combined)
@@ -167,6 +173,11 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "unsure": counts.get(UNSURE, 0),
         "labelled": 0 if labelled is None else labelled.height,
     }
+
+
+# Fewer identifier-based match seeds than this and the cold start also asks EM over blocked
+# pairs (``resolution.training.em``): the data has little or no shared phone, e-mail or handle.
+EM_SEEDS_BELOW = 100
 
 
 # Knobs that change how a run executes, not what the model learns.
