@@ -60,7 +60,7 @@ lock-check: $(VENV)/.installed
 
 # The Dagster UI on http://127.0.0.1:3000 (inputs and home from EDIN_* variables, see README)
 dagster: $(VENV)/.installed
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	$(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 clean:
 	rm -rf $(HOME_DIR) .tmp_dagster_home_* .pytest_cache

@@ -49,12 +49,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"input {path} does not exist")
     if args.labels and not args.labels.exists():
         raise UsageError(f"labels file {args.labels} does not exist")
+    if args.delete and not args.delete.is_file():
+        raise UsageError(f"delete list {args.delete} does not exist")
     edin = EdinResource(
         home=str(args.home),
         inputs=[str(p) for p in args.inputs],
         config_file=str(args.config) if args.config else None,
         labels_file=str(args.labels) if args.labels else None,
         retrain=args.retrain,
+        full_export=args.full_export,
+        deletes_file=str(args.delete) if args.delete else None,
+        accept_mass_change=args.accept_mass_change,
     )
     summary = run_pipeline(edin)
     print(summary.render())
@@ -175,6 +180,13 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from edin.status import status
+
+    print(status(args.home, args.last))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -214,6 +226,24 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train a fresh model (a full re-cluster) instead of reusing the saved "
         "one; profile IDs stay stable either way",
+    )
+    run.add_argument(
+        "--full-export",
+        action="store_true",
+        help="the inputs are the whole universe: contacts the home holds that they lack are "
+        "gone (erased events). Without it, the inputs are a drop added to what the home knows",
+    )
+    run.add_argument(
+        "--delete",
+        type=Path,
+        metavar="FILE",
+        help="contacts to remove (a file with columns source, source_id)",
+    )
+    run.add_argument(
+        "--accept-mass-change",
+        action="store_true",
+        help="publish even if the run erases or merges away more than [resolution] "
+        "max_lost_share of the live profiles",
     )
     run.set_defaults(func=cmd_run)
 
@@ -282,6 +312,11 @@ def parser() -> argparse.ArgumentParser:
         help="read answers (y/n/u/q, one a line) from FILE instead of the console",
     )
     lb.set_defaults(func=cmd_label)
+
+    st = sub.add_parser("status", help="the last runs of a home: contacts, profiles, events")
+    st.add_argument("--home", type=Path, required=True)
+    st.add_argument("--last", type=int, default=5, help="runs to show (default 5)")
+    st.set_defaults(func=cmd_status)
 
     sv = sub.add_parser("serve", help="the lookup API on 127.0.0.1 (reads HOME/current only)")
     sv.add_argument("--home", type=Path, required=True)

@@ -1,4 +1,4 @@
-"""The Dagster code location: every asset, check, job and schedule of the project."""
+"""The Dagster code location: every asset, check, job, schedule and sensor of the project."""
 
 from dagster import (
     Definitions,
@@ -9,7 +9,8 @@ from dagster import (
 
 from pipelines.assets import ingest, publish, resolve
 from pipelines.resources import edin_from_env
-from pipelines.schedules import nightly_resolve, resolve_all
+from pipelines.schedules import nightly_resolve, resolve_all, weekly_full
+from pipelines.sensors import drop_folder
 
 _modules = [ingest, resolve, publish]
 
@@ -17,7 +18,8 @@ defs = Definitions(
     assets=load_assets_from_modules(_modules),
     asset_checks=load_asset_checks_from_modules(_modules),
     jobs=[resolve_all],
-    schedules=[nightly_resolve],
+    schedules=[nightly_resolve, weekly_full],
+    sensors=[drop_folder],
     resources={"edin": edin_from_env()},
     # One DuckDB writer at a time: steps run one after another in one process.
     executor=in_process_executor,

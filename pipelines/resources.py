@@ -6,6 +6,7 @@ Environment variables (all optional):
 - ``EDIN_CONFIG``: a TOML config file (column mapping, extra fields, resolver knobs).
 - ``EDIN_LABELS``: a labelled-pairs file for training.
 - ``EDIN_RETRAIN``: ``1`` to train a fresh model instead of reusing the saved one.
+- ``EDIN_DROPS``: a folder the ``drop_folder`` sensor watches; each new sub-folder is a drop.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from dagster_duckdb import DuckDBResource
 
 from resolution import Home, load_config
@@ -31,6 +33,9 @@ class EdinResource(ConfigurableResource):
     config_file: str | None = None
     labels_file: str | None = None
     retrain: bool = False
+    full_export: bool = False
+    deletes_file: str | None = None
+    accept_mass_change: bool = False
 
     @property
     def home_path(self) -> Path:
@@ -44,6 +49,9 @@ class EdinResource(ConfigurableResource):
             labels_file=Path(self.labels_file) if self.labels_file else None,
             run_id=run_id,
             retrain=self.retrain,
+            full_export=self.full_export,
+            deletes_file=Path(self.deletes_file) if self.deletes_file else None,
+            accept_mass_change=self.accept_mass_change,
         )
 
     @contextmanager
@@ -56,12 +64,19 @@ class EdinResource(ConfigurableResource):
             yield con
 
 
+def _env(name: str, default: str | None) -> Any:
+    """``EnvVar(name)`` when the variable is set, so the UI shows where the value comes from
+    (and it is read when a run starts, not when the code loads); the default otherwise."""
+    return EnvVar(name) if os.environ.get(name) else default
+
+
 def edin_from_env() -> EdinResource:
+    """The resource of the code location, from the EDIN_* environment (module docstring)."""
     inputs = os.environ.get("EDIN_INPUTS", "data/sample")
     return EdinResource(
-        home=os.environ.get("EDIN_HOME", "home"),
+        home=_env("EDIN_HOME", "home"),
         inputs=[p for p in inputs.split(":") if p],
-        config_file=os.environ.get("EDIN_CONFIG") or None,
-        labels_file=os.environ.get("EDIN_LABELS") or None,
+        config_file=_env("EDIN_CONFIG", None),
+        labels_file=_env("EDIN_LABELS", None),
         retrain=os.environ.get("EDIN_RETRAIN", "") in ("1", "true", "yes"),
     )

@@ -56,6 +56,9 @@ class ResolutionSettings:
     threshold: float = 0.5
     hub_max_people: int = 10  # a value shared by more distinct people stops being evidence
     max_cluster_size: int = 50  # larger clusters go to review instead of publishing
+    # a run that erases or merges away more than this share of the live profiles does not publish
+    # (a drop mistaken for a full export); `edin run --accept-mass-change` overrides it
+    max_lost_share: float = 0.2
     max_block_size: int = 1000  # blocks larger than this are skipped (they cover namesakes)
     training_sample: int = 2000  # records the blocking learner sees (bounds its memory)
     max_seed_pairs: int = 1500  # per seed-label category
@@ -181,6 +184,8 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
     resolution = ResolutionSettings(**res_raw)
     if resolution.workers < 0:
         raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
+    if not 0 < resolution.max_lost_share <= 1:
+        raise ConfigError(f"{origin}: [resolution] max_lost_share must be above 0 and at most 1")
     if not resolution.regularization > 0:
         raise ConfigError(
             f"{origin}: [resolution] regularization must be above 0 (sklearn's C; "

@@ -9,6 +9,7 @@ HOME/
   decisions.sqlite        operator decisions (merge / unmerge), SQLite in WAL mode
   labels.csv              the operator's answers to `edin label` (training labels)
   label_skipped.csv       pairs answered "unsure": not asked again
+  .lock                   held by the process writing the home (one writer at a time)
 ```
 
 Every path is spelled here and only here.
@@ -16,9 +17,14 @@ Every path is spelled here and only here.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from resolution.errors import EdinError
 
 MODEL_FILE = "model.json"
 TRAINING_FILE = "training.json"
@@ -89,3 +95,41 @@ class Home:
     @property
     def skipped_labels(self) -> Path:
         return self.root / "label_skipped.csv"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / ".lock"
+
+    def lock(self, run_id: str) -> None:
+        """Make this process the home's only writer until it exits (``HomeBusyError`` when
+        another process is). Re-entrant: a process that holds the lock keeps it for its next
+        run. DuckDB allows one writer, and two runs interleaving their stages on one warehouse
+        lost contacts while both "succeeded"."""
+        key = self.root.resolve()
+        if key in _HELD:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_file, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise HomeBusyError(
+                f"another run is writing {self.root} ({holder}); wait for it to finish, or run "
+                "on another home"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "run_id": run_id}))
+        handle.flush()
+        _HELD[key] = handle
+
+
+class HomeBusyError(EdinError):
+    """Another process is writing the home."""
+
+
+# Homes this process holds the lock of (the open files keep the locks until the process exits).
+_HELD: dict[Path, IO[str]] = {}

@@ -29,6 +29,7 @@ from resolution.feedback.decisions import pair_decisions
 from resolution.home import Home
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
+from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import cluster_records
@@ -47,7 +48,14 @@ from resolution.publishing.profiles import (
     cluster_keys,
 )
 from resolution.publishing.reasons import published_reasons, snapshot_contacts
-from resolution.publishing.snapshot import TABLES, check_snapshot, new_run_id, write_snapshot
+from resolution.publishing.snapshot import (
+    STATE_TABLES,
+    TABLES,
+    check_snapshot,
+    mass_change,
+    new_run_id,
+    write_snapshot,
+)
 from resolution.training.em import em_seed_labels
 from resolution.training.labels import LABELLED, UNSURE, combine, read_labels, training_pairs
 from resolution.training.seeds import conflicting_neighbours, seed_labels
@@ -67,6 +75,12 @@ class RunSettings:
     labels_file: Path | None = None
     run_id: str = field(default_factory=new_run_id)
     retrain: bool = False  # train a fresh model even if the saved one could be reused
+    # the inputs are the whole universe: contacts the home holds and the inputs lack are gone
+    full_export: bool = False
+    deletes_file: Path | None = None  # contacts to remove (source, source_id)
+    # publish even when more of the published profiles are erased or merged away than
+    # [resolution] max_lost_share allows (a deliberate full export, a large delete list)
+    accept_mass_change: bool = False
 
     @property
     def paths(self) -> Home:
@@ -109,14 +123,22 @@ def stage(name: str) -> Callable[[StageFunction], Stage]:
 
 @stage("ingest")
 def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """raw_contacts, raw_interactions and quarantine from the input files."""
-    got = ingest(list(run.inputs), run.config)
-    write_table(con, "raw_contacts", got.contacts)
-    write_table(con, "raw_interactions", got.interactions)
-    write_table(con, "quarantine", got.quarantine)
-    input_contacts = got.contacts.height + got.quarantine.filter(pl.col("kind") == "contact").height
+    """raw_contacts, raw_interactions and quarantine: the home's inputs with this run's drop
+    added (``resolution.inputs.known``; with ``--full-export``, the drop alone)."""
+    known = None if run.full_export else read_known(run.home)
+    known_keys = known.contacts.select("source", "source_id") if known else None
+    got = ingest(list(run.inputs), run.config, known_keys)
+    deletes = read_deletes(run.deletes_file) if run.deletes_file else None
+    merged = merge_drop(known, got, full_export=run.full_export, deletes=deletes)
+    home = merged.known
+    write_table(con, "raw_contacts", home.contacts)
+    write_table(con, "raw_interactions", home.interactions)
+    write_table(con, "quarantine", home.quarantine)
+    input_contacts = (
+        home.contacts.height + home.quarantine.filter(pl.col("kind") == "contact").height
+    )
     input_interactions = (
-        got.interactions.height + got.quarantine.filter(pl.col("kind") == "interaction").height
+        home.interactions.height + home.quarantine.filter(pl.col("kind") == "interaction").height
     )
     con.execute(
         "CREATE OR REPLACE TABLE input_counts AS SELECT $c AS contacts, "
@@ -126,9 +148,14 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         "files": len(got.files),
         "input_contacts": input_contacts,
-        "contacts": got.contacts.height,
-        "interactions": got.interactions.height,
-        "quarantined": got.quarantine.height,
+        "contacts": home.contacts.height,
+        "interactions": home.interactions.height,
+        "quarantined": home.quarantine.height,
+        "drop_contacts": got.contacts.height,
+        "new_contacts": merged.new,
+        "replaced_contacts": merged.replaced,
+        "deleted_contacts": merged.deleted,
+        "full_export": run.full_export,
     }
 
 
@@ -372,7 +399,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables = {name: read_table(con, name) for name in TABLES}
+    tables = {name: read_table(con, name) for name in TABLES + STATE_TABLES}
     contacts = read_table(con, "normalized_contacts")
     model = MatchModel.load(run.paths.model_dir)
     tables["contacts"] = snapshot_contacts(contacts, records(contacts, model.specs))
@@ -387,6 +414,12 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         )
     input_contacts, input_interactions, inputs_fingerprint = rows[0]
     problems = check_snapshot(tables, int(input_contacts), int(input_interactions))
+    if not run.accept_mass_change:
+        prev = read_published(run.home)
+        live_before = prev.profiles.height if prev else 0
+        problems += mass_change(
+            tables["changes"], run.run_id, live_before, run.config.resolution.max_lost_share
+        )
     if problems:
         raise PublishError(
             "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)

@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, MetadataValue
 
 from pipelines.resources import EdinResource
+from resolution import Home
 from resolution.publishing import new_run_id
 from resolution.stages import STAGES
 
@@ -22,10 +23,16 @@ def warehouse_row(edin: EdinResource, sql: str) -> tuple[Any, ...]:
         return tuple(con.execute(sql).fetchall()[0])
 
 
-def run_stage(context: AssetExecutionContext, edin: EdinResource, stage: str) -> dict[str, Any]:
+def run_stage(
+    context: AssetExecutionContext, edin: EdinResource, stage: str, rows: str | None = None
+) -> dict[str, Any]:
     """Run the stage named ``stage`` (``resolution.stages.STAGES``) on the warehouse; return its
-    metadata in Dagster's form (with the stage's name, which the run summary goes by)."""
+    metadata in Dagster's form (with the stage's name, which the run summary goes by, and
+    ``dagster/row_count`` from the metadata key ``rows``, which the UI plots across runs)."""
     settings = edin.settings(run_id(context))
+    Home(edin.home_path).lock(context.run_id)  # one writer per home, for the whole run
     with edin.warehouse() as con:
         meta = STAGES[stage](con, settings)
+    if rows is not None:
+        meta["dagster/row_count"] = int(meta[rows])
     return {k: (MetadataValue.path(v) if k == "path" else v) for k, v in meta.items()}

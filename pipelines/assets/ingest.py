@@ -36,16 +36,20 @@ GROUP = "ingest"
     ],
 )
 def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
-    meta = run_stage(context, edin, "ingest")
+    meta = run_stage(context, edin, "ingest", rows="contacts")
     yield MaterializeResult(asset_key="raw_contacts", metadata=meta)
-    yield MaterializeResult(asset_key="raw_interactions", metadata={"rows": meta["interactions"]})
-    yield MaterializeResult(asset_key="quarantine", metadata={"rows": meta["quarantined"]})
+    yield MaterializeResult(
+        asset_key="raw_interactions", metadata={"dagster/row_count": meta["interactions"]}
+    )
+    yield MaterializeResult(
+        asset_key="quarantine", metadata={"dagster/row_count": meta["quarantined"]}
+    )
 
 
 @asset(deps=["raw_contacts"], group_name=GROUP)
 def normalized_contacts(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Match keys of every contact (phones, e-mails, handles, name keys), hub values removed."""
-    return MaterializeResult(metadata=run_stage(context, edin, "normalize"))
+    return MaterializeResult(metadata=run_stage(context, edin, "normalize", rows="contacts"))
 
 
 @asset_check(

@@ -52,10 +52,10 @@ GROUP = "publish"
     ],
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
-    meta = run_stage(context, edin, "profiles")
-    yield MaterializeResult(asset_key="members", metadata={"rows": meta["members"]})
+    meta = run_stage(context, edin, "profiles", rows="profiles")
+    yield MaterializeResult(asset_key="members", metadata={"dagster/row_count": meta["members"]})
     yield MaterializeResult(asset_key="profiles", metadata=meta)
-    yield MaterializeResult(asset_key="history", metadata={"rows": meta["history"]})
+    yield MaterializeResult(asset_key="history", metadata={"dagster/row_count": meta["history"]})
     yield MaterializeResult(asset_key="id_map", metadata={"previous_run": meta["previous_run"]})
     yield MaterializeResult(
         asset_key="changes", metadata={k: v for k, v in meta.items() if k.startswith("events_")}
@@ -99,7 +99,7 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
 )
 def published_snapshot(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """HOME/snapshots/<run_id> (Parquet + read-only DuckDB), switched to HOME/current."""
-    return MaterializeResult(metadata=run_stage(context, edin, "publish"))
+    return MaterializeResult(metadata=run_stage(context, edin, "publish", rows="members"))
 
 
 @asset_check(

@@ -29,13 +29,13 @@ def dedupe_model(context: AssetExecutionContext, edin: EdinResource) -> Material
 @asset(deps=["dedupe_model"], group_name=GROUP)
 def candidate_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Distinct pairs of contacts sharing a block of the model's fingerprinter."""
-    return MaterializeResult(metadata=run_stage(context, edin, "block"))
+    return MaterializeResult(metadata=run_stage(context, edin, "block", rows="candidate_pairs"))
 
 
 @asset(deps=["candidate_pairs"], group_name=GROUP)
 def scored_pairs(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Match probability of each candidate pair."""
-    return MaterializeResult(metadata=run_stage(context, edin, "score"))
+    return MaterializeResult(metadata=run_stage(context, edin, "score", rows="scored_pairs"))
 
 
 @asset(deps=["scored_pairs"], group_name=GROUP)

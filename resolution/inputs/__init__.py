@@ -1,13 +1,19 @@
 """Inputs: channel exports read onto the input contract (rows that cannot be used go to the
-quarantine with a reason), every contact's match keys, and the hub values that stop counting
-as evidence."""
+quarantine with a reason), each drop added to what the home already knows, every contact's
+match keys, and the hub values that stop counting as evidence."""
 
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import Ingested, fingerprint, ingest, parse_timestamp
+from resolution.inputs.known import Known, Merged, merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts, worker_count
 
 __all__ = [
     "Ingested",
+    "Known",
+    "Merged",
+    "merge_drop",
+    "read_deletes",
+    "read_known",
     "drop_hubs",
     "find_hubs",
     "fingerprint",

@@ -221,8 +221,13 @@ def _dedupe_keys(
     return df.filter(~dup).drop("_payload")
 
 
-def ingest(inputs: list[Path], config: EdinConfig) -> Ingested:
-    """Read, conform and validate all inputs. Raises InputError/ContractError on unusable files."""
+def ingest(
+    inputs: list[Path], config: EdinConfig, known_keys: pl.DataFrame | None = None
+) -> Ingested:
+    """Read, conform and validate all inputs. Raises InputError/ContractError on unusable files.
+
+    ``known_keys`` (source, source_id) are contacts the home already holds: a drop's
+    interactions may belong to them."""
     contacts: list[pl.DataFrame] = []
     interactions: list[pl.DataFrame] = []
     quarantined: list[pl.DataFrame] = []
@@ -265,7 +270,10 @@ def ingest(inputs: list[Path], config: EdinConfig) -> Ingested:
         )
     )
     i = i.with_columns(pl.col("source").str.to_lowercase())
-    known = c.select("source", "source_id").with_columns(pl.lit(True).alias("_known"))
+    keys = c.select("source", "source_id")
+    if known_keys is not None and known_keys.height:
+        keys = pl.concat([keys, known_keys.select("source", "source_id")]).unique()
+    known = keys.with_columns(pl.lit(True).alias("_known"))
     i = i.join(known, on=["source", "source_id"], how="left")
     i = _split_bad(
         i,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,10 @@ TABLES = ("members", "profiles", "history", "quarantine", "id_map", "changes")
 # Written besides TABLES: what `edin explain` and `edin label` read (contacts as the model saw
 # them, the per-field reasons of every scored pair) and the model that scored them (MODEL_FILE).
 EXPLAIN_TABLES = ("contacts", "pair_reasons")
-SNAPSHOT_TABLES = TABLES + EXPLAIN_TABLES
+# The home's inputs (every contact and interaction ingested and not deleted): the next run adds
+# its drop to them (``resolution.inputs.known``). Parquet only, not in profiles.duckdb.
+STATE_TABLES = ("raw_contacts", "raw_interactions")
+SNAPSHOT_TABLES = TABLES + EXPLAIN_TABLES + STATE_TABLES
 # Tables every snapshot has; id_map and changes are checked when present.
 CORE_TABLES = ("members", "profiles", "history", "quarantine")
 
@@ -74,6 +78,28 @@ def check_snapshot(
     if "contacts" in tables:
         problems += _explain_problems(tables["contacts"], tables.get("pair_reasons"), members)
     return problems
+
+
+# Fewer profiles than this lost in one run is never a mass change, whatever the share (an
+# operator's merge in a home of a few profiles is a large share of it).
+MASS_CHANGE_FLOOR = 20
+
+
+def mass_change(
+    changes: pl.DataFrame, run_id: str, live_before: int, max_share: float
+) -> list[str]:
+    """A problem when this run's events erase or merge away more than ``max_share`` of the
+    ``live_before`` profiles: CRM syncs delete what the feed calls erased, so a drop mistaken
+    for a full export must not reach them."""
+    this = changes.filter(pl.col("run_id") == run_id)
+    lost = this.filter(pl.col("event").is_in(["erased", "merged"])).height
+    if lost >= MASS_CHANGE_FLOOR and lost > max_share * live_before:
+        return [
+            f"this run erases or merges away {lost} of {live_before} live profiles (more than "
+            f"{max_share:.0%}); if the input is a drop of new contacts, run without "
+            "--full-export; if the loss is intended, run again with --accept-mass-change"
+        ]
+    return []
 
 
 def _explain_problems(
@@ -135,13 +161,18 @@ def write_snapshot(
     if final.exists():
         raise PublishError(f"snapshot {final} already exists")
     path = final.with_name(run_id + ".partial")
+    if path.exists():  # a retried publish of the same run: its half-written folder goes
+        shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=False)
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
         (path / file_name).write_bytes(content)
     for name in names:
         tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
-    _write_database(path / "profiles.duckdb", {name: path / f"{name}.parquet" for name in names})
+    _write_database(
+        path / "profiles.duckdb",
+        {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
+    )
     counts = {name: tables[name].height for name in names}
     (path / "manifest.json").write_text(
         json.dumps(

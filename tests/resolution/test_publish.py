@@ -68,3 +68,31 @@ def test_switch_is_atomic_and_keeps_old_snapshot(tmp_path: Path):
     assert (tmp_path / "snapshots" / "run1" / "members.parquet").exists()
     assert os.path.islink(tmp_path / "current")
     assert pl.read_parquet(tmp_path / "current" / "members.parquet").height == 2
+
+
+def _changes(run_id: str, erased: int, merged: int, created: int = 0) -> pl.DataFrame:
+    events = ["erased"] * erased + ["merged"] * merged + ["created"] * created
+    return pl.DataFrame({"run_id": [run_id] * len(events), "event": events})
+
+
+@pytest.mark.parametrize(
+    ("erased", "merged", "live_before", "refused"),
+    [
+        (0, 0, 1000, False),
+        (150, 0, 1000, False),  # 15 % of the live profiles: below the 20 % share
+        (150, 60, 1000, True),  # erased and merged together: 21 %
+        (1571, 0, 1765, True),  # a drop of 198 mistaken for a full export
+        (1, 0, 2, False),  # below the floor: an operator's merge in a tiny home
+        (19, 0, 20, False),
+        (20, 0, 20, True),
+    ],
+)
+def test_a_run_that_loses_too_many_profiles_is_refused(erased, merged, live_before, refused):
+    from resolution.publishing.snapshot import mass_change
+
+    changes = pl.concat([_changes("old", 0, 0, created=live_before),
+                         _changes("new", erased, merged, created=5)])
+    problems = mass_change(changes, "new", live_before, 0.2)
+    assert bool(problems) == refused
+    if refused:
+        assert "--accept-mass-change" in problems[0]

@@ -1,0 +1,73 @@
+"""A drop folder watched for new drops: each runs exactly once.
+
+A drop is a folder inside ``EDIN_DROPS`` (a daily export: ``contacts.csv`` and perhaps
+``interactions.csv``). A drop is new when its name and its files (names, sizes, modification
+times) have not been seen: the sensor's cursor keeps the keys of the drops it requested, and
+the run key is the same key, so Dagster never launches one drop twice even if the cursor is
+lost. Drops run in name order (name them by date: ``2026-12-06``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from pipelines.schedules import HOME_TAG, resolve_all
+
+# Keys kept in the cursor; older drops are also protected by their run keys.
+CURSOR_KEYS = 1000
+DROP_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".json")
+
+
+def drop_key(folder: Path) -> str | None:
+    """The identity of a drop folder's content, or None when it holds no input file yet."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in DROP_SUFFIXES)
+    if not files:
+        return None
+    h = hashlib.sha256(folder.name.encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.relative_to(folder)}\x1f{st.st_size}\x1f{st.st_mtime_ns}".encode())
+    return f"{folder.name}-{h.hexdigest()[:12]}"
+
+
+def new_drops(root: Path, seen: set[str]) -> list[tuple[str, Path]]:
+    """(key, folder) of the drops under ``root`` not in ``seen``, in name order."""
+    if not root.is_dir():
+        return []
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        key = drop_key(folder)
+        if key is not None and key not in seen:
+            out.append((key, folder))
+    return out
+
+
+@sensor(
+    job=resolve_all,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Runs resolve_all once for each new folder in EDIN_DROPS.",
+)
+def drop_folder(context: SensorEvaluationContext):  # noqa: ANN201
+    root = os.environ.get("EDIN_DROPS")
+    if not root:
+        yield SkipReason("EDIN_DROPS is not set: no drop folder to watch")
+        return
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
+    drops = new_drops(Path(root), seen)
+    if not drops:
+        yield SkipReason(f"no new drop in {root}")
+        return
+    for key, folder in drops:
+        seen.add(key)
+        yield RunRequest(
+            run_key=key,
+            run_config={"resources": {"edin": {"config": {"inputs": [str(folder)]}}}},
+            tags={**HOME_TAG, "edin/drop": folder.name},
+        )
+    context.update_cursor(json.dumps(sorted(seen)[-CURSOR_KEYS:]))

@@ -1,0 +1,161 @@
+"""What a home knows: every contact and interaction ever ingested and not deleted.
+
+A run's input is a *drop*: new and changed contacts (and their interactions) to add to what the
+home already holds, keyed by ``(source, source_id)`` for contacts and ``(source,
+interaction_id)`` for interactions; a newer version replaces the older. A contact leaves only
+when asked: a delete list, or ``--full-export`` (the input is then the whole universe, and what
+is missing from it is gone, with ``erased`` events). The known state travels with each published
+snapshot (``raw_contacts.parquet``, ``raw_interactions.parquet``, the cumulative quarantine), so
+a failed run changes nothing and the next run starts from what was last published.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from resolution.errors import InputError
+from resolution.files import read_file
+from resolution.home import Home
+from resolution.inputs.ingest import Ingested
+
+log = logging.getLogger("edin")
+
+CONTACT_KEY = ["source", "source_id"]
+INTERACTION_KEY = ["source", "interaction_id"]
+
+
+@dataclass(frozen=True)
+class Known:
+    """The accumulated inputs of a home (the tables ``ingest`` returns, for all drops)."""
+
+    contacts: pl.DataFrame
+    interactions: pl.DataFrame
+    quarantine: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The home's inputs after a drop, and what the drop did."""
+
+    known: Known
+    new: int  # contacts the home did not hold
+    replaced: int  # contacts the drop sent again (the drop's version is kept)
+    deleted: int  # contacts removed by the delete list
+    dropped: int  # contacts of the previous state not in a full export
+
+
+def read_deletes(path: Path) -> pl.DataFrame:
+    """A delete list: a CSV/Parquet/JSONL file with columns source, source_id."""
+    df = read_file(Path(path))
+    missing = [c for c in CONTACT_KEY if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"delete list {path} lacks column(s) {missing}; expected source, source_id "
+            "(one row per contact to remove)"
+        )
+    return (
+        df.select(
+            pl.col("source").str.strip_chars().str.to_lowercase(),
+            pl.col("source_id").str.strip_chars(),
+        )
+        .drop_nulls()
+        .unique()
+    )
+
+
+def merge_drop(
+    known: Known | None,
+    drop: Ingested,
+    *,
+    full_export: bool = False,
+    deletes: pl.DataFrame | None = None,
+) -> Merged:
+    """The home's inputs with ``drop`` added (or, with ``full_export``, replaced by it), minus
+    the contacts in ``deletes`` and their interactions."""
+    if known is None or full_export:
+        base = Known(drop.contacts.clear(), drop.interactions.clear(), drop.quarantine.clear())
+        dropped = (
+            0
+            if known is None
+            else known.contacts.join(
+                drop.contacts.select(CONTACT_KEY), on=CONTACT_KEY, how="anti"
+            ).height
+        )
+    else:
+        base, dropped = known, 0
+    replaced = base.contacts.join(
+        drop.contacts.select(CONTACT_KEY), on=CONTACT_KEY, how="semi"
+    ).height
+    contacts = pl.concat(
+        [
+            base.contacts.join(drop.contacts.select(CONTACT_KEY), on=CONTACT_KEY, how="anti"),
+            drop.contacts,
+        ],
+        how="diagonal_relaxed",
+    )
+    interactions = pl.concat(
+        [
+            base.interactions.join(
+                drop.interactions.select(INTERACTION_KEY), on=INTERACTION_KEY, how="anti"
+            ),
+            drop.interactions,
+        ],
+        how="diagonal_relaxed",
+    )
+    deleted = 0
+    if deletes is not None and deletes.height:
+        before = contacts.height
+        contacts = contacts.join(deletes, on=CONTACT_KEY, how="anti")
+        deleted = before - contacts.height
+    # interactions follow their contact out (deleted, or missing from a full export)
+    interactions = interactions.join(contacts.select(CONTACT_KEY), on=CONTACT_KEY, how="semi")
+    quarantine = pl.concat([base.quarantine, drop.quarantine], how="diagonal_relaxed")
+    new = drop.contacts.height - replaced
+    log.info(
+        "drop: %d new contact(s), %d replaced, %d deleted, %d gone from a full export; "
+        "the home holds %d",
+        new,
+        replaced,
+        deleted,
+        dropped,
+        contacts.height,
+    )
+    return Merged(
+        known=Known(
+            contacts=contacts.sort(CONTACT_KEY),
+            interactions=interactions.sort("source", "source_id", "interaction_id"),
+            quarantine=quarantine.sort("kind", "input_file", "input_row"),
+        ),
+        new=new,
+        replaced=replaced,
+        deleted=deleted,
+        dropped=dropped,
+    )
+
+
+STATE_FILES = {
+    "contacts": "raw_contacts.parquet",
+    "interactions": "raw_interactions.parquet",
+    "quarantine": "quarantine.parquet",
+}
+
+
+def read_known(home: Path) -> Known | None:
+    """The inputs the current snapshot was resolved from, or None when nothing is published.
+
+    A snapshot published before drops existed holds no inputs: its home needs one run with
+    ``--full-export`` (the whole export), since a drop alone would erase everyone else."""
+    path = Home(home).current_target()
+    if path is None or not (path / "members.parquet").exists():
+        return None
+    missing = [f for f in STATE_FILES.values() if not (path / f).exists()]
+    if missing:
+        raise InputError(
+            f"{path} was published by an earlier edin and holds no inputs ({', '.join(missing)}):"
+            " a drop cannot be added to it. Run once on the whole export with --full-export"
+        )
+    return Known(**{k: pl.read_parquet(path / f) for k, f in STATE_FILES.items()})

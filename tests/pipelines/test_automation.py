@@ -1,0 +1,117 @@
+"""Dagster automation: the drop sensor runs each drop once; one writer per home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+
+from pipelines.definitions import defs
+from pipelines.sensors import drop_folder, new_drops
+from resolution.home import Home, HomeBusyError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tick(instance: DagsterInstance, cursor: str | None) -> tuple[list, str | None]:
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    results = list(drop_folder(context))
+    return results, context.cursor
+
+
+def make_drop(root: Path, name: str, rows: int = 1) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    lines = ["source,source_id,name"] + [f"vk,{name}-{i},Иван" for i in range(rows)]
+    (folder / "contacts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_the_sensor_requests_each_drop_exactly_once(tmp_path, monkeypatch) -> None:
+    drops = tmp_path / "drops"
+    make_drop(drops, "2026-12-05")
+    monkeypatch.setenv("EDIN_DROPS", str(drops))
+    with DagsterInstance.ephemeral() as instance:
+        first, cursor = tick(instance, None)
+        assert [type(r) for r in first] == [RunRequest]
+        assert first[0].tags["edin/drop"] == "2026-12-05"
+        assert first[0].run_config["resources"]["edin"]["config"]["inputs"] == [
+            str(drops / "2026-12-05")
+        ]
+        again, cursor = tick(instance, cursor)  # fired twice: nothing new
+        assert [type(r) for r in again] == [SkipReason]
+        make_drop(drops, "2026-12-06")
+        third, cursor = tick(instance, cursor)
+        assert [r.tags["edin/drop"] for r in third if isinstance(r, RunRequest)] == ["2026-12-06"]
+        # the run key is the drop's content: a lost cursor still gives Dagster the same keys
+        lost, _ = tick(instance, None)
+        assert sorted(r.run_key for r in lost) == sorted([first[0].run_key, third[0].run_key])
+
+
+def test_a_drop_still_being_written_is_not_a_new_drop_twice(tmp_path) -> None:
+    drops = tmp_path / "drops"
+    (drops / "2026-12-07").mkdir(parents=True)  # the export has not written its files yet
+    assert new_drops(drops, set()) == []
+
+
+def test_without_a_drop_folder_the_sensor_says_why(monkeypatch) -> None:
+    monkeypatch.delenv("EDIN_DROPS", raising=False)
+    with DagsterInstance.ephemeral() as instance:
+        results, _ = tick(instance, None)
+    assert isinstance(results[0], SkipReason) and "EDIN_DROPS" in results[0].skip_message
+
+
+HOLDER = """
+import sys, time
+from resolution.home import Home
+Home(sys.argv[1]).lock("holder-run")
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_writer_is_refused_while_a_run_holds_the_home(tmp_path) -> None:
+    home = tmp_path / "home"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(home)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(HomeBusyError, match="another run is writing"):
+            Home(home).lock("second-run")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "edin",
+                "run",
+                str(ROOT / "data" / "sample"),
+                "--home",
+                str(home),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert proc.returncode == 2
+        assert "another run is writing" in proc.stderr and "holder-run" in proc.stderr
+        assert not (home / "current").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    Home(home).lock("after")  # the lock went with the holder's process
+
+
+def test_every_run_is_queued_one_per_home() -> None:
+    job = defs.resolve_job_def("resolve_all")
+    assert job.tags.get("edin/home")
+    config = (ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    assert "edin/home" in config and "limit: 1" in config
