@@ -90,8 +90,9 @@ def _changes(run_id: str, erased: int, merged: int, created: int = 0) -> pl.Data
 def test_a_run_that_loses_too_many_profiles_is_refused(erased, merged, live_before, refused):
     from resolution.publishing.snapshot import mass_change
 
-    changes = pl.concat([_changes("old", 0, 0, created=live_before),
-                         _changes("new", erased, merged, created=5)])
+    changes = pl.concat(
+        [_changes("old", 0, 0, created=live_before), _changes("new", erased, merged, created=5)]
+    )
     problems = mass_change(changes, "new", live_before, 0.2)
     assert bool(problems) == refused
     if refused:
