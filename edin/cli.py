@@ -4,6 +4,7 @@ follow the change feed, export, record operator decisions and serve the lookup A
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -11,6 +12,9 @@ import sys
 from pathlib import Path
 
 from resolution import EdinError
+
+# Errors of the machine, not of the program: the user can fix them and run again.
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM})
 
 
 class UsageError(EdinError):
@@ -336,4 +340,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except EdinError as exc:  # what the user can fix; anything else is a bug: its traceback
         print(f"edin: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:
+            raise
+        # a full disk or a read-only home: every file is written atomically, so nothing is half
+        print(
+            f"edin: cannot write {exc.filename or 'a file'}: {exc.strerror}; free space or "
+            "fix the permissions, then run again (current/ is as it was)",
+            file=sys.stderr,
+        )
         return 2

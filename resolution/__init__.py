@@ -28,6 +28,7 @@ from resolution.errors import (
     ModelError,
     NoSnapshotError,
     NotFoundError,
+    OutputError,
     PublishError,
 )
 from resolution.evaluation import Scores, evaluate, format_scores
@@ -47,6 +48,7 @@ __all__ = [
     "ModelError",
     "NoSnapshotError",
     "NotFoundError",
+    "OutputError",
     "Pair",
     "PublishError",
     "Record",

@@ -59,6 +59,9 @@ class ResolutionSettings:
     # a run that erases or merges away more than this share of the live profiles does not publish
     # (a drop mistaken for a full export); `edin run --accept-mass-change` overrides it
     max_lost_share: float = 0.2
+    # snapshots kept: the newest `keep_snapshots`, and all younger than `keep_days` days
+    keep_snapshots: int = 7
+    keep_days: int = 30
     max_block_size: int = 1000  # blocks larger than this are skipped (they cover namesakes)
     training_sample: int = 2000  # records the blocking learner sees (bounds its memory)
     max_seed_pairs: int = 1500  # per seed-label category
@@ -184,6 +187,10 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
     resolution = ResolutionSettings(**res_raw)
     if resolution.workers < 0:
         raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
+    if resolution.keep_snapshots < 1 or resolution.keep_days < 0:
+        raise ConfigError(
+            f"{origin}: [resolution] keep_snapshots must be 1 or more and keep_days 0 or more"
+        )
     if not 0 < resolution.max_lost_share <= 1:
         raise ConfigError(f"{origin}: [resolution] max_lost_share must be above 0 and at most 1")
     if not resolution.regularization > 0:

@@ -43,3 +43,7 @@ class DecisionError(EdinError):
 
 class NotFoundError(EdinError):
     """A contact or profile named by the user is not in the published snapshot."""
+
+
+class OutputError(EdinError):
+    """An output cannot be written where the user asked (a path, a format, a full disk)."""

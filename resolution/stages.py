@@ -26,6 +26,7 @@ from resolution.config import EdinConfig
 from resolution.contract import CHANGE_EVENTS
 from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
+from resolution.files import write_atomic
 from resolution.home import Home
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
@@ -54,6 +55,7 @@ from resolution.publishing.snapshot import (
     check_snapshot,
     mass_change,
     new_run_id,
+    prune_snapshots,
     write_snapshot,
 )
 from resolution.training.em import em_seed_labels
@@ -208,7 +210,9 @@ EM_SEEDS_BELOW = 100
 
 
 # Knobs that change how a run executes, not what the model learns.
-RUNTIME_KNOBS = frozenset({"score_chunk", "retrain_growth", "workers"})
+RUNTIME_KNOBS = frozenset(
+    {"score_chunk", "retrain_growth", "workers", "max_lost_share", "keep_snapshots", "keep_days"}
+)
 
 
 def training_key(run: RunSettings) -> str:
@@ -283,9 +287,9 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         regularization=res.regularization,
     )
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
-    run.paths.trained_file.write_text(
+    write_atomic(
+        run.paths.trained_file,
         json.dumps({"key": training_key(run), "contacts": contacts.height}, indent=2),
-        encoding="utf-8",
     )
     return {
         "blocking_rules": len(model.predicates),
@@ -432,7 +436,14 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         {run.paths.model_file.name: run.paths.model_file.read_bytes()},
     )
     current = switch_current(run.home, snapshot)
-    return {"run_id": snapshot.run_id, "path": str(current), **snapshot.counts}
+    res = run.config.resolution
+    pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
+    return {
+        "run_id": snapshot.run_id,
+        "path": str(current),
+        "pruned_snapshots": len(pruned),
+        **snapshot.counts,
+    }
 
 
 STAGES: dict[str, Stage] = {

@@ -14,7 +14,7 @@ from resolution.stages import STAGES
 
 def run_id(context: AssetExecutionContext) -> str:
     """Snapshot run ID: UTC time of the run plus the start of Dagster's run ID."""
-    return new_run_id(suffix=context.run_id[:6])
+    return new_run_id(suffix=context.run.run_id[:6])
 
 
 def warehouse_row(edin: EdinResource, sql: str) -> tuple[Any, ...]:
@@ -30,7 +30,7 @@ def run_stage(
     metadata in Dagster's form (with the stage's name, which the run summary goes by, and
     ``dagster/row_count`` from the metadata key ``rows``, which the UI plots across runs)."""
     settings = edin.settings(run_id(context))
-    Home(edin.home_path).lock(context.run_id)  # one writer per home, for the whole run
+    Home(edin.home_path).lock(context.run.run_id)  # one writer per home, for the whole run
     with edin.warehouse() as con:
         meta = STAGES[stage](con, settings)
     if rows is not None:

@@ -17,11 +17,13 @@ not operator decisions: a label teaches the model, and so may change other profi
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import polars as pl
 
 from resolution.contract import LABEL_COLUMNS
+from resolution.files import write_atomic
 from resolution.pairs import PAIR_KEY as _PAIR_KEY
 from resolution.pairs import join_sides
 
@@ -104,11 +106,15 @@ def label_queue(
 
 def append_answers(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
     """Append (source_l, source_id_l, source_r, source_id_r, label) rows to a labels CSV in the
-    format ``read_labels`` reads, writing the header when the file is new."""
-    new = not path.exists() or path.stat().st_size == 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        if new:
-            w.writerow(LABEL_COLUMNS)
-        w.writerows(rows)
+    format ``read_labels`` reads, writing the header when the file is new. The file is
+    rewritten atomically: an interrupted answer never leaves half a line."""
+    old = path.read_bytes() if path.exists() else b""
+    out = io.StringIO()
+    w = csv.writer(out)
+    if not old.strip():
+        old = b""
+        w.writerow(LABEL_COLUMNS)
+    elif not old.endswith(b"\n"):
+        old += b"\n"
+    w.writerows(rows)
+    write_atomic(path, old + out.getvalue().encode("utf-8"))

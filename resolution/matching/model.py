@@ -7,6 +7,7 @@ no pickles, readable in review, and rebuilt exactly from the field declarations 
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 
 from resolution._typing import Pair, Record, TrainingData
 from resolution.errors import ModelError
+from resolution.files import write_atomic
 from resolution.home import MODEL_FILE, TRAINING_FILE
 from resolution.matching.comparison import PairColumns, PairFeatures
 from resolution.matching.fields import NAME_COUNT, FieldSpec, variables
@@ -114,11 +116,13 @@ class MatchModel:
     def save(self, directory: Path, training: TrainingData) -> None:
         """``model.json`` and dedupe's ``training.json`` (the labelled pairs) in ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / MODEL_FILE).write_text(
-            json.dumps(self.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        training_json = io.StringIO()
+        dedupe.serializer.write_training(training, training_json)  # type: ignore[arg-type]
+        # training first: a model.json is only ever beside the training data it came from
+        write_atomic(directory / TRAINING_FILE, training_json.getvalue())
+        write_atomic(
+            directory / MODEL_FILE, json.dumps(self.to_json(), ensure_ascii=False, indent=2)
         )
-        with (directory / TRAINING_FILE).open("w", encoding="utf-8") as f:
-            dedupe.serializer.write_training(training, f)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, directory: Path) -> MatchModel:
@@ -126,7 +130,12 @@ class MatchModel:
         path = directory / MODEL_FILE
         if not path.exists():
             raise ModelError(f"no trained model in {directory}; run `edin run` first")
-        d = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelError(
+                f"{path} is not a readable model ({exc}); train a new one with `edin run --retrain`"
+            ) from None
         if d.get("format") != FORMAT_VERSION:
             raise ModelError(
                 f"{path} has format {d.get('format')}, expected {FORMAT_VERSION}; "

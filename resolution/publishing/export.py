@@ -13,6 +13,9 @@ from pathlib import Path
 
 import polars as pl
 
+from resolution.errors import OutputError
+from resolution.files import atomic_path
+
 FORMATS = ("parquet", "jsonl", "csv")
 EXPORT_TABLES = ("profiles", "members", "changes")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,17 +56,17 @@ def write_export(df: pl.DataFrame, path: Path, fmt: str | None = None) -> Path:
     fmt = fmt or path.suffix.lstrip(".").lower()
     fmt = {"ndjson": "jsonl", "json": "jsonl"}.get(fmt, fmt)
     if fmt not in FORMATS:
-        raise ValueError(
+        raise OutputError(
             f"cannot export to {path}: use a .parquet, .jsonl or .csv file "
             f"(or --format {'|'.join(FORMATS)})"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        df.write_parquet(path, compression="zstd", statistics=True)
-    elif fmt == "jsonl":
-        df.write_ndjson(path)
-    else:
-        csv_safe(df).write_csv(path)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            df.write_parquet(tmp, compression="zstd", statistics=True)
+        elif fmt == "jsonl":
+            df.write_ndjson(tmp)
+        else:
+            csv_safe(df).write_csv(tmp)
     return path
 
 

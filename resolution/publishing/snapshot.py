@@ -12,7 +12,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -161,8 +161,10 @@ def write_snapshot(
     if final.exists():
         raise PublishError(f"snapshot {final} already exists")
     path = final.with_name(run_id + ".partial")
-    if path.exists():  # a retried publish of the same run: its half-written folder goes
-        shutil.rmtree(path)
+    # half-written folders of killed runs (this one's too, when retried) go: the home has one
+    # writer at a time, so no other run is writing one now
+    for stale in final.parent.glob("*.partial") if final.parent.exists() else ():
+        shutil.rmtree(stale, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=False)
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
@@ -196,3 +198,34 @@ def _write_database(db: Path, parquet: dict[str, Path]) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def prune_snapshots(
+    home: Path, keep_last: int, keep_days: int, now: datetime | None = None
+) -> list[str]:
+    """Remove the snapshots that are neither among the ``keep_last`` newest nor younger than
+    ``keep_days`` days (never the one ``current`` points at); returns their run IDs. Old
+    snapshots hold copies of contacts that later runs changed or erased."""
+    paths = Home(home)
+    if not paths.snapshots.exists():
+        return []
+    current = paths.current_run_id()
+    now = now or datetime.now(UTC)
+    whole = sorted(
+        p for p in paths.snapshots.iterdir() if p.is_dir() and not p.name.endswith(".partial")
+    )
+    removed = []
+    for snap in whole[:-keep_last] if keep_last else whole:
+        if snap.name == current or now - _published_at(snap) < timedelta(days=keep_days):
+            continue
+        shutil.rmtree(snap)
+        removed.append(snap.name)
+    return removed
+
+
+def _published_at(snapshot: Path) -> datetime:
+    """When a snapshot was published: the UTC time its run ID starts with, else its mtime."""
+    try:
+        return datetime.strptime(snapshot.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.fromtimestamp(snapshot.stat().st_mtime, UTC)

@@ -49,10 +49,12 @@ def learn_blocking(
     drops to what the affordable rules can cover.
     """
     comparison_cover = block_learner.comparison_cover
+    # Only the fields' own predicates: dedupe also offers "the field exists", which covers
+    # every pair with the value on both sides (no blocking at all) and cannot be saved.
     match_cover = {
         p: c
         for p, c in block_learner.cover(matches, index_predicates=False).items()
-        if p in comparison_cover
+        if p in comparison_cover and isinstance(p, P.SimplePredicate)
     }
     if not match_cover:
         raise ModelError("no blocking rule covers any matched training pair")

