@@ -167,6 +167,7 @@ def create_review_app(
         lstrip_blocks=True,
     )
     app = FastAPI(title="edin review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # ------------------------------------------------------------ plumbing

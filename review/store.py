@@ -89,8 +89,10 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def hash_password(password: str, n: int = SCRYPT_N) -> str:
-    """A salted scrypt hash of the password, with its parameters, as one string."""
+def hash_password(password: str, n: int | None = None) -> str:
+    """A salted scrypt hash of the password, with its parameters, as one string (``n``:
+    the cost, ``SCRYPT_N`` unless given)."""
+    n = n or SCRYPT_N
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
         password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=_SCRYPT_MAXMEM
