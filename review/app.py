@@ -66,6 +66,14 @@ CSP = (
 )
 
 
+def see_other(request: Request, target: str) -> Response:
+    """Where to go after a POST: a 303, or for htmx (which would follow a 303 inside its
+    request and leave the address bar behind) an ``HX-Redirect`` to load the page."""
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 class NotSignedIn(Exception):
     """No valid session (or trusted header) on the request."""
 
@@ -339,7 +347,7 @@ def create_review_app(
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         await posted(request)
-        response = RedirectResponse(f"{base_of(request)}/login", status_code=303)
+        response = see_other(request, f"{base_of(request)}/login")
         response.delete_cookie(SESSION_COOKIE)
         return response
 
@@ -428,19 +436,22 @@ def create_review_app(
         f = filters_of(request)
         skipped = store.skipped(ctx.user.name)
         queue = uncertain_pairs(v.reasons, v.members, decided(), _skipped_pairs(skipped), f, 1)
-        done = request.query_params.get("done", "")
+        # what the operator just did (and its undo) is shown on the page this leads to
+        carried = {
+            k: request.query_params[k] for k in ("done", "undone") if k in request.query_params
+        }
         if queue.height == 0:
             target = f"{ctx.base}/queues/uncertain?{f.query()}"
-            return RedirectResponse(target + (f"&done={done}" if done else ""), 303)
+            extra = urlencode(carried)
+            return RedirectResponse(target + (f"&{extra}" if extra else ""), 303)
         r = queue.row(0, named=True)
         back = f"{ctx.base}/queues/uncertain/next?{f.query()}"
         query = {
             "a": _key_text((r["source_l"], r["source_id_l"])),
             "b": _key_text((r["source_r"], r["source_id_r"])),
             "next": back,
+            **carried,
         }
-        if done:
-            query["done"] = done
         return RedirectResponse(f"{ctx.base}/pair?{urlencode(query)}", 303)
 
     @app.get("/queues/namesakes")
@@ -636,9 +647,9 @@ def create_review_app(
             return None
         return action
 
-    def _after(ctx: Ctx, target: str, action_id: int) -> Response:
+    def _after(request: Request, target: str, action_id: int) -> Response:
         sep = "&" if "?" in target else "?"
-        return RedirectResponse(f"{target}{sep}done={action_id}", status_code=303)
+        return see_other(request, f"{target}{sep}done={action_id}")
 
     @app.post("/decide")
     async def decide(request: Request) -> Response:
@@ -678,7 +689,7 @@ def create_review_app(
         except EdinError as exc:
             return render(request, ctx, "error.html", 409, message=str(exc))
         log.info("action #%d (%s) by %s", action_id, action, name)
-        return _after(ctx, target, action_id)
+        return _after(request, target, action_id)
 
     @app.post("/group-decide")
     async def group_decide(request: Request) -> Response:
@@ -707,7 +718,7 @@ def create_review_app(
             ctx.user.name, action, item, v.run_id, profiles, got.decision_id
         )
         log.info("action #%d (%s, %d contacts) by %s", action_id, action, len(keys), ctx.user.name)
-        return _after(ctx, target, action_id)
+        return _after(request, target, action_id)
 
     @app.post("/undo")
     async def undo(request: Request) -> Response:
@@ -738,7 +749,7 @@ def create_review_app(
             query = urlencode({"a": _key_text(pair[0]), "b": _key_text(pair[1]), "next": target})
             target = f"{ctx.base}/pair?{query}"
         sep = "&" if "?" in target else "?"
-        return RedirectResponse(f"{target}{sep}undone=1", status_code=303)
+        return see_other(request, f"{target}{sep}undone=1")
 
     # ------------------------------------------------------------ profiles
 
@@ -841,7 +852,7 @@ def create_review_app(
             ctx.user.name, "note", f"profile:{pid}", v.run_id, [pid], note_id=note.id
         )
         log.info("note #%d on a profile by %s", note.id, ctx.user.name)
-        return _after(ctx, f"{ctx.base}/profiles/{pid}", action_id)
+        return _after(request, f"{ctx.base}/profiles/{pid}", action_id)
 
     @app.post("/notes/{note_id}/settle")
     async def settle_note(request: Request, note_id: int) -> Response:
@@ -861,7 +872,7 @@ def create_review_app(
             note_id=note_id,
         )
         back = safe_next(ctx.base, str(form.get("next", "")), f"/profiles/{target}")
-        return _after(ctx, back, action_id)
+        return _after(request, back, action_id)
 
     # ------------------------------------------------------------ journal, accounts
 
