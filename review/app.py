@@ -332,8 +332,8 @@ def create_review_app(
         log.info("signed in: %s (%s)", user.name, user.role)
         _, cookie = signer.new_session(user.name)
         target = safe_next(base_of(request), str(form.get("next", "")), "/")
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
+        signed_in = RedirectResponse(target, status_code=303)
+        signed_in.set_cookie(
             SESSION_COOKIE,
             cookie,
             max_age=signer.session_seconds,
@@ -341,8 +341,8 @@ def create_review_app(
             samesite="lax",
             secure=secure_cookies,
         )
-        response.delete_cookie(LOGIN_COOKIE)
-        return response
+        signed_in.delete_cookie(LOGIN_COOKIE)
+        return signed_in
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
@@ -555,19 +555,19 @@ def create_review_app(
         """Why a value of a contact is not the customer's own evidence, if it is not."""
         record = v.record(key)
         if kind == "phones":
-            got = normalize_phone(value)
-            if got is not None and got.generic:
+            phone = normalize_phone(value)
+            if phone is not None and phone.generic:
                 return "placeholder"
             return None if value in (record.get("phones") or ()) else "hub"
         if kind == "emails":
-            got = normalize_email(value)
-            if got is None:
+            email = normalize_email(value)
+            if email is None:
                 return None
-            if got.generic:
+            if email.generic:
                 return "placeholder"
-            if "typo_domain" in got.flags:
+            if "typo_domain" in email.flags:
                 return "typo"
-            return None if got.key in (record.get("emails") or ()) else "hub"
+            return None if email.key in (record.get("emails") or ()) else "hub"
         return None if value.lower() in (record.get("handles") or ()) else "hub"
 
     def shared(v: SnapshotView, key: Key, other: Key, kind: str, value: str) -> bool:
@@ -610,7 +610,7 @@ def create_review_app(
         }
 
     @app.get("/pair")
-    def pair_view(request: Request, a: str, b: str, next: str = "", done: str = "") -> Response:
+    def pair_view(request: Request, a: str, b: str, next: str = "") -> Response:
         ctx = context(request)
         v = view()
         try:
