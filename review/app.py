@@ -176,6 +176,7 @@ def create_review_app(
     )
     app = FastAPI(title="edin review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(AccessLog)
+    app.state.cache = cache  # the snapshot's view (tests and benchmarks reach it here)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # ------------------------------------------------------------ plumbing

@@ -365,3 +365,37 @@ def test_no_contact_value_in_the_log(ivan, view, caplog):
     for secret in (row["phones"][0], row["display_name"], a[1], b[1]):
         assert secret not in logged
     assert re.search(r"GET /review/profiles/\{profile_id\} 200", logged)
+
+
+def test_a_group_held_for_review_and_deciding_a_group(ivan, home, app, view):
+    # data/sample has no cluster over max_cluster_size: hold one back by hand in the app's
+    # view of the snapshot (review_groups itself is tested in test_queues)
+    from review.queues import ReviewGroup
+
+    keys = tuple(sorted(view.contacts)[:3])
+    group = ReviewGroup("review:test", keys)
+    review_app = next(r.app for r in app.routes if getattr(r, "path", "") == "/review")
+    loaded = review_app.state.cache.get()
+    loaded.review = [group]
+    try:
+        queue = ivan.get("/review/queues/review")
+        assert "3 контактов: модель связала их" in queue.text
+        page = ivan.get("/review/review-groups/review:test")
+        assert page.status_code == 200
+        for key in keys:
+            assert text(key) in page.text
+        got = ivan.post(
+            "/review/group-decide",
+            data={
+                "contact": [text(k) for k in keys[:2]],
+                "action": "same",
+                "csrf": csrf_of(page.text),
+                "next": "/review/review-groups/review:test",
+            },
+            follow_redirects=False,
+        )
+        assert got.status_code == 303
+        lo, hi = keys[0], keys[1]
+        assert (*lo, *hi, "match") in decisions(home)
+    finally:
+        loaded.review = []
