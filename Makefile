@@ -3,6 +3,7 @@
 #   make test   create .venv, install the locked tree, run the tests
 #   make lint   ruff (lint and format), mypy on normalizers/ and resolution/, lock in sync
 #   make lock   re-resolve uv.lock after a change to pyproject.toml; export requirements/*.txt
+#   make screenshots  the review app's browser tests, keeping their screenshots in docs/screenshots
 # Every package comes from requirements/dev.txt: exact versions with hashes (docs/INSTALL.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
@@ -12,7 +13,7 @@ export PYTHONHASHSEED := 0
 
 LOCKED := requirements/dev.txt
 
-.PHONY: run test lint lock lock-check dagster clean venv
+.PHONY: run test lint lock lock-check dagster clean venv screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -33,6 +34,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+# The review app's browser tests (headless Debian chromium), screenshots kept for docs/REVIEW.md
+screenshots: $(VENV)/.installed
+	EDIN_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/review/test_browser.py
 
 lint: $(VENV)/.installed lock-check
 	$(BIN)/ruff check .

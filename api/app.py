@@ -195,7 +195,9 @@ def _normalized(
     return keys
 
 
-def create_app(home: Path | str) -> FastAPI:
+def create_app(home: Path | str, review: bool = True, trusted_header: str | None = None) -> FastAPI:
+    """The lookup API over ``HOME/current``, with the operators' review app at ``/review``
+    (``review=False`` leaves it out)."""
     store = Store(Path(home))
     app = FastAPI(
         title="edin lookup API",
@@ -204,6 +206,10 @@ def create_app(home: Path | str) -> FastAPI:
         "(`resolved_from` says which ID was asked for).",
         version="1",
     )
+    if review:
+        from review import create_review_app
+
+        app.mount("/review", create_review_app(home, trusted_header=trusted_header))
 
     @app.get("/health")
     def health() -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The ``edin`` command line: run the pipeline, generate synthetic data, evaluate a clustering,
-follow the change feed, export, record operator decisions and serve the lookup API."""
+follow the change feed, export, record operator decisions, serve the lookup API and the
+operators' review app, and manage the review app's accounts."""
 
 from __future__ import annotations
 
@@ -196,7 +197,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(args.home), host="127.0.0.1", port=args.port, log_level="info")
+    app = create_app(args.home, trusted_header=args.trusted_header)
+    print(
+        f"lookup API http://{args.host}:{args.port}/docs · review app "
+        f"http://{args.host}:{args.port}/review/ (accounts: `edin user add`)",
+        file=sys.stderr,
+    )
+    # uvicorn's access log prints every URL, and a search or lookup URL holds contact data:
+    # it stays off; the review app logs requests by route (review.app.AccessLog).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def _read_password(stdin: bool) -> str:
+    """The new password: one line of standard input, or typed twice without echo."""
+    import getpass
+
+    if stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise UsageError("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from review import ReviewStore
+
+    store = ReviewStore(args.home)
+    if args.action == "list":
+        for user in store.users():
+            print(f"{user.name}\t{user.role}\t{user.tz}\t{user.lang}")
+        return 0
+    if not args.name:
+        raise UsageError("name the account: edin user add NAME --role operator|admin")
+    existed = store.user(args.name) is not None
+    user = store.add_user(
+        args.name, args.role, _read_password(args.password_stdin), tz=args.tz, lang=args.lang
+    )
+    print(
+        f"{'updated' if existed else 'created'} {user.role} {user.name} "
+        f"(time zone {user.tz}) in {store.path}"
+    )
     return 0
 
 
@@ -322,10 +364,35 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--last", type=int, default=5, help="runs to show (default 5)")
     st.set_defaults(func=cmd_status)
 
-    sv = sub.add_parser("serve", help="the lookup API on 127.0.0.1 (reads HOME/current only)")
+    sv = sub.add_parser(
+        "serve",
+        help="the lookup API and the operators' review app (/review) on 127.0.0.1 "
+        "(reads HOME/current only)",
+    )
     sv.add_argument("--home", type=Path, required=True)
     sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument(
+        "--trusted-header",
+        metavar="HEADER",
+        help="take the review app's user from this header set by a reverse proxy (such as "
+        "X-Remote-User); only when every request comes through that proxy",
+    )
     sv.set_defaults(func=cmd_serve)
+
+    us = sub.add_parser("user", help="accounts of the review app (edin serve → /review)")
+    us.add_argument("action", choices=("add", "list"), help="add (or reset) an account; list them")
+    us.add_argument("name", nargs="?", help="the account's name (add)")
+    us.add_argument("--home", type=Path, required=True)
+    us.add_argument("--role", choices=("operator", "admin"), default="operator")
+    us.add_argument("--tz", default="Europe/Moscow", help="time zone of its pages")
+    us.add_argument("--lang", choices=("ru", "en"), default="ru", help="language of its pages")
+    us.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else it is asked without echo)",
+    )
+    us.set_defaults(func=cmd_user)
     return p
 
 

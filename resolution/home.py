@@ -9,6 +9,8 @@ HOME/
   decisions.sqlite        operator decisions (merge / unmerge), SQLite in WAL mode
   labels.csv              the operator's answers to `edin label` (training labels)
   label_skipped.csv       pairs answered "unsure": not asked again
+  review.sqlite           the review app's accounts, notes, skipped items and action journal
+  review.key              the review app's signing key (sessions, CSRF tokens), mode 0600
   .lock                   held by the process writing the home (one writer at a time)
 ```
 
@@ -95,6 +97,16 @@ class Home:
     @property
     def skipped_labels(self) -> Path:
         return self.root / "label_skipped.csv"
+
+    @property
+    def review(self) -> Path:
+        """The review app's own database: accounts, notes on profiles, skips, its journal."""
+        return self.root / "review.sqlite"
+
+    @property
+    def review_key(self) -> Path:
+        """The review app's secret for signing session cookies and CSRF tokens."""
+        return self.root / "review.key"
 
     @property
     def lock_file(self) -> Path:

@@ -1,5 +1,6 @@
 """The layout tells the architecture: the engine never imports Dagster, and the code around it
-(CLI, API, Dagster layer, benchmarks) uses only the names each package states as its API."""
+(CLI, API, review app, Dagster layer, benchmarks) uses only the names each package states as
+its API."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ("normalizers", "resolution")
-CALLERS = ("edin", "api", "pipelines", "bench")
+CALLERS = ("edin", "api", "review", "pipelines", "bench")
 # Modules of the engine a caller may import from: the facades and the two public modules.
 PUBLIC_MODULES = ("resolution.stages", "resolution.warehouse")
 

@@ -8,8 +8,13 @@ them. Each decision is stored as it was made and as the contact pairs it implies
   profile had in the published snapshot (cannot-link pairs);
 - ``merge C...``: the contacts given are the same person (must-link pairs).
 
+- ``distinct C...``: the contacts given are pairwise *not* the same person, whatever profiles
+  they are in (stored as an ``unmerge`` of exactly those pairs).
+
 The latest decision about a pair wins, so an unmerge undoes an earlier merge of the same
-contacts. The clustering stage enforces them whatever the model scores (invariant 3).
+contacts. A decision can be revoked (the review app's "undo"): it is then as if it had never
+been made, for the pipeline and for ``edin explain``; the row stays, with who revoked it and
+when. The clustering stage enforces them whatever the model scores (invariant 3).
 """
 
 from __future__ import annotations
@@ -57,14 +62,33 @@ CREATE TABLE IF NOT EXISTS pair_decisions (
 );
 CREATE INDEX IF NOT EXISTS pair_decisions_pair
     ON pair_decisions (source_l, source_id_l, source_r, source_id_r);
+-- a decision undone: it no longer counts anywhere (kept for the record)
+CREATE TABLE IF NOT EXISTS revocations (
+    decision_id INTEGER PRIMARY KEY REFERENCES decisions (id),
+    at TEXT NOT NULL,
+    operator TEXT
+);
 """
 
-# The latest decision per pair (decision IDs grow with time).
-_LATEST_SQL = """
+# Pair rows of decisions that still count (not revoked). A database written before
+# revocations existed has no such table until its next write: readers ask (``_has_revocations``).
+_LIVE_PAIRS = """
+(SELECT * FROM pair_decisions
+ WHERE decision_id NOT IN (SELECT decision_id FROM revocations))"""
+
+
+def _pairs_source(revocations: bool) -> str:
+    """The pair rows a reader counts: all of them, less those of revoked decisions."""
+    return _LIVE_PAIRS if revocations else "pair_decisions"
+
+
+def _latest_sql(revocations: bool) -> str:
+    """The latest decision per pair (decision IDs grow with time)."""
+    return f"""
 SELECT source_l, source_id_l, source_r, source_id_r, label FROM (
     SELECT *, row_number() OVER (PARTITION BY source_l, source_id_l, source_r, source_id_r
                                  ORDER BY decision_id DESC) AS n
-    FROM pair_decisions)
+    FROM {_pairs_source(revocations)})
 WHERE n = 1
 ORDER BY source_l, source_id_l, source_r, source_id_r
 """
@@ -201,12 +225,13 @@ def record_merge(
 
 def pair_decisions(home: Path) -> pl.DataFrame:
     """The latest decision per contact pair: (source_l, source_id_l, source_r, source_id_r,
-    label). Empty when no decision was ever made. Read-only: the pipeline never writes here."""
+    label), revoked decisions left out. Empty when no decision was ever made. Read-only: the
+    pipeline never writes here."""
     path = Home(home).decisions
     if not path.exists():
         return pl.DataFrame(schema=PAIRS_SCHEMA)
     with _read_only(path) as con:
-        rows = con.execute(_LATEST_SQL).fetchall()
+        rows = con.execute(_latest_sql(_has_revocations(con))).fetchall()
     return pl.DataFrame(rows, schema=PAIRS_SCHEMA, orient="row")
 
 
@@ -223,22 +248,25 @@ class PairDecision:
     label: str
 
 
-_HISTORY_SQL = """
+def _history_sql(revocations: bool) -> str:
+    """Every pair of every decision that still counts, oldest first."""
+    return f"""
 SELECT d.id, d.kind, d.at, d.operator, p.source_l, p.source_id_l, p.source_r, p.source_id_r,
        p.label
-FROM pair_decisions p JOIN decisions d ON d.id = p.decision_id
-ORDER BY d.id
+FROM {_pairs_source(revocations)} p JOIN decisions d ON d.id = p.decision_id
+ORDER BY d.id, p.source_l, p.source_id_l, p.source_r, p.source_id_r
 """
 
 
 def decision_history(home: Path) -> list[PairDecision]:
-    """Every pair of every decision, oldest first (empty when no decision was ever made).
+    """Every pair of every decision not revoked, oldest first (empty when no decision was ever
+    made).
     Read-only: a reader of the snapshot (``edin explain``) may call it at any time."""
     path = Home(home).decisions
     if not path.exists():
         return []
     with _read_only(path) as con:
-        rows = con.execute(_HISTORY_SQL).fetchall()
+        rows = con.execute(_history_sql(_has_revocations(con))).fetchall()
     return [
         PairDecision(int(d), kind, at, op, (sl, il), (sr, ir), label)
         for d, kind, at, op, sl, il, sr, ir, label in rows
@@ -252,3 +280,40 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
         yield con
     finally:
         con.close()
+
+
+def _has_revocations(con: sqlite3.Connection) -> bool:
+    row = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revocations'"
+    ).fetchone()
+    return row is not None
+
+
+def record_distinct(
+    home: Path, contacts: list[Key], operator: str | None = None, note: str | None = None
+) -> Recorded:
+    """These contacts are pairwise not the same person, whatever profiles they are in now
+    (two namesakes in two profiles, or two contacts of one profile: the next run splits it
+    between them). Stored as an ``unmerge`` of exactly these pairs."""
+    chosen = sorted(set(contacts))
+    if len(chosen) < 2:
+        raise DecisionError("name at least two contacts that are not the same person")
+    snapshot, profile_of, _ = _profiles_of(home, chosen)
+    pairs = [_pair(a, b, DISTINCT) for i, a in enumerate(chosen) for b in chosen[i + 1 :]]
+    return _record(
+        home, "unmerge", contacts, sorted(set(profile_of.values())), snapshot, pairs, operator, note
+    )
+
+
+def revoke_decision(home: Path, decision_id: int, operator: str | None = None) -> bool:
+    """Undo a decision: from now on it counts nowhere (the pipeline, ``edin explain``), as if
+    it had never been made; an earlier decision about the same pairs counts again. Returns
+    False when it was already revoked; a ``DecisionError`` when there is no such decision."""
+    with connect(home) as con:
+        if con.execute("SELECT 1 FROM decisions WHERE id = ?", (decision_id,)).fetchone() is None:
+            raise DecisionError(f"there is no decision #{decision_id} in {Home(home).decisions}")
+        cur = con.execute(
+            "INSERT OR IGNORE INTO revocations (decision_id, at, operator) VALUES (?, ?, ?)",
+            (decision_id, datetime.now(UTC).isoformat(timespec="seconds"), operator),
+        )
+        return cur.rowcount == 1

@@ -10,10 +10,13 @@ import pytest
 
 from resolution.errors import DecisionError
 from resolution.feedback.decisions import (
+    decision_history,
     pair_decisions,
     parse_contact,
+    record_distinct,
     record_merge,
     record_unmerge,
+    revoke_decision,
 )
 from resolution.linking.clustering import cluster_records
 from resolution.linking.decisions import drop_pairs, enforce_decisions
@@ -118,3 +121,50 @@ def test_contact_syntax():
 
 def test_no_database_means_no_decisions(tmp_path):
     assert pair_decisions(tmp_path).height == 0
+
+
+def test_distinct_records_only_the_pairs_named(published):
+    got = record_distinct(published, [("vk", "2"), ("vk", "0")], operator="olga")
+    assert got.kind == "unmerge" and got.pairs == 1
+    assert pair_decisions(published).rows() == [("vk", "0", "vk", "2", "distinct")]
+    with pytest.raises(DecisionError, match="at least two"):
+        record_distinct(published, [("vk", "0"), ("vk", "0")])
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        # (decision, revoke it?) in order → what pair vk:0 ~ vk:2 counts as
+        ([("merge", True)], []),
+        ([("merge", False), ("distinct", True)], ["match"]),  # undo gives the earlier back
+        ([("merge", True), ("distinct", False)], ["distinct"]),
+        ([("distinct", False), ("merge", False)], ["match"]),
+    ],
+)
+def test_a_revoked_decision_counts_nowhere(published, steps, expected):
+    record = {"merge": record_merge, "distinct": record_distinct}
+    for kind, revoke in steps:
+        got = record[kind](published, [("vk", "0"), ("vk", "2")])
+        if revoke:
+            assert revoke_decision(published, got.decision_id, operator="olga")
+            assert not revoke_decision(published, got.decision_id)  # already revoked
+    labels = [r[4] for r in pair_decisions(published).rows()]
+    assert labels == expected
+    assert [d.label for d in decision_history(published)] == [
+        "match" if kind == "merge" else "distinct" for kind, revoke in steps if not revoke
+    ]
+
+
+def test_revoking_an_unknown_decision_says_so(published):
+    with pytest.raises(DecisionError, match="no decision #9"):
+        revoke_decision(published, 9)
+
+
+def test_a_database_from_before_revocations_still_reads(published):
+    record_merge(published, [("vk", "0"), ("vk", "2")])
+    con = sqlite3.connect(published / "decisions.sqlite")
+    con.execute("DROP TABLE revocations")
+    con.commit()
+    con.close()
+    assert [r[4] for r in pair_decisions(published).rows()] == ["match"]
+    assert len(decision_history(published)) == 1

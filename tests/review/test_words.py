@@ -1,0 +1,158 @@
+"""A pair's reasons in an operator's words: the sign of a field's contribution and whether
+its values are equal choose the sentence; no log-odds reach the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from review.words import MESSAGES, local_time, reason, reasons, verdict
+
+IVAN = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
+IVAN2 = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
+PETR = {"name": "petr ivanov", "given": "petr", "surname": "ivanov"}
+
+
+@pytest.mark.parametrize(
+    ("field", "weight", "left", "right", "ru", "en"),
+    [
+        (
+            "phones",
+            7.6,
+            {"phones": ("+7916",)},
+            {"phones": ("+7916",)},
+            "тот же телефон",
+            "same phone",
+        ),
+        (
+            "phones",
+            -2.0,
+            {"phones": ("+7916",)},
+            {"phones": ("+7926",)},
+            "разные телефоны",
+            "different phones",
+        ),
+        (
+            "name",
+            -0.4,
+            IVAN,
+            IVAN2,
+            "имя совпадает, но оно частое (его носят 9 контакт(а/ов))",
+            "the name matches, but it is common (9 contacts bear it)",
+        ),
+        (
+            "given",
+            -0.4,
+            IVAN,
+            IVAN2,
+            "имя совпадает, но оно частое",
+            "the first name matches, but it is common",
+        ),
+        ("given", 1.5, IVAN, IVAN2, "то же имя", "same first name"),
+        ("given", -3.5, IVAN, PETR, "разные имена", "different first names"),
+        ("surname", 2.0, IVAN, PETR, "та же фамилия", "same surname"),
+        (
+            "name",
+            1.0,
+            {"name": "ivan ivanov"},
+            {"name": "ivan ivanof"},
+            "похожие имя и фамилия",
+            "similar full name",
+        ),
+        (
+            "emails",
+            5.0,
+            {"emails": ("a@b.ru",)},
+            {"emails": ("a@b.ru", "c@d.ru")},
+            "тот же e-mail",
+            "same e-mail",
+        ),
+        (
+            "handles",
+            4.0,
+            {"handles": ("tg:ivan",)},
+            {"handles": ("tg:ivan",)},
+            "тот же аккаунт в соцсети",
+            "same social account",
+        ),
+        ("city", -0.8, {"city": "moskva"}, {"city": "kazan"}, "разные города", "different cities"),
+        (
+            "created",
+            0.7,
+            {"created": 1.0},
+            {"created": 2.0},
+            "созданы почти в одно время",
+            "created close in time",
+        ),
+        (
+            "created",
+            -1.3,
+            {"created": 1.0},
+            {"created": 900.0},
+            "созданы в разное время",
+            "created far apart in time",
+        ),
+        (
+            "name_only_guard",
+            -4.0,
+            IVAN,
+            IVAN2,
+            "их связывает только имя, а его носят многие: этого мало, чтобы объединить",
+            "only the name links them, and many people bear it: not enough to merge",
+        ),
+        (
+            "x_birth_date",
+            2.0,
+            {"x_birth_date": "1990"},
+            {"x_birth_date": "1990"},
+            "birth_date: совпадает",
+            "birth_date: agrees",
+        ),
+    ],
+)
+def test_reasons_in_words(field, weight, left, right, ru, en):
+    assert reason(field, weight, left, right, "ru").text == ru
+    assert reason(field, weight, left, right, "en").text == en
+
+
+def test_strength_and_direction():
+    strong = reason("phones", 7.6, {}, {}, "ru")
+    assert (strong.strength, strong.supports, strong.bar) == ("сильный довод за", True, 91)
+    weak = reason("city", -0.3, {"city": "a"}, {"city": "b"}, "ru")
+    assert (weak.strength, weak.supports, weak.bar) == ("слабый довод против", False, 4)
+
+
+def test_repeated_sentences_are_said_once():
+    got = reasons([("phones", 5.0), ("handles", 3.0), ("phones", 1.0)], {}, {}, "ru")
+    assert [r.text for r in got] == ["тот же телефон", "тот же аккаунт в соцсети"]
+
+
+@pytest.mark.parametrize(
+    ("score", "ru"),
+    [
+        (0.97, "модель уверена: один человек"),
+        (0.6, "модель склоняется: один человек"),
+        (0.45, "модель не уверена"),
+        (0.06, "модель считает: разные люди"),
+    ],
+)
+def test_verdicts(score, ru):
+    assert verdict(score, 0.5, "ru") == ru
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "shown"),
+    [
+        (datetime(2026, 12, 6, 21, 30, tzinfo=UTC), "Europe/Moscow", "07.12.2026 00:30"),
+        (datetime(2026, 12, 6, 21, 30), "Europe/Moscow", "07.12.2026 00:30"),  # naive is UTC
+        ("2026-12-06T21:30:00+00:00", "Asia/Vladivostok", "07.12.2026 07:30"),
+        (None, "Europe/Moscow", "—"),
+    ],
+)
+def test_times_in_the_operators_zone(value, tz, shown):
+    assert local_time(value, tz) == shown
+
+
+def test_both_languages_say_everything():
+    assert set(MESSAGES["ru"]) == set(MESSAGES["en"])
