@@ -150,10 +150,40 @@ def parse_timestamp(value: str | None) -> datetime | None:
     return ts.astimezone(UTC)
 
 
+# The common ISO 8601 forms (seconds, maybe a fraction, an offset, "Z" or none), parsed by polars
+# at once; anything else goes through ``parse_timestamp`` one distinct value at a time. A million
+# contacts and their interactions hold millions of distinct times: that was half of ingest.
+_ISO = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+_ISO_NAIVE = _ISO + "$"
+_ISO_AWARE = _ISO + r"(Z|[+-]\d{2}:\d{2})$"
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+_MOSCOW = "+03:00"  # DEFAULT_TZ as an ISO offset
+
+
 def _timestamps(col: pl.Series) -> pl.Series:
-    uniques = col.unique().drop_nulls().to_list()
-    mapping = {v: parse_timestamp(v) for v in uniques}
-    return col.replace_strict(mapping, default=None, return_dtype=pl.Datetime("us", "UTC"))
+    """``parse_timestamp`` of every value (equal results, tested), vectorized where it can be."""
+    text = pl.col("v")
+    aware = (
+        pl.when(text.str.contains(_ISO_NAIVE))
+        .then(text + _MOSCOW)
+        .when(text.str.contains(_ISO_AWARE))
+        .then(text.str.replace(r"Z$", "+00:00"))
+    )
+    frame = (
+        col.rename("v")
+        .to_frame()
+        .with_columns(
+            aware.str.to_datetime(_ISO_FORMAT, time_zone="UTC", time_unit="us", strict=False).alias(
+                "fast"
+            )
+        )
+    )
+    rest = frame.filter(pl.col("fast").is_null() & pl.col("v").is_not_null())["v"].unique()
+    if rest.len() == 0:
+        return frame["fast"].rename(col.name)
+    mapping = {v: parse_timestamp(v) for v in rest.to_list()}
+    slow = frame["v"].replace_strict(mapping, default=None, return_dtype=pl.Datetime("us", "UTC"))
+    return frame["fast"].fill_null(slow).rename(col.name)
 
 
 def _payload(columns: list[str]) -> pl.Expr:

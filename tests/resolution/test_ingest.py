@@ -192,3 +192,46 @@ def test_timestamps(raw, expected):
 def test_config_errors_say_what_to_fix(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(raw)
+
+
+TIMES = [
+    "2024-05-01T10:00:00+03:00",
+    "2024-05-01T10:00:00.123+03:00",
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00",
+    "2024-13-01T10:00:00+03:00",
+    "вчера",
+    None,
+    "2024-05-01 10:00:00",
+    "2024-05-01",
+    "2024-05-01T10:00",
+    "2024-05-01T24:00:00",
+    "2024-05-01T10:00:60+03:00",
+    "2024-02-30T10:00:00",
+    "2024-05-01T10:00:00.1234567+03:00",
+    "2024-05-01T10:00:00-05:30",
+    "2024-05-01T10:00:00+14:00",
+    "1900-01-01T00:00:00",
+    "2099-12-31T23:59:59.999999Z",
+    "2024-05-01T10:00:00+0300",
+    "2024-05-01T10:00:00.5Z",
+    "",
+]
+
+
+def test_vectorized_timestamps_equal_the_one_by_one_parser() -> None:
+    import random
+
+    from resolution.inputs.ingest import _timestamps
+
+    rng = random.Random(5)
+    generated = [
+        f"{rng.randint(1990, 2030)}-{rng.randint(1, 12):02d}-{rng.randint(1, 31):02d}T"
+        f"{rng.randint(0, 24):02d}:{rng.randint(0, 60):02d}:{rng.randint(0, 60):02d}"
+        + rng.choice(["", "Z", "+03:00", "-07:00", ".25+05:00", ".000001Z"])
+        for _ in range(3000)
+    ]
+    values = TIMES + generated
+    got = _timestamps(pl.Series("created_at", values))
+    assert got.name == "created_at"
+    assert got.to_list() == [parse_timestamp(v) for v in values]
