@@ -158,6 +158,7 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "replaced_contacts": merged.replaced,
         "deleted_contacts": merged.deleted,
         "full_export": run.full_export,
+        **{f"unreadable_{col}": n for col, n in got.unreadable.items()},
     }
 
 

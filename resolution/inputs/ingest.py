@@ -10,7 +10,7 @@ import fnmatch
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -42,6 +42,9 @@ class Ingested:
     interactions: pl.DataFrame
     quarantine: pl.DataFrame
     files: tuple[str, ...]
+    # values that could not be read, kept as missing (a flag on the contact where it has flags):
+    # created_at, started_at, rating
+    unreadable: dict[str, int] = field(default_factory=dict)
 
 
 def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSpec]]:
@@ -186,6 +189,13 @@ def _timestamps(col: pl.Series) -> pl.Series:
     return frame["fast"].fill_null(slow).rename(col.name)
 
 
+def _too_long(df: pl.DataFrame) -> pl.Expr:
+    """Any text cell of a row longer than ``MAX_FIELD_CHARS``: no field of a contact or an
+    interaction is that long, and a 10 MB cell would be copied into every table after it."""
+    text = [c for c, t in df.schema.items() if t == pl.String and c != "input_file"]
+    return pl.any_horizontal([pl.col(c).str.len_chars() > MAX_FIELD_CHARS for c in text])
+
+
 def _payload(columns: list[str]) -> pl.Expr:
     """One string holding a row's content (nulls distinct from empty), to compare payloads."""
     return pl.concat_str([pl.col(c).fill_null("\x00") for c in columns], separator="\x1f")
@@ -272,17 +282,13 @@ def ingest(
             "(see the input contract in the README)"
         )
     c = pl.concat(contacts, how="vertical_relaxed")
-    too_long = [
-        pl.col(col).str.len_chars() > MAX_FIELD_CHARS
-        for col in ("name", "email", "phone", "handle")
-    ]
     c = _split_bad(
         c,
         "contact",
         [
             (pl.col("source").is_null(), "missing source"),
             (pl.col("source_id").is_null(), "missing source_id"),
-            (pl.any_horizontal(too_long), f"a field is longer than {MAX_FIELD_CHARS} characters"),
+            (_too_long(c), f"a field is longer than {MAX_FIELD_CHARS} characters"),
         ],
         quarantined,
     )
@@ -314,6 +320,7 @@ def ingest(
                 "missing source/source_id",
             ),
             (pl.col("interaction_id").is_null(), "missing interaction_id"),
+            (_too_long(i), f"a field is longer than {MAX_FIELD_CHARS} characters"),
             (
                 pl.col("_known").is_null(),
                 "refers to a contact that is not in the contacts (or was quarantined)",
@@ -321,12 +328,29 @@ def ingest(
         ],
         quarantined,
     ).drop("_known")
+    known_rating = pl.col("rating").str.to_lowercase().is_in(list(RATINGS))
+    unreadable = {
+        "created_at": int(
+            c.select(pl.col("created_at").is_not_null() & pl.col("created_ts").is_null())
+            .to_series()
+            .sum()
+        ),
+        "rating": int(i.select(pl.col("rating").is_not_null() & ~known_rating).to_series().sum()),
+    }
     i = i.with_columns(
         _timestamps(i["started_at"]).alias("started_ts"),
-        pl.when(pl.col("rating").str.to_lowercase().is_in(list(RATINGS)))
-        .then(pl.col("rating").str.to_lowercase())
-        .alias("rating"),
+        pl.when(known_rating).then(pl.col("rating").str.to_lowercase()).alias("rating"),
     )
+    unreadable["started_at"] = int(
+        i.select(pl.col("started_at").is_not_null() & pl.col("started_ts").is_null())
+        .to_series()
+        .sum()
+    )
+    if any(unreadable.values()):
+        log.warning(
+            "unreadable values kept as missing: %s",
+            ", ".join(f"{n} {col}" for col, n in unreadable.items() if n),
+        )
     i = _dedupe_keys(i, ["source", "interaction_id"], "interaction", ["started_ts"], quarantined)
     q = (
         pl.concat(quarantined, how="vertical_relaxed").cast(QUARANTINE)  # type: ignore[arg-type]
@@ -339,6 +363,7 @@ def ingest(
         interactions=i.sort("source", "source_id", "interaction_id"),
         quarantine=q,
         files=tuple(str(p) for p, _ in files),
+        unreadable=unreadable,
     )
 
 

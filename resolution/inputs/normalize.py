@@ -348,8 +348,22 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
     groups = ("phone", "name_phone", "handle_phone")
     df = _union(df, [f"{g}_match" for g in groups], "phones")
     df = _union(df, [f"{g}_all" for g in groups], "phones_display", ordered=True)
+    # a creation time that was given but could not be read is kept as missing, and said so
+    unreadable = (
+        pl.col("created_at").is_not_null() & pl.col("created_ts").is_null()
+        if "created_at" in df.columns
+        else pl.lit(False)
+    )
+    df = df.with_columns(
+        pl.when(unreadable)
+        .then(pl.lit(["created_at:unreadable"], STR_LIST))
+        .otherwise(pl.lit([], STR_LIST))
+        .alias("time_flags")
+    )
     df = _union(
-        df, ["name_flags", "id_name_flags", "phone_flags", "email_flags", "handle_flags"], "flags"
+        df,
+        ["name_flags", "id_name_flags", "phone_flags", "email_flags", "handle_flags", "time_flags"],
+        "flags",
     )
     out = df.select(
         "record_id",

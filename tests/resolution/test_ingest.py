@@ -42,6 +42,8 @@ def test_contract_files_read_as_is(write_inputs):
         ([["vk", "", "Иван", "", "", "", "", C]], "missing source_id"),
         ([["", "1", "Иван", "", "", "", "", C]], "missing source"),
         ([["vk", "1", "И" * 1001, "", "", "", "", C]], "longer than 1000"),
+        ([["vk", "1", "Иван", "", "", "", "М" * 10_000, C]], "longer than 1000"),  # a city
+        ([["vk", "9" * 2_000, "Иван", "", "", "", "", C]], "longer than 1000"),  # a source_id
         ([["vk", "1", "Иван", "", "", "", "", C]] * 2, "exact duplicate"),
         (
             [
@@ -235,3 +237,36 @@ def test_vectorized_timestamps_equal_the_one_by_one_parser() -> None:
     got = _timestamps(pl.Series("created_at", values))
     assert got.name == "created_at"
     assert got.to_list() == [parse_timestamp(v) for v in values]
+
+
+def test_unreadable_values_are_counted_and_flagged(write_inputs):
+    from resolution.inputs.normalize import normalize_contacts
+
+    folder = write_inputs(
+        [
+            ["vk", "1", "Иван", "", "", "", "", "вчера"],
+            ["vk", "2", "Олег", "", "", "", "", "2024-13-45T10:00:00"],
+            ["vk", "3", "Анна", "", "", "", "", C],
+            ["vk", "4", "Мария", "", "", "", "", ""],
+        ],
+        [
+            ["vk", "3", "i1", C, "chat", "доставка", "GREAT", "op"],
+            ["vk", "3", "i2", "позавчера", "chat", "доставка", "good", "op"],
+            ["vk", "3", "i3", C, "chat", "x" * 200_000, "good", "op"],
+        ],
+    )
+    got = run(folder)
+    assert got.unreadable == {"created_at": 2, "rating": 1, "started_at": 1}
+    assert got.interactions.height == 2  # the 200,000-character subject is quarantined
+    assert "longer than 1000" in got.quarantine["reason"][0]
+    flags = dict(
+        zip(
+            *normalize_contacts(got.contacts, load_config(None))
+            .select("source_id", "flags")
+            .to_dict(as_series=False)
+            .values(),
+            strict=True,
+        )
+    )
+    assert flags["1"] == flags["2"] == ["created_at:unreadable"]
+    assert flags["3"] == flags["4"] == []
