@@ -10,7 +10,7 @@ from dagster import (
 from pipelines.assets import ingest, publish, resolve
 from pipelines.resources import edin_from_env
 from pipelines.schedules import nightly_resolve, resolve_all, weekly_full
-from pipelines.sensors import drop_folder
+from pipelines.sensors import drop_folder, operator_decisions
 
 _modules = [ingest, resolve, publish]
 
@@ -19,7 +19,7 @@ defs = Definitions(
     asset_checks=load_asset_checks_from_modules(_modules),
     jobs=[resolve_all],
     schedules=[nightly_resolve, weekly_full],
-    sensors=[drop_folder],
+    sensors=[drop_folder, operator_decisions],
     resources={"edin": edin_from_env()},
     # One DuckDB writer at a time: steps run one after another in one process.
     executor=in_process_executor,

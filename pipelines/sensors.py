@@ -1,4 +1,5 @@
-"""A drop folder watched for new drops: each runs exactly once.
+"""Sensors: a drop folder watched for new drops, each run exactly once; and the operators'
+decisions, applied by a run as soon as they are made.
 
 A drop is a folder inside ``EDIN_DROPS`` (a daily export: ``contacts.csv`` and perhaps
 ``interactions.csv``). A drop is new when its name and its files (names, sizes, modification
@@ -17,6 +18,7 @@ from pathlib import Path
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from pipelines.schedules import HOME_TAG, resolve_all
+from resolution import Home
 
 # Keys kept in the cursor; older drops are also protected by their run keys.
 CURSOR_KEYS = 1000
@@ -71,3 +73,40 @@ def drop_folder(context: SensorEvaluationContext):  # noqa: ANN201
             tags={**HOME_TAG, "edin/drop": folder.name},
         )
     context.update_cursor(json.dumps(sorted(seen)[-CURSOR_KEYS:]))
+
+
+def latest_decision(home: Path) -> int:
+    """The ID of the latest operator decision in the home (0 when there is none)."""
+    import sqlite3
+
+    db = Home(home).decisions
+    if not db.exists():
+        return 0
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        row = con.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()
+    except sqlite3.Error:
+        return 0
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
+
+
+@sensor(
+    job=resolve_all,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Runs resolve_all when operators have made new decisions (the review app, "
+    "edin merge / unmerge), so they take effect without a separate command.",
+)
+def operator_decisions(context: SensorEvaluationContext):  # noqa: ANN201
+    home = Path(os.environ.get("EDIN_HOME", "home"))
+    latest = latest_decision(home)
+    done = int(context.cursor or 0)
+    if latest <= done:
+        yield SkipReason(f"no new decision in {home} (latest #{latest})")
+        return
+    context.update_cursor(str(latest))
+    yield RunRequest(
+        run_key=f"decisions-{latest}", tags={**HOME_TAG, "edin/decisions": str(latest)}
+    )

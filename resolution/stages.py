@@ -59,7 +59,14 @@ from resolution.publishing.snapshot import (
     write_snapshot,
 )
 from resolution.training.em import em_seed_labels
-from resolution.training.labels import LABELLED, UNSURE, combine, read_labels, training_pairs
+from resolution.training.labels import (
+    ANSWERED,
+    UNSURE,
+    combine,
+    decision_labels,
+    read_labels,
+    training_pairs,
+)
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
 from resolution.warehouse import read_table, write_table
@@ -183,7 +190,8 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 @stage("labels")
 def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """training_labels: cold-start seeds plus labelled pairs from --labels."""
+    """training_labels: cold-start seeds, plus labelled pairs from --labels and the operators'
+    decisions (which outrank both)."""
     contacts = read_table(con, "normalized_contacts")
     specs = field_specs(run.config)
     res = run.config.resolution
@@ -194,6 +202,9 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         seeds = pl.concat([seeds, em.join(seeds.select("l", "r"), on=["l", "r"], how="anti")])
         seeds = seeds.sort("label", "l", "r")
     labelled = read_labels(run.labels_file, contacts) if run.labels_file else None
+    decided = decision_labels(pair_decisions(run.home), contacts)
+    if decided.height:  # an operator's decision outranks a labels-file answer on its pair
+        labelled = combine(labelled, decided) if labelled is not None else decided
     combined = combine(seeds, labelled)
     write_table(con, "training_labels", combined)
     counts = dict(combined.group_by("label").len().iter_rows())
@@ -202,6 +213,7 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "distinct": counts.get("distinct", 0),
         "unsure": counts.get(UNSURE, 0),
         "labelled": 0 if labelled is None else labelled.height,
+        "decided": decided.height,
     }
 
 
@@ -260,7 +272,7 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     specs = field_specs(run.config)
     recs = records(contacts, specs)
     labelled = read_table(con, "training_labels")
-    answered = pl.col("reason") == LABELLED
+    answered = pl.col("reason").is_in(list(ANSWERED))
     pairs = training_pairs(labelled.filter(~answered), recs)
     answers = training_pairs(labelled.filter(answered), recs)
     res = run.config.resolution

@@ -2,10 +2,13 @@
 blocking rules and the classifier, fitted into a ``MatchModel``."""
 
 from resolution.training.labels import (
+    ANSWERED,
+    DECIDED,
     LABEL_COLUMNS,
     LABELLED,
     UNSURE,
     combine,
+    decision_labels,
     read_labels,
     training_pairs,
 )
@@ -13,6 +16,9 @@ from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
 
 __all__ = [
+    "ANSWERED",
+    "DECIDED",
+    "decision_labels",
     "LABELLED",
     "LABEL_COLUMNS",
     "UNSURE",

@@ -21,6 +21,10 @@ LABELS = ("match", "distinct")
 UNSURE = "unsure"
 # training_labels.reason of the pairs an operator answered (``--labels``), not seeded by the rules.
 LABELLED = "labelled"
+# training_labels.reason of the pairs an operator decided (merge / unmerge, the review app).
+DECIDED = "decision"
+# Both are the operator's word: they outrank the seeds and weigh more in the fit.
+ANSWERED = (LABELLED, DECIDED)
 
 
 def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
@@ -60,6 +64,28 @@ def read_labels(path: Path, contacts: pl.DataFrame) -> pl.DataFrame:
         "label",
         pl.lit(LABELLED).alias("reason"),
     ).unique(["l", "r"], keep="last")
+
+
+def decision_labels(decisions: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """Operator decisions (``resolution.feedback.pair_decisions``) as training labels (l, r,
+    label, reason='decision'): a decision pins its contacts whatever the model says, and it
+    also teaches the model the next time it is trained. Pairs naming contacts no longer in the
+    input are left out."""
+    if decisions.height == 0:
+        return pl.DataFrame(
+            schema={"l": pl.Int64, "r": pl.Int64, "label": pl.String, "reason": pl.String}
+        )
+    pairs = keys_to_ids(decisions, contacts).filter(pl.col("a") != pl.col("b"))
+    return (
+        pairs.select(
+            pl.min_horizontal("a", "b").alias("l"),
+            pl.max_horizontal("a", "b").alias("r"),
+            "label",
+            pl.lit(DECIDED).alias("reason"),
+        )
+        .unique(["l", "r"], keep="last", maintain_order=True)
+        .sort("l", "r")
+    )
 
 
 def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:

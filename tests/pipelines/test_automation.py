@@ -115,3 +115,32 @@ def test_every_run_is_queued_one_per_home() -> None:
     assert job.tags.get("edin/home")
     config = (ROOT / "dagster.yaml").read_text(encoding="utf-8")
     assert "edin/home" in config and "limit: 1" in config
+
+
+def test_new_operator_decisions_start_a_run_once(tmp_path, monkeypatch) -> None:
+    from pipelines.sensors import operator_decisions
+    from resolution.feedback import record_merge
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    subprocess.run(
+        [sys.executable, "-m", "edin", "run", str(ROOT / "data" / "sample"), "--home", str(home)],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=600,
+    )
+    monkeypatch.setenv("EDIN_HOME", str(home))
+    with DagsterInstance.ephemeral() as instance:
+
+        def tick(cursor: str | None) -> tuple[list, str | None]:
+            context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+            return list(operator_decisions(context)), context.cursor
+
+        quiet, cursor = tick(None)
+        assert isinstance(quiet[0], SkipReason)
+        record_merge(home, [("vk", "808301380"), ("vk", "684772780")], operator="olga")
+        fired, cursor = tick(cursor)
+        assert [type(r) for r in fired] == [RunRequest] and fired[0].run_key == "decisions-1"
+        again, _ = tick(cursor)
+        assert isinstance(again[0], SkipReason)

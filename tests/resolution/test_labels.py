@@ -105,3 +105,24 @@ def test_labels_file_with_bad_label_is_an_error(tmp_path):
     )
     with pytest.raises(InputError, match="match/distinct"):
         read_labels(path, contacts([("a", "a", None, []), ("b", "b", None, [])]))
+
+
+def test_operator_decisions_become_training_labels_that_outrank_the_file() -> None:
+    from resolution.training.labels import DECIDED, LABELLED, combine, decision_labels
+
+    contacts = pl.DataFrame(
+        {"record_id": [0, 1, 2], "source": ["vk", "vk", "tg"], "source_id": ["1", "2", "3"]}
+    )
+    decisions = pl.DataFrame(
+        {
+            "source_l": ["vk", "tg"],
+            "source_id_l": ["2", "3"],
+            "source_r": ["vk", "vk"],
+            "source_id_r": ["1", "9"],  # vk:9 is no longer in the input
+            "label": ["distinct", "match"],
+        }
+    )
+    decided = decision_labels(decisions, contacts)
+    assert decided.rows() == [(0, 1, "distinct", DECIDED)]
+    from_file = pl.DataFrame({"l": [0], "r": [1], "label": ["match"], "reason": [LABELLED]})
+    assert combine(from_file, decided).rows() == [(0, 1, "distinct", DECIDED)]
