@@ -45,6 +45,10 @@ ECHO_CHARS = 20
 # written any way fits in 64 characters; a profile URL in 256.
 MAX_QUERY = {"phone": 64, "email": 254, "handle": 256, "platform": 32}
 _PROFILE_ID = r"^[A-Za-z0-9_\-]{1,64}$"
+# The Authorization header, parsed; a missing one is our 401, not FastAPI's 403.
+BEARER = HTTPBearer(
+    auto_error=False, description="A token made with `edin token create --home DIR --name NAME`."
+)
 # The docs page: the script and style come from this app; the page holds one inline script
 # (FastAPI's Swagger UI bootstrap).
 DOCS_CSP = (
@@ -262,7 +266,9 @@ class AccessLog:
         finally:
             route = scope.get("route")
             # an unmatched URL is logged as "?": its path may be anything a caller typed
-            name = getattr(route, "path", None) or "?"
+            name = getattr(route, "path", None) or (
+                "/docs-static" if path.startswith("/docs-static/") else "?"
+            )
             log.info(
                 "api %s %s %d %.0f ms",
                 scope.get("method"),
@@ -319,13 +325,8 @@ def create_app(home: Path | str, review: bool = True, trusted_header: str | None
 
         app.mount("/review", create_review_app(home, trusted_header=trusted_header))
 
-    bearer = HTTPBearer(
-        auto_error=False,
-        description="A token made with `edin token create --home DIR --name NAME`.",
-    )
-
     def require_token(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> str:
         """The name of the calling token; 401 when there is none or it is not active."""
         if credentials is None:
