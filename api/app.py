@@ -1,24 +1,60 @@
 """Lookup API over the published snapshot: profiles by ID (following merges), lookup by phone,
 e-mail or handle (normalized exactly as the pipeline normalizes the data) and a profile's
-history. OpenAPI docs at ``/docs``.
+history. OpenAPI docs at ``/docs``, served from files the app ships (``api/static``).
+
+Every data endpoint wants ``Authorization: Bearer TOKEN`` (``edin token create``). Requests are
+logged by route template (``/profiles/{profile_id}``), never by URL: phones and e-mails travel
+in query strings. No response echoes more than a short prefix of what was asked.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.tokens import TokenStore
 from normalizers import PLATFORM_CODES, normalize_email, normalize_handle, normalize_phones
 from resolution import Home
 from resolution.publishing import Published, read_published
+
+log = logging.getLogger("edin.api")
+STATIC = Path(__file__).parent / "static"
+# How much of a caller's input a response may repeat: enough to recognise it, too little to
+# turn the API into a reflector of whatever was sent.
+ECHO_CHARS = 20
+# Longest accepted query values: an e-mail address is at most 254 octets (RFC 5321); a phone
+# written any way fits in 64 characters; a profile URL in 256.
+MAX_QUERY = {"phone": 64, "email": 254, "handle": 256, "platform": 32}
+_PROFILE_ID = r"^[A-Za-z0-9_\-]{1,64}$"
+# The Authorization header, parsed; a missing one is our 401, not FastAPI's 403.
+BEARER = HTTPBearer(
+    auto_error=False, description="A token made with `edin token create --home DIR --name NAME`."
+)
+# The docs page: the script and style come from this app; the page holds one inline script
+# (FastAPI's Swagger UI bootstrap).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+)
 
 # A handle already written as a match key (tg:ivan, vk:id1, wa:...): one platform vocabulary,
 # the handle normalizer's.
@@ -131,10 +167,10 @@ class Index:
     def resolve(self, requested: str) -> str:
         """The live ID for ``requested``: itself or its successor; 404 / 410 otherwise."""
         if requested not in self.resolves:
-            raise HTTPException(404, f"no profile {requested} was ever published")
+            raise HTTPException(404, f"no profile {echo(requested)} was ever published")
         current = self.resolves[requested]
         if current is None:
-            raise HTTPException(410, f"profile {requested} was erased")
+            raise HTTPException(410, f"profile {echo(requested)} was erased")
         return current
 
     def profile(self, pid: str, requested: str | None = None) -> Profile:
@@ -172,6 +208,76 @@ class Store:
         return self._index
 
 
+def echo(value: str) -> str:
+    """At most ``ECHO_CHARS`` characters of ``value``, with "…" when it was longer."""
+    return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
+
+
+def strict_query(name: str, value: str | None) -> str | None:
+    """``value`` if it is a clean query value; a 422 if it holds a control or line-break
+    character (``a\\r\\nX-Injected: 1@mail.ru`` must not look up ``1@mail.ru``), is longer than
+    ``MAX_QUERY[name]``, or, for an e-mail, is not one bare address (no spaces inside)."""
+    if value is None:
+        return None
+    for at, char in enumerate(value):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise HTTPException(
+                422, f"{name} holds a control character ({ord(char):#04x}) at position {at}"
+            )
+    if len(value) > MAX_QUERY[name]:
+        raise HTTPException(422, f"{name} is longer than {MAX_QUERY[name]} characters")
+    if name == "email" and any(c.isspace() for c in value.strip()):
+        raise HTTPException(422, f"email={echo(value)!r} is not one address: it holds a space")
+    return value
+
+
+class AccessLog:
+    """Logs each API request by its route template (``/profiles/{profile_id}``), status and
+    time, never by URL or query string (they hold phones and e-mails). Requests to the review
+    app are left to its own log. Adds a CSP on the docs page so it loads nothing from another
+    host."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or path == "/review" or path.startswith("/review/"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"cache-control", b"no-store"),
+                ]
+                if path == "/docs":
+                    headers.append((b"content-security-policy", DOCS_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            # an unmatched URL is logged as "?": its path may be anything a caller typed
+            name = getattr(route, "path", None) or (
+                "/docs-static" if path.startswith("/docs-static/") else "?"
+            )
+            log.info(
+                "api %s %s %d %.0f ms",
+                scope.get("method"),
+                name,
+                status[0],
+                (time.perf_counter() - started) * 1000,
+            )
+
+
 def _normalized(
     phone: str | None, email: str | None, handle: str | None, platform: str | None
 ) -> dict[str, list[str]]:
@@ -197,33 +303,87 @@ def _normalized(
 
 def create_app(home: Path | str, review: bool = True, trusted_header: str | None = None) -> FastAPI:
     """The lookup API over ``HOME/current``, with the operators' review app at ``/review``
-    (``review=False`` leaves it out)."""
+    (``review=False`` leaves it out). Every data endpoint answers 401 (with ``WWW-Authenticate:
+    Bearer``) unless the request carries an active token of ``HOME/api_tokens.sqlite``;
+    ``/health``, ``/docs`` and ``/openapi.json`` are open."""
     store = Store(Path(home))
+    tokens = TokenStore(home)
     app = FastAPI(
         title="edin lookup API",
         description="Unified customer profiles from the published snapshot. "
         "IDs that were merged away answer with their successor "
-        "(`resolved_from` says which ID was asked for).",
+        "(`resolved_from` says which ID was asked for). Every call but `/health` wants "
+        "`Authorization: Bearer TOKEN` (`edin token create --home DIR --name NAME`).",
         version="1",
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(AccessLog)
+    app.mount("/docs-static", StaticFiles(directory=STATIC), name="docs-static")
     if review:
         from review import create_review_app
 
         app.mount("/review", create_review_app(home, trusted_header=trusted_header))
 
+    def require_token(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    ) -> str:
+        """The name of the calling token; 401 when there is none or it is not active."""
+        if credentials is None:
+            raise HTTPException(
+                401,
+                "send an API token: Authorization: Bearer TOKEN "
+                "(made with `edin token create --home DIR --name NAME`)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        name = tokens.verify(credentials.credentials)
+        if name is None:
+            raise HTTPException(
+                401,
+                "the API token is unknown or revoked",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return name
+
+    authorized = [Depends(require_token)]
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own 422 repeats the whole input ("input": ...): keep where and why only.
+        errors = [
+            {"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content=jsonable_encoder({"detail": errors}))
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} · docs",
+            swagger_js_url=f"{root}/docs-static/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-static/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-static/favicon-32x32.png",
+            # the default validator badge is an image from validator.swagger.io
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
+        )
+
     @app.get("/health")
     def health() -> dict[str, Any]:
+        """Open to anyone (for load balancers): the snapshot's run ID and its profile count."""
         index = store.get()
         return {"snapshot": index.snapshot.run_id, "profiles": len(index.profiles)}
 
-    @app.get("/profiles/{profile_id}", response_model=Profile)
-    def get_profile(profile_id: str) -> Profile:
+    profile_id_param = PathParam(pattern=_PROFILE_ID, description="p_… (any published ID)")
+
+    @app.get("/profiles/{profile_id}", response_model=Profile, dependencies=authorized)
+    def get_profile(profile_id: str = profile_id_param) -> Profile:
         """A profile by ID; an ID merged into another answers with the survivor."""
         index = store.get()
         return index.profile(index.resolve(profile_id), requested=profile_id)
 
-    @app.get("/profiles/{profile_id}/history", response_model=History)
-    def get_history(profile_id: str) -> History:
+    @app.get("/profiles/{profile_id}/history", response_model=History, dependencies=authorized)
+    def get_history(profile_id: str = profile_id_param) -> History:
         """Every interaction of the profile's contacts, across channels, in time order."""
         index = store.get()
         pid = index.resolve(profile_id)
@@ -235,14 +395,18 @@ def create_app(home: Path | str, review: bool = True, trusted_header: str | None
             interactions=[Interaction(**r) for r in rows.iter_rows(named=True)],
         )
 
-    @app.get("/lookup", response_model=Lookup)
+    @app.get("/lookup", response_model=Lookup, dependencies=authorized)
     def lookup(
         phone: str | None = Query(None, description="any written form: 8 916 123-45-67"),
         email: str | None = Query(None, description="case, gmail dots and tags ignored"),
         handle: str | None = Query(None, description="@name, a profile URL or tg:name"),
         platform: str | None = Query(None, description="platform of a bare @name"),
     ) -> Lookup:
-        """Profiles holding the phone, e-mail or handle (normalized as the pipeline does)."""
+        """Profiles holding the phone, e-mail or handle (normalized as the pipeline does).
+        A value with a control character, an e-mail with a space inside or an overlong value
+        answers 422; the answer repeats at most the first 20 characters of each value."""
+        phone, email = strict_query("phone", phone), strict_query("email", email)
+        handle, platform = strict_query("handle", handle), strict_query("platform", platform)
         if not (phone or email or handle):
             raise HTTPException(400, "give phone=, email= or handle=")
         index = store.get()
@@ -253,7 +417,7 @@ def create_app(home: Path | str, review: bool = True, trusted_header: str | None
                 "nothing in the query reads as a phone number, an e-mail "
                 "address or a handle: "
                 + ", ".join(
-                    f"{k}={v!r}"
+                    f"{k}={echo(v)!r}"
                     for k, v in (("phone", phone), ("email", email), ("handle", handle))
                     if v
                 ),
@@ -268,7 +432,9 @@ def create_app(home: Path | str, review: bool = True, trusted_header: str | None
             platform_part, _, nickname = value.partition(":")
             if platform_part == "unknown":  # a bare @name: any platform
                 found |= index.by_nickname.get(nickname, set())
-        query = {k: v for k, v in (("phone", phone), ("email", email), ("handle", handle)) if v}
+        query = {
+            k: echo(v) for k, v in (("phone", phone), ("email", email), ("handle", handle)) if v
+        }
         return Lookup(
             query=query, normalized=keys, profiles=[index.profile(pid) for pid in sorted(found)]
         )

@@ -1,6 +1,6 @@
 """The ``edin`` command line: run the pipeline, generate synthetic data, evaluate a clustering,
 follow the change feed, export, record operator decisions, serve the lookup API and the
-operators' review app, and manage the review app's accounts."""
+operators' review app, and manage the review app's accounts and the API's tokens."""
 
 from __future__ import annotations
 
@@ -192,7 +192,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
+
+
+def check_serve(home: Path, host: str, port: int) -> None:
+    """Raises ``UsageError`` unless ``port`` is a TCP port and, when ``host`` is not a
+    loopback address, the home has at least one active API token: the API must not answer
+    other machines without credentials."""
+    from api import TokenStore
+
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a TCP port; give one from 1 to 65535")
+    if not _is_loopback(host) and not TokenStore(home).has_active():
+        raise UsageError(
+            f"--host {host} lets other machines reach the API, and {home} has no API token; "
+            f"create one first (`edin token create --home {home} --name NAME`) or serve on "
+            "127.0.0.1"
+        )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    check_serve(args.home, args.host, args.port)
     import uvicorn
 
     from api.app import create_app
@@ -204,7 +233,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     # uvicorn's access log prints every URL, and a search or lookup URL holds contact data:
-    # it stays off; the review app logs requests by route (review.app.AccessLog).
+    # it stays off; the API and the review app log requests by route (api.app.AccessLog,
+    # review.app.AccessLog).
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
@@ -239,6 +269,31 @@ def cmd_user(args: argparse.Namespace) -> int:
         f"{'updated' if existed else 'created'} {user.role} {user.name} "
         f"(time zone {user.tz}) in {store.path}"
     )
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from api import TokenStore
+
+    store = TokenStore(args.home)
+    if args.action == "list":
+        for token in store.tokens():
+            state = f"revoked {token.revoked_at}" if token.revoked_at else "active"
+            print(f"{token.name}\tcreated {token.created_at}\t{state}")
+        return 0
+    name = args.name or args.name_option
+    if not name:
+        raise UsageError(f"name the token: edin token {args.action} NAME --home {args.home}")
+    if args.action == "revoke":
+        store.revoke(name)
+        print(f"revoked token {name} in {store.path}; it is refused from the next request on")
+        return 0
+    token = store.create(name)
+    print(
+        f"created token {name} in {store.path}; it is shown only now, keep it as a secret:",
+        file=sys.stderr,
+    )
+    print(token)
     return 0
 
 
@@ -366,12 +421,17 @@ def parser() -> argparse.ArgumentParser:
 
     sv = sub.add_parser(
         "serve",
-        help="the lookup API and the operators' review app (/review) on 127.0.0.1 "
-        "(reads HOME/current only)",
+        help="the lookup API (Bearer tokens: `edin token`) and the operators' review app "
+        "(/review) on 127.0.0.1 (reads HOME/current only)",
     )
     sv.add_argument("--home", type=Path, required=True)
-    sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="TCP port, 1-65535 (default 8000)")
+    sv.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); any other than a loopback address "
+        "only once the home has an API token",
+    )
     sv.add_argument(
         "--trusted-header",
         metavar="HEADER",
@@ -393,6 +453,20 @@ def parser() -> argparse.ArgumentParser:
         help="read the password from standard input (else it is asked without echo)",
     )
     us.set_defaults(func=cmd_user)
+
+    tk = sub.add_parser("token", help="API tokens of the lookup API (edin serve)")
+    tks = tk.add_subparsers(dest="action", required=True)
+    for action, helptext in (
+        ("create", "make a token; it is printed once, only its salted hash is kept"),
+        ("list", "every token: name, when made, active or revoked"),
+        ("revoke", "refuse a token from the next request on"),
+    ):
+        one = tks.add_parser(action, help=helptext)
+        one.add_argument("--home", type=Path, required=True)
+        if action != "list":
+            one.add_argument("name", nargs="?", help="the token's name")
+            one.add_argument("--name", dest="name_option", metavar="NAME", help="the same")
+        one.set_defaults(func=cmd_token, name=None, name_option=None)
     return p
 
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from api import create_app
+from api import TokenStore, create_app
 from synth import Dataset, generate, write_dataset
 from tests.conftest import CONTACT_HEADER, INTERACTION_HEADER, write_csv
 
@@ -112,7 +112,8 @@ def test_every_published_id_resolves(generated_runs):
     ever = set()
     for snap in (home / "snapshots").iterdir():
         ever |= set(pl.read_parquet(snap / "members.parquet")["profile_id"])
-    client = TestClient(create_app(home))
+    token = TokenStore(home).create("stable-ids")
+    client = TestClient(create_app(home), headers={"Authorization": f"Bearer {token}"})
     live = set(pl.read_parquet(home / "current" / "profiles.parquet")["profile_id"])
     for pid in sorted(ever):
         got = client.get(f"/profiles/{pid}")
