@@ -456,6 +456,21 @@ def _erase_warehouse(path: Path, keys: pl.DataFrame) -> None:
         con.register(
             "erased_ids", pl.DataFrame({"rid": record_ids}, schema={"rid": pl.Int64}).to_arrow()
         )
+        # a profile holding an erased contact goes whole from the working tables: its golden
+        # record carries their values, and the next run rebuilds it from what is left
+        profile_ids: list[str] = []
+        if "members" in tables:
+            profile_ids = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT profile_id FROM members "
+                    "JOIN erased_keys USING (source, source_id)"
+                ).fetchall()
+            ]
+        con.register(
+            "erased_profiles",
+            pl.DataFrame({"pid": profile_ids}, schema={"pid": pl.String}).to_arrow(),
+        )
         for table in tables:
             cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
             conds = []
@@ -465,6 +480,14 @@ def _erase_warehouse(path: Path, keys: pl.DataFrame) -> None:
                 if {f"source_{s}", f"source_id_{s}"} <= cols:
                     conds.append(
                         f"(source_{s}, source_id_{s}) IN "
+                        "(SELECT source, source_id FROM erased_keys)"
+                    )
+            if table == "profiles" and "profile_id" in cols:
+                conds.append("profile_id IN (SELECT pid FROM erased_profiles)")
+            for f in ("name", "city"):
+                if {f"{f}_source", f"{f}_source_id"} <= cols:
+                    conds.append(
+                        f"({f}_source, {f}_source_id) IN "
                         "(SELECT source, source_id FROM erased_keys)"
                     )
             for c in ("record_id", "record_id_l", "record_id_r", "a", "b"):

@@ -92,7 +92,6 @@ def decoded_texts(path: Path) -> list[str]:
     out: list[str] = []
     if path.suffix == ".parquet":
         df = pl.read_parquet(path)
-        out.append(df.select(pl.all().cast(pl.String, strict=False)).write_csv())
         out.append(str(df.to_dicts()))
     elif path.suffix == ".duckdb":
         con = duckdb.connect(str(path), read_only=True)
