@@ -172,7 +172,9 @@ def canary_home(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     (home / "snapshots" / "20990101T000000Z-dead00.partial" / "x.csv").write_text(
         "canary.zzq@example.org", encoding="utf-8"
     )
-    logs["erase"] = step("erase", "erase", "--home", str(home), "--email", "canary.zzq@example.org").stdout
+    logs["erase"] = step(
+        "erase", "erase", "--home", str(home), "--email", "canary.zzq@example.org"
+    ).stdout
     return home, drop, logs
 
 
