@@ -139,11 +139,14 @@ def find_person(
     raw_all = (
         pl.concat(all_raw, how="diagonal_relaxed").unique(KEY, keep="last") if all_raw else None
     )
-    if raw_all is not None:
+    # the identifiers of every contact any snapshot holds, read once (the normalizers are the
+    # costly part)
+    all_ids = identifier_keys(raw_all) if raw_all is not None else None
+    if raw_all is not None and all_ids is not None:
         found |= named & {(s, i) for s, i in raw_all.select(KEY).iter_rows()}
         if identifier:
-            ids = identifier_keys(raw_all)
-            found |= {(s, i) for s, i, _ in ids.filter(pl.col("key") == identifier).iter_rows()}
+            hits = all_ids.filter(pl.col("key") == identifier)
+            found |= {(s, i) for s, i, _ in hits.iter_rows()}
     if not found:
         what = "that identifier" if identifier else "those contacts"
         raise NotFoundError(
@@ -164,8 +167,8 @@ def find_person(
             found |= extra
     people = pl.DataFrame(sorted(found), schema=KEY, orient="row")
     identifiers = {identifier} if identifier else set()
-    if raw_all is not None:
-        ids = identifier_keys(raw_all).filter(~pl.col("key").str.starts_with("contact:"))
+    if all_ids is not None:
+        ids = all_ids.filter(~pl.col("key").str.starts_with("contact:"))
         mine = ids.join(people, on=KEY, how="semi")
         # a value another (kept) contact also holds is not tombstoned: it would block them
         shared = set(ids.join(people, on=KEY, how="anti")["key"].to_list())

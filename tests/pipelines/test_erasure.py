@@ -245,3 +245,37 @@ def test_an_unknown_person_is_a_clear_error(tmp_path):
     proc = edin("erase", "--home", str(tmp_path), "--phone", "12")
     assert proc.returncode == 2
     assert "reads as no valid phone" in proc.stderr
+
+
+def test_only_contacts_keeps_the_rest_of_the_profile_without_the_erased_values(tmp_path):
+    home = tmp_path / "home"
+    proc = edin("run", str(SAMPLE), "--home", str(home))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    members = pl.read_parquet(home / "current" / "members.parquet")
+    contacts = pl.read_parquet(home / "current" / "contacts.parquet")
+    # a profile of several contacts, one of which alone holds an e-mail
+    sizes = members.group_by("profile_id").len().filter(pl.col("len") >= 2)
+    cand = (
+        members.join(sizes, on="profile_id")
+        .join(contacts, on=KEY)
+        .filter(pl.col("emails").list.len() == 1)
+    )
+    emails = cand.explode("emails").group_by("profile_id", "emails").len()
+    unique = emails.filter(pl.col("len") == 1)
+    row = cand.explode("emails").join(unique, on=["profile_id", "emails"]).row(0, named=True)
+    key = f"{row['source']}:{row['source_id']}"
+    proc = edin("erase", "--home", str(home), "--only-contacts", key)
+    assert proc.returncode == 0, proc.stderr
+    assert "erased 1 contact(s)" in proc.stdout
+    after = pl.read_parquet(home / "current" / "profiles.parquet")
+    profile = after.filter(pl.col("profile_id") == row["profile_id"]).row(0, named=True)
+    before = members.filter(pl.col("profile_id") == row["profile_id"]).height
+    assert profile["contacts"] == before - 1
+    assert row["emails"] not in profile["emails"]
+    kept = pl.read_parquet(home / "current" / "members.parquet")
+    assert kept.filter(pl.col("profile_id") == row["profile_id"]).height >= 1
+    assert kept.filter(
+        (pl.col("source") == row["source"]) & (pl.col("source_id") == row["source_id"])
+    ).is_empty()
+    events = [json.loads(x) for x in edin("changes", "--home", str(home)).stdout.splitlines()]
+    assert {"event": "updated", "profile_id": row["profile_id"]}.items() <= events[-1].items()
