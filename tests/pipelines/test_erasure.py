@@ -167,6 +167,15 @@ def canary_home(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     )
     step("run decided", "run", str(drop), "--home", str(home), "--labels", str(home / "labels.csv"))
     assert len([p for p in (home / "snapshots").iterdir()]) >= 3
+    # the review app's note, journal and skip about the canary
+    from review.store import ReviewStore
+
+    members = pl.read_parquet(home / "current" / "members.parquet")
+    pid = members.filter(pl.col("source_id") == "canary-tg-1")["profile_id"][0]
+    store = ReviewStore(home)
+    note = store.add_note(pid, "olga", "Канарейка Тестовая: перезвонить на +79990001122")
+    store.log_action("olga", "note", f"profile:{pid}", None, [pid], note_id=note.id)
+    store.skip("olga", "pair:telegram:canary-tg-1|email:canary-em-1")
     # a leftover folder of a killed run holding the canary
     (home / "snapshots" / "20990101T000000Z-dead00.partial").mkdir()
     (home / "snapshots" / "20990101T000000Z-dead00.partial" / "x.csv").write_text(
