@@ -199,20 +199,23 @@ def erase(home: Path, person: Person, run_id: str | None = None) -> Erased:
     for stale in paths.snapshots.glob("*.partial") if paths.snapshots.exists() else ():
         shutil.rmtree(stale, ignore_errors=True)
     records = _erased_records(home, keys)
-    current = paths.current_run_id()
-    interactions = 0
-    erased_profiles: set[str] = set()
-    for snap in _snapshots(home):
-        is_current = snap.name == current
-        got = _rewrite_snapshot(home, snap, keys, run_id if is_current else None)
-        if is_current:
-            interactions, erased_profiles = got
+    # the side stores first and the current snapshot last: a crash part-way leaves the person
+    # in `current`, so running the same `edin erase` again finds them and finishes the job
     _erase_warehouse(paths.warehouse, keys)
     _erase_training(paths.training_file, records, home, keys)
     for labels in (paths.labels, paths.skipped_labels):
         _erase_labels(labels, keys)
     _erase_decisions(paths.decisions, keys)
     _erase_review(paths.review, keys, person.profiles)
+    current = paths.current_run_id()
+    interactions = 0
+    erased_profiles: set[str] = set()
+    snaps = _snapshots(home)
+    for snap in sorted(snaps, key=lambda p: p.name == current):
+        is_current = snap.name == current
+        got = _rewrite_snapshot(home, snap, keys, run_id if is_current else None)
+        if is_current:
+            interactions, erased_profiles = got
     log.info(
         "erased %d contact(s), %d interaction(s), %d profile(s); %d new tombstone(s)",
         keys.height,
