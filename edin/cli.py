@@ -220,6 +220,40 @@ def check_serve(home: Path, host: str, port: int) -> None:
         )
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from resolution import erase, find_person, identifier_query, lift
+    from resolution.feedback import parse_contact
+
+    keys = [parse_contact(c) for c in args.contacts]
+    given = any((args.email, args.phone, args.handle))
+    if given == bool(keys):
+        raise UsageError("name the person by one of --email, --phone, --handle, or by contacts")
+    ident = identifier_query(args.email, args.phone, args.handle) if given else None
+    if args.lift:
+        n = lift(args.home, ident, keys)
+        print(f"{n} tombstone(s) lifted; the next `edin run` ingests those contacts again")
+        return 0
+    person = find_person(
+        args.home, identifier=ident, contacts=keys, whole_profiles=not args.only_contacts
+    )
+    got = erase(args.home, person)
+    whole = (
+        f" (whole profile(s): {got.widened} more contact(s) of the same profile(s); "
+        "--only-contacts erases just the named ones)"
+        if got.widened
+        else ""
+    )
+    # counts and profile IDs only: a contact value never reaches the terminal or a log
+    print(
+        f"erased {got.contacts} contact(s){whole}, {got.interactions} interaction(s) and "
+        f"profile(s) {', '.join(got.profiles) or '-'} from {got.snapshots} snapshot(s), the "
+        f"warehouse, training data, labels, decisions and review notes; `erased` events "
+        f"published in run {got.run_id}; {got.tombstones} new tombstone(s) keep them out of "
+        "later runs (`edin erase --lift` to undo that)"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     check_serve(args.home, args.host, args.port)
     import uvicorn
@@ -418,6 +452,26 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--home", type=Path, required=True)
     st.add_argument("--last", type=int, default=5, help="runs to show (default 5)")
     st.set_defaults(func=cmd_status)
+
+    er = sub.add_parser(
+        "erase",
+        help="remove a person from every store of a home (snapshots, warehouse, training, "
+        "labels, decisions) and keep a salted-hash tombstone",
+    )
+    er.add_argument("--home", type=Path, required=True)
+    er.add_argument("contacts", nargs="*", metavar="CONTACT", help="SOURCE:SOURCE_ID")
+    er.add_argument("--email")
+    er.add_argument("--phone")
+    er.add_argument("--handle")
+    er.add_argument(
+        "--only-contacts",
+        action="store_true",
+        help="erase only the contacts matched, not the whole profile(s) they are in",
+    )
+    er.add_argument(
+        "--lift", action="store_true", help="lift the tombstone instead: the next run ingests again"
+    )
+    er.set_defaults(func=cmd_erase)
 
     sv = sub.add_parser(
         "serve",

@@ -19,6 +19,15 @@ imports nothing heavy, so a reader of snapshots never loads dedupe.
 
 from resolution._typing import Key, Metadata, Pair, Record, TrainingData
 from resolution.config import EdinConfig, default_config, load_config, parse_config
+from resolution.erasure import (
+    Erased,
+    ErasureError,
+    Person,
+    erase,
+    find_person,
+    identifier_query,
+    lift,
+)
 from resolution.errors import (
     ConfigError,
     ContractError,
@@ -41,6 +50,8 @@ __all__ = [
     "DecisionError",
     "EdinConfig",
     "EdinError",
+    "Erased",
+    "ErasureError",
     "Home",
     "InputError",
     "Key",
@@ -50,12 +61,17 @@ __all__ = [
     "NotFoundError",
     "OutputError",
     "Pair",
+    "Person",
     "PublishError",
     "Record",
     "Scores",
     "TrainingData",
     "default_config",
+    "erase",
     "evaluate",
+    "find_person",
+    "identifier_query",
+    "lift",
     "format_scores",
     "load_config",
     "parse_config",

@@ -11,6 +11,8 @@ HOME/
   label_skipped.csv       pairs answered "unsure": not asked again
   review.sqlite           the review app's accounts, notes, skipped items and action journal
   review.key              the review app's signing key (sessions, CSRF tokens), mode 0600
+  erase.key               the secret that salts erasure tombstones (`edin erase`), mode 0600
+  tombstones.sqlite       salted hashes of erased contacts and identifiers: ingest drops them
   .lock                   held by the process writing the home (one writer at a time)
 ```
 
@@ -107,6 +109,16 @@ class Home:
     def review_key(self) -> Path:
         """The review app's secret for signing session cookies and CSRF tokens."""
         return self.root / "review.key"
+
+    @property
+    def erase_key(self) -> Path:
+        """The per-home secret that salts the erasure tombstones (HMAC key), mode 0600."""
+        return self.root / "erase.key"
+
+    @property
+    def tombstones(self) -> Path:
+        """Salted hashes of what `edin erase` removed; ingest drops contacts that match."""
+        return self.root / "tombstones.sqlite"
 
     @property
     def lock_file(self) -> Path:

@@ -32,6 +32,7 @@ from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts
+from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -137,6 +138,10 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     known = None if run.full_export else read_known(run.home)
     known_keys = known.contacts.select("source", "source_id") if known else None
     got = ingest(list(run.inputs), run.config, known_keys)
+    # erased people stay erased: a drop re-sending them is filtered before it reaches anything
+    got, tombstoned = drop_tombstoned(got, run.home)
+    if tombstoned:
+        log.info("%d contact(s) of the drop blocked by erasure tombstones", tombstoned)
     deletes = read_deletes(run.deletes_file) if run.deletes_file else None
     merged = merge_drop(known, got, full_export=run.full_export, deletes=deletes)
     home = merged.known
@@ -164,6 +169,7 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "new_contacts": merged.new,
         "replaced_contacts": merged.replaced,
         "deleted_contacts": merged.deleted,
+        "tombstoned_contacts": tombstoned,
         "full_export": run.full_export,
         **{f"unreadable_{col}": n for col, n in got.unreadable.items()},
     }
