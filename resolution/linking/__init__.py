@@ -6,10 +6,17 @@ from resolution.linking.blocking import BlockingStats, candidate_pairs
 from resolution.linking.clustering import cluster_records, hierarchical
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.links import identifier_links, join_strong_links
-from resolution.linking.scoring import KEEP_SCORE, ScoredCandidates, score_candidates
+from resolution.linking.scoring import (
+    KEEP_SCORE,
+    NAME_ONLY_GUARD,
+    ScoredCandidates,
+    score_candidates,
+    score_chunk,
+)
 
 __all__ = [
     "KEEP_SCORE",
+    "NAME_ONLY_GUARD",
     "BlockingStats",
     "ScoredCandidates",
     "candidate_pairs",
@@ -21,4 +28,5 @@ __all__ = [
     "identifier_links",
     "join_strong_links",
     "score_candidates",
+    "score_chunk",
 ]
