@@ -33,7 +33,7 @@ def connected_components(edges: DataFrame, src: str = "src", dst: str = "dst") -
     )
     for _ in range(MAX_ROUNDS):
         new = _small_star(_large_star(e)).localCheckpoint()
-        changed = new.exceptAll(e).limit(1).count() + e.exceptAll(new).limit(1).count()
+        changed = _changed(e, new)
         e = new
         if not changed:
             break
@@ -44,6 +44,16 @@ def connected_components(edges: DataFrame, src: str = "src", dst: str = "dst") -
     return nodes.join(labels, "node", "left").select(
         "node", F.coalesce("component", "node").alias("component")
     )
+
+
+def _changed(old: DataFrame, new: DataFrame) -> bool:
+    """Whether the edge sets differ (one job: a full outer join)."""
+    from pyspark.sql import functions as F
+
+    both = new.withColumn("in_new", F.lit(True)).join(
+        old.withColumn("in_old", F.lit(True)), ["src", "dst"], "full_outer"
+    )
+    return bool(both.where(F.col("in_new").isNull() | F.col("in_old").isNull()).limit(1).count())
 
 
 def _large_star(e: DataFrame) -> DataFrame:
