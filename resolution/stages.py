@@ -33,7 +33,7 @@ from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts
 from resolution.linking.blocking import candidate_pairs
-from resolution.linking.clustering import cluster_records
+from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates, score_candidates
@@ -384,6 +384,13 @@ def spark_score(
     return ScoredCandidates(got.scored, got.reasons, got.held_by_guard)
 
 
+def spark_hierarchy() -> Hierarchy:
+    """The cluster stage's components and per-component clustering on Spark."""
+    from resolution.spark import spark_hierarchy, spark_session
+
+    return spark_hierarchy(spark_session())
+
+
 @stage("cluster")
 def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """clusters: every contact in exactly one cluster."""
@@ -398,6 +405,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         threshold=res.threshold,
         max_cluster_size=res.max_cluster_size,
         linked=linked,
+        hierarchy=spark_hierarchy() if run.on_spark else None,
     )
     clusters = enforce_decisions(
         clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold

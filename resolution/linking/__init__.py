@@ -3,7 +3,7 @@ reasons, clusters per connected component, strong identifier links, and the oper
 decisions applied over the model's clusters."""
 
 from resolution.linking.blocking import BlockingStats, candidate_pairs
-from resolution.linking.clustering import cluster_records, hierarchical
+from resolution.linking.clustering import Hierarchy, cluster_records, hierarchical
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.links import identifier_links, join_strong_links
 from resolution.linking.scoring import (
@@ -18,6 +18,7 @@ __all__ = [
     "KEEP_SCORE",
     "NAME_ONLY_GUARD",
     "BlockingStats",
+    "Hierarchy",
     "ScoredCandidates",
     "candidate_pairs",
     "cluster_records",
