@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from resolution.errors import ConfigError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,11 +33,21 @@ def prepare_local_workers() -> None:
 def spark_session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
     """The running Spark session, or a new one (``master``, else ``EDIN_SPARK_MASTER``, else
     Spark's default) with ``conf`` set."""
-    from pyspark.sql import SparkSession
-
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError(
+            "the spark engine needs pyspark: install the `spark` extra (pip install "
+            "'edin[spark]'), or run with --engine duckdb"
+        ) from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise ConfigError(
+            "the spark engine needs a Java 17 runtime (apt-get install openjdk-17-jre-headless), "
+            "or run with --engine duckdb"
+        )
     prepare_local_workers()
     builder = SparkSession.builder.appName("edin")
     master = master or os.environ.get("EDIN_SPARK_MASTER")
