@@ -360,6 +360,8 @@ def spark_block(con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchMo
     """The block stage on Spark: candidate pairs saved as Parquet in ``work_dir(home)``."""
     from resolution.spark import block_on_spark, spark_session, work_dir
 
+    # The pairs live in the work folder: no stale DuckDB tables of an earlier run beside them.
+    con.execute("DROP TABLE IF EXISTS candidate_pairs; DROP TABLE IF EXISTS block_keys")
     frame = record_frame(read_table(con, "normalized_contacts"), model.specs)
     stats = block_on_spark(
         spark_session(), model, frame, work_dir(run.home), run.config.resolution.max_block_size
