@@ -51,13 +51,13 @@ EXPORT = $(BIN)/uv export --frozen --no-emit-project --group build --format requ
 lock: $(VENV)/.installed
 	$(BIN)/uv lock --python 3.11
 	$(EXPORT) -o requirements/run.txt
-	$(EXPORT) --extra dev -o requirements/dev.txt
-	$(EXPORT) --extra dev --extra bench -o requirements/bench.txt
+	$(EXPORT) --extra dev --extra spark -o requirements/dev.txt
+	$(EXPORT) --extra dev --extra spark --extra bench -o requirements/bench.txt
 
 # Fails when pyproject.toml and the lock (or its exports) disagree: run `make lock` and commit.
 lock-check: $(VENV)/.installed
 	$(BIN)/uv lock --check --python 3.11
-	@for x in "run:" "dev:--extra dev" "bench:--extra dev --extra bench"; do \
+	@for x in "run:" "dev:--extra dev --extra spark" "bench:--extra dev --extra spark --extra bench"; do \
 		name=$${x%%:*}; extras=$${x#*:}; \
 		$(EXPORT) $$extras | diff -q - requirements/$$name.txt >/dev/null \
 		|| { echo "requirements/$$name.txt is not the export of uv.lock: run make lock"; exit 1; }; \

@@ -65,6 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         full_export=args.full_export,
         deletes_file=str(args.delete) if args.delete else None,
         accept_mass_change=args.accept_mass_change,
+        engine=args.engine,
     )
     summary = run_pipeline(edin)
     print(summary.render())
@@ -379,6 +380,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish even if the run erases or merges away more than [resolution] "
         "max_lost_share of the live profiles",
+    )
+    run.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="where blocking and scoring run: duckdb (this process) or spark (pyspark, the "
+        "`spark` extra and Java 17; see docs/SCALE.md). Default: [resolution] engine",
     )
     run.set_defaults(func=cmd_run)
 

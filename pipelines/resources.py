@@ -36,6 +36,8 @@ class EdinResource(ConfigurableResource):
     full_export: bool = False
     deletes_file: str | None = None
     accept_mass_change: bool = False
+    # "duckdb" or "spark" (blocking and scoring on pyspark); None: the config's [resolution] engine
+    engine: str | None = None
 
     @property
     def home_path(self) -> Path:
@@ -52,6 +54,7 @@ class EdinResource(ConfigurableResource):
             full_export=self.full_export,
             deletes_file=Path(self.deletes_file) if self.deletes_file else None,
             accept_mass_change=self.accept_mass_change,
+            engine=self.engine,
         )
 
     @contextmanager

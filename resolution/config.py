@@ -49,6 +49,9 @@ class ExtraField:
         return EXTRA_PREFIX + self.name
 
 
+ENGINES = ("duckdb", "spark")
+
+
 @dataclass(frozen=True)
 class ResolutionSettings:
     """Knobs of the resolver. Defaults follow REFERENCE.md's hub caps and dedupe's guidance."""
@@ -75,6 +78,8 @@ class ResolutionSettings:
     seed: int = 42
     default_region: str = "RU"
     workers: int = 0  # processes that normalize contacts; 0: one per available core
+    # where blocking and scoring run: "duckdb" (this process) or "spark" (resolution.spark)
+    engine: str = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,8 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
             f"known keys: {', '.join(sorted(known))}"
         )
     resolution = ResolutionSettings(**res_raw)
+    if resolution.engine not in ENGINES:
+        raise ConfigError(f"{origin}: [resolution] engine must be one of {', '.join(ENGINES)}")
     if resolution.workers < 0:
         raise ConfigError(f"{origin}: [resolution] workers must be 0 (one per core) or more")
     if resolution.keep_snapshots < 1 or resolution.keep_days < 0:

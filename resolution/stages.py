@@ -34,11 +34,17 @@ from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking.blocking import candidate_pairs
-from resolution.linking.clustering import cluster_records
+from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.links import identifier_links
-from resolution.linking.scoring import score_candidates
-from resolution.matching.fields import field_specs, hub_columns, identifier_columns, records
+from resolution.linking.scoring import ScoredCandidates, score_candidates
+from resolution.matching.fields import (
+    field_specs,
+    hub_columns,
+    identifier_columns,
+    record_frame,
+    records,
+)
 from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
 from resolution.publishing.current import read_published, switch_current
@@ -91,10 +97,16 @@ class RunSettings:
     # publish even when more of the published profiles are erased or merged away than
     # [resolution] max_lost_share allows (a deliberate full export, a large delete list)
     accept_mass_change: bool = False
+    engine: str | None = None  # "duckdb" or "spark"; None: the config's [resolution] engine
 
     @property
     def paths(self) -> Home:
         return Home(self.home)
+
+    @property
+    def on_spark(self) -> bool:
+        """Blocking and scoring run on Spark (``resolution.spark``)."""
+        return (self.engine or self.config.resolution.engine) == "spark"
 
 
 StageFunction = Callable[[duckdb.DuckDBPyConnection, RunSettings], Metadata]
@@ -230,7 +242,15 @@ EM_SEEDS_BELOW = 100
 
 # Knobs that change how a run executes, not what the model learns.
 RUNTIME_KNOBS = frozenset(
-    {"score_chunk", "retrain_growth", "workers", "max_lost_share", "keep_snapshots", "keep_days"}
+    {
+        "score_chunk",
+        "retrain_growth",
+        "workers",
+        "max_lost_share",
+        "keep_snapshots",
+        "keep_days",
+        "engine",
+    }
 )
 
 
@@ -322,6 +342,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """candidate_pairs from the model's fingerprinter."""
     model = MatchModel.load(run.paths.model_dir)
+    if run.on_spark:
+        return spark_block(con, run, model)
     recs = records(read_table(con, "normalized_contacts"), model.specs)
     stats = candidate_pairs(con, model, recs, run.config.resolution.max_block_size)
     return {
@@ -336,8 +358,11 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """scored_pairs (match probabilities of the candidate pairs) and scored_pair_reasons (each
     field's contribution to them)."""
     model = MatchModel.load(run.paths.model_dir)
-    recs = records(read_table(con, "normalized_contacts"), model.specs)
-    got = score_candidates(con, model, recs, run.config.resolution.score_chunk)
+    if run.on_spark:
+        got = spark_score(con, run, model)
+    else:
+        recs = records(read_table(con, "normalized_contacts"), model.specs)
+        got = score_candidates(con, model, recs, run.config.resolution.score_chunk)
     write_table(con, "scored_pairs", got.scored)
     write_table(con, "scored_pair_reasons", got.reasons)
     return {
@@ -345,6 +370,46 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "above_threshold": (got.scored["score"] >= model.threshold).sum(),
         "held_by_name_guard": got.held_by_guard,
     }
+
+
+# The Spark engine (issue 16): blocking and scoring on pyspark, the same tables written.
+
+
+def spark_block(con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel) -> Metadata:
+    """The block stage on Spark: candidate pairs saved as Parquet in ``work_dir(home)``."""
+    from resolution.spark import block_on_spark, spark_session, work_dir
+
+    # The pairs live in the work folder: no stale DuckDB tables of an earlier run beside them.
+    con.execute("DROP TABLE IF EXISTS candidate_pairs; DROP TABLE IF EXISTS block_keys")
+    frame = record_frame(read_table(con, "normalized_contacts"), model.specs)
+    stats = block_on_spark(
+        spark_session(), model, frame, work_dir(run.home), run.config.resolution.max_block_size
+    )
+    return {
+        "candidate_pairs": stats.pairs,
+        "blocks": stats.blocks,
+        "skipped_blocks": stats.skipped_blocks,
+        "engine": "spark",
+    }
+
+
+def spark_score(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel
+) -> ScoredCandidates:
+    """The score stage on Spark: the candidate pairs of ``spark_block`` scored."""
+    from resolution.spark import CANDIDATES, score_on_spark, spark_session, work_dir
+
+    frame = record_frame(read_table(con, "normalized_contacts"), model.specs)
+    path = f"{work_dir(run.home).rstrip('/')}/{CANDIDATES}"
+    got = score_on_spark(spark_session(), model, frame, path)
+    return ScoredCandidates(got.scored, got.reasons, got.held_by_guard)
+
+
+def spark_hierarchy() -> Hierarchy:
+    """The cluster stage's components and per-component clustering on Spark."""
+    from resolution.spark import spark_hierarchy, spark_session
+
+    return spark_hierarchy(spark_session())
 
 
 @stage("cluster")
@@ -361,6 +426,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         threshold=res.threshold,
         max_cluster_size=res.max_cluster_size,
         linked=linked,
+        hierarchy=spark_hierarchy() if run.on_spark else None,
     )
     clusters = enforce_decisions(
         clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold

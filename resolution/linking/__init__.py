@@ -3,14 +3,22 @@ reasons, clusters per connected component, strong identifier links, and the oper
 decisions applied over the model's clusters."""
 
 from resolution.linking.blocking import BlockingStats, candidate_pairs
-from resolution.linking.clustering import cluster_records, hierarchical
+from resolution.linking.clustering import Hierarchy, cluster_records, hierarchical
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.links import identifier_links, join_strong_links
-from resolution.linking.scoring import KEEP_SCORE, ScoredCandidates, score_candidates
+from resolution.linking.scoring import (
+    KEEP_SCORE,
+    NAME_ONLY_GUARD,
+    ScoredCandidates,
+    score_candidates,
+    score_chunk,
+)
 
 __all__ = [
     "KEEP_SCORE",
+    "NAME_ONLY_GUARD",
     "BlockingStats",
+    "Hierarchy",
     "ScoredCandidates",
     "candidate_pairs",
     "cluster_records",
@@ -21,4 +29,5 @@ __all__ = [
     "identifier_links",
     "join_strong_links",
     "score_candidates",
+    "score_chunk",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import polars as pl
@@ -35,6 +35,7 @@ def cluster_records(
     threshold: float,
     max_cluster_size: int,
     linked: pl.DataFrame | None = None,
+    hierarchy: Hierarchy | None = None,
 ) -> pl.DataFrame:
     """Every record in exactly one cluster: (record_id, cluster_id, confidence, status).
 
@@ -43,6 +44,8 @@ def cluster_records(
     strong identifier links (``join_strong_links``).
     status is ``clustered``, ``singleton`` or ``review`` (member of an oversized cluster, published
     alone until an operator decides).
+    ``hierarchy`` runs ``hierarchical`` over the edges (default: here; the Spark engine runs it
+    per connected component on its executors, yielding the clusters in the same order).
     """
     rows: list[tuple[int, int, float, str]] = []
     edges = scored.filter(pl.col("score") > 0).sort("record_id_l", "record_id_r")
@@ -54,9 +57,7 @@ def cluster_records(
         dupes["score"] = edges["score"].to_numpy()
         groups: list[list[int]] = []
         conf: dict[int, float] = {}
-        for ids, confidences in hierarchical(
-            dupes, threshold=threshold, max_component=MAX_COMPONENT
-        ):
+        for ids, confidences in (hierarchy or local_hierarchy)(dupes, threshold):
             groups.append(sorted(int(i) for i in ids))
             conf.update(zip((int(i) for i in ids), (float(c) for c in confidences), strict=True))
         if linked is not None and linked.height:
@@ -85,6 +86,17 @@ def cluster_records(
     )
     out = pl.concat([clustered, conform(singles, CLUSTERS, "clusters")])
     return conform(out.sort("record_id"), CLUSTERS, "clusters")
+
+
+Hierarchy = Callable[[np.ndarray, float], Iterable[tuple[tuple[int, ...], np.ndarray]]]
+"""Clusters (record ids, confidences) of scored edges at a threshold, as ``hierarchical``."""
+
+
+def local_hierarchy(
+    dupes: np.ndarray, threshold: float
+) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+    """``hierarchical`` in this process, components above ``MAX_COMPONENT`` records split."""
+    return hierarchical(dupes, threshold=threshold, max_component=MAX_COMPONENT)
 
 
 def _components(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -49,6 +49,25 @@ class ScoredCandidates:
     held_by_guard: int
 
 
+def score_chunk(
+    model: MatchModel,
+    table: RecordColumns,
+    left: np.ndarray,
+    right: np.ndarray,
+    matrix: np.ndarray,
+    fields: list[str],
+) -> tuple[pl.DataFrame, int]:
+    """The pairs (left[i], right[i]) scored, those kept (at least KEEP_SCORE and not held by
+    the name-only guard) as a reasons frame, and how many the guard held. ``matrix`` and
+    ``fields`` are ``field_weights(model)``, the fields followed by NAME_ONLY_GUARD. The
+    DuckDB path and the Spark engine (``resolution.spark``) both keep pairs through here."""
+    got = score_pairs(model, table.pairs(left, right))
+    keep = (got.score >= KEEP_SCORE) & (got.guard == 0.0)
+    contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
+    frame = reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields)
+    return frame, int((got.guard != 0.0).sum())
+
+
 def score_candidates(
     con: duckdb.DuckDBPyConnection, model: MatchModel, records: dict[int, Record], chunk: int
 ) -> ScoredCandidates:
@@ -64,11 +83,9 @@ def score_candidates(
     for done in range(0, candidates.height, chunk):
         rows = candidates.slice(done, chunk)
         left, right = rows["record_id_l"].to_numpy(), rows["record_id_r"].to_numpy()
-        got = score_pairs(model, table.pairs(left, right))
-        keep = (got.score >= KEEP_SCORE) & (got.guard == 0.0)
-        held += int((got.guard != 0.0).sum())
-        contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
-        kept.append(reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields))
+        frame, n_held = score_chunk(model, table, left, right, matrix, fields)
+        kept.append(frame)
+        held += n_held
         log.info(
             "scored %d / %d pairs (%.0f pairs/s)",
             done + rows.height,

@@ -6,8 +6,10 @@ from resolution.matching.explanation import contributions, field_weights, ranked
 from resolution.matching.fields import (
     FieldSpec,
     field_specs,
+    frame_records,
     hub_columns,
     identifier_columns,
+    record_frame,
     records,
 )
 from resolution.matching.guard import name_only, name_only_pairs
@@ -21,11 +23,13 @@ __all__ = [
     "contributions",
     "field_specs",
     "field_weights",
+    "frame_records",
     "hub_columns",
     "identifier_columns",
     "name_only",
     "name_only_pairs",
     "ranked_reasons",
+    "record_frame",
     "records",
     "score_pairs",
 ]

@@ -235,15 +235,26 @@ def _column(contacts: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
 def records(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
     """dedupe records keyed by record_id: strings or None, sets as tuples (empty → None)."""
     specs = list(specs)
+    return frame_records(record_frame(contacts, specs), specs)
+
+
+def record_frame(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> pl.DataFrame:
+    """What ``records`` reads of the contacts, as a frame: record_id, name_freq (computed over
+    all the contacts) and one column per field. Any slice of its rows makes the same records
+    (``frame_records``): the Spark engine ships it to its executors."""
+    specs = list(specs)
     cols = [_column(contacts, s) for s in specs]
-    contacts = contacts.with_columns(name_counts(contacts))
+    return contacts.with_columns(name_counts(contacts)).select("record_id", "name_freq", *cols)
+
+
+def frame_records(frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
+    """The records of (rows of) a ``record_frame``, keyed by record_id."""
+    specs = list(specs)
     out: dict[int, Record] = {}
-    for row in contacts.select("record_id", "name_freq", *cols).iter_rows():
-        # not a compared field: how many contacts bear this name (the name-only guard's input)
+    for row in frame.iter_rows():
         rec: Record = {NAME_COUNT: row[1]["n"] if row[1] else None}
         for spec, value in zip(specs, row[2:], strict=True):
             if spec.name == "name" and value:
-                # Token order carries no identity ("Иванов Иван" = "Иван Иванов").
                 rec["name"] = " ".join(sorted(value.split()))
             elif spec.type == "Set":
                 rec[spec.name] = tuple(value) if value else None

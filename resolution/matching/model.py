@@ -141,6 +141,11 @@ class MatchModel:
                 f"{path} has format {d.get('format')}, expected {FORMAT_VERSION}; "
                 "retrain with `edin run --retrain`"
             )
+        return cls.from_json(d)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> MatchModel:
+        """The model of a ``to_json`` document (the Spark engine broadcasts it as text)."""
         return cls(
             specs=tuple(FieldSpec.from_json(f) for f in d["fields"]),
             weights=np.array(d["classifier"]["weights"], dtype=np.float64),

@@ -1,0 +1,83 @@
+"""Benchmark: the Spark engine against the DuckDB path, time per stage, on one input.
+
+Runs ``edin run`` on the input once per engine (each in a fresh home), Spark on ``--master``
+(default ``local[2]``), and reports per engine the time of every stage, the candidate pairs per
+contact, the seconds per candidate pair of block + score, and whether the published members and
+profiles are byte-identical. Rows are appended to bench/results/spark_scale.jsonl. Usage:
+
+    python -m edin generate --persons 20000 --seed 3 --out /tmp/gen20k
+    PYTHONPATH=. python bench/spark_scale.py --input /tmp/gen20k --work /tmp/spark_scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from provenance import provenance
+
+from edin.runner import run_pipeline
+from pipelines.resources import EdinResource
+from resolution.spark import spark_session
+
+RESULTS = Path(__file__).resolve().parent / "results" / "spark_scale.jsonl"
+COMPARED = ("members", "profiles")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--input", type=Path, required=True, help="an input folder (edin generate)")
+    p.add_argument("--work", type=Path, required=True, help="folder for the two homes")
+    p.add_argument("--master", default="local[2]")
+    p.add_argument("--shuffle-partitions", default="2")
+    p.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
+    p.add_argument("--label", default="")
+    args = p.parse_args()
+    spark = spark_session(
+        args.master,
+        {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": args.shuffle_partitions},
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    homes: dict[str, Path] = {}
+    for engine in args.engines:
+        home = args.work / engine
+        shutil.rmtree(home, ignore_errors=True)
+        homes[engine] = home
+        summary = run_pipeline(
+            EdinResource(home=str(home), inputs=[str(args.input)], engine=engine)
+        )
+        stages = summary.stages
+        contacts = int(stages["normalize"]["contacts"])
+        pairs = int(stages["block"]["candidate_pairs"])
+        seconds = {name: float(meta["seconds"]) for name, meta in stages.items()}
+        row = {
+            "label": args.label,
+            "engine": engine,
+            "master": args.master if engine == "spark" else "",
+            "contacts": contacts,
+            "candidate_pairs": pairs,
+            "pairs_per_contact": round(pairs / max(contacts, 1), 2),
+            "scored_pairs": int(stages["score"]["scored_pairs"]),
+            "block_score_us_per_pair": round(
+                1e6 * (seconds["block"] + seconds["score"]) / max(pairs, 1), 2
+            ),
+            "seconds": seconds,
+            "total_s": summary.seconds,
+        }
+        print(json.dumps(row), flush=True)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row | provenance()) + "\n")
+    if {"duckdb", "spark"} <= homes.keys():
+        same = {
+            name: (homes["duckdb"] / "current" / f"{name}.parquet").read_bytes()
+            == (homes["spark"] / "current" / f"{name}.parquet").read_bytes()
+            for name in COMPARED
+        }
+        print(json.dumps({"byte_identical": same}))
+
+
+if __name__ == "__main__":
+    main()
