@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +28,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.route_log import RouteLog
 from api.tokens import TokenStore
 from normalizers import PLATFORM_CODES, normalize_email, normalize_handle, normalize_phones
 from resolution import Home
@@ -231,51 +230,23 @@ def strict_query(name: str, value: str | None) -> str | None:
     return value
 
 
-class AccessLog:
-    """Logs each API request by its route template (``/profiles/{profile_id}``), status and
-    time, never by URL or query string (they hold phones and e-mails). Requests to the review
-    app are left to its own log. Adds a CSP on the docs page so it loads nothing from another
-    host."""
+def _api_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The API's security headers; the docs page also gets a CSP so it loads nothing from
+    another host."""
+    headers = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+    if path == "/docs":
+        headers.append((b"content-security-policy", DOCS_CSP.encode()))
+    return headers
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if scope["type"] != "http" or path == "/review" or path.startswith("/review/"):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = [0]
+def _api_unmatched(path: str) -> str:
+    # an unmatched URL is logged as "?": its path may be anything a caller typed
+    return "/docs-static" if path.startswith("/docs-static/") else "?"
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"cache-control", b"no-store"),
-                ]
-                if path == "/docs":
-                    headers.append((b"content-security-policy", DOCS_CSP.encode()))
-                message["headers"] = headers
-            await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            route = scope.get("route")
-            # an unmatched URL is logged as "?": its path may be anything a caller typed
-            name = getattr(route, "path", None) or (
-                "/docs-static" if path.startswith("/docs-static/") else "?"
-            )
-            log.info(
-                "api %s %s %d %.0f ms",
-                scope.get("method"),
-                name,
-                status[0],
-                (time.perf_counter() - started) * 1000,
-            )
+def _review_path(path: str) -> bool:
+    """Requests to the review app, which keeps its own log."""
+    return path == "/review" or path.startswith("/review/")
 
 
 def _normalized(
@@ -318,7 +289,14 @@ def create_app(home: Path | str, review: bool = True, trusted_header: str | None
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(AccessLog)
+    app.add_middleware(
+        RouteLog,
+        logger=log,
+        headers=_api_headers,
+        unmatched=_api_unmatched,
+        prefix="api ",
+        skip=_review_path,
+    )
     app.mount("/docs-static", StaticFiles(directory=STATIC), name="docs-static")
     if review:
         from review import create_review_app

@@ -14,7 +14,6 @@ refused), and no contact value in any log line: requests are logged by route, no
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.route_log import RouteLog
 from normalizers import normalize_email, normalize_phone
 from resolution import DecisionError, EdinError, Key, NoSnapshotError
 from resolution.feedback import (
@@ -110,48 +109,18 @@ def _joined_key(side: str) -> pl.Expr:
     return pl.concat_str(pl.col(f"source_{side}"), pl.lit("\x1f"), pl.col(f"source_id_{side}"))
 
 
-class AccessLog:
-    """Logs each request by its route (``/profiles/{profile_id}``), status and time, never by
-    its URL (a search or a contact key may be personal data), and adds security headers."""
+def _review_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The review app's security headers: scripts, styles and fonts from the app only."""
+    return [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cache-control", b"no-store"),
+    ]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = [0]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"cache-control", b"no-store"),
-                ]
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            route = scope.get("route")
-            name = getattr(route, "path", None) or (
-                "/static" if scope.get("path", "").endswith((".js", ".css")) else "?"
-            )
-            log.info(
-                "%s %s%s %d %.0f ms",
-                scope.get("method"),
-                scope.get("root_path", ""),
-                name,
-                status[0],
-                (time.perf_counter() - started) * 1000,
-            )
+def _review_unmatched(path: str) -> str:
+    return "/static" if path.endswith((".js", ".css")) else "?"
 
 
 def create_review_app(
@@ -175,7 +144,7 @@ def create_review_app(
         lstrip_blocks=True,
     )
     app = FastAPI(title="edin review", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(AccessLog)
+    app.add_middleware(RouteLog, logger=log, headers=_review_headers, unmatched=_review_unmatched)
     app.state.cache = cache  # the snapshot's view (tests and benchmarks reach it here)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
