@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import sqlite3
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from resolution import EdinError
+from resolution import EdinError, open_store
 
 TOKENS_FILE = "api_tokens.sqlite"
 # A visible prefix lets secret scanners and people recognise an edin token in a config file.
@@ -74,19 +73,10 @@ class TokenStore:
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection (database created on first use, WAL mode, readable by its owner
         only), committed on success."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            # created 0600 before SQLite opens it: the hashes are not secrets, but the names
-            # and times of the tokens are nobody else's business
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        con = sqlite3.connect(self.path, timeout=30)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+        # private: the hashes are not secrets, but the names and times of the tokens are
+        # nobody else's business
+        with open_store(self.path, _SCHEMA, private=True) as con:
             yield con
-            con.commit()
-        finally:
-            con.close()
 
     def create(self, name: str) -> str:
         """A new random token named ``name``, returned once and kept only as a salted hash.

@@ -43,6 +43,7 @@ from resolution.errors import (
 from resolution.evaluation import Scores, evaluate, format_scores
 from resolution.files import read_file
 from resolution.home import Home
+from resolution.stores import open_store
 
 __all__ = [
     "ConfigError",
@@ -74,6 +75,7 @@ __all__ = [
     "lift",
     "format_scores",
     "load_config",
+    "open_store",
     "parse_config",
     "read_file",
 ]

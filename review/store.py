@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from resolution import EdinError, Home
+from resolution import EdinError, Home, open_store
 
 ROLES = ("operator", "admin")
 LANGS = ("ru", "en")
@@ -238,15 +238,8 @@ class ReviewStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection (database created on first use, WAL mode), committed on success."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+        with open_store(self.path, _SCHEMA) as con:
             yield con
-            con.commit()
-        finally:
-            con.close()
 
     # accounts
 

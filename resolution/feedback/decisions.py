@@ -33,6 +33,7 @@ from resolution._typing import Key
 from resolution.errors import DecisionError
 from resolution.home import Home
 from resolution.publishing.current import require_published
+from resolution.stores import open_store
 
 MATCH, DISTINCT = "match", "distinct"
 PAIRS_SCHEMA = {
@@ -115,15 +116,8 @@ def parse_contact(text: str) -> Key:
 @contextmanager
 def connect(home: Path) -> Iterator[sqlite3.Connection]:
     """The decisions database (created on first use, WAL mode), committed on success."""
-    Path(home).mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(Home(home).decisions, timeout=30)
-    try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(_SCHEMA)
+    with open_store(Home(home).decisions, _SCHEMA) as con:
         yield con
-        con.commit()
-    finally:
-        con.close()
 
 
 def _pair(a: Key, b: Key, label: str) -> tuple[str, str, str, str, str]:
