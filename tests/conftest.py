@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def edin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI of this checkout as users run it: a new process, which sets its own hash seed."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "edin", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
+
 
 CONTACT_HEADER = ["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"]
 INTERACTION_HEADER = [

@@ -3,9 +3,6 @@ token for it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api import TokenStore, create_app
 from synth import generate, write_dataset
+from tests.conftest import edin
 
 HANDPICKED = pl.DataFrame(
     [
@@ -41,13 +39,6 @@ HANDPICKED = pl.DataFrame(
     schema=["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"],
     orient="row",
 )
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
-    )
 
 
 @pytest.fixture(scope="session")

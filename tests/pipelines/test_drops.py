@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from resolution import evaluate
+from tests.conftest import edin
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 KEY = ["source", "source_id"]
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
-    )
 
 
 def ok(*args: str) -> subprocess.CompletedProcess[str]:

@@ -14,12 +14,13 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+
+from tests.conftest import CONTACT_HEADER, INTERACTION_HEADER, edin
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -58,25 +59,6 @@ NEEDLES = [
     "canary-ph-1",
     "canary-it-1",
 ]
-CONTACT_HEADER = ["source", "source_id", "name", "email", "phone", "handle", "city", "created_at"]
-INTERACTION_HEADER = [
-    "source",
-    "source_id",
-    "interaction_id",
-    "started_at",
-    "channel",
-    "subject",
-    "rating",
-    "operator",
-]
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
-    )
 
 
 def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,13 +10,7 @@ import pytest
 
 from edin.explain import explain_contact
 from synth import generate, write_dataset
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
-    )
+from tests.conftest import edin
 
 
 @pytest.fixture(scope="module")

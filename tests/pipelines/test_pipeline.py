@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -14,20 +13,9 @@ from dagster import Definitions
 from pipelines.definitions import defs
 from resolution.evaluation import evaluate
 from synth import generate, write_dataset
+from tests.conftest import edin
 
 PERSONS = 150
-
-
-def edin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -17,17 +17,10 @@ from fastapi.testclient import TestClient
 
 from api import TokenStore, create_app
 from synth import Dataset, generate, write_dataset
-from tests.conftest import CONTACT_HEADER, INTERACTION_HEADER, write_csv
+from tests.conftest import CONTACT_HEADER, INTERACTION_HEADER, edin, write_csv
 
 KEY = ["source", "source_id"]
 SNAPSHOT_FILES = ("members.parquet", "profiles.parquet", "history.parquet")
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args], capture_output=True, text=True, env=env, timeout=600
-    )
 
 
 def ok(*args: str) -> subprocess.CompletedProcess[str]:

@@ -3,31 +3,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import edin
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 PASSWORDS = {"olga": "olga-secret-1", "ivan": "ivan-secret-1"}
-
-
-def edin(*args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI of this checkout, as users run it."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    return subprocess.run(
-        [sys.executable, "-m", "edin", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-    )
 
 
 def run_sample(home: Path) -> None:
