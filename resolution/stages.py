@@ -504,8 +504,15 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     input_contacts, input_interactions, inputs_fingerprint = rows[0]
     problems = check_snapshot(tables, int(input_contacts), int(input_interactions))
     if not run.accept_mass_change:
-        prev = read_published(run.home)
-        live_before = prev.profiles.height if prev else 0
+        # the previous snapshot's profile count, from the Parquet footer: reading the whole
+        # snapshot again (the profiles stage already did) costs seconds at a million contacts
+        published = run.paths.current_target()
+        before = published / "profiles.parquet" if published is not None else None
+        live_before = (
+            int(pl.scan_parquet(before).select(pl.len()).collect().item())
+            if before is not None and before.exists()
+            else 0
+        )
         problems += mass_change(
             tables["changes"], run.run_id, live_before, run.config.resolution.max_lost_share
         )
