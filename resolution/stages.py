@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from resolution._typing import Metadata
-from resolution.config import EdinConfig
+from resolution.config import EdinConfig, ProfileSettings
 from resolution.contract import CHANGE_EVENTS
 from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
@@ -190,7 +190,11 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 @stage("normalize")
 def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """normalized_contacts (match keys, hub values removed) and hub_values."""
-    contacts = normalize_contacts(read_table(con, "raw_contacts"), run.config)
+    raw = read_table(con, "raw_contacts")
+    if run.on_spark:
+        contacts = spark_normalize(raw, run.config)
+    else:
+        contacts = normalize_contacts(raw, run.config)
     hubs = find_hubs(
         contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
     )
@@ -372,7 +376,28 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     }
 
 
-# The Spark engine (issue 16): blocking and scoring on pyspark, the same tables written.
+# The Spark engine (issue 16): normalize, block, score, the cluster stage's components and
+# the profiles on pyspark, the same tables written.
+
+
+def spark_normalize(raw: pl.DataFrame, config: EdinConfig) -> pl.DataFrame:
+    """``normalize_contacts`` on Spark, slice by slice (``resolution.spark.normalize``)."""
+    from resolution.spark import normalize_on_spark, spark_session
+
+    return normalize_on_spark(spark_session(), raw, config)
+
+
+def spark_profiles(
+    contacts: pl.DataFrame,
+    members: pl.DataFrame,
+    clusters: pl.DataFrame,
+    history: pl.DataFrame,
+    settings: ProfileSettings,
+) -> pl.DataFrame:
+    """``build_profiles`` on Spark, bucket by bucket (``resolution.spark.profiles``)."""
+    from resolution.spark import profiles_on_spark, spark_session
+
+    return profiles_on_spark(spark_session(), contacts, members, clusters, history, settings)
 
 
 def spark_block(con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel) -> Metadata:
@@ -457,7 +482,9 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     )
     members = build_members(contacts, clusters, assignment.ids)
     history = build_history(read_table(con, "raw_interactions"), members)
-    profiles = build_profiles(contacts, members, clusters, history, run.config.profile)
+    profiles = (spark_profiles if run.on_spark else build_profiles)(
+        contacts, members, clusters, history, run.config.profile
+    )
     events = change_events(
         assignment,
         prev.members if prev else None,

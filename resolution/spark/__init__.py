@@ -1,8 +1,8 @@
-"""The Spark engine (``[resolution] engine = "spark"``, ``edin run --engine spark``): blocking
-and scoring on pyspark 4, with the trained model broadcast as its JSON and the records scored
-by the same Python code the DuckDB path runs; connected components by label propagation in
-Spark SQL, with dedupe's clustering of each component on the executors. pyspark is imported
-only when a function here runs (the ``spark`` extra)."""
+"""The Spark engine (``[resolution] engine = "spark"``, ``edin run --engine spark``): the
+normalizers, blocking, scoring and the profiles on pyspark 4, with the trained model broadcast
+as its JSON and the records scored by the same Python code the DuckDB path runs; connected
+components by label propagation in Spark SQL, with dedupe's clustering of each component on the
+executors. pyspark is imported only when a function here runs (the ``spark`` extra)."""
 
 from resolution.spark.clustering import cluster_components, spark_hierarchy
 from resolution.spark.components import connected_components
@@ -14,6 +14,8 @@ from resolution.spark.engine import (
     score_on_spark,
     work_dir,
 )
+from resolution.spark.normalize import normalize_on_spark
+from resolution.spark.profiles import profiles_on_spark
 from resolution.spark.session import spark_session
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "block_on_spark",
     "cluster_components",
     "connected_components",
+    "normalize_on_spark",
+    "profiles_on_spark",
     "score_on_spark",
     "spark_hierarchy",
     "spark_session",
