@@ -2,8 +2,9 @@
 
 Runs ``edin run`` on the input once per engine (each in a fresh home), Spark on ``--master``
 (default ``local[2]``), and reports per engine the time of every stage, the candidate pairs per
-contact, the seconds per candidate pair of block + score, and whether the published members and
-profiles are byte-identical. Rows are appended to bench/results/spark_scale.jsonl. Usage:
+contact, the seconds per candidate pair of block + score and the machine's load around the run,
+then whether the published members, profiles, history and contacts are byte-identical. Rows are
+appended to bench/results/spark_scale.jsonl. Usage:
 
     python -m edin generate --persons 20000 --seed 3 --out /tmp/gen20k
     PYTHONPATH=. python bench/spark_scale.py --input /tmp/gen20k --work /tmp/spark_scale
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from provenance import provenance
 
@@ -23,7 +26,7 @@ from pipelines.resources import EdinResource
 from resolution.spark import spark_session
 
 RESULTS = Path(__file__).resolve().parent / "results" / "spark_scale.jsonl"
-COMPARED = ("members", "profiles")
+COMPARED = ("members", "profiles", "history", "contacts")
 
 
 def main() -> None:
@@ -34,14 +37,21 @@ def main() -> None:
     p.add_argument("--shuffle-partitions", default="2")
     p.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
     p.add_argument("--label", default="")
+    p.add_argument("--driver-memory", default="4g", help="local mode: the executors' heap too")
     args = p.parse_args()
     spark = spark_session(
         args.master,
-        {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": args.shuffle_partitions},
+        {
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": args.shuffle_partitions,
+            "spark.driver.memory": args.driver_memory,
+        },
     )
     spark.sparkContext.setLogLevel("ERROR")
     homes: dict[str, Path] = {}
     for engine in args.engines:
+        load_before = os.getloadavg()
         home = args.work / engine
         shutil.rmtree(home, ignore_errors=True)
         homes[engine] = home
@@ -65,18 +75,27 @@ def main() -> None:
             ),
             "seconds": seconds,
             "total_s": summary.seconds,
+            "shuffle_partitions": args.shuffle_partitions if engine == "spark" else "",
+            # the machine is shared: the 1-minute load average before and after the run
+            "load_before": round(load_before[0], 2),
+            "load_after": round(os.getloadavg()[0], 2),
         }
-        print(json.dumps(row), flush=True)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row | provenance()) + "\n")
+        append(row)
     if {"duckdb", "spark"} <= homes.keys():
         same = {
             name: (homes["duckdb"] / "current" / f"{name}.parquet").read_bytes()
             == (homes["spark"] / "current" / f"{name}.parquet").read_bytes()
             for name in COMPARED
         }
-        print(json.dumps({"byte_identical": same}))
+        append({"label": args.label, "byte_identical": same})
+
+
+def append(row: dict[str, Any]) -> None:
+    """Print ``row`` and append it, with its provenance, to ``RESULTS``."""
+    print(json.dumps(row), flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(row | provenance()) + "\n")
 
 
 if __name__ == "__main__":
