@@ -1,9 +1,15 @@
-"""The Spark engine (resolution.spark) on local[2]: connected components against scipy's, and a
-whole run of the bundled sample with blocking and scoring on Spark publishing byte for byte the
-members and profiles of the DuckDB path. Needs the `spark` extra and Java 17 (CI has both)."""
+"""The Spark engine (resolution.spark) on local[2]: connected components against scipy's, the
+normalizers and the profiles sliced over many tasks against the DuckDB path's functions, and a
+whole run of the bundled sample with normalize, blocking, scoring, clustering and profiles on
+Spark publishing byte for byte the members, profiles, history and contacts of the DuckDB path.
+Needs the `spark` extra and Java 17 (CI has both).
+
+``EDIN_SPARK_LARGE=1`` adds the same comparison on a generated set of about 50,000 contacts
+(``edin generate --persons 20000 --seed 1``; a few minutes on two cores, not run in CI)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +24,16 @@ if shutil.which("java") is None:  # pragma: no cover - CI installs Java 17 (.ci/
     pytest.skip("no java on PATH: Spark cannot start", allow_module_level=True)
 
 from edin.cli import main  # noqa: E402
-from resolution.spark import connected_components, spark_session  # noqa: E402
+from resolution.config import ProfileSettings, default_config  # noqa: E402
+from resolution.inputs.ingest import ingest  # noqa: E402
+from resolution.inputs.normalize import normalize_contacts  # noqa: E402
+from resolution.publishing.profiles import build_history, build_profiles  # noqa: E402
+from resolution.spark import (  # noqa: E402
+    connected_components,
+    normalize_on_spark,
+    profiles_on_spark,
+    spark_session,
+)
 
 pytestmark = pytest.mark.spark
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,14 +86,68 @@ def test_connected_components_match_scipy(spark) -> None:
     assert got == scipy_components(edges)
 
 
+@pytest.fixture(scope="module")
+def sample_contacts() -> pl.DataFrame:
+    """The sample's raw contacts, as the ingest stage hands them to normalize."""
+    return ingest([ROOT / "data" / "sample"], default_config()).contacts
+
+
+def test_normalize_on_spark_equals_normalize_contacts(spark, sample_contacts) -> None:
+    config = default_config()
+    # about 300 contacts a task: every slice numbers its contacts from 0, the global ids return
+    got = normalize_on_spark(spark, sample_contacts, config, rows_per_task=300)
+    want = normalize_contacts(sample_contacts, config)
+    assert got.schema == want.schema
+    assert got.equals(want)
+    # a slice in the middle of the order keeps its global record ids
+    assert got["record_id"].to_list() == list(range(sample_contacts.height))
+
+
+def test_profiles_on_spark_equal_build_profiles(spark, sample_contacts) -> None:
+    contacts = normalize_contacts(sample_contacts, default_config())
+    # a clustering with large and single profiles, review status on some
+    clusters = contacts.select(
+        "record_id",
+        (pl.col("record_id") // 3 * 3).alias("cluster_id"),
+        pl.lit(1.0).alias("confidence"),
+        pl.when(pl.col("record_id") % 17 == 0)
+        .then(pl.lit("review"))
+        .otherwise(pl.lit("published"))
+        .alias("status"),
+    )
+    members = (
+        contacts.select("record_id", "source", "source_id")
+        .join(clusters, on="record_id")
+        .with_columns(pl.format("p{}", pl.col("cluster_id")).alias("profile_id"))
+        .select("profile_id", "source", "source_id", "confidence")
+    )
+    interactions = ingest([ROOT / "data" / "sample"], default_config()).interactions
+    history = build_history(interactions, members)
+    for settings in (
+        ProfileSettings(),
+        ProfileSettings(
+            name="most_recent", city="source_priority", source_priority=("vk", "phone")
+        ),
+    ):
+        got = profiles_on_spark(spark, contacts, members, clusters, history, settings, 50)
+        want = build_profiles(contacts, members, clusters, history, settings)
+        assert got.schema == want.schema
+        assert got.equals(want)
+
+
+def assert_same_publication(homes: dict[str, Path]) -> None:
+    """The members, profiles, history and contacts the two homes published, byte for byte."""
+    for name in ("members", "profiles", "history", "contacts"):
+        duck, on_spark = (h / "current" / f"{name}.parquet" for h in homes.values())
+        assert duck.read_bytes() == on_spark.read_bytes(), f"{name}.parquet differs"
+
+
 def test_spark_run_publishes_what_the_duckdb_run_publishes(spark, tmp_path: Path) -> None:
     homes = {engine: tmp_path / engine for engine in ("duckdb", "spark")}
     for engine, home in homes.items():
         argv = ["run", str(ROOT / "data" / "sample"), "--home", str(home), "--engine", engine]
         assert main(argv) == 0
-    for name in ("members", "profiles", "history", "contacts"):
-        duck, on_spark = (h / "current" / f"{name}.parquet" for h in homes.values())
-        assert duck.read_bytes() == on_spark.read_bytes(), f"{name}.parquet differs"
+    assert_same_publication(homes)
     # The pair reasons: the same pairs and contributions; a score may differ in its last bit
     # (BLAS sums a chunk's matrix-vector product in an order that depends on the chunk).
     duck, on_spark = (
@@ -86,3 +155,18 @@ def test_spark_run_publishes_what_the_duckdb_run_publishes(spark, tmp_path: Path
     )
     assert duck.drop("score").equals(on_spark.drop("score"))
     assert np.allclose(duck["score"].to_numpy(), on_spark["score"].to_numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("EDIN_SPARK_LARGE") != "1", reason="EDIN_SPARK_LARGE=1: about 50k contacts"
+)
+def test_spark_run_on_50k_generated_contacts(spark, tmp_path: Path) -> None:
+    from synth import generate, write_dataset
+
+    inputs = tmp_path / "inputs"
+    write_dataset(generate(20_000, seed=1), inputs)
+    homes = {engine: tmp_path / engine for engine in ("duckdb", "spark")}
+    for engine, home in homes.items():
+        assert main(["run", str(inputs), "--home", str(home), "--engine", engine]) == 0
+    assert_same_publication(homes)
