@@ -3,17 +3,23 @@
 Runs ``edin run`` on the input once per engine (each in a fresh home), Spark on ``--master``
 (default ``local[2]``), and reports per engine the time of every stage, the candidate pairs per
 contact, the seconds per candidate pair of block + score and the machine's load around the run,
-then whether the published members, profiles, history and contacts are byte-identical. Rows are
-appended to bench/results/spark_scale.jsonl. Usage:
+then whether the published members, profiles, history, contacts and pair reasons are
+byte-identical. Rows are appended to bench/results/spark_scale.jsonl. Usage:
 
-    python -m edin generate --persons 20000 --seed 3 --out /tmp/gen20k
-    PYTHONPATH=. python bench/spark_scale.py --input /tmp/gen20k --work /tmp/spark_scale
+    python -m edin generate --persons 20000 --seed 1 --out /tmp/gen50k
+    PYTHONPATH=.:bench python bench/spark_scale.py --input /tmp/gen50k --work /tmp/spark_scale
+
+    # about a million contacts; Spark first, then the DuckDB path on the same input
+    python -m edin generate --persons 400000 --seed 1 --out /tmp/gen1m
+    PYTHONPATH=.:bench python bench/spark_scale.py --input /tmp/gen1m --work /tmp/spark_1m \
+        --engines spark duckdb --shuffle-partitions 8 --driver-memory 6g
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -26,7 +32,7 @@ from pipelines.resources import EdinResource
 from resolution.spark import spark_session
 
 RESULTS = Path(__file__).resolve().parent / "results" / "spark_scale.jsonl"
-COMPARED = ("members", "profiles", "history", "contacts")
+COMPARED = ("members", "profiles", "history", "contacts", "pair_reasons")
 
 
 def main() -> None:
@@ -39,6 +45,9 @@ def main() -> None:
     p.add_argument("--label", default="")
     p.add_argument("--driver-memory", default="4g", help="local mode: the executors' heap too")
     args = p.parse_args()
+    # the stages' progress lines (names, counts and times: no contact value)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     spark = spark_session(
         args.master,
         {
