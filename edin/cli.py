@@ -384,8 +384,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--engine",
         choices=("duckdb", "spark"),
-        help="where blocking and scoring run: duckdb (this process) or spark (pyspark, the "
-        "`spark` extra and Java 17; see docs/SCALE.md). Default: [resolution] engine",
+        help="where normalize, blocking, scoring, clustering and profiles run: duckdb (this "
+        "process) or spark (pyspark, the `spark` extra and Java 17; see docs/SCALE.md). "
+        "Default: [resolution] engine",
     )
     run.set_defaults(func=cmd_run)
 

@@ -78,7 +78,7 @@ class ResolutionSettings:
     seed: int = 42
     default_region: str = "RU"
     workers: int = 0  # processes that normalize contacts; 0: one per available core
-    # where blocking and scoring run: "duckdb" (this process) or "spark" (resolution.spark)
+    # where the heavy stages run: "duckdb" (this process) or "spark" (resolution.spark)
     engine: str = "duckdb"
 
 

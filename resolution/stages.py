@@ -105,7 +105,8 @@ class RunSettings:
 
     @property
     def on_spark(self) -> bool:
-        """Blocking and scoring run on Spark (``resolution.spark``)."""
+        """The heavy stages run on Spark (``resolution.spark``): normalize, block, score, the
+        cluster stage's components and clustering, and the profiles."""
         return (self.engine or self.config.resolution.engine) == "spark"
 
 
