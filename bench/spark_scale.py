@@ -2,9 +2,10 @@
 
 Runs ``edin run`` on the input once per engine (each in a fresh home), Spark on ``--master``
 (default ``local[2]``), and reports per engine the time of every stage, the candidate pairs per
-contact, the seconds per candidate pair of block + score and the machine's load around the run,
-then whether the published members, profiles, history, contacts and pair reasons are
-byte-identical. Rows are appended to bench/results/spark_scale.jsonl. Usage:
+contact, the wall and CPU seconds (of the process tree: Spark's JVM and Python workers too) per
+candidate pair of block + score and the machine's load around the run, then whether the
+published members, profiles, history, contacts and pair reasons are byte-identical. Rows are
+appended to bench/results/spark_scale.jsonl. Usage:
 
     python -m edin generate --persons 20000 --seed 1 --out /tmp/gen50k
     PYTHONPATH=.:bench python bench/spark_scale.py --input /tmp/gen50k --work /tmp/spark_scale
@@ -30,9 +31,50 @@ from provenance import provenance
 from edin.runner import run_pipeline
 from pipelines.resources import EdinResource
 from resolution.spark import spark_session
+from resolution.stages import Stage
 
 RESULTS = Path(__file__).resolve().parent / "results" / "spark_scale.jsonl"
 COMPARED = ("members", "profiles", "history", "contacts", "pair_reasons")
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and all its descendants (the Spark JVM,
+    its Python workers, the normalizers' worker processes), with the children they reaped.
+    Unlike wall time, this does not grow when other jobs share the machine's cores."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    spent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        spent[pid] = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += spent.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / ticks
+
+
+CPU: dict[str, float] = {}
+"""CPU seconds of the process tree per stage of the current run."""
+
+
+def _timed(call: Any) -> Any:
+    def run(self: Stage, con: Any, settings: Any) -> Any:
+        before = tree_cpu()
+        try:
+            return call(self, con, settings)
+        finally:
+            CPU[self.name] = round(tree_cpu() - before, 2)
+
+    return run
 
 
 def main() -> None:
@@ -58,8 +100,10 @@ def main() -> None:
         },
     )
     spark.sparkContext.setLogLevel("ERROR")
+    Stage.__call__ = _timed(Stage.__call__)  # type: ignore[method-assign]
     homes: dict[str, Path] = {}
     for engine in args.engines:
+        CPU.clear()
         load_before = os.getloadavg()
         home = args.work / engine
         shutil.rmtree(home, ignore_errors=True)
@@ -84,6 +128,11 @@ def main() -> None:
             ),
             "seconds": seconds,
             "total_s": summary.seconds,
+            # core-seconds of this process and its descendants (Spark's JVM and workers)
+            "cpu_seconds": dict(CPU),
+            "block_score_core_us_per_pair": round(
+                1e6 * (CPU.get("block", 0) + CPU.get("score", 0)) / max(pairs, 1), 2
+            ),
             "shuffle_partitions": args.shuffle_partitions if engine == "spark" else "",
             # the machine is shared: the 1-minute load average before and after the run
             "load_before": round(load_before[0], 2),
