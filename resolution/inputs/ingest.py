@@ -32,6 +32,15 @@ log = logging.getLogger("edin")
 
 NULL_TOKENS = frozenset({"", "null", "none", "n/a", "na", "nan", "nil", "#n/a"})
 MAX_FIELD_CHARS = 1000
+# Table files a folder may hold that are not read: named, not skipped.
+UNREADABLE_TABLES = {
+    ".xlsx": "save it as CSV UTF-8",
+    ".xls": "save it as CSV UTF-8",
+    ".ods": "save it as CSV UTF-8",
+    ".tsv": "name it .csv (tabs are understood)",
+    ".gz": "unpack it",
+    ".zip": "unpack it",
+}
 # Interaction cells that identify a row: too long, the row is quarantined (others are cut).
 _INTERACTION_KEYS = frozenset({"source", "source_id", "interaction_id", "_known"})
 # Naive timestamps are read as Moscow time, the usual default of Russian helpdesk exports.
@@ -82,8 +91,16 @@ def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSp
             continue
         for spec in config.inputs:
             for path in sorted(root.glob(spec.pattern)):
-                if path.is_file() and path.suffix.lower() in SUFFIXES:
+                if not path.is_file():
+                    continue
+                if path.suffix.lower() in SUFFIXES:
                     found.setdefault(path, spec)
+                elif path.suffix.lower() in UNREADABLE_TABLES:
+                    # skipping it would lose its rows without a word
+                    raise InputError(
+                        f"{path}: a {path.suffix} file is not read; "
+                        f"{UNREADABLE_TABLES[path.suffix.lower()]}, or move it out of {root}"
+                    )
     if not found:
         patterns = ", ".join(s.pattern for s in config.inputs)
         raise InputError(
@@ -128,7 +145,7 @@ def _conform_file(
             )
             raise ContractError(
                 f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
-                f"{hint}. Columns found: {', '.join(df.columns) or 'none'}"
+                f"{hint}. Columns found: {', '.join(c for c in df.columns if c != 'input_row') or 'none'}"
             )
         elif absent:
             exprs.append(pl.lit(None, pl.String).alias(col))
