@@ -143,9 +143,10 @@ def _conform_file(
                 else f'map it in the config: [[inputs]] pattern = "{spec.pattern}", '
                 f'columns.{col} = "<your column>"'
             )
+            found = [c for c in df.columns if c != "input_row"]
             raise ContractError(
                 f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
-                f"{hint}. Columns found: {', '.join(c for c in df.columns if c != 'input_row') or 'none'}"
+                f"{hint}. Columns found: {', '.join(found) or 'none'}"
             )
         elif absent:
             exprs.append(pl.lit(None, pl.String).alias(col))
