@@ -47,7 +47,7 @@ _BINARY = (
     (b"PAR1", "a Parquet file; name it .parquet"),
     (b"\x1f\x8b", "a gzip archive; unpack it first"),
 )
-_CYRILLIC_UTF8 = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
+_HIGH = re.compile(rb"[\x80-\xff]")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _NOT_TEXT = re.compile("[\udc80-\udcff]")  # bytes that did not decode (surrogateescape)
 _ENCODING_HINT = "re-export it as UTF-8 (or cp1251)"
@@ -121,7 +121,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         truncated = exc.reason == "unexpected end of data" and exc.end == len(data)
-        if truncated or _CYRILLIC_UTF8.search(data):
+        if truncated or _mostly_utf8(data):
             # UTF-8 with a few bad bytes (a truncated file, one pasted cp1251 cell): read it as
             # UTF-8; each row holding undecodable bytes goes to the quarantine on its own.
             return data.decode("utf-8", errors="surrogateescape"), "utf-8"
@@ -131,6 +131,21 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8", errors="surrogateescape"), "utf-8"
     log.warning("%s is not UTF-8; read it as cp1251 (Windows Cyrillic)", path)
     return text, "cp1251"
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More of the lines with non-ASCII bytes are UTF-8 than are not: a UTF-8 export with a few
+    foreign lines, not a cp1251 one (whose «ТОВАР» can hold a byte pair that is valid UTF-8)."""
+    good = bad = 0
+    for line in data.split(b"\n"):
+        if not _HIGH.search(line):
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+    return good > bad
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -381,8 +396,9 @@ def _read_json(path: Path, text: str, encoding: str) -> Rows:
         names.update(dict.fromkeys(row))
         rows.append((number, row))
     table = pl.DataFrame(
-        {n: pl.Series(n, [r.get(n) for _, r in rows], dtype=pl.String) for n in names}
-    ).with_columns(pl.Series("input_row", [n for n, _ in rows], dtype=pl.Int64))
+        [pl.Series(n, [r.get(n) for _, r in rows], dtype=pl.String) for n in names]
+        + [pl.Series("input_row", [n for n, _ in rows], dtype=pl.Int64)]
+    )
     broken.sort(key=lambda b: b.line)
     return Rows(table, tuple(broken), encoding)
 
