@@ -117,6 +117,16 @@ def test_any_cell_gives_the_documented_type(name, normalizer, valid, cell) -> No
     assert valid(normalizer(cell)), name
 
 
+# Cells the property tests once found raising (kept so they are tried on every run).
+FOUND = [".A[", "http://[x", b".A[", "vk.com/[", "t.me/]"]
+
+
+@pytest.mark.parametrize(("name", "normalizer", "valid"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("cell", FOUND)
+def test_cells_found_by_the_property_tests(name, normalizer, valid, cell) -> None:
+    assert valid(normalizer(cell)), name
+
+
 @given(text=TEXT)
 def test_text_only_normalizers_take_any_text(text: str) -> None:
     assert isinstance(fix_mojibake(text), str)
