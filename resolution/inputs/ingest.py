@@ -206,12 +206,13 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
     text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+    ts: datetime | None
     try:
         ts = datetime.fromisoformat(text)
     except ValueError:
         ts = _russian_date(value.strip())
-        if ts is None:
-            return None
+    if ts is None:
+        return None
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=DEFAULT_TZ)
     return ts.astimezone(UTC)
