@@ -21,7 +21,8 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
 )
-# A longer search, by hand: HYPOTHESIS_PROFILE=thorough python -m pytest tests/inputs tests/normalizers
+# A longer search, by hand:
+#   HYPOTHESIS_PROFILE=thorough python -m pytest tests/inputs tests/normalizers
 settings.register_profile("thorough", parent=settings.get_profile("edin"), max_examples=1500)
 PROFILE = "ci" if os.environ.get("CI", "").lower() == "true" else "edin"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", PROFILE))

@@ -1,6 +1,7 @@
 """Inputs: channel exports read row by row (``read_rows``: any encoding, line ending, quoting
-and type) onto the input contract (rows that cannot be used go to the quarantine with a reason), each drop added to what the home already knows, every contact's
-match keys, and the hub values that stop counting as evidence."""
+and type) onto the input contract (rows that cannot be used go to the quarantine with a
+reason), each drop added to what the home already knows, every contact's match keys, and the
+hub values that stop counting as evidence."""
 
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import Ingested, fingerprint, ingest, parse_timestamp
