@@ -167,6 +167,7 @@ def kill_once(
     typical: dict[str, float],
     rng: random.Random,
     retrain: bool,
+    scale: float = 1.0,
 ) -> tuple[str, int]:
     """Start a run, kill its process group during ``stage``; the stage it was in, exit code."""
     args = ["run", *inputs, "--home", str(home), *(["--retrain"] if retrain else [])]
@@ -182,7 +183,7 @@ def kill_once(
     fd = proc.stderr.fileno()
     os.set_blocking(fd, False)
     current = "start"
-    delay = rng.uniform(0, max(typical.get(stage, 0.2), 0.05))
+    delay = rng.uniform(0, max(typical.get(stage, 0.2), 0.05)) * scale
     deadline = None
     while proc.poll() is None:
         try:
@@ -216,7 +217,15 @@ def kills(
         stage = STAGES[i % len(STAGES)] if n >= len(STAGES) else rng.choice(STAGES)
         before, target = digest(home), (home / "current").resolve()
         started = time.perf_counter()
-        point, code = kill_once(home, inputs, stage, typical, rng, retrain=i % 2 == 0)
+        # a kill aimed at training retrains (a reused model is only read); a run that
+        # finished before the kill struck is tried again, sooner
+        scale = 1.0
+        for _attempt in range(4):
+            point, code = kill_once(home, inputs, stage, typical, rng, stage == "train", scale)
+            if code == -signal.SIGKILL:
+                break
+            before, target = digest(home), (home / "current").resolve()
+            scale /= 4
         whole = intact(home, before, target)
         ok, detail = recover(home, inputs, contacts_in)
         out.append(
@@ -275,7 +284,10 @@ def in_namespace(spec: dict[str, object]) -> subprocess.CompletedProcess[str]:
 
 
 def du(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    """Bytes ``path`` takes on a disk (allocated blocks, not file sizes)."""
+    return sum(
+        p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file() and not p.is_symlink()
+    )
 
 
 def _stage_at_failure(stderr: str) -> str:
@@ -290,7 +302,7 @@ def disk_full(
     base = du(home)
     for k in range(steps):
         share = (k + rng.random()) / steps
-        size = base + int(grows * share) + 64 * 1024
+        size = base + int(grows * share) + 1024 * 1024  # the copy's own blocks and folders
         before, target = digest(home), (home / "current").resolve()
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as mnt:
