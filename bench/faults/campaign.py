@@ -284,10 +284,14 @@ def in_namespace(spec: dict[str, object]) -> subprocess.CompletedProcess[str]:
 
 
 def du(path: Path) -> int:
-    """Bytes ``path`` takes on a disk (allocated blocks, not file sizes)."""
-    return sum(
-        p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file() and not p.is_symlink()
-    )
+    """Bytes a copy of ``path`` takes on a tmpfs: each file's size or allocated blocks, whichever
+    is larger (a copy is not sparse), in whole pages."""
+    total = 0
+    for p in path.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            st = p.stat()
+            total += -(-max(st.st_size, st.st_blocks * 512) // 4096) * 4096
+    return total
 
 
 def _stage_at_failure(stderr: str) -> str:
