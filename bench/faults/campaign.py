@@ -303,8 +303,8 @@ def disk_full(
     home: Path, inputs: list[str], steps: int, grows: int, rng: random.Random, contacts_in: int
 ) -> list[Outcome]:
     out = []
-    base = du(home)
     for k in range(steps):
+        base = du(home)  # each recovery publishes a snapshot more
         share = (k + rng.random()) / steps
         size = base + int(grows * share) + 1024 * 1024  # the copy's own blocks and folders
         before, target = digest(home), (home / "current").resolve()
