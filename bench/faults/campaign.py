@@ -241,7 +241,7 @@ def kills(
                 {"aimed_at": stage},
             )
         )
-        print(_row(out[-1]), flush=True)
+        report(out[-1])
     return out
 
 
@@ -337,7 +337,7 @@ def disk_full(
                 {"disk_bytes": size, "share_of_a_run": round(share, 3)},
             )
         )
-        print(_row(out[-1]), flush=True)
+        report(out[-1])
     return out
 
 
@@ -378,8 +378,23 @@ def read_only(home: Path, inputs: list[str], parts: list[str], contacts_in: int)
                 round(time.perf_counter() - started, 1),
             )
         )
-        print(_row(out[-1]), flush=True)
+        report(out[-1])
     return out
+
+
+RECORD: dict[str, object] = {}  # set by main: where and with what each outcome is appended
+
+
+def report(o: Outcome) -> None:
+    """Print the outcome's row and append it to bench/results at once (a campaign stopped
+    halfway keeps what it measured)."""
+    print(_row(o), flush=True)
+    if RECORD:
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write(
+                json.dumps({"benchmark": "faults", **RECORD, **asdict(o)}, ensure_ascii=False)
+                + "\n"
+            )
 
 
 def _row(o: Outcome) -> str:
@@ -447,6 +462,14 @@ def main(argv: list[str] | None = None) -> int:
     grows = max(du(home) - size_before, 1) * 3  # a run also writes files it later replaces
     typical = {k: max(v, typical.get(k, 0)) for k, v in stage_seconds(second.stderr).items()}
     print(f"home {home}; stage seconds {typical}; {contacts_in} contacts in\n\n{HEADER}")
+    if not args.no_record:
+        from provenance import provenance
+
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        RECORD.update(
+            {"campaign": f"{started_at}-seed{args.seed}", "commit": provenance()["commit"]}
+        )
     outcomes = kills(home, args.inputs, args.kills, typical, rng, contacts_in)
     if args.disk_steps:
         outcomes += disk_full(home, args.inputs, args.disk_steps, grows, rng, contacts_in)
@@ -462,10 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_record:
         from provenance import provenance
 
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("a", encoding="utf-8") as f:
-            for o in outcomes:
-                f.write(json.dumps({"benchmark": "faults", **asdict(o)}, ensure_ascii=False) + "\n")
             f.write(
                 json.dumps(
                     {
