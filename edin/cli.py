@@ -544,13 +544,41 @@ def main(argv: list[str] | None = None) -> int:
     except EdinError as exc:  # what the user can fix; anything else is a bug: its traceback
         print(f"edin: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        if exc.errno not in DISK_ERRORS:
+    except Exception as exc:
+        problem = _disk_problem(exc)
+        if problem is None:
             raise
         # a full disk or a read-only home: every file is written atomically, so nothing is half
         print(
-            f"edin: cannot write {exc.filename or 'a file'}: {exc.strerror}; free space or "
-            "fix the permissions, then run again (current/ is as it was)",
+            f"edin: cannot write {problem}; free space or fix the permissions, then run again "
+            "(current/ is as it was)",
             file=sys.stderr,
         )
         return 2
+
+
+# How DuckDB and polars (whose errors are not OSError) say that the disk is full or read-only.
+_DISK_WORDS = (
+    "No space left on device",
+    "Read-only file system",
+    "Permission denied",
+    "Disk quota exceeded",
+    "File too large",
+)
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """What could not be written, when ``exc`` (or what caused it) is the machine's disk
+    refusing a write, not a bug; None otherwise."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_ERRORS:
+            return f"{current.filename or 'a file'}: {current.strerror}"
+        text = str(current)
+        word = next((w for w in _DISK_WORDS if w in text), None)
+        if word is not None:
+            return f"the warehouse or a snapshot ({type(current).__name__}: {word})"
+        current = current.__cause__ or current.__context__
+    return None

@@ -29,6 +29,16 @@ class RunSummary:
     def stage_value(self, stage: str, key: str, default: Any = 0) -> Any:
         return self.stages.get(stage, {}).get(key, default)
 
+    def unreadable(self) -> int:
+        """Values kept raw and flagged (unreadable times and ratings, Excel-mangled phones…)."""
+        return sum(
+            int(v)
+            for stage in ("ingest", "normalize")
+            for k, v in self.stages.get(stage, {}).items()
+            if k.startswith(("unreadable_", "flagged_", "capped_"))
+            and k != "flagged_created_at_unreadable"
+        )
+
     def render(self) -> str:
         s = self.stage_value
         lines = [
@@ -37,6 +47,8 @@ class RunSummary:
             f"  contacts in      {s('ingest', 'input_contacts'):>10,}",
             f"  quarantined      {s('ingest', 'quarantined'):>10,}   (rows with a reason: "
             "quarantine.parquet)",
+            f"  unreadable       {self.unreadable():>10,}   (values kept raw and flagged; rows "
+            f"that did not fit the header: {s('ingest', 'broken_rows')})",
             f"  interactions     {s('ingest', 'interactions'):>10,}",
             f"  profiles out     {s('profiles', 'profiles'):>10,}",
             f"  merged profiles  {s('profiles', 'merged_profiles'):>10,}   "

@@ -294,8 +294,11 @@ def _from_url(text: str) -> tuple[bool, HandleKey | None]:
         text = text.replace(":", "://", 1)
     if not (_SCHEME.match(text) or "/" in text or "." in text):
         return False, None
-    parts = urlsplit(text if _SCHEME.match(text) else "//" + text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text if _SCHEME.match(text) else "//" + text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "Invalid IPv6 URL": a lone "[" in a typed handle is no link
+        return False, None
     path = parts.path
     if parts.scheme in ("tg", "whatsapp"):
         path, host = f"/{host}{path}", parts.scheme

@@ -31,7 +31,7 @@ from resolution.home import Home
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
-from resolution.inputs.normalize import normalize_contacts
+from resolution.inputs.normalize import flag_counts, normalize_contacts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
@@ -184,7 +184,7 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "deleted_contacts": merged.deleted,
         "tombstoned_contacts": tombstoned,
         "full_export": run.full_export,
-        **{f"unreadable_{col}": n for col, n in got.unreadable.items()},
+        **got.counts(),
     }
 
 
@@ -208,6 +208,7 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "with_name": contacts["name_key"].is_not_null().sum(),
         "with_phone": (contacts["phones"].list.len() > 0).sum(),
         "with_email": (contacts["emails"].list.len() > 0).sum(),
+        **flag_counts(contacts),
     }
 
 

@@ -26,12 +26,23 @@ from resolution.contract import (
     REQUIRED_INTERACTION_COLUMNS,
 )
 from resolution.errors import ContractError, InputError
-from resolution.files import SUFFIXES, read_file
+from resolution.inputs.reader import SUFFIXES, Broken, read_rows
 
 log = logging.getLogger("edin")
 
 NULL_TOKENS = frozenset({"", "null", "none", "n/a", "na", "nan", "nil", "#n/a"})
 MAX_FIELD_CHARS = 1000
+# Table files a folder may hold that are not read: named, not skipped.
+UNREADABLE_TABLES = {
+    ".xlsx": "save it as CSV UTF-8",
+    ".xls": "save it as CSV UTF-8",
+    ".ods": "save it as CSV UTF-8",
+    ".tsv": "name it .csv (tabs are understood)",
+    ".gz": "unpack it",
+    ".zip": "unpack it",
+}
+# Interaction cells that identify a row: too long, the row is quarantined (others are cut).
+_INTERACTION_KEYS = frozenset({"source", "source_id", "interaction_id", "_known"})
 # Naive timestamps are read as Moscow time, the usual default of Russian helpdesk exports.
 DEFAULT_TZ = timezone(timedelta(hours=3))
 
@@ -45,6 +56,21 @@ class Ingested:
     # values that could not be read, kept as missing (a flag on the contact where it has flags):
     # created_at, started_at, rating
     unreadable: dict[str, int] = field(default_factory=dict)
+    # rows of the files read (their quarantined ones included) and, of them, those that could
+    # not be split into the header's columns (ragged CSV rows, broken JSON lines, bad bytes)
+    rows_in: int = 0
+    broken_rows: int = 0
+    # interaction cells cut to MAX_FIELD_CHARS (the interaction kept), by column
+    capped: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """What ingest read, broke, cut and could not read: the stage's metadata."""
+        return {
+            "rows_in": self.rows_in,
+            "broken_rows": self.broken_rows,
+            **{f"unreadable_{col}": n for col, n in self.unreadable.items()},
+            **{f"capped_{col}": n for col, n in self.capped.items()},
+        }
 
 
 def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSpec]]:
@@ -65,8 +91,16 @@ def discover(inputs: list[Path], config: EdinConfig) -> list[tuple[Path, InputSp
             continue
         for spec in config.inputs:
             for path in sorted(root.glob(spec.pattern)):
-                if path.is_file() and path.suffix.lower() in SUFFIXES:
+                if not path.is_file():
+                    continue
+                if path.suffix.lower() in SUFFIXES:
                     found.setdefault(path, spec)
+                elif path.suffix.lower() in UNREADABLE_TABLES:
+                    # skipping it would lose its rows without a word
+                    raise InputError(
+                        f"{path}: a {path.suffix} file is not read; "
+                        f"{UNREADABLE_TABLES[path.suffix.lower()]}, or move it out of {root}"
+                    )
     if not found:
         patterns = ", ".join(s.pattern for s in config.inputs)
         raise InputError(
@@ -109,9 +143,10 @@ def _conform_file(
                 else f'map it in the config: [[inputs]] pattern = "{spec.pattern}", '
                 f'columns.{col} = "<your column>"'
             )
+            found = [c for c in df.columns if c != "input_row"]
             raise ContractError(
                 f"column `{absent[0]}` (contract `{col}`) missing in {path}; "
-                f"{hint}. Columns found: {', '.join(df.columns) or 'none'}"
+                f"{hint}. Columns found: {', '.join(found) or 'none'}"
             )
         elif absent:
             exprs.append(pl.lit(None, pl.String).alias(col))
@@ -133,20 +168,50 @@ def _conform_file(
         .alias(c)
         for c in out.columns
     )
-    return out.with_columns(
-        pl.lit(str(path)).alias("input_file"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("input_row"),
+    return out.with_columns(pl.lit(str(path)).alias("input_file"), df["input_row"])
+
+
+def _broken_rows(broken: tuple[Broken, ...], path: Path, kind: str) -> pl.DataFrame:
+    """The quarantine rows of a file's rows that could not be split into its columns."""
+    return pl.DataFrame(
+        {
+            "kind": [kind] * len(broken),
+            "source": [None] * len(broken),
+            "source_id": [None] * len(broken),
+            "input_file": [str(path)] * len(broken),
+            "input_row": [b.line for b in broken],
+            "reason": [b.reason for b in broken],
+            "payload": [json.dumps({"raw": b.text}, ensure_ascii=False) for b in broken],
+        },
+        schema=QUARANTINE,
     )
 
 
+# Dates as Russian exports (and Excel set to Russian) write them: 01.05.2024 [10:00[:00]].
+_RUSSIAN_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+
+
+def _russian_date(text: str) -> datetime | None:
+    for fmt in _RUSSIAN_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_timestamp(value: str | None) -> datetime | None:
-    """ISO 8601 (offset, 'Z' or naive = Moscow time) to an aware UTC datetime; junk gives None."""
+    """ISO 8601 (offset, 'Z' or naive = Moscow time) or ``01.05.2024 [10:00[:00]]`` (Moscow
+    time) to an aware UTC datetime; junk gives None."""
     if not value:
         return None
     text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+    ts: datetime | None
     try:
         ts = datetime.fromisoformat(text)
     except ValueError:
+        ts = _russian_date(value.strip())
+    if ts is None:
         return None
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=DEFAULT_TZ)
@@ -189,11 +254,33 @@ def _timestamps(col: pl.Series) -> pl.Series:
     return frame["fast"].fill_null(slow).rename(col.name)
 
 
-def _too_long(df: pl.DataFrame) -> pl.Expr:
-    """Any text cell of a row longer than ``MAX_FIELD_CHARS``: no field of a contact or an
-    interaction is that long, and a 10 MB cell would be copied into every table after it."""
-    text = [c for c, t in df.schema.items() if t == pl.String and c != "input_file"]
-    return pl.any_horizontal([pl.col(c).str.len_chars() > MAX_FIELD_CHARS for c in text])
+def _text_columns(df: pl.DataFrame) -> list[str]:
+    return [c for c, t in df.schema.items() if t == pl.String and c != "input_file"]
+
+
+def _too_long(df: pl.DataFrame, columns: list[str] | None = None) -> list[tuple[pl.Expr, str]]:
+    """One check per text column: a cell longer than ``MAX_FIELD_CHARS``. No identifier or
+    field of a contact is that long, and a 10 MB cell would be copied into every table after
+    it: the row is quarantined with the cell cut (``_capped``)."""
+    return [
+        (
+            pl.col(c).str.len_chars() > MAX_FIELD_CHARS,
+            f"`{c}` longer than {MAX_FIELD_CHARS} characters (cut to {MAX_FIELD_CHARS} in the "
+            "payload)",
+        )
+        for c in (columns if columns is not None else _text_columns(df))
+    ]
+
+
+def _capped(columns: list[str]) -> list[pl.Expr]:
+    """Cells cut to ``MAX_FIELD_CHARS``, marked by a trailing ``…``."""
+    return [
+        pl.when(pl.col(c).str.len_chars() > MAX_FIELD_CHARS)
+        .then(pl.col(c).str.slice(0, MAX_FIELD_CHARS) + "…")
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    ]
 
 
 def _payload(columns: list[str]) -> pl.Expr:
@@ -203,6 +290,7 @@ def _payload(columns: list[str]) -> pl.Expr:
 
 def _quarantine_rows(df: pl.DataFrame, kind: str, reason: str) -> pl.DataFrame:
     payload_cols = [c for c in df.columns if c not in ("input_file", "input_row", "_payload")]
+    df = df.with_columns(_capped([c for c in _text_columns(df) if c in payload_cols]))
     return df.select(
         pl.lit(kind).alias("kind"),
         "source",
@@ -272,9 +360,22 @@ def ingest(
     interactions: list[pl.DataFrame] = []
     quarantined: list[pl.DataFrame] = []
     files = discover(inputs, config)
+    rows_in = broken_rows = 0
     for path, spec in files:
-        df = _conform_file(read_file(path), path, spec, config)
-        log.info("read %s: %d %s", path, df.height, spec.kind)
+        rows = read_rows(path)
+        df = _conform_file(rows.table, path, spec, config)
+        kind = "contact" if spec.kind == "contacts" else "interaction"
+        if rows.broken:
+            quarantined.append(_broken_rows(rows.broken, path, kind))
+            log.warning(
+                "%s: %d row(s) that do not fit the header quarantined (first at line %d)",
+                path,
+                len(rows.broken),
+                rows.broken[0].line,
+            )
+        rows_in += rows.rows_in
+        broken_rows += len(rows.broken)
+        log.info("read %s (%s): %d %s", path, rows.encoding or "parquet", df.height, spec.kind)
         (contacts if spec.kind == "contacts" else interactions).append(df)
     if not contacts:
         raise InputError(
@@ -288,7 +389,7 @@ def ingest(
         [
             (pl.col("source").is_null(), "missing source"),
             (pl.col("source_id").is_null(), "missing source_id"),
-            (_too_long(c), f"a field is longer than {MAX_FIELD_CHARS} characters"),
+            *_too_long(c),
         ],
         quarantined,
     )
@@ -320,7 +421,7 @@ def ingest(
                 "missing source/source_id",
             ),
             (pl.col("interaction_id").is_null(), "missing interaction_id"),
-            (_too_long(i), f"a field is longer than {MAX_FIELD_CHARS} characters"),
+            *_too_long(i, [c for c in _text_columns(i) if c in _INTERACTION_KEYS]),
             (
                 pl.col("_known").is_null(),
                 "refers to a contact that is not in the contacts (or was quarantined)",
@@ -328,6 +429,20 @@ def ingest(
         ],
         quarantined,
     ).drop("_known")
+    # a long subject (a pasted e-mail) is still an interaction: cut, marked with "…", counted
+    long_cells = [c for c in _text_columns(i) if c not in _INTERACTION_KEYS]
+    capped = {
+        c: n
+        for c in long_cells
+        if (n := int(i.select((pl.col(c).str.len_chars() > MAX_FIELD_CHARS).sum()).item() or 0))
+    }
+    if capped:
+        i = i.with_columns(_capped(list(capped)))
+        log.warning(
+            "interaction cells cut to %d characters: %s",
+            MAX_FIELD_CHARS,
+            ", ".join(f"{n} {col}" for col, n in capped.items()),
+        )
     known_rating = pl.col("rating").str.to_lowercase().is_in(list(RATINGS))
     unreadable = {
         "created_at": int(
@@ -364,6 +479,9 @@ def ingest(
         quarantine=q,
         files=tuple(str(p) for p, _ in files),
         unreadable=unreadable,
+        rows_in=rows_in,
+        broken_rows=broken_rows,
+        capped=capped,
     )
 
 

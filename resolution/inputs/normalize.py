@@ -28,7 +28,7 @@ from normalizers.city import normalize_city
 from normalizers.email import normalize_email
 from normalizers.handle import normalize_handle, platform_of
 from normalizers.name import name_from_identifier, normalize_name
-from normalizers.phone import PhoneKey, normalize_phones, ru_mobiles
+from normalizers.phone import PhoneKey, normalize_phones, phone_flags, ru_mobiles
 from resolution.config import EdinConfig
 from resolution.contract import NORMALIZED_CONTACTS, STR_LIST, conform
 
@@ -56,6 +56,38 @@ def _phone_columns(phones: Sequence[PhoneKey]) -> tuple[list[str], list[str], li
 
 def _phone_part(raw: str | None, region: str) -> tuple[Any, ...]:
     return _phone_columns(normalize_phones(raw, default_region=region))
+
+
+# What the phone normalizer saw in a phone cell that gave no number, kept as a flag on the
+# contact (its raw cell stays in raw_contacts): an Excel-mangled number is never guessed.
+_PHONE_CELL_FLAGS = ("excel_scientific", "too_long", "invalid")
+
+
+def _phone_cell_part(raw: str | None, region: str) -> tuple[Any, ...]:
+    phones, match, flags = _phone_part(raw, region)
+    if raw and not phones:
+        seen = phone_flags(raw, default_region=region)
+        first = next((f for f in _PHONE_CELL_FLAGS if f in seen), None)
+        if first is not None:
+            flags = sorted([*flags, f"phone:{first}"])
+    return phones, match, flags
+
+
+# Flags counted in the normalize stage's metadata (and so in the run summary and in Dagster):
+# values kept raw because they could not be read.
+COUNTED_FLAGS = (
+    "phone:excel_scientific",
+    "phone:too_long",
+    "phone:invalid",
+    "created_at:unreadable",
+)
+
+
+def flag_counts(contacts: pl.DataFrame) -> dict[str, int]:
+    """How many contacts carry each of ``COUNTED_FLAGS`` (metadata keys ``flagged_<flag>``)."""
+    flags = contacts["flags"].explode().drop_nulls()
+    counts = dict(flags.filter(flags.is_in(list(COUNTED_FLAGS))).value_counts().iter_rows())
+    return {f"flagged_{f.replace(':', '_')}": int(counts.get(f, 0)) for f in COUNTED_FLAGS}
 
 
 NAME_PART = {
@@ -313,7 +345,7 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
                 runner,
                 base,
                 ["phone"],
-                partial(_phone_part, region=region),
+                partial(_phone_cell_part, region=region),
                 phone,
                 fast=_phone_fast if region == "RU" else None,
             ),

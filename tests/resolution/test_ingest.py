@@ -257,8 +257,12 @@ def test_unreadable_values_are_counted_and_flagged(write_inputs):
     )
     got = run(folder)
     assert got.unreadable == {"created_at": 2, "rating": 1, "started_at": 1}
-    assert got.interactions.height == 2  # the 200,000-character subject is quarantined
-    assert "longer than 1000" in got.quarantine["reason"][0]
+    # the 200,000-character subject is cut (the interaction kept), marked and counted
+    assert got.interactions.height == 3
+    assert got.quarantine.height == 0
+    assert got.capped == {"subject": 1}
+    subject = got.interactions.filter(pl.col("interaction_id") == "i3")["subject"][0]
+    assert subject == "x" * 1000 + "…"
     flags = dict(
         zip(
             *normalize_contacts(got.contacts, load_config(None))

@@ -1,0 +1,106 @@
+"""resolution.inputs.reader: the same rows whatever the encoding and line endings; broken rows
+with their line numbers; floats that Excel cut written back in its form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from resolution.errors import InputError
+from resolution.inputs.reader import float_text, read_rows
+
+TEXT = 'source,source_id,name\nvk,1,Иван Петров\nvk,2,"Анна, Котова"\n'
+ROWS = [["vk", "1", "Иван Петров"], ["vk", "2", "Анна, Котова"]]
+
+
+def _encoded(text: str, how: str) -> bytes:
+    return {
+        "utf-8": lambda t: t.encode(),
+        "utf-8-bom": lambda t: t.encode("utf-8-sig"),
+        "cp1251": lambda t: t.encode("cp1251"),
+        "utf-16-le-bom": lambda t: t.encode("utf-16"),
+        "utf-16-be-bom": lambda t: b"\xfe\xff" + t.encode("utf-16-be"),
+        "utf-16-le": lambda t: t.encode("utf-16-le"),
+        "utf-16-be": lambda t: t.encode("utf-16-be"),
+        "utf-32-bom": lambda t: t.encode("utf-32"),
+    }[how](text)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "utf-8",
+        "utf-8-bom",
+        "cp1251",
+        "utf-16-le-bom",
+        "utf-16-be-bom",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32-bom",
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_encoding_and_line_ending_reads_the_same_rows(tmp_path: Path, how, newline):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(_encoded(TEXT.replace("\n", newline), how))
+    got = read_rows(path)
+    assert got.table.drop("input_row").rows() == [tuple(r) for r in ROWS]
+    assert got.table["input_row"].to_list() == [2, 3]
+    assert got.broken == ()
+
+
+def test_the_encoding_is_cp1251_when_most_lines_are_not_utf8(tmp_path: Path) -> None:
+    # «ТОВАР» in cp1251 holds "Р»" (d0 bb), a byte pair that is valid UTF-8
+    text = "source,source_id,name\n" + "".join(f"vk,{i},ООО «ТОВАР» Иван\n" for i in range(5))
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(text.encode("cp1251"))
+    got = read_rows(path)
+    assert got.encoding == "cp1251"
+    assert got.table["name"].to_list() == ["ООО «ТОВАР» Иван"] * 5
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "reason"),
+    [
+        ("vk,1,a\nvk,2,b,c\nvk,3,d\n", 3, "4 fields where the header has 3"),
+        ("vk,1,a\nvk\nvk,3,d\n", 3, "1 fields where the header has 3"),
+        ('vk,1,a\nvk,2,"b\nvk,3,d\n', 3, "never closed"),
+    ],
+)
+def test_broken_rows_come_back_with_their_line(tmp_path: Path, body, line, reason):
+    path = tmp_path / "contacts.csv"
+    path.write_text("source,source_id,name\n" + body, encoding="utf-8")
+    got = read_rows(path)
+    assert [b.line for b in got.broken] == [line]
+    assert reason in got.broken[0].reason
+    assert got.rows_in == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (7.91612e10, "7.91612E+10"),
+        (79161234567.0, "79161234567"),
+        (8e10, "8E+10"),
+        (123.0, "123"),
+        (3.5, "3.5"),
+        (float("nan"), None),
+    ],
+)
+def test_float_text_keeps_what_excel_left(value, text):
+    assert float_text(value) == text
+
+
+def test_a_parquet_list_column_is_joined(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.parquet"
+    pl.DataFrame({"source": ["vk"], "phone": [["8916", "8926"]]}).write_parquet(path)
+    assert read_rows(path).table["phone"].to_list() == ["8916; 8926"]
+
+
+def test_a_header_with_a_column_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("source,name,name\nvk,a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: column `name` appears twice"):
+        read_rows(path)
