@@ -17,6 +17,7 @@ import polars as pl
 
 from resolution._typing import Record
 from resolution.contract import SCORED_PAIR_REASONS, SCORED_PAIRS, conform, conform_reasons
+from resolution.linking.blocking import HELD_TABLE
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import contributions, field_weights, reasons_frame
 from resolution.matching.fields import NAME_COUNT
@@ -68,6 +69,18 @@ def score_chunk(
     return frame, int((got.guard != 0.0).sum())
 
 
+def _held_by_blocking(con: duckdb.DuckDBPyConnection) -> int:
+    """How many blocked pairs ``candidate_pairs`` left out as held by the name-only guard."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND NOT temporary",
+        {"t": HELD_TABLE},
+    ).fetchall()
+    if not exists[0][0]:
+        return 0
+    rows = con.execute(f"SELECT held FROM {HELD_TABLE}").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
 def score_candidates(
     con: duckdb.DuckDBPyConnection, model: MatchModel, records: dict[int, Record], chunk: int
 ) -> ScoredCandidates:
@@ -92,7 +105,9 @@ def score_candidates(
             candidates.height,
             (done + rows.height) / max(time.monotonic() - started, 1e-9),
         )
-    log.info("%d candidate pairs held below the threshold by the name-only guard, not kept", held)
+    # The pairs the blocking stage already held (only a name connects them) were never candidates.
+    held += _held_by_blocking(con)
+    log.info("%d pairs held below the threshold by the name-only guard, not kept", held)
     if not kept:
         empty = reasons_frame(
             np.zeros(0, np.int64),
