@@ -94,6 +94,7 @@ def run_timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> T
             assert proc.stdout is not None
             for line in proc.stdout:
                 out.write(line)
+                out.flush()
                 m = _STAGE.search(line)
                 if m:
                     with lock:
