@@ -28,8 +28,6 @@ from resolution.matching.model import MatchModel
 log = logging.getLogger("edin")
 
 
-BLOCK_BATCH = 500_000
-
 HELD_TABLE = "candidate_pairs_held"
 """One row, column ``held``: the blocked pairs the name-only guard holds (not candidates)."""
 
@@ -97,22 +95,48 @@ def guard_frame(records: dict[int, Record], specs: list[FieldSpec]) -> pa.Table:
     return pa.table(columns)
 
 
-def _batches(model: MatchModel, records: dict[int, Record]) -> Iterator[pl.DataFrame]:
-    keys: list[str] = []
-    ids: list[int] = []
-    for key, record_id in model.blocks(sorted(records.items())):
-        keys.append(key)
-        ids.append(record_id)
-        if len(keys) >= BLOCK_BATCH:
-            yield pl.DataFrame(
-                {"block_key": keys, "record_id": ids},
-                schema={"block_key": pl.String, "record_id": pl.Int64},
-            )
-            keys, ids = [], []
-    yield pl.DataFrame(
-        {"block_key": keys, "record_id": ids},
-        schema={"block_key": pl.String, "record_id": pl.Int64},
-    )
+def block_key_frames(model: MatchModel, records: dict[int, Record]) -> Iterator[pl.DataFrame]:
+    """(block_key, record_id) of every block a record falls into: the rows of
+    ``model.blocks``, one frame per blocking rule. Each rule's predicate runs once per distinct
+    value of its fields (found by polars over the field columns); the keys reach the records by
+    a join, not a Python loop per record and key."""
+    ids = sorted(records)
+    rows = [records[i] for i in ids]
+    sets = {s.name for s in model.specs if s.type == "Set"}
+    columns: dict[str, pl.Series] = {}
+
+    def column(field: str) -> pl.Series:
+        if field not in columns:
+            values = [r[field] for r in rows]
+            arrow = _list_column(values) if field in sets else pa.array(values, pa.string())
+            columns[field] = pl.Series(field, arrow)
+        return columns[field]
+
+    record_ids = pl.Series("record_id", ids, dtype=pl.Int64)
+    for i, pred in enumerate(model.predicates):
+        suffix = f":{i}"
+        fields = list(dict.fromkeys(p.field for p in pred))  # a field may serve two predicates
+        frame = pl.DataFrame([column(f) for f in fields]).with_columns(record_ids)
+        distinct = frame.select(fields).unique(maintain_order=True).with_row_index("code")
+        key_codes: list[int] = []
+        keys: list[str] = []
+        for code, *values in distinct.iter_rows():
+            record = {
+                f: tuple(v) if f in sets and v is not None else v
+                for f, v in zip(fields, values, strict=True)
+            }
+            for key in sorted(pred(record)):
+                key_codes.append(code)
+                keys.append(key + suffix)
+        by_value = pl.DataFrame(
+            {"code": key_codes, "block_key": keys},
+            schema={"code": pl.UInt32, "block_key": pl.String},
+        )
+        yield (
+            frame.join(distinct, on=fields, how="inner", nulls_equal=True)
+            .join(by_value, on="code", how="inner")
+            .select("block_key", "record_id")
+        )
 
 
 def candidate_pairs(
@@ -123,7 +147,7 @@ def candidate_pairs(
 ) -> BlockingStats:
     """Fill tables ``block_keys`` and ``candidate_pairs`` (record_id_l < record_id_r) in ``con``."""
     con.execute("CREATE OR REPLACE TABLE block_keys (block_key VARCHAR, record_id BIGINT)")
-    for batch in _batches(model, records):
+    for batch in block_key_frames(model, records):
         con.register("batch", batch)
         con.execute("INSERT INTO block_keys SELECT block_key, record_id FROM batch")
         con.unregister("batch")

@@ -13,7 +13,7 @@ import pytest
 from resolution.config import ExtraField, default_config
 from resolution.inputs.ingest import ingest
 from resolution.inputs.normalize import normalize_contacts
-from resolution.linking.blocking import candidate_pairs, guard_frame
+from resolution.linking.blocking import block_key_frames, candidate_pairs, guard_frame
 from resolution.linking.scoring import score_candidates
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.fields import NAME_COUNT, field_specs, n_features, records
@@ -120,3 +120,37 @@ def test_blocking_counts_the_pairs_the_guard_holds_and_scoring_reports_them(gene
     got = score_candidates(con, model, recs, chunk=1000)
     assert got.held_by_guard == stats.held_by_guard
     assert got.scored.height == stats.pairs
+
+
+def test_block_key_frames_are_the_models_own_block_keys(generated):
+    contacts, _ = generated
+    specs = field_specs(default_config())
+    recs = records(contacts, specs)
+    blocking = [
+        [
+            {"class": "SimplePredicate", "func": "wholeFieldPredicate", "field": "city"},
+            {"class": "StringPredicate", "func": "sameFiveCharStartPredicate", "field": "name"},
+        ],
+        [
+            {"class": "StringPredicate", "func": "metaphoneToken", "field": "surname"},
+            {"class": "StringPredicate", "func": "wholeFieldPredicate", "field": "given"},
+        ],
+        [
+            {"class": "StringPredicate", "func": "sortedAcronym", "field": "name"},
+            {"class": "StringPredicate", "func": "sameThreeCharStartPredicate", "field": "name"},
+        ],
+        {"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "phones"},
+        {"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "emails"},
+    ]
+    model = MatchModel(
+        specs=specs,
+        weights=np.zeros(n_features(specs)),
+        bias=0.0,
+        predicates=tuple(predicate_from_json(p) for p in blocking),
+        threshold=0.5,
+        stats={},
+    )
+    want = sorted(model.blocks(sorted(recs.items())))
+    got = pl.concat(list(block_key_frames(model, recs)))
+    assert sorted(got.iter_rows()) == want
+    assert len(want) > len(recs)
