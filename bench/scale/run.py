@@ -70,7 +70,9 @@ class Timed:
         }
 
 
-def run_timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Timed:
+def run_timed(
+    cmd: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Timed:
     """Run ``cmd``; time and sample its memory per stage (the stage named by its latest
     ``▶ name`` line on stdout or stderr)."""
     timed = Timed()
@@ -86,6 +88,7 @@ def run_timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> T
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=cwd,
             text=True,
             bufsize=1,
         )
@@ -155,9 +158,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=Path("/tmp/edin-scale"))
     p.add_argument("--systems", default="edin,splink", help="comma-separated: edin, splink")
     p.add_argument("--note", default="", help="free text stored with the result rows")
+    p.add_argument(
+        "--product",
+        type=Path,
+        default=REPO,
+        help="run the product from this source tree (a git worktree of another commit) "
+        "instead of this one, to compare two commits in the same conditions",
+    )
     args = p.parse_args(argv)
     systems = args.systems.split(",")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args.work = args.work.resolve()
+    env = {**os.environ, "PYTHONPATH": str(args.product.resolve())}
     header = (
         f"{'contacts':>10} {'system':<7} {'wall s':>7} {'peak MB':>8} {'pw F1':>6} "
         f"{'b3 F1':>6} {'load':>5}  stages (s / peak MB)"
@@ -167,14 +178,24 @@ def main(argv: list[str] | None = None) -> int:
         data, records, contacts = prepare(persons, args.seed, args.work)
         truth = pl.read_csv(data / "truth.csv", infer_schema=False)
         row: dict[str, object] = {"persons": persons, "seed": args.seed, "contacts": contacts}
+        row["product_commit"] = subprocess.run(
+            ["git", "-C", str(args.product), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         for system in systems:
             load = os.getloadavg()[0]
-            run_dir = args.work / f"{data.name}_{system}"
+            run_dir = (
+                args.work
+                / f"{data.name}_{system}"
+                / (args.product.resolve().name if system == "edin" else "")
+            )
             shutil.rmtree(run_dir, ignore_errors=True)
             if system == "edin":
                 home = run_dir / "home"
                 cmd = [sys.executable, "-m", "edin", "run", str(data), "--home", str(home)]
-                timed = run_timed(cmd, run_dir / "run.log", env)
+                # in the product's tree: `python -m` puts the working folder before PYTHONPATH
+                timed = run_timed(cmd, run_dir / "run.log", env, cwd=args.product.resolve())
                 predicted = (
                     pl.read_parquet(home / "current" / "members.parquet")
                     if timed.status == "ok"
