@@ -221,9 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             row[system] = got
             rows.append((contacts, system, got))
-        if "edin" in row and "splink" in row:
-            e, s = row["edin"], row["splink"]
-            assert isinstance(e, dict) and isinstance(s, dict)
+        e, s = row.get("edin"), row.get("splink")
+        if isinstance(e, dict) and isinstance(s, dict) and e["status"] == s["status"] == "ok":
             row["ratio_wall"] = round(e["wall_s"] / max(s["wall_s"], 1e-9), 2)
             row["ratio_peak"] = round(e["peak_mb"] / max(s["peak_mb"], 1e-9), 2)
         row["note"] = args.note
