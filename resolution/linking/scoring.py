@@ -21,6 +21,7 @@ from resolution.linking.blocking import HELD_TABLE
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import contributions, field_weights, reasons_frame
 from resolution.matching.fields import NAME_COUNT
+from resolution.matching.guard import name_only_pairs
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
 
@@ -58,15 +59,20 @@ def score_chunk(
     matrix: np.ndarray,
     fields: list[str],
 ) -> tuple[pl.DataFrame, int]:
-    """The pairs (left[i], right[i]) scored, those kept (at least KEEP_SCORE and not held by
-    the name-only guard) as a reasons frame, and how many the guard held. ``matrix`` and
-    ``fields`` are ``field_weights(model)``, the fields followed by NAME_ONLY_GUARD. The
-    DuckDB path and the Spark engine (``resolution.spark``) both keep pairs through here."""
-    got = score_pairs(model, table.pairs(left, right))
-    keep = (got.score >= KEEP_SCORE) & (got.guard == 0.0)
+    """The pairs (left[i], right[i]) scored, those kept (at least KEEP_SCORE and not only a
+    name connects them: ``name_only_pairs``) as a reasons frame, and how many the guard held.
+    ``matrix`` and ``fields`` are ``field_weights(model)``, the fields followed by
+    NAME_ONLY_GUARD. The DuckDB path and the Spark engine (``resolution.spark``) both keep
+    pairs through here."""
+    cols = model.columns(table.pairs(left, right))
+    got = score_pairs(model, cols)
+    # Every pair only a name connects is held, whatever its score: the DuckDB engine's blocking
+    # never makes them candidates (``linkable_sql``), and both engines keep the same pairs.
+    held = name_only_pairs(cols, model.specs)
+    keep = (got.score >= KEEP_SCORE) & ~held
     contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
     frame = reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields)
-    return frame, int((got.guard != 0.0).sum())
+    return frame, int(held.sum())
 
 
 def _held_by_blocking(con: duckdb.DuckDBPyConnection) -> int:
