@@ -18,6 +18,7 @@ import scipy.cluster.hierarchy
 import scipy.sparse
 import scipy.sparse.csgraph
 from dedupe.clustering import condensedDistance, confidences
+from scipy.cluster import _hierarchy
 
 from resolution.contract import CLUSTERS, conform
 from resolution.linking.links import join_strong_links
@@ -26,6 +27,8 @@ log = logging.getLogger("edin")
 
 # A connected component above this many records is split before its linkage (``_within_limit``).
 MAX_COMPONENT = 5000
+
+_CENTROID = scipy.cluster.hierarchy._LINKAGE_METHODS["centroid"]
 
 
 def cluster_records(
@@ -177,12 +180,24 @@ def _record_parts(edges: np.ndarray, max_component: int) -> Iterator[np.ndarray]
             yield from _record_parts(component, max_component)
 
 
+def centroid_partition(distances: np.ndarray, n: int, cut: float) -> np.ndarray:
+    """``fcluster(linkage(distances, "centroid"), cut, "distance")``: the same compiled
+    routines, without the checks scipy's public functions run on every call (validating the
+    tree, array-namespace dispatch): those cost more than the linkage itself on the thousands
+    of small components a run clusters. ``distances`` is a finite condensed matrix of n items.
+    """
+    y = np.ascontiguousarray(distances, dtype=np.float64)
+    tree = _hierarchy.fast_linkage(y, n, _CENTROID)
+    partition = np.zeros(n, dtype="i")
+    _hierarchy.cluster_dist(tree, partition, float(cut), n)
+    return partition
+
+
 def _linkage_clusters(
     component: np.ndarray, threshold: float
 ) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
     i_to_id, distances, n = condensedDistance(component)
-    tree = scipy.cluster.hierarchy.linkage(distances, method="centroid")
-    partition = scipy.cluster.hierarchy.fcluster(tree, 1 - threshold, criterion="distance")
+    partition = centroid_partition(distances, n, 1 - threshold)
     members: dict[int, list[int]] = {}
     for i, label in enumerate(partition):
         members.setdefault(int(label), []).append(i)

@@ -17,9 +17,11 @@ import polars as pl
 
 from resolution._typing import Record
 from resolution.contract import SCORED_PAIR_REASONS, SCORED_PAIRS, conform, conform_reasons
+from resolution.linking.blocking import HELD_TABLE
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import contributions, field_weights, reasons_frame
 from resolution.matching.fields import NAME_COUNT
+from resolution.matching.guard import name_only_pairs
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
 
@@ -57,15 +59,32 @@ def score_chunk(
     matrix: np.ndarray,
     fields: list[str],
 ) -> tuple[pl.DataFrame, int]:
-    """The pairs (left[i], right[i]) scored, those kept (at least KEEP_SCORE and not held by
-    the name-only guard) as a reasons frame, and how many the guard held. ``matrix`` and
-    ``fields`` are ``field_weights(model)``, the fields followed by NAME_ONLY_GUARD. The
-    DuckDB path and the Spark engine (``resolution.spark``) both keep pairs through here."""
-    got = score_pairs(model, table.pairs(left, right))
-    keep = (got.score >= KEEP_SCORE) & (got.guard == 0.0)
+    """The pairs (left[i], right[i]) scored, those kept (at least KEEP_SCORE and not only a
+    name connects them: ``name_only_pairs``) as a reasons frame, and how many the guard held.
+    ``matrix`` and ``fields`` are ``field_weights(model)``, the fields followed by
+    NAME_ONLY_GUARD. The DuckDB path and the Spark engine (``resolution.spark``) both keep
+    pairs through here."""
+    cols = model.columns(table.pairs(left, right))
+    got = score_pairs(model, cols)
+    # Every pair only a name connects is held, whatever its score: the DuckDB engine's blocking
+    # never makes them candidates (``linkable_sql``), and both engines keep the same pairs.
+    held = name_only_pairs(cols, model.specs)
+    keep = (got.score >= KEEP_SCORE) & ~held
     contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
     frame = reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields)
-    return frame, int((got.guard != 0.0).sum())
+    return frame, int(held.sum())
+
+
+def _held_by_blocking(con: duckdb.DuckDBPyConnection) -> int:
+    """How many blocked pairs ``candidate_pairs`` left out as held by the name-only guard."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND NOT temporary",
+        {"t": HELD_TABLE},
+    ).fetchall()
+    if not exists[0][0]:
+        return 0
+    rows = con.execute(f"SELECT held FROM {HELD_TABLE}").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def score_candidates(
@@ -92,7 +111,9 @@ def score_candidates(
             candidates.height,
             (done + rows.height) / max(time.monotonic() - started, 1e-9),
         )
-    log.info("%d candidate pairs held below the threshold by the name-only guard, not kept", held)
+    # The pairs the blocking stage already held (only a name connects them) were never candidates.
+    held += _held_by_blocking(con)
+    log.info("%d pairs held below the threshold by the name-only guard, not kept", held)
     if not kept:
         empty = reasons_frame(
             np.zeros(0, np.int64),

@@ -100,3 +100,37 @@ def cap_name_only(
     """``p`` held below ``threshold`` for the pairs only a name connects (``name_only_pairs``)."""
     weak = name_only_pairs(pairs, specs)
     return np.where(weak, np.minimum(p, NAME_ONLY_CAP * threshold), p)
+
+
+def linkable_sql(specs: Sequence[FieldSpec], left: str = "l", right: str = "r") -> str:
+    """A DuckDB predicate over the rows ``left`` and ``right`` of a record table (one column per
+    field, named after it, sets as lists; the name count in column ``NAME_COUNT``): true when
+    the pair may be linked by something other than a name, false when ``name_only_pairs``
+    holds it.
+
+    For the contact fields it is exactly ``not name_only_pairs``: a shared set element, an
+    equal value, or one rare full name (``RARE_NAME``). A configured string field agreeing by
+    similarity is not decided here: two values of it make the pair linkable, and the guard
+    decides after scoring. Blocking drops the pairs this is false for before they are scored.
+    """
+
+    def col(side: str, name: str) -> str:
+        return f'{side}."{name.replace(chr(34), chr(34) * 2)}"'
+
+    terms = []
+    for spec in specs:
+        if spec.name in NAME_FIELDS:
+            continue
+        a, b = col(left, spec.name), col(right, spec.name)
+        if spec.type == "Set":
+            terms.append(f"coalesce(list_has_any({a}, {b}), false)")
+        elif spec.name.startswith(EXTRA_PREFIX):
+            terms.append(f"({a} IS NOT NULL AND {b} IS NOT NULL)")
+        else:
+            terms.append(f"coalesce({a} = {b}, false)")
+    name_l, name_r, count = col(left, "name"), col(right, "name"), col(left, NAME_COUNT)
+    terms.append(
+        f"coalesce({name_l} = {name_r} AND contains({name_l}, ' ') AND {count} <= {RARE_NAME},"
+        " false)"
+    )
+    return "(" + " OR ".join(terms) + ")"

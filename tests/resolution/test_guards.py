@@ -281,3 +281,18 @@ def test_pairs_the_name_only_guard_holds_are_counted_not_kept():
     assert held == 1
     assert scored.select("record_id_l", "record_id_r").rows() == [(3, 4)]
     assert reasons.height == 1
+
+
+def test_centroid_partition_is_scipys_linkage_cut_by_distance():
+    import numpy as np
+    import scipy.cluster.hierarchy as h
+
+    from resolution.linking.clustering import centroid_partition
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 5, 17, 60):
+        for _ in range(20):
+            d = rng.choice([0.02, 0.1, 0.3, 0.5, 0.9, 1.0], size=n * (n - 1) // 2)
+            for cut in (0.05, 0.4, 0.6):
+                want = h.fcluster(h.linkage(d, method="centroid"), cut, criterion="distance")
+                assert np.array_equal(centroid_partition(d, n, cut), want)
