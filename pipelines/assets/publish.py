@@ -80,6 +80,30 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
     )
 
 
+@asset_check(
+    asset="members",
+    blocking=True,
+    description="Precision on operator-labelled pairs (decisions, label answers) is not below "
+    "[resolution] min_labelled_precision; below it, the snapshot is not published.",
+)
+def labelled_precision_floor(edin: EdinResource) -> AssetCheckResult:
+    pairs, merged, precision, floor, problem = warehouse_row(
+        edin,
+        "SELECT labelled_pairs, labelled_merged, labelled_precision, "
+        "labelled_precision_floor, problem FROM labelled_precision",
+    )
+    return AssetCheckResult(
+        passed=not problem,
+        description=problem or None,
+        metadata={
+            "labelled_pairs": pairs,
+            "labelled_merged": merged,
+            "labelled_precision": precision,
+            "floor": floor,
+        },
+    )
+
+
 # It also reads the contacts and the scored pairs' reasons (to explain them), the model that
 # scored them, and the input counts its checks compare against.
 @asset(
