@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterExecutionStepExecutionError, DagsterInstance, materialize
+from dagster import (
+    DagsterEventType,
+    DagsterExecutionStepExecutionError,
+    DagsterInstance,
+    materialize,
+)
+from dagster._core.errors import DagsterAssetCheckFailedError
 
 from pipelines.definitions import defs
 from pipelines.partitions import add_drop, drop_partition
@@ -88,6 +94,10 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
                 run_config=QUIET,
                 raise_on_error=True,
             )
+        except DagsterAssetCheckFailedError:
+            # a blocking check stopped the run before publishing: say which, and why
+            published = Home(edin.home_path).current_run_id()
+            raise check_failure(failed_checks(instance), published) from None
         except DagsterExecutionStepExecutionError as exc:
             # Show the stage's own error (it says what to fix), not Dagster's wrapper.
             if exc.user_exception is not None:
@@ -107,6 +117,16 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
     if failed:
         raise check_failure(failed, published=Home(edin.home_path).current_run_id())
     return summary
+
+
+def failed_checks(instance: DagsterInstance) -> list[Any]:
+    """The failed check evaluations of the instance's latest run."""
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return []
+    logs = instance.all_logs(runs[0].run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [e.dagster_event.asset_check_evaluation_data for e in logs if e.dagster_event]
+    return [e for e in evaluations if not e.passed]
 
 
 def check_failure(failed: list[Any], published: str | None) -> PublishError:

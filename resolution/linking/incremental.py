@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ class Plan:
 
 
 def contact_states(
-    contacts: pl.DataFrame, specs: list[FieldSpec]
+    contacts: pl.DataFrame, specs: Sequence[FieldSpec]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The contacts' ``record_frame`` (what ``records`` builds the model's records from) and
     their states: (record_id, source, source_id, record_hash), the hash of the record as
@@ -352,7 +353,7 @@ def block_dirty(
 
 
 def candidate_records(
-    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, specs: list[FieldSpec]
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, specs: Sequence[FieldSpec]
 ) -> dict[int, Record]:
     """The model's records of the contacts in table ``candidate_pairs`` (all that scoring an
     incremental run's candidates needs)."""
@@ -438,7 +439,7 @@ def recluster(
     *,
     must: pl.DataFrame,
     cannot: pl.DataFrame,
-    identifier_cols: list[str],
+    identifier_cols: Sequence[str],
     threshold: float,
     max_cluster_size: int,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
