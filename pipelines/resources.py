@@ -60,6 +60,7 @@ class EdinResource(ConfigurableResource):
         return RunSettings(
             home=self.home_path,
             inputs=self.drop_inputs(drop),
+            drop=drop,
             config=load_config(Path(self.config_file) if self.config_file else None),
             labels_file=Path(self.labels_file) if self.labels_file else None,
             run_id=run_id,

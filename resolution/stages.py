@@ -103,6 +103,7 @@ class RunSettings:
     engine: str | None = None  # "duckdb" or "spark"; None: the config's [resolution] engine
     # block, score and cluster every contact, not only what the drop touches (``--full``)
     full: bool = False
+    drop: str | None = None  # the drop's name (its Dagster partition), kept in the manifest
 
     @property
     def paths(self) -> Home:
@@ -552,6 +553,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         **precision.metadata(floor),
         "profiles": profiles.height,
         "members": members.height,
+        "merge_rate": merge_rate(members.height, profiles.height),
         "history": history.height,
         "merged_profiles": (profiles["contacts"] > 1).sum(),
         "previous_run": prev.run_id if prev else "",
@@ -614,11 +616,12 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         raise PublishError(
             "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)
         )
+    summary = run_summary(con, run, tables)
     snapshot = write_snapshot(
         run.home,
         run.run_id,
         tables,
-        {"inputs_fingerprint": inputs_fingerprint},
+        {"inputs_fingerprint": inputs_fingerprint, "run": summary},
         {run.paths.model_file.name: run.paths.model_file.read_bytes()},
     )
     current = switch_current(run.home, snapshot)
@@ -630,7 +633,42 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "path": str(current),
         "pruned_snapshots": len(pruned),
         **snapshot.counts,
+        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }
+
+
+def run_summary(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, tables: dict[str, pl.DataFrame]
+) -> Metadata:
+    """What a snapshot's manifest says of the run that made it (``edin status`` prints it):
+    the drop, how it was resolved, the merge rate, cluster sizes, quarantine by reason and the
+    precision on operator-labelled pairs."""
+    plan = incremental.read_plan(con)
+    members, profiles = tables["members"].height, tables["profiles"].height
+    labelled = con.execute(
+        "SELECT labelled_pairs, labelled_merged, labelled_precision FROM labelled_precision"
+    ).fetchall()
+    pairs, merged, precision = labelled[0] if labelled else (0, 0, -1.0)
+    quarantine = tables["quarantine"]
+    return {
+        "drop": run.drop or "",
+        "mode": plan.mode,
+        "mode_reason": plan.reason,
+        "dirty_contacts": plan.dirty,
+        "merge_rate": merge_rate(members, profiles),
+        "labelled_pairs": int(pairs),
+        "labelled_merged": int(merged),
+        "labelled_precision": float(precision),
+        "cluster_sizes": cluster_size_histogram(
+            tables["members"].group_by("profile_id").len()["len"]
+        ),
+        "quarantine_by_reason": dict(sorted(quarantine.group_by("reason").len().iter_rows())),
+    }
+
+
+def merge_rate(members: int, profiles: int) -> float:
+    """The share of contacts merged into another contact's profile: 1 − profiles / contacts."""
+    return round(1 - profiles / members, 4) if members else 0.0
 
 
 STAGES: dict[str, Stage] = {

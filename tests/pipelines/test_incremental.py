@@ -185,3 +185,13 @@ def test_a_changed_contact_is_resolved_again(sample, drops_home, tmp_path) -> No
     )
     # everyone else but the changed contact's old profile-mate keeps their ID
     assert moved(members, after) <= 2
+
+
+def test_status_shows_how_each_run_resolved(drops_home) -> None:
+    home, _ = drops_home
+    out = ok("status", "--home", str(home)).stdout
+    runs = [line for line in out.splitlines() if line[:1] in ("*", " ") and "T" in line[:20]]
+    assert [line.split()[1] for line in runs] == ["full", "full", "incremental"]
+    assert "drop cli-drop2, incremental, 273 dirty contacts" in out
+    assert "cluster sizes  1:" in out and "labelled pairs 0 (0 in one profile" in out
+    assert "quarantine     none" in out
