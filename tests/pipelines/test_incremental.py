@@ -195,3 +195,40 @@ def test_status_shows_how_each_run_resolved(drops_home) -> None:
     assert "drop cli-drop2, incremental, 273 dirty contacts" in out
     assert "cluster sizes  1:" in out and "labelled pairs 0 (0 in one profile" in out
     assert "quarantine     none" in out
+
+
+def test_operator_decisions_bind_an_incremental_run_as_a_full_one(drops_home, tmp_path) -> None:
+    """A merge of two profiles and an unmerge of one contact, then a run with nothing new:
+    incrementally (the decided contacts' components clustered again) and with ``--full``, the
+    same profiles."""
+    from resolution.feedback import record_merge, record_unmerge
+
+    home, _ = drops_home
+    members = current(home, "members").sort("profile_id", *KEY)
+    sizes = members.group_by("profile_id").len().sort("profile_id")
+    pairs = sizes.filter(pl.col("len") == 2)["profile_id"]
+    singles = sizes.filter(pl.col("len") == 1)["profile_id"]
+    first = members.filter(pl.col("profile_id") == singles[0]).select(KEY).row(0)
+    second = members.filter(pl.col("profile_id") == singles[1]).select(KEY).row(0)
+    taken = members.filter(pl.col("profile_id") == pairs[0]).select(KEY).row(0)
+    copies = {}
+    for mode in ("incremental", "full"):
+        copy = tmp_path / mode
+        shutil.copytree(home, copy, symlinks=True)
+        record_merge(copy, [first, second], operator="olga")
+        record_unmerge(copy, [taken], operator="olga")
+        empty = tmp_path / f"empty-{mode}"
+        empty.mkdir()
+        pl.DataFrame(schema={c: pl.String for c in KEY}).write_csv(empty / "contacts.csv")
+        ok("run", str(empty), "--home", str(copy), *(["--full"] if mode == "full" else []))
+        assert plan(copy)["mode"] == mode
+        copies[mode] = current(copy, "members")
+    assert copies["incremental"].equals(copies["full"])
+    after = copies["incremental"]
+
+    def pid(key: tuple[str, str]) -> str:
+        row = after.filter((pl.col("source") == key[0]) & (pl.col("source_id") == key[1]))
+        return str(row["profile_id"].item())
+
+    assert pid(first) == pid(second)
+    assert after.filter(pl.col("profile_id") == pid(taken)).height == 1
