@@ -554,6 +554,8 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "profiles": profiles.height,
         "members": members.height,
         "merge_rate": merge_rate(members.height, profiles.height),
+        "id_map": assignment.id_map.height,
+        "changes": changes.height,
         "history": history.height,
         "merged_profiles": (profiles["contacts"] > 1).sum(),
         "previous_run": prev.run_id if prev else "",

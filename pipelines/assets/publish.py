@@ -53,12 +53,27 @@ GROUP = "publish"
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
     meta = run_stage(context, edin, "profiles", rows="profiles")
-    yield MaterializeResult(asset_key="members", metadata={"dagster/row_count": meta["members"]})
-    yield MaterializeResult(asset_key="profiles", metadata=meta)
-    yield MaterializeResult(asset_key="history", metadata={"dagster/row_count": meta["history"]})
-    yield MaterializeResult(asset_key="id_map", metadata={"previous_run": meta["previous_run"]})
     yield MaterializeResult(
-        asset_key="changes", metadata={k: v for k, v in meta.items() if k.startswith("events_")}
+        asset_key="members",
+        metadata={
+            "dagster/row_count": meta["members"],
+            **{k: v for k, v in meta.items() if k.startswith("labelled_")},
+        },
+    )
+    yield MaterializeResult(asset_key="profiles", metadata=meta)
+    yield MaterializeResult(
+        asset_key="history", metadata={"dagster/row_count": meta["history"], "drop": meta["drop"]}
+    )
+    yield MaterializeResult(
+        asset_key="id_map",
+        metadata={"dagster/row_count": meta["id_map"], "previous_run": meta["previous_run"]},
+    )
+    yield MaterializeResult(
+        asset_key="changes",
+        metadata={
+            "dagster/row_count": meta["changes"],
+            **{k: v for k, v in meta.items() if k.startswith("events_")},
+        },
     )
 
 
