@@ -627,7 +627,8 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         {run.paths.model_file.name: run.paths.model_file.read_bytes()},
     )
     current = switch_current(run.home, snapshot)
-    incremental.mark_published(con, snapshot.run_id)  # the next run may build on these clusters
+    # the next run may build on these clusters
+    incremental.mark_published(con, snapshot.run_id, tables["members"].height)
     res = run.config.resolution
     pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
     return {

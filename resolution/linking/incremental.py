@@ -138,12 +138,20 @@ def model_hash(model_file: Path) -> str:
     return hashlib.sha256(model_file.read_bytes()).hexdigest()
 
 
-def _basis(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
-    """(run_id, training_key, model_hash) the warehouse last clustered with, if recorded."""
+def _basis(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, int] | None:
+    """(run_id, training_key, model_hash, members) the warehouse last clustered with."""
     if not _has_table(con, "cluster_basis"):
         return None
-    rows = con.execute("SELECT run_id, training_key, model_hash FROM cluster_basis").fetchall()
-    return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if len(rows) == 1 else None
+    cols = {r[0] for r in con.execute("DESCRIBE cluster_basis").fetchall()}
+    if "members" not in cols:
+        return None
+    rows = con.execute(
+        "SELECT run_id, training_key, model_hash, members FROM cluster_basis"
+    ).fetchall()
+    if len(rows) != 1:
+        return None
+    run_id, key, model, members = rows[0]
+    return str(run_id), str(key), str(model), int(members)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -170,6 +178,9 @@ def _why_full(
     basis = _basis(con)
     if basis is None or basis[0] != snapshot.name or not _has_table(con, "contact_states"):
         return "the warehouse did not cluster the published snapshot", None
+    published = pl.scan_parquet(snapshot / "members.parquet").select(pl.len()).collect().item()
+    if basis[3] != published:  # `edin erase` rewrote the snapshot since
+        return "the published snapshot changed since it was clustered", None
     if basis[1] != training_key:
         return "fields, knobs or labels changed", None
     current = model_hash(paths.model_file)
@@ -335,6 +346,7 @@ def block_dirty(
     )
     every = pl.concat([cached.select("block_key", "record_id"), computed])
     write_table(con, "block_keys", every)
+    crossed = _crossed_blocks(con, every, model_key, max_block_size)
     con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
     remember_block_keys(con, states, model_key)
     pairs = int(con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0])
@@ -347,9 +359,62 @@ def block_dirty(
     )
     return {
         "candidate_pairs": pairs,
+        "crossed_blocks_contacts": crossed,
         "fingerprinted": missing.height,
         "cached_block_keys": frame.height - missing.height,
     }
+
+
+def _crossed_blocks(
+    con: duckdb.DuckDBPyConnection, every: pl.DataFrame, model_key: str, max_block: int
+) -> int:
+    """Contacts of blocks that crossed ``max_block`` either way since the last run (a full run
+    compares none, or all, of their pairs now): they become dirty, their carried pairs go and
+    their clean neighbours are re-clustered. Returns how many contacts that made dirty."""
+    if not _has_table(con, "block_key_cache"):
+        return 0
+    before = (
+        con.sql("SELECT block_key, model_hash FROM block_key_cache")
+        .pl()
+        .filter(pl.col("model_hash") == model_key)
+        .group_by("block_key")
+        .agg(pl.len().alias("n_before"))
+    )
+    now = every.group_by("block_key").agg(pl.len().alias("n_now"))
+    sizes = now.join(before, on="block_key", how="left").with_columns(
+        pl.col("n_before").fill_null(0)
+    )
+    crossed = sizes.filter((pl.col("n_now") > max_block) != (pl.col("n_before") > max_block))
+    if crossed.height == 0:
+        return 0
+    ids = every.join(crossed.select("block_key"), on="block_key", how="semi").select("record_id")
+    dirty = con.sql("SELECT record_id FROM dirty_contacts").pl()
+    new = ids.unique().join(dirty, on="record_id", how="anti")
+    if new.height == 0:
+        return 0
+    carried = con.sql("SELECT * FROM carried_pairs").pl()
+    gone = carried.filter(
+        pl.col("record_id_l").is_in(new["record_id"])
+        | pl.col("record_id_r").is_in(new["record_id"])
+    )
+    partners = pl.concat(
+        [
+            gone.select(pl.col("record_id_l").alias("record_id")),
+            gone.select(pl.col("record_id_r").alias("record_id")),
+        ]
+    )
+    seeds = con.sql("SELECT record_id FROM touched_seeds").pl()
+    write_table(con, "dirty_contacts", pl.concat([dirty, new]).unique().sort("record_id"))
+    write_table(
+        con,
+        "carried_pairs",
+        carried.join(
+            gone.select("record_id_l", "record_id_r"), on=["record_id_l", "record_id_r"], how="anti"
+        ),
+    )
+    write_table(con, "touched_seeds", pl.concat([seeds, new, partners]).unique().sort("record_id"))
+    log.info("%d contact(s) in blocks that crossed max_block_size made dirty", new.height)
+    return new.height
 
 
 def candidate_records(
@@ -407,17 +472,29 @@ def record_basis(con: duckdb.DuckDBPyConnection, training_key: str, model: str) 
         con,
         "cluster_basis",
         pl.DataFrame(
-            {"run_id": [""], "training_key": [training_key], "model_hash": [model]},
-            schema={"run_id": pl.String, "training_key": pl.String, "model_hash": pl.String},
+            {
+                "run_id": [""],
+                "training_key": [training_key],
+                "model_hash": [model],
+                "members": [-1],
+            },
+            schema={
+                "run_id": pl.String,
+                "training_key": pl.String,
+                "model_hash": pl.String,
+                "members": pl.Int64,
+            },
         ),
     )
 
 
-def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """The clusters of ``cluster_basis`` are those of snapshot ``run_id``: the next run may
-    build on it."""
+def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, members: int) -> None:
+    """The clusters of ``cluster_basis`` are those of snapshot ``run_id`` (of ``members``
+    contacts): the next run may build on it."""
     if _has_table(con, "cluster_basis"):
-        con.execute("UPDATE cluster_basis SET run_id = $r", {"r": run_id})
+        con.execute(
+            "UPDATE cluster_basis SET run_id = $r, members = $m", {"r": run_id, "m": members}
+        )
 
 
 def _components(record_ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -232,3 +232,38 @@ def test_operator_decisions_bind_an_incremental_run_as_a_full_one(drops_home, tm
 
     assert pid(first) == pid(second)
     assert after.filter(pl.col("profile_id") == pid(taken)).height == 1
+
+
+def test_a_drop_resolved_incrementally_equals_the_drop_resolved_in_full(sample, tmp_path) -> None:
+    """Small blocks (``max_block_size = 12``), so the drop pushes blocks over the limit: their
+    contacts are resolved again as a full run would (none of their pairs compared)."""
+    contacts, interactions = sample
+    config = tmp_path / "edin.toml"
+    config.write_text("[resolution]\nmax_block_size = 12\n", encoding="utf-8")
+    home = tmp_path / "home"
+    base = write_drop(tmp_path / "base", contacts.head(2300), interactions)
+    ok("run", str(base), "--home", str(home), "--config", str(config))
+    full = tmp_path / "full"
+    shutil.copytree(home, full, symlinks=True)
+    drop = write_drop(tmp_path / "drop", contacts.tail(contacts.height - 2300), interactions)
+    out = ok("run", str(drop), "--home", str(home), "--config", str(config))
+    assert plan(home)["mode"] == "incremental"
+    assert "crossed max_block_size made dirty" in out.stderr
+    ok("run", str(drop), "--home", str(full), "--config", str(config), "--full")
+    assert current(home, "members").equals(current(full, "members"))
+    assert current(home, "profiles").equals(current(full, "profiles"))
+
+
+def test_the_run_after_an_erasure_is_full(drops_home, tmp_path) -> None:
+    """``edin erase`` rewrites the published snapshot: its neighbours lost evidence the
+    warehouse's state still counts, so the next run clusters everything again."""
+    home, _ = drops_home
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, symlinks=True)
+    key = current(copy, "members").sort(KEY).select(KEY).row(0)
+    ok("erase", "--home", str(copy), f"{key[0]}:{key[1]}")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pl.DataFrame(schema={c: pl.String for c in KEY}).write_csv(empty / "contacts.csv")
+    ok("run", str(empty), "--home", str(copy))
+    assert plan(copy)["mode"] == "full"
