@@ -27,7 +27,8 @@ engine, a drop dirtying more than ``FULL_ABOVE`` of the home) is a full run. Bot
 tables to the ``profiles`` stage, so stable IDs and the change feed are computed the same way.
 
 Warehouse tables owned here: ``resolve_plan`` (one row: mode, reason, counts),
-``dirty_contacts``, ``carried_pairs``, ``previous_clusters``, ``touched_seeds`` (this run's),
+``dirty_contacts``, ``carried_pairs``, ``previous_clusters``, ``touched_seeds``,
+``pending_states`` (this run's), ``contact_states`` (the published run's record hashes),
 ``block_key_cache``, ``cluster_basis`` and ``decision_contacts`` (kept between runs; every one
 keyed by ``(source, source_id)`` or ``record_id``, so ``edin erase`` finds its rows).
 """
@@ -200,14 +201,15 @@ def plan_resolution(
 ) -> Plan:
     """Decide how this run resolves and, when incrementally, write what the later stages need:
     ``dirty_contacts``, ``carried_pairs``, ``previous_clusters`` and ``touched_seeds``. Then
-    keep ``states`` as ``contact_states`` for the next run."""
+    keep ``states`` as ``pending_states`` (``contact_states`` once this run is published)."""
     reason, snapshot = _why_full(con, home, training_key, full)
     plan = Plan(FULL, reason)
     if snapshot is not None:
         plan = _prepare(con, snapshot, states)
     write_table(con, "resolve_plan", pl.DataFrame([plan.__dict__], schema=_PLAN_SCHEMA))
-    if states.height or full:
-        write_table(con, "contact_states", states.select(*KEY, "record_hash"))
+    # kept as ``contact_states`` only once this run is published (``mark_published``): a
+    # retried or failed run still compares with the published snapshot's states
+    write_table(con, "pending_states", states.select(*KEY, "record_hash"))
     log.info(
         "resolution: %s (%s)",
         plan.mode,
@@ -491,7 +493,8 @@ def record_basis(con: duckdb.DuckDBPyConnection, training_key: str, model: str) 
 def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, members: int) -> None:
     """The clusters of ``cluster_basis`` are those of snapshot ``run_id`` (of ``members``
     contacts): the next run may build on it."""
-    if _has_table(con, "cluster_basis"):
+    if _has_table(con, "cluster_basis") and _has_table(con, "pending_states"):
+        con.execute("CREATE OR REPLACE TABLE contact_states AS SELECT * FROM pending_states")
         con.execute(
             "UPDATE cluster_basis SET run_id = $r, members = $m", {"r": run_id, "m": members}
         )

@@ -267,3 +267,34 @@ def test_the_run_after_an_erasure_is_full(drops_home, tmp_path) -> None:
     pl.DataFrame(schema={c: pl.String for c in KEY}).write_csv(empty / "contacts.csv")
     ok("run", str(empty), "--home", str(copy))
     assert plan(copy)["mode"] == "full"
+
+
+def test_a_retried_block_step_plans_the_same_run(sample, drops_home, tmp_path) -> None:
+    """Dagster retries a failed step: the block stage run twice on one drop still compares the
+    drop with the published snapshot (not with its own first attempt), and the result is the
+    full run's."""
+    from resolution import load_config
+    from resolution.stages import STAGES, RunSettings
+    from resolution.warehouse import connect
+
+    contacts, interactions = sample
+    home, _ = drops_home
+    changed = contacts.head(5).with_columns(pl.lit("+7 900 000-11-22").alias("phone"))
+    drop = write_drop(tmp_path / "drop", changed, interactions)
+    copies = {m: tmp_path / m for m in ("retried", "full")}
+    for copy in copies.values():
+        shutil.copytree(home, copy, symlinks=True)
+    settings = RunSettings(home=copies["retried"], inputs=(drop,), config=load_config(None))
+    con = connect(copies["retried"] / "warehouse.duckdb")
+    try:
+        for name in STAGES:
+            STAGES[name](con, settings)
+            if name == "block":
+                first = con.sql("SELECT * FROM resolve_plan").pl()
+                STAGES[name](con, settings)  # the retry
+                assert con.sql("SELECT * FROM resolve_plan").pl().equals(first)
+                assert first["mode"].item() == "incremental" and first["dirty"].item() >= 5
+    finally:
+        con.close()
+    ok("run", str(drop), "--home", str(copies["full"]), "--full")
+    assert current(copies["retried"], "members").equals(current(copies["full"], "members"))
