@@ -16,9 +16,9 @@ on its edges and on the operator decisions inside it. So a daily run does only t
   contacts are carried over with their scores and reasons (``carried_pairs``);
 - **cluster**: only the connected components (scored edges plus must-links) holding a dirty
   contact, a neighbour of a changed or deleted contact, a contact an operator decided on, or
-  more than ``max_cluster_size`` contacts (whose review status the snapshot does not keep) are
-  re-clustered, by the same ``cluster_records`` and ``enforce_decisions``; every other contact
-  keeps the cluster it was published in.
+  a contact held for review (the snapshot's profiles say which) are re-clustered, by the same
+  ``cluster_records`` and ``enforce_decisions``; every other contact keeps the cluster it was
+  published in.
 
 A run is incremental only when the warehouse's ``cluster_basis`` says it clustered the snapshot
 ``current`` points at, with the same training key (fields, knobs, labels) and model; anything
@@ -173,7 +173,7 @@ def _why_full(
     snapshot = paths.current_target()
     if snapshot is None:
         return "nothing published yet", None
-    needed = ("pair_reasons.parquet", "members.parquet", "model.json")
+    needed = ("pair_reasons.parquet", "members.parquet", "profiles.parquet", "model.json")
     if any(not (snapshot / f).exists() for f in needed):
         return "the published snapshot lacks the tables to build on", None
     basis = _basis(con)
@@ -255,7 +255,16 @@ def _prepare(con: duckdb.DuckDBPyConnection, snapshot: Path, states: pl.DataFram
         .join(previous, on="profile_id")
         .select("record_id")
     )
-    seeds = pl.concat([dirty, partners, mates]).unique().sort("record_id")
+    # contacts held for review (an oversized cluster, published one by one): their
+    # component is clustered again, so that they are held again as a full run holds them
+    held = pl.read_parquet(snapshot / "profiles.parquet", columns=["profile_id", "status"])
+    review = (
+        held.filter(pl.col("status") == "review")
+        .select("profile_id")
+        .join(previous, on="profile_id")
+        .select("record_id")
+    )
+    seeds = pl.concat([dirty, partners, mates, review]).unique().sort("record_id")
     write_table(con, "dirty_contacts", dirty.sort("record_id"))
     write_table(con, "carried_pairs", carried)
     write_table(con, "previous_clusters", previous.sort("record_id"))
@@ -556,8 +565,7 @@ def recluster(
     seeded = comps.join(
         pl.concat([seeds, decided, decision_ids]).unique(), on="record_id", how="semi"
     ).select("component")
-    large = comps.group_by("component").len().filter(pl.col("len") > max_cluster_size)
-    touched_comps = pl.concat([seeded, large.select("component")]).unique()
+    touched_comps = seeded.unique()
     touched = comps.join(touched_comps, on="component", how="semi").select("record_id")
     touched_ids = set(touched["record_id"].to_list())
 
