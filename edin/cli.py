@@ -62,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config_file=str(args.config) if args.config else None,
         labels_file=str(args.labels) if args.labels else None,
         retrain=args.retrain,
+        full=args.full,
         full_export=args.full_export,
         deletes_file=str(args.delete) if args.delete else None,
         accept_mass_change=args.accept_mass_change,
@@ -362,6 +363,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train a fresh model (a full re-cluster) instead of reusing the saved "
         "one; profile IDs stay stable either way",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="block, score and cluster every contact with the home's model (a full "
+        "re-cluster) instead of only what the drop touches; profile IDs stay stable either way",
     )
     run.add_argument(
         "--full-export",

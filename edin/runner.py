@@ -8,11 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterExecutionStepExecutionError, DagsterInstance, materialize
+from dagster import (
+    DagsterEventType,
+    DagsterExecutionStepExecutionError,
+    DagsterInstance,
+    materialize,
+)
+from dagster._core.errors import DagsterAssetCheckFailedError
 
 from pipelines.definitions import defs
+from pipelines.partitions import add_drop, drop_partition
 from pipelines.resources import EdinResource
-from resolution import Home
+from resolution import Home, PublishError
 
 # Dagster's own per-event console logging is noise on a terminal; the stages report progress.
 # (errors too: the CLI prints the stage's own message, or the traceback of an unexpected one).
@@ -73,6 +80,11 @@ class RunSummary:
         return "\n".join(lines)
 
 
+def cli_drop(inputs: list[str]) -> str:
+    """The drop partition of a CLI run: ``cli-`` and the names of its input files or folders."""
+    return drop_partition("cli-" + "+".join(Path(p).name for p in inputs))
+
+
 def _metadata_value(value: Any) -> Any:
     return getattr(value, "value", getattr(value, "path", value))
 
@@ -83,14 +95,21 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
     assets = list(defs.assets or [])  # type: ignore[arg-type]
     checks = list(defs.asset_checks or [])  # type: ignore[arg-type]
     with DagsterInstance.ephemeral() as instance:
+        # the inputs are a drop: a partition of the ingest assets, named after the inputs
+        drop = add_drop(instance, cli_drop(edin.inputs))
         try:
             result = materialize(
                 [*assets, *checks],
                 resources={"edin": edin},
                 instance=instance,
+                partition_key=drop,
                 run_config=QUIET,
                 raise_on_error=True,
             )
+        except DagsterAssetCheckFailedError:
+            # a blocking check stopped the run before publishing: say which, and why
+            published = Home(edin.home_path).current_run_id()
+            raise check_failure(failed_checks(instance), published) from None
         except DagsterExecutionStepExecutionError as exc:
             # Show the stage's own error (it says what to fix), not Dagster's wrapper.
             if exc.user_exception is not None:
@@ -108,6 +127,26 @@ def run_pipeline(edin: EdinResource) -> RunSummary:
             summary.stages[values.pop("stage")] = values
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if failed:
-        names = ", ".join(e.check_name for e in failed)
-        raise RuntimeError(f"asset check(s) failed: {names}")
+        raise check_failure(failed, published=Home(edin.home_path).current_run_id())
     return summary
+
+
+def failed_checks(instance: DagsterInstance) -> list[Any]:
+    """The failed check evaluations of the instance's latest run."""
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return []
+    logs = instance.all_logs(runs[0].run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [e.dagster_event.asset_check_evaluation_data for e in logs if e.dagster_event]
+    return [e for e in evaluations if not e.passed]
+
+
+def check_failure(failed: list[Any], published: str | None) -> PublishError:
+    """The failed asset checks as the CLI says them: each check's reason, and whether
+    ``current/`` moved (a blocking check stops the publish; the others run after it)."""
+    why = "; ".join(f"{e.check_name}: {e.description or 'failed'}" for e in failed)
+    if all(e.blocking for e in failed):
+        where = f"current/ left unchanged ({published or 'nothing published'})"
+    else:
+        where = f"current/ is {published}"
+    return PublishError(f"asset check(s) failed, {where}: {why}")

@@ -6,7 +6,9 @@ Environment variables (all optional):
 - ``EDIN_CONFIG``: a TOML config file (column mapping, extra fields, resolver knobs).
 - ``EDIN_LABELS``: a labelled-pairs file for training.
 - ``EDIN_RETRAIN``: ``1`` to train a fresh model instead of reusing the saved one.
-- ``EDIN_DROPS``: a folder the ``drop_folder`` sensor watches; each new sub-folder is a drop.
+- ``EDIN_DROPS``: a folder the ``drop_folder`` sensor watches; each new sub-folder is a drop,
+  and a partition of the ``drops`` dynamic partitions (``pipelines.partitions``): a run of
+  partition ``P`` reads ``EDIN_DROPS/P`` when that folder exists, else ``EDIN_INPUTS``.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ class EdinResource(ConfigurableResource):
     config_file: str | None = None
     labels_file: str | None = None
     retrain: bool = False
+    # block, score and cluster every contact, not only what the drop touches
+    full: bool = False
     full_export: bool = False
     deletes_file: str | None = None
     accept_mass_change: bool = False
+    # the drop folder the sensor watches: a run of partition P reads DROPS/P when it exists
+    drops: str | None = None
     # "duckdb" or "spark" (blocking and scoring on pyspark); None: the config's [resolution] engine
     engine: str | None = None
 
@@ -43,14 +49,23 @@ class EdinResource(ConfigurableResource):
     def home_path(self) -> Path:
         return Path(self.home).resolve()
 
-    def settings(self, run_id: str) -> RunSettings:
+    def drop_inputs(self, drop: str | None) -> tuple[Path, ...]:
+        """The files of drop partition ``drop`` (its folder in ``drops``), or the configured
+        inputs when there is no such folder (a nightly run, the CLI)."""
+        if drop and self.drops and (Path(self.drops) / drop).is_dir():
+            return (Path(self.drops) / drop,)
+        return tuple(Path(p) for p in self.inputs)
+
+    def settings(self, run_id: str, drop: str | None = None) -> RunSettings:
         return RunSettings(
             home=self.home_path,
-            inputs=tuple(Path(p) for p in self.inputs),
+            inputs=self.drop_inputs(drop),
+            drop=drop,
             config=load_config(Path(self.config_file) if self.config_file else None),
             labels_file=Path(self.labels_file) if self.labels_file else None,
             run_id=run_id,
             retrain=self.retrain,
+            full=self.full,
             full_export=self.full_export,
             deletes_file=Path(self.deletes_file) if self.deletes_file else None,
             accept_mass_change=self.accept_mass_change,
@@ -82,4 +97,5 @@ def edin_from_env() -> EdinResource:
         config_file=_env("EDIN_CONFIG", None),
         labels_file=_env("EDIN_LABELS", None),
         retrain=os.environ.get("EDIN_RETRAIN", "") in ("1", "true", "yes"),
+        drops=_env("EDIN_DROPS", None),
     )

@@ -9,9 +9,13 @@ from dagster import (
     Backoff,
     DefaultScheduleStatus,
     RetryPolicy,
-    ScheduleDefinition,
+    RunRequest,
+    ScheduleEvaluationContext,
     define_asset_job,
+    schedule,
 )
+
+from pipelines.partitions import add_drop
 
 HOME_TAG = {"edin/home": "edin"}
 # Transient failures (a full disk, a killed worker) are retried; every stage can run again
@@ -26,20 +30,37 @@ resolve_all = define_asset_job(
     op_retry_policy=RETRIES,
 )
 
-nightly_resolve = ScheduleDefinition(
+
+def _day(context: ScheduleEvaluationContext) -> str:
+    when = context.scheduled_execution_time
+    return when.date().isoformat() if when is not None else "manual"
+
+
+@schedule(
     job=resolve_all,
     cron_schedule="0 3 * * *",
     execution_timezone="Europe/Moscow",
     default_status=DefaultScheduleStatus.STOPPED,
-    description="Every night at 03:00 Moscow time: the configured inputs, added as a drop.",
+    description="Every night at 03:00 Moscow time: the configured inputs, added as a drop "
+    "(partition nightly-<date>), resolved incrementally.",
 )
+def nightly_resolve(context: ScheduleEvaluationContext) -> RunRequest:
+    key = add_drop(context.instance, f"nightly-{_day(context)}")
+    return RunRequest(partition_key=key, tags=HOME_TAG)
 
-weekly_full = ScheduleDefinition(
+
+@schedule(
     name="weekly_full_recluster",
     job=resolve_all,
     cron_schedule="0 4 * * 0",
     execution_timezone="Europe/Moscow",
     default_status=DefaultScheduleStatus.STOPPED,
-    run_config={"resources": {"edin": {"config": {"retrain": True}}}},
     description="Sundays at 04:00 Moscow time: a fresh model and a full re-cluster (IDs stay).",
 )
+def weekly_full(context: ScheduleEvaluationContext) -> RunRequest:
+    key = add_drop(context.instance, f"weekly-{_day(context)}")
+    return RunRequest(
+        partition_key=key,
+        tags=HOME_TAG,
+        run_config={"resources": {"edin": {"config": {"retrain": True}}}},
+    )

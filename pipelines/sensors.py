@@ -5,7 +5,9 @@ A drop is a folder inside ``EDIN_DROPS`` (a daily export: ``contacts.csv`` and p
 ``interactions.csv``). A drop is new when its name and its files (names, sizes, modification
 times) have not been seen: the sensor's cursor keeps the keys of the drops it requested, and
 the run key is the same key, so Dagster never launches one drop twice even if the cursor is
-lost. Drops run in name order (name them by date: ``2026-12-06``).
+lost. Drops run in name order (name them by date: ``2026-12-06``). Each drop is a partition of
+the ``drops`` dynamic partitions (``pipelines.partitions``), named after its folder; the run
+of that partition reads the folder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from pipelines.partitions import add_drop, drop_partition
 from pipelines.schedules import HOME_TAG, resolve_all
 from resolution import Home
 
@@ -67,8 +70,11 @@ def drop_folder(context: SensorEvaluationContext):  # noqa: ANN201
         return
     for key, folder in drops:
         seen.add(key)
+        # the drop is a partition of the ingest assets: the UI lists what each drop made
+        partition = add_drop(context.instance, drop_partition(folder.name))
         yield RunRequest(
             run_key=key,
+            partition_key=partition,
             run_config={"resources": {"edin": {"config": {"inputs": [str(folder)]}}}},
             tags={**HOME_TAG, "edin/drop": folder.name},
         )
@@ -108,5 +114,7 @@ def operator_decisions(context: SensorEvaluationContext):  # noqa: ANN201
         return
     context.update_cursor(str(latest))
     yield RunRequest(
-        run_key=f"decisions-{latest}", tags={**HOME_TAG, "edin/decisions": str(latest)}
+        run_key=f"decisions-{latest}",
+        partition_key=add_drop(context.instance, f"decisions-{latest}"),
+        tags={**HOME_TAG, "edin/decisions": str(latest)},
     )

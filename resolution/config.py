@@ -62,6 +62,9 @@ class ResolutionSettings:
     # a run that erases or merges away more than this share of the live profiles does not publish
     # (a drop mistaken for a full export); `edin run --accept-mass-change` overrides it
     max_lost_share: float = 0.2
+    # a run putting operator-labelled "not the same person" pairs into one profile so often that
+    # the precision on the labelled pairs falls below this does not publish (from 20 such pairs)
+    min_labelled_precision: float = 0.9
     # snapshots kept: the newest `keep_snapshots`, and all younger than `keep_days` days
     keep_snapshots: int = 7
     keep_days: int = 30
@@ -200,6 +203,8 @@ def parse_config(raw: dict[str, Any], origin: str = "<config>") -> EdinConfig:
         )
     if not 0 < resolution.max_lost_share <= 1:
         raise ConfigError(f"{origin}: [resolution] max_lost_share must be above 0 and at most 1")
+    if not 0 <= resolution.min_labelled_precision <= 1:
+        raise ConfigError(f"{origin}: [resolution] min_labelled_precision must be between 0 and 1")
     if not resolution.regularization > 0:
         raise ConfigError(
             f"{origin}: [resolution] regularization must be above 0 (sklearn's C; "

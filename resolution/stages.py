@@ -26,13 +26,14 @@ from resolution.config import EdinConfig, ProfileSettings
 from resolution.contract import CHANGE_EVENTS
 from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
-from resolution.files import write_atomic
+from resolution.files import read_file, write_atomic
 from resolution.home import Home
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import flag_counts, normalize_contacts
 from resolution.inputs.tombstones import drop_tombstoned
+from resolution.linking import incremental
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -40,6 +41,7 @@ from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
     field_specs,
+    frame_records,
     hub_columns,
     identifier_columns,
     record_frame,
@@ -49,6 +51,7 @@ from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
 from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
+from resolution.publishing.precision import LABELLED_SCHEMA, labelled_precision
 from resolution.publishing.profiles import (
     build_history,
     build_members,
@@ -98,6 +101,9 @@ class RunSettings:
     # [resolution] max_lost_share allows (a deliberate full export, a large delete list)
     accept_mass_change: bool = False
     engine: str | None = None  # "duckdb" or "spark"; None: the config's [resolution] engine
+    # block, score and cluster every contact, not only what the drop touches (``--full``)
+    full: bool = False
+    drop: str | None = None  # the drop's name (its Dagster partition), kept in the manifest
 
     @property
     def paths(self) -> Home:
@@ -185,6 +191,10 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "tombstoned_contacts": tombstoned,
         "full_export": run.full_export,
         **got.counts(),
+        **{
+            f"quarantined ({reason})": n
+            for reason, n in sorted(home.quarantine.group_by("reason").len().iter_rows())
+        },
     }
 
 
@@ -253,6 +263,7 @@ RUNTIME_KNOBS = frozenset(
         "retrain_growth",
         "workers",
         "max_lost_share",
+        "min_labelled_precision",
         "keep_snapshots",
         "keep_days",
         "engine",
@@ -346,16 +357,33 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 @stage("block")
 def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """candidate_pairs from the model's fingerprinter."""
+    """candidate_pairs from the model's fingerprinter: every pair, or in an incremental run
+    (``resolution.linking.incremental``) only those with a new or changed contact."""
     model = MatchModel.load(run.paths.model_dir)
+    contacts = read_table(con, "normalized_contacts")
+    frame, states = incremental.contact_states(contacts, model.specs)
+    plan = incremental.plan_resolution(
+        con,
+        run.home,
+        run.paths.model_file,
+        training_key(run),
+        states,
+        full=run.full or run.retrain or run.on_spark,
+    )
+    model_key = incremental.model_hash(run.paths.model_file)
+    max_block = run.config.resolution.max_block_size
     if run.on_spark:
-        return spark_block(con, run, model)
-    recs = records(read_table(con, "normalized_contacts"), model.specs)
-    stats = candidate_pairs(con, model, recs, run.config.resolution.max_block_size)
+        return {**spark_block(con, run, model), **plan.metadata}
+    if plan.incremental:
+        got = incremental.block_dirty(con, model, frame, states, model_key, max_block)
+        return {**got, **plan.metadata}
+    stats = candidate_pairs(con, model, frame_records(frame, model.specs), max_block)
+    incremental.remember_block_keys(con, states, model_key)
     return {
         "candidate_pairs": stats.pairs,
         "blocks": stats.blocks,
         "skipped_blocks": stats.skipped_blocks,
+        **plan.metadata,
     }
 
 
@@ -367,8 +395,14 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if run.on_spark:
         got = spark_score(con, run, model)
     else:
-        recs = records(read_table(con, "normalized_contacts"), model.specs)
-        got = score_candidates(con, model, recs, run.config.resolution.score_chunk)
+        contacts = read_table(con, "normalized_contacts")
+        chunk = run.config.resolution.score_chunk
+        if incremental.read_plan(con).incremental:
+            frame = record_frame(contacts, model.specs)
+            recs = incremental.candidate_records(con, frame, model.specs)
+            got = incremental.with_carried(con, score_candidates(con, model, recs, chunk))
+        else:
+            got = score_candidates(con, model, records(contacts, model.specs), chunk)
     write_table(con, "scored_pairs", got.scored)
     write_table(con, "scored_pair_reasons", got.reasons)
     return {
@@ -441,24 +475,42 @@ def spark_hierarchy() -> Hierarchy:
 
 @stage("cluster")
 def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
-    """clusters: every contact in exactly one cluster."""
+    """clusters: every contact in exactly one cluster (in an incremental run, the components
+    the drop touches clustered again and the others as published)."""
     contacts = read_table(con, "normalized_contacts")
     res = run.config.resolution
-    must, cannot = decision_pairs(pair_decisions(run.home), contacts)
+    decisions = pair_decisions(run.home)
+    must, cannot = decision_pairs(decisions, contacts)
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
-    linked = identifier_links(contacts, identifier_columns(field_specs(run.config)))
-    clusters = cluster_records(
-        contacts["record_id"],
-        scored,
-        threshold=res.threshold,
-        max_cluster_size=res.max_cluster_size,
-        linked=linked,
-        hierarchy=spark_hierarchy() if run.on_spark else None,
-    )
-    clusters = enforce_decisions(
-        clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold
-    )
+    columns = identifier_columns(field_specs(run.config))
+    extra: Metadata = {}
+    if incremental.read_plan(con).incremental and not run.on_spark:
+        clusters, extra = incremental.recluster(
+            con,
+            contacts,
+            scored,
+            must=must,
+            cannot=cannot,
+            identifier_cols=columns,
+            threshold=res.threshold,
+            max_cluster_size=res.max_cluster_size,
+        )
+    else:
+        clusters = cluster_records(
+            contacts["record_id"],
+            scored,
+            threshold=res.threshold,
+            max_cluster_size=res.max_cluster_size,
+            linked=identifier_links(contacts, columns),
+            hierarchy=spark_hierarchy() if run.on_spark else None,
+        )
+        clusters = enforce_decisions(
+            clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold
+        )
+        extra = {"reclustered_contacts": clusters.height, "kept_contacts": 0}
     write_table(con, "clusters", clusters)
+    incremental.record_decision_contacts(con, decisions)
+    incremental.record_basis(con, training_key(run), incremental.model_hash(run.paths.model_file))
     sizes = clusters.group_by("cluster_id").len()
     return {
         "clusters": sizes.height,
@@ -467,7 +519,20 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "review": clusters.filter(pl.col("status") == "review").height,
         "decided_same": must.height,
         "decided_different": cannot.height,
+        **extra,
+        **cluster_size_histogram(sizes["len"]),
     }
+
+
+def cluster_size_histogram(sizes: pl.Series) -> Metadata:
+    """Clusters by size, in buckets the UI plots across runs."""
+    buckets = ((1, 1), (2, 2), (3, 5), (6, 10), (11, 50), (51, None))
+    out: Metadata = {}
+    for lo, hi in buckets:
+        name = f"clusters_size_{lo}" if lo == hi else f"clusters_size_{lo}_{hi or 'plus'}"
+        inside = sizes >= lo if hi is None else (sizes >= lo) & (sizes <= hi)
+        out[name] = int(inside.sum())
+    return out
 
 
 @stage("profiles")
@@ -504,14 +569,44 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     ):
         write_table(con, name, df)
     counts = dict(events.group_by("event").len().iter_rows())
+    floor = run.config.resolution.min_labelled_precision
+    precision = labelled_precision(members, operator_labels(run.home))
+    write_table(
+        con,
+        "labelled_precision",
+        pl.DataFrame([precision.metadata(floor)]).with_columns(
+            pl.lit("; ".join(precision.problems(floor))).alias("problem")
+        ),
+    )
     return {
+        **precision.metadata(floor),
         "profiles": profiles.height,
         "members": members.height,
+        "merge_rate": merge_rate(members.height, profiles.height),
+        "id_map": assignment.id_map.height,
+        "changes": changes.height,
         "history": history.height,
         "merged_profiles": (profiles["contacts"] > 1).sum(),
         "previous_run": prev.run_id if prev else "",
         **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
     }
+
+
+def operator_labels(home: Path) -> pl.DataFrame:
+    """Operator-labelled contact pairs: the decisions (latest per pair), then the label
+    queue's answers in ``HOME/labels.csv`` on pairs no decision covers."""
+    decided = pair_decisions(home).select(list(LABELLED_SCHEMA))
+    answers = Home(home).labels
+    if not answers.exists():
+        return decided
+    got = read_file(answers)
+    if not set(LABELLED_SCHEMA) <= set(got.columns):
+        return decided
+    got = got.select(list(LABELLED_SCHEMA)).with_columns(
+        pl.col("source_l", "source_r").str.strip_chars().str.to_lowercase(),
+        pl.col("label").str.strip_chars().str.to_lowercase(),
+    )
+    return pl.concat([decided, got.reverse()])  # the latest answer to a pair first
 
 
 @stage("publish")
@@ -545,18 +640,24 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         problems += mass_change(
             tables["changes"], run.run_id, live_before, run.config.resolution.max_lost_share
         )
+    problems += [
+        p for (p,) in con.execute("SELECT problem FROM labelled_precision").fetchall() if p
+    ]
     if problems:
         raise PublishError(
             "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)
         )
+    summary = run_summary(con, run, tables)
     snapshot = write_snapshot(
         run.home,
         run.run_id,
         tables,
-        {"inputs_fingerprint": inputs_fingerprint},
+        {"inputs_fingerprint": inputs_fingerprint, "run": summary},
         {run.paths.model_file.name: run.paths.model_file.read_bytes()},
     )
     current = switch_current(run.home, snapshot)
+    # the next run may build on these clusters
+    incremental.mark_published(con, snapshot.run_id, tables["members"].height)
     res = run.config.resolution
     pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
     return {
@@ -564,7 +665,42 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "path": str(current),
         "pruned_snapshots": len(pruned),
         **snapshot.counts,
+        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }
+
+
+def run_summary(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, tables: dict[str, pl.DataFrame]
+) -> Metadata:
+    """What a snapshot's manifest says of the run that made it (``edin status`` prints it):
+    the drop, how it was resolved, the merge rate, cluster sizes, quarantine by reason and the
+    precision on operator-labelled pairs."""
+    plan = incremental.read_plan(con)
+    members, profiles = tables["members"].height, tables["profiles"].height
+    labelled = con.execute(
+        "SELECT labelled_pairs, labelled_merged, labelled_precision FROM labelled_precision"
+    ).fetchall()
+    pairs, merged, precision = labelled[0] if labelled else (0, 0, -1.0)
+    quarantine = tables["quarantine"]
+    return {
+        "drop": run.drop or "",
+        "mode": plan.mode,
+        "mode_reason": plan.reason,
+        "dirty_contacts": plan.dirty,
+        "merge_rate": merge_rate(members, profiles),
+        "labelled_pairs": int(pairs),
+        "labelled_merged": int(merged),
+        "labelled_precision": float(precision),
+        "cluster_sizes": cluster_size_histogram(
+            tables["members"].group_by("profile_id").len()["len"]
+        ),
+        "quarantine_by_reason": dict(sorted(quarantine.group_by("reason").len().iter_rows())),
+    }
+
+
+def merge_rate(members: int, profiles: int) -> float:
+    """The share of contacts merged into another contact's profile: 1 − profiles / contacts."""
+    return round(1 - profiles / members, 4) if members else 0.0
 
 
 STAGES: dict[str, Stage] = {

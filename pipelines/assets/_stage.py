@@ -29,10 +29,12 @@ def run_stage(
     """Run the stage named ``stage`` (``resolution.stages.STAGES``) on the warehouse; return its
     metadata in Dagster's form (with the stage's name, which the run summary goes by, and
     ``dagster/row_count`` from the metadata key ``rows``, which the UI plots across runs)."""
-    settings = edin.settings(run_id(context))
+    drop = context.run.tags.get("dagster/partition")  # the run's drop (pipelines.partitions)
+    settings = edin.settings(run_id(context), drop=drop)
     Home(edin.home_path).lock(context.run.run_id)  # one writer per home, for the whole run
     with edin.warehouse() as con:
         meta = STAGES[stage](con, settings)
+    meta["drop"] = drop or ""
     if rows is not None:
         meta["dagster/row_count"] = int(meta[rows])
     return {k: (MetadataValue.path(v) if k == "path" else v) for k, v in meta.items()}

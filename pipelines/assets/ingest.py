@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from pipelines.assets._stage import run_stage, warehouse_row
+from pipelines.partitions import DROPS
 from pipelines.resources import EdinResource
 
 GROUP = "ingest"
@@ -34,15 +35,23 @@ GROUP = "ingest"
             description="Input rows that cannot be used, each with its reason.",
         ),
     ],
+    # one partition per drop: the run reads that drop's files (EDIN_DROPS/<partition>)
+    partitions_def=DROPS,
 )
 def raw_inputs(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
     meta = run_stage(context, edin, "ingest", rows="contacts")
     yield MaterializeResult(asset_key="raw_contacts", metadata=meta)
     yield MaterializeResult(
-        asset_key="raw_interactions", metadata={"dagster/row_count": meta["interactions"]}
+        asset_key="raw_interactions",
+        metadata={"dagster/row_count": meta["interactions"], "drop": meta["drop"]},
     )
     yield MaterializeResult(
-        asset_key="quarantine", metadata={"dagster/row_count": meta["quarantined"]}
+        asset_key="quarantine",
+        metadata={
+            "dagster/row_count": meta["quarantined"],
+            "drop": meta["drop"],
+            **{k: v for k, v in meta.items() if k.startswith("quarantined (")},
+        },
     )
 
 

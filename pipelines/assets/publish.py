@@ -53,12 +53,27 @@ GROUP = "publish"
 )
 def unified_profiles(context: AssetExecutionContext, edin: EdinResource):  # noqa: ANN201
     meta = run_stage(context, edin, "profiles", rows="profiles")
-    yield MaterializeResult(asset_key="members", metadata={"dagster/row_count": meta["members"]})
-    yield MaterializeResult(asset_key="profiles", metadata=meta)
-    yield MaterializeResult(asset_key="history", metadata={"dagster/row_count": meta["history"]})
-    yield MaterializeResult(asset_key="id_map", metadata={"previous_run": meta["previous_run"]})
     yield MaterializeResult(
-        asset_key="changes", metadata={k: v for k, v in meta.items() if k.startswith("events_")}
+        asset_key="members",
+        metadata={
+            "dagster/row_count": meta["members"],
+            **{k: v for k, v in meta.items() if k.startswith("labelled_")},
+        },
+    )
+    yield MaterializeResult(asset_key="profiles", metadata=meta)
+    yield MaterializeResult(
+        asset_key="history", metadata={"dagster/row_count": meta["history"], "drop": meta["drop"]}
+    )
+    yield MaterializeResult(
+        asset_key="id_map",
+        metadata={"dagster/row_count": meta["id_map"], "previous_run": meta["previous_run"]},
+    )
+    yield MaterializeResult(
+        asset_key="changes",
+        metadata={
+            "dagster/row_count": meta["changes"],
+            **{k: v for k, v in meta.items() if k.startswith("events_")},
+        },
     )
 
 
@@ -77,6 +92,30 @@ def every_contact_accounted(edin: EdinResource) -> AssetCheckResult:
     return AssetCheckResult(
         passed=members == distinct and members + quarantined == inputs,
         metadata={"input_contacts": inputs, "members": members, "quarantined": quarantined},
+    )
+
+
+@asset_check(
+    asset="members",
+    blocking=True,
+    description="Precision on operator-labelled pairs (decisions, label answers) is not below "
+    "[resolution] min_labelled_precision; below it, the snapshot is not published.",
+)
+def labelled_precision_floor(edin: EdinResource) -> AssetCheckResult:
+    pairs, merged, precision, floor, problem = warehouse_row(
+        edin,
+        "SELECT labelled_pairs, labelled_merged, labelled_precision, "
+        "labelled_precision_floor, problem FROM labelled_precision",
+    )
+    return AssetCheckResult(
+        passed=not problem,
+        description=problem or None,
+        metadata={
+            "labelled_pairs": pairs,
+            "labelled_merged": merged,
+            "labelled_precision": precision,
+            "floor": floor,
+        },
     )
 
 

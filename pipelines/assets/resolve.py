@@ -17,13 +17,18 @@ GROUP = "resolve"
 @asset(deps=["normalized_contacts"], group_name=GROUP)
 def training_labels(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Cold-start seed labels from strong evidence, plus labelled pairs from a file."""
-    return MaterializeResult(metadata=run_stage(context, edin, "labels"))
+    meta = run_stage(context, edin, "labels")
+    meta["dagster/row_count"] = meta["match"] + meta["distinct"] + meta["unsure"]
+    return MaterializeResult(metadata=meta)
 
 
 @asset(deps=["normalized_contacts", "training_labels"], group_name=GROUP)
 def dedupe_model(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """The trained dedupe model (HOME/model/model.json + training.json)."""
-    return MaterializeResult(metadata=run_stage(context, edin, "train"))
+    meta = run_stage(context, edin, "train")
+    # the model's rows: the training pairs it was fitted on
+    meta["dagster/row_count"] = meta.get("match_examples", 0) + meta.get("distinct_examples", 0)
+    return MaterializeResult(metadata=meta)
 
 
 @asset(deps=["dedupe_model"], group_name=GROUP)
@@ -41,7 +46,9 @@ def scored_pairs(context: AssetExecutionContext, edin: EdinResource) -> Material
 @asset(deps=["scored_pairs"], group_name=GROUP)
 def clusters(context: AssetExecutionContext, edin: EdinResource) -> MaterializeResult:
     """Every contact in exactly one cluster; oversized clusters held for review."""
-    return MaterializeResult(metadata=run_stage(context, edin, "cluster"))
+    meta = run_stage(context, edin, "cluster")
+    meta["dagster/row_count"] = meta["reclustered_contacts"] + meta["kept_contacts"]
+    return MaterializeResult(metadata=meta)
 
 
 @asset_check(

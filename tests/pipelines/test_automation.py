@@ -6,12 +6,23 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from pipelines.definitions import defs
+from pipelines.resources import EdinResource
+from pipelines.schedules import nightly_resolve, weekly_full
 from pipelines.sensors import drop_folder, new_drops
 from resolution.home import Home, HomeBusyError
 
@@ -51,6 +62,33 @@ def test_the_sensor_requests_each_drop_exactly_once(tmp_path, monkeypatch) -> No
         # the run key is the drop's content: a lost cursor still gives Dagster the same keys
         lost, _ = tick(instance, None)
         assert sorted(r.run_key for r in lost) == sorted([first[0].run_key, third[0].run_key])
+        # each drop is a partition of the drops dynamic partitions, named after its folder
+        assert [first[0].partition_key, third[0].partition_key] == ["2026-12-05", "2026-12-06"]
+        assert instance.get_dynamic_partitions("drops") == ["2026-12-05", "2026-12-06"]
+
+
+def test_a_run_of_a_drop_partition_reads_that_drop(tmp_path) -> None:
+    drops = tmp_path / "drops"
+    folder = make_drop(drops, "2026-12-05")
+    edin = EdinResource(home=str(tmp_path / "home"), inputs=["data/sample"], drops=str(drops))
+    assert edin.settings("r1", drop="2026-12-05").inputs == (folder,)
+    # a partition without a folder (a nightly run, the CLI): the configured inputs
+    assert edin.settings("r2", drop="nightly-2026-12-06").inputs == (Path("data/sample"),)
+    assert edin.settings("r3").inputs == (Path("data/sample"),)
+
+
+def test_the_nightly_run_is_a_drop_partition_of_its_day() -> None:
+    when = datetime(2026, 12, 6, 3, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    with instance_for_test() as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=when)
+        request = nightly_resolve(context)
+        assert isinstance(request, RunRequest)
+        assert request.partition_key == "nightly-2026-12-06"
+        assert request.tags.get("edin/home")
+        assert instance.has_dynamic_partition("drops", "nightly-2026-12-06")
+        weekly = weekly_full(context)
+        assert isinstance(weekly, RunRequest)
+        assert weekly.run_config["resources"]["edin"]["config"]["retrain"] is True
 
 
 def test_a_drop_still_being_written_is_not_a_new_drop_twice(tmp_path) -> None:
@@ -142,5 +180,6 @@ def test_new_operator_decisions_start_a_run_once(tmp_path, monkeypatch) -> None:
         record_merge(home, [("vk", "808301380"), ("vk", "684772780")], operator="olga")
         fired, cursor = tick(cursor)
         assert [type(r) for r in fired] == [RunRequest] and fired[0].run_key == "decisions-1"
+        assert fired[0].partition_key == "decisions-1"
         again, _ = tick(cursor)
         assert isinstance(again[0], SkipReason)
