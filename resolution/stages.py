@@ -65,6 +65,7 @@ from resolution.publishing.snapshot import (
     prune_snapshots,
     write_snapshot,
 )
+from resolution.training.em import REASON as EM_REASON
 from resolution.training.em import em_seed_labels
 from resolution.training.labels import (
     ANSWERED,
@@ -301,6 +302,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     answered = pl.col("reason").is_in(list(ANSWERED))
     pairs = training_pairs(labelled.filter(~answered), recs)
     answers = training_pairs(labelled.filter(answered), recs)
+    # matches EM found because their fields agree: blocking learns on them with a typo put back
+    agreeing = training_pairs(labelled.filter(pl.col("reason") == EM_REASON), recs)["match"]
     res = run.config.resolution
 
     def hard_negatives(neighbours: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -324,6 +327,7 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         hard_negatives=hard_negatives,
         answers=answers,
         regularization=res.regularization,
+        agreeing=agreeing,
     )
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     write_atomic(
