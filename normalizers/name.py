@@ -555,6 +555,30 @@ def _is_patronymic(word: str) -> bool:
     return bool(PATRONYMIC_SUFFIXES.match(_fold(word)))
 
 
+def _listed_patronymic(word: str) -> bool:
+    """The morphology dictionary lists the word (read into Cyrillic if Latin) as a patronymic."""
+    folded = _fold(word)
+    cyrillic = _latin_to_cyrillic(folded) if folded.isascii() else folded
+    return any(f.kind == "Patr" and f.known for f in _forms(cyrillic))
+
+
+def _patronymic_at(words: list[str], i: int) -> bool:
+    """``words[i]`` is the patronymic: it has a patronymic's ending, follows a given name of its
+    gender (Имя Отчество, in every Russian order of the three parts), and either the name has
+    three words or the dictionary lists it as a patronymic. Otherwise an -ович/-евич word is a
+    surname: Абрамович Роман Аркадьевич, Анна Ковалевич, Илья Лукашевич."""
+    word = words[i]
+    if i == 0 or not _is_patronymic(word):
+        return False
+    before = _any_given(words[i - 1])
+    if not before:
+        return False
+    gender = "f" if _PATRONYMIC_FEMALE.search(_fold(word)) else "m"
+    if all(g.gender != gender for g in before):
+        return False
+    return len(words) >= 3 or _listed_patronymic(word)
+
+
 def _looks_like_names(words: list[str]) -> bool:
     """Some word is a known given name or has a distinctive surname or patronymic ending."""
     return any(
@@ -849,7 +873,7 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
 
     if patronymic is None and len(words) >= 2:
         for i, w in enumerate(words):
-            if (i > 0 or len(words) >= 3) and _is_patronymic(w):
+            if _patronymic_at(words, i):
                 patronymic = words.pop(i)
                 gender = "f" if _PATRONYMIC_FEMALE.search(_fold(w)) else "m"
                 break

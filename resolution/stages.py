@@ -33,6 +33,7 @@ from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import normalize_contacts
 from resolution.inputs.tombstones import drop_tombstoned
+from resolution.linking.attach import attach_by_name_and_city
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -423,7 +424,8 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     res = run.config.resolution
     must, cannot = decision_pairs(pair_decisions(run.home), contacts)
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
-    linked = identifier_links(contacts, identifier_columns(field_specs(run.config)))
+    identifiers = identifier_columns(field_specs(run.config))
+    linked = identifier_links(contacts, identifiers)
     clusters = cluster_records(
         contacts["record_id"],
         scored,
@@ -432,6 +434,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         linked=linked,
         hierarchy=spark_hierarchy() if run.on_spark else None,
     )
+    clusters, attached = attach_by_name_and_city(clusters, contacts, identifiers)
     clusters = enforce_decisions(
         clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold
     )
@@ -439,6 +442,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     sizes = clusters.group_by("cluster_id").len()
     return {
         "clusters": sizes.height,
+        "attached_by_name_and_city": attached.height,
         "merged_clusters": (sizes["len"] > 1).sum(),
         "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
         "review": clusters.filter(pl.col("status") == "review").height,
