@@ -48,6 +48,7 @@ from resolution.matching.fields import (
 )
 from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
+from resolution.publishing.chart import RUN_CHART, run_chart
 from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
 from resolution.publishing.profiles import (
@@ -528,12 +529,22 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         raise PublishError(
             "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)
         )
+    scores = con.sql("SELECT score FROM scored_pairs").fetchnumpy()["score"]
+    chart = run_chart(
+        scores,
+        model.threshold,
+        list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
+        f"edin run {run.run_id}",
+    )
     snapshot = write_snapshot(
         run.home,
         run.run_id,
         tables,
         {"inputs_fingerprint": inputs_fingerprint},
-        {run.paths.model_file.name: run.paths.model_file.read_bytes()},
+        {
+            run.paths.model_file.name: run.paths.model_file.read_bytes(),
+            RUN_CHART: chart.encode(),
+        },
     )
     current = switch_current(run.home, snapshot)
     res = run.config.resolution
@@ -542,6 +553,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "run_id": snapshot.run_id,
         "path": str(current),
         "pruned_snapshots": len(pruned),
+        "run_chart": str(current / RUN_CHART),
         **snapshot.counts,
     }
 
