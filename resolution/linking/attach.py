@@ -33,11 +33,10 @@ def _identifier_values(contacts: pl.DataFrame, columns: tuple[str, ...]) -> pl.D
     for column in columns:
         if column not in contacts.columns:
             continue
-        values = (
-            contacts.select("record_id", pl.col(column).alias("value"))
-            .explode("value")
-            .drop_nulls("value")
-        )
+        values = contacts.select("record_id", pl.col(column).alias("value"))
+        if isinstance(values.schema["value"], pl.List):  # phones, e-mails, handles
+            values = values.explode("value")
+        values = values.drop_nulls("value").with_columns(pl.col("value").cast(pl.String))
         kind = (
             pl.col("value").str.split(":").list.first() if column == "handles" else pl.lit(column)
         )

@@ -114,3 +114,24 @@ def test_a_profile_under_review_takes_no_one() -> None:
         clusters([[1, 2], [3], [4, 5], [6]], review=frozenset({4, 5})), IVANS, IDENTIFIERS
     )
     assert moved.height == 0
+
+
+def test_a_configured_identifier_field_of_one_string_counts_too() -> None:
+    """FEBRL's soc_sec_id: one string per contact, not a list."""
+    with_ssn = IVANS.with_columns(
+        pl.when(pl.col("record_id") == 6)
+        .then(pl.lit("111"))
+        .when(pl.col("record_id").is_in([4, 5]))
+        .then(pl.lit("222"))
+        .otherwise(None)
+        .alias("f_ssn")
+    )
+    clusters_ = clusters([[1, 2], [3], [4, 5], [6]])
+    _, moved = attach_by_name_and_city(clusters_, with_ssn, (*IDENTIFIERS, "f_ssn"))
+    assert moved.height == 0  # 111 against 222: two people
+    _, moved = attach_by_name_and_city(
+        clusters_,
+        with_ssn.with_columns(pl.lit(None, pl.String).alias("f_ssn")),
+        (*IDENTIFIERS, "f_ssn"),
+    )
+    assert moved.rows() == [(6, 4)]
