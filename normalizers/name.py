@@ -164,10 +164,12 @@ def _skeleton(token: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _surname_key(surname: str) -> str:
-    """Family key: each part of a double surname folded (Иванова-Петрова ~ Иванов-Петров)."""
+    """Family key: each part of a double surname folded (Иванова-Петрова ~ Иванов-Петров); a
+    Latin part read back into Cyrillic first when a transliteration system gives a surname the
+    dictionary knows (``surname_reading``: Kusnezow, Kuznecov, Kuznetsov → Кузнецов)."""
     keys = []
     for part in surname.split("-"):
-        key = name_skeleton(part)
+        key = name_skeleton(surname_reading(part) or part)
         for pattern, replacement in SURNAME_FOLD_RULES:
             key = pattern.sub(replacement, key)
         keys.append(key)
@@ -553,6 +555,30 @@ def _is_patronymic(word: str) -> bool:
     return bool(PATRONYMIC_SUFFIXES.match(_fold(word)))
 
 
+def _listed_patronymic(word: str) -> bool:
+    """The morphology dictionary lists the word (read into Cyrillic if Latin) as a patronymic."""
+    folded = _fold(word)
+    cyrillic = _latin_to_cyrillic(folded) if folded.isascii() else folded
+    return any(f.kind == "Patr" and f.known for f in _forms(cyrillic))
+
+
+def _patronymic_at(words: list[str], i: int) -> bool:
+    """``words[i]`` is the patronymic: it has a patronymic's ending, follows a given name of its
+    gender (Имя Отчество, in every Russian order of the three parts), and either the name has
+    three words or the dictionary lists it as a patronymic. Otherwise an -ович/-евич word is a
+    surname: Абрамович Роман Аркадьевич, Анна Ковалевич, Илья Лукашевич."""
+    word = words[i]
+    if i == 0 or not _is_patronymic(word):
+        return False
+    before = _any_given(words[i - 1])
+    if not before:
+        return False
+    gender = "f" if _PATRONYMIC_FEMALE.search(_fold(word)) else "m"
+    if all(g.gender != gender for g in before):
+        return False
+    return len(words) >= 3 or _listed_patronymic(word)
+
+
 def _looks_like_names(words: list[str]) -> bool:
     """Some word is a known given name or has a distinctive surname or patronymic ending."""
     return any(
@@ -847,7 +873,7 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
 
     if patronymic is None and len(words) >= 2:
         for i, w in enumerate(words):
-            if (i > 0 or len(words) >= 3) and _is_patronymic(w):
+            if _patronymic_at(words, i):
                 patronymic = words.pop(i)
                 gender = "f" if _PATRONYMIC_FEMALE.search(_fold(w)) else "m"
                 break
@@ -1070,6 +1096,111 @@ def _latin_to_cyrillic(word: str) -> str:
         else:
             out.append(_LATIN_TO_CYRILLIC[chunk])
     return "".join(out)
+
+
+# How Russian sounds are spelled in Latin by the systems people use besides the passport's and
+# BGN's (which ``_latin_to_cyrillic`` reads): each system's spellings that differ, and the marks
+# that show a word may be written in it. A word is read in a system only when it bears one of
+# its marks, so that "Khasanova" is never read the German way (s = З) into another surname.
+_BASE_READING = {
+    **dict(zip("abdefghijklmnopqrstuvwyz", "абдефгхийклмнопкрстуввыз", strict=True)),
+    "c": "к",
+    "x": "кс",
+    **dict.fromkeys(("yu", "ju", "iu"), "ю"),
+    **dict.fromkeys(("ya", "ja"), "я"),
+    **dict.fromkeys(("yo", "jo"), "ё"),
+    **dict.fromkeys(("ye", "je"), "е"),
+    **{"zh": "ж", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "shch": "щ"},
+}
+TRANSLITERATION_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {
+    # Kusnezow, Michajlow, Tschernow, Schtscherbakow, Dshaparidse
+    "german": (
+        r"w|sch|tz|dsh",
+        {
+            "w": "в",
+            "z": "ц",
+            "tz": "ц",
+            "s": "з",
+            "ss": "с",
+            "sch": "ш",
+            "schtsch": "щ",
+            "tsch": "ч",
+            "dsch": "дж",
+            "dsh": "дж",
+            "sh": "ж",
+            "ch": "х",
+            "j": "й",
+        },
+    ),
+    # Michajłow without its diacritics, Czernow, Szczukin, Kowalczyk
+    "polish": (
+        r"w|cz|sz|rz",
+        {"w": "в", "c": "ц", "cz": "ч", "sz": "ш", "szcz": "щ", "rz": "ж", "ch": "х", "j": "й"},
+    ),
+    # Joukov, Chtchoukine, Tchaikovski
+    "french": (
+        r"ou|tch",
+        {
+            "ou": "у",
+            "ch": "ш",
+            "tch": "ч",
+            "chtch": "щ",
+            "j": "ж",
+            "ss": "с",
+            "s": "з",
+            "iou": "ю",
+            "jou": "жу",
+            "ja": "жа",
+            "je": "же",
+            "jo": "жо",
+            "ju": "жю",
+            "ia": "я",
+            "ine": "ин",
+            "ff": "в",
+        },
+    ),
+    # Kuznecov, Cvetkov: scholarly and Czech-style c = Ц without its diacritics
+    "scholarly": (r"c(?![hkz])", {"c": "ц"}),
+}
+_SYSTEM_TABLES = {
+    name: (re.compile(marks), table, re.compile("|".join(sorted(table, key=len, reverse=True))))
+    for name, (marks, extra) in TRANSLITERATION_SYSTEMS.items()
+    for table in [{**_BASE_READING, **extra}]
+}
+
+
+def _read_in(word: str, table: dict[str, str], chunk: re.Pattern[str]) -> str | None:
+    parts = chunk.findall(word)
+    return "".join(table[p] for p in parts) if "".join(parts) == word else None
+
+
+@lru_cache(maxsize=1 << 16)
+def surname_reading(token: str) -> str | None:
+    """A Latin-written surname read back into Cyrillic by the first transliteration system
+    whose marks it bears (``TRANSLITERATION_SYSTEMS``) and in which the morphology dictionary
+    lists it as a surname; None when its passport/BGN reading is listed already (the skeleton
+    folds those), or no system gives a listed surname. German, Polish, French and scholarly
+    spellings of one surname then share one key with the passport's: Kusnezow, Kuznecov →
+    Кузнецов; Michajlow → Михайлов; Czernow → Чернов."""
+    word = token.lower().strip(".")
+    if len(word) < 4 or not word.isascii() or not word.isalpha():
+        return None
+    systems = [
+        (table, chunk) for marks, table, chunk in _SYSTEM_TABLES.values() if marks.search(word)
+    ]
+    if not systems:
+        return None
+
+    def listed(cyrillic: str | None) -> bool:
+        return cyrillic is not None and any(f.kind == "Surn" and f.known for f in _forms(cyrillic))
+
+    if listed(_latin_to_cyrillic(word)):
+        return None
+    for table, chunk in systems:
+        reading = _read_in(word, table, chunk)
+        if listed(reading):
+            return reading
+    return None
 
 
 @lru_cache(maxsize=1 << 14)

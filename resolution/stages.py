@@ -34,6 +34,7 @@ from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import flag_counts, normalize_contacts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking import incremental
+from resolution.linking.attach import ATTACHMENTS, attach_by_name_and_city, detach
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -49,6 +50,7 @@ from resolution.matching.fields import (
 )
 from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
+from resolution.publishing.chart import RUN_CHART, run_chart
 from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
 from resolution.publishing.precision import LABELLED_SCHEMA, labelled_precision
@@ -68,6 +70,7 @@ from resolution.publishing.snapshot import (
     prune_snapshots,
     write_snapshot,
 )
+from resolution.training.em import REASON as EM_REASON
 from resolution.training.em import em_seed_labels
 from resolution.training.labels import (
     ANSWERED,
@@ -318,6 +321,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     answered = pl.col("reason").is_in(list(ANSWERED))
     pairs = training_pairs(labelled.filter(~answered), recs)
     answers = training_pairs(labelled.filter(answered), recs)
+    # matches EM found because their fields agree: blocking learns on them with a typo put back
+    agreeing = training_pairs(labelled.filter(pl.col("reason") == EM_REASON), recs)["match"]
     res = run.config.resolution
 
     def hard_negatives(neighbours: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -341,6 +346,7 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         hard_negatives=hard_negatives,
         answers=answers,
         regularization=res.regularization,
+        agreeing=agreeing,
     )
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     write_atomic(
@@ -495,6 +501,10 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             threshold=res.threshold,
             max_cluster_size=res.max_cluster_size,
         )
+        # the published profiles hold the last run's attachments: undone, then made anew over
+        # the whole home below, so that an incremental run attaches as a full one does
+        if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{ATTACHMENTS}'").fetchall():
+            clusters = detach(clusters, read_table(con, ATTACHMENTS))
     else:
         clusters = cluster_records(
             contacts["record_id"],
@@ -508,12 +518,20 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             clusters, scored, must_link=must, cannot_link=cannot, threshold=res.threshold
         )
         extra = {"reclustered_contacts": clusters.height, "kept_contacts": 0}
+    decided = pl.concat([must, cannot]).select(
+        pl.concat_list("record_id_l", "record_id_r").explode().alias("record_id")
+    )
+    clusters, attached = attach_by_name_and_city(
+        clusters, contacts, columns, exclude=decided["record_id"]
+    )
+    write_table(con, ATTACHMENTS, attached)
     write_table(con, "clusters", clusters)
     incremental.record_decision_contacts(con, decisions)
     incremental.record_basis(con, training_key(run), incremental.model_hash(run.paths.model_file))
     sizes = clusters.group_by("cluster_id").len()
     return {
         "clusters": sizes.height,
+        "attached_by_name_and_city": attached.height,
         "merged_clusters": (sizes["len"] > 1).sum(),
         "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
         "review": clusters.filter(pl.col("status") == "review").height,
@@ -648,12 +666,22 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             "snapshot failed its checks, current/ left unchanged: " + "; ".join(problems)
         )
     summary = run_summary(con, run, tables)
+    scores = con.sql("SELECT score FROM scored_pairs").fetchnumpy()["score"]
+    chart = run_chart(
+        scores,
+        model.threshold,
+        list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
+        f"edin run {run.run_id}",
+    )
     snapshot = write_snapshot(
         run.home,
         run.run_id,
         tables,
         {"inputs_fingerprint": inputs_fingerprint, "run": summary},
-        {run.paths.model_file.name: run.paths.model_file.read_bytes()},
+        {
+            run.paths.model_file.name: run.paths.model_file.read_bytes(),
+            RUN_CHART: chart.encode(),
+        },
     )
     current = switch_current(run.home, snapshot)
     # the next run may build on these clusters
@@ -664,6 +692,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "run_id": snapshot.run_id,
         "path": str(current),
         "pruned_snapshots": len(pruned),
+        "run_chart": str(current / RUN_CHART),
         **snapshot.counts,
         **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }

@@ -2,7 +2,8 @@
 
     python examples/fake_20000/prepare.py [TARGET] [--shared DIR]
 
-TARGET defaults to examples/fake_20000/data/.
+TARGET defaults to examples/fake_20000/data/. TARGET/no_email/ gets the same two files without
+the e-mail column: a register with no identifier at all (``edin_no_email.toml``).
 
 The source is ``fake_20000_from_splink_demos.csv`` in the shared benchmarks folder (a sibling of
 the repository: ``<repo>/../shared/benchmarks/``). Columns: unique_id, first_name, surname, dob,
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     df.select(INPUT_COLUMNS).write_csv(out / "fake_20000.csv")
     truth = df.select(source=pl.lit(SOURCE), source_id="unique_id", entity_id=TRUTH_COLUMN)
     truth.write_csv(out / "truth.csv")
+    bare = out / "no_email"
+    bare.mkdir(exist_ok=True)
+    df.select(c for c in INPUT_COLUMNS if c != "email").write_csv(bare / "fake_20000.csv")
+    truth.write_csv(bare / "truth.csv")
     sizes = truth.group_by("entity_id").len().get_column("len")
     true_pairs = int((sizes * (sizes - 1) // 2).sum())
     print(

@@ -12,6 +12,10 @@ from resolution.publishing import new_run_id
 from resolution.stages import STAGES
 
 
+# Metadata keys holding a file's path (the snapshot, its run chart): shown as paths in the UI.
+PATHS = frozenset({"path", "run_chart"})
+
+
 def run_id(context: AssetExecutionContext) -> str:
     """Snapshot run ID: UTC time of the run plus the start of Dagster's run ID."""
     return new_run_id(suffix=context.run.run_id[:6])
@@ -37,4 +41,4 @@ def run_stage(
     meta["drop"] = drop or ""
     if rows is not None:
         meta["dagster/row_count"] = int(meta[rows])
-    return {k: (MetadataValue.path(v) if k == "path" else v) for k, v in meta.items()}
+    return {k: (MetadataValue.path(v) if k in PATHS else v) for k, v in meta.items()}

@@ -1,7 +1,9 @@
 """Linking: candidate pairs from the model's blocking rules, every candidate scored with its
 reasons, clusters per connected component, strong identifier links, and the operator's
-decisions applied over the model's clusters."""
+decisions applied over the model's clusters; a lone contact joins the one profile bearing its
+full name in its city."""
 
+from resolution.linking.attach import ATTACH_REASON, ATTACHMENTS, attach_by_name_and_city, detach
 from resolution.linking.blocking import BlockingStats, candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records, hierarchical
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -15,9 +17,13 @@ from resolution.linking.scoring import (
 )
 
 __all__ = [
+    "ATTACHMENTS",
+    "ATTACH_REASON",
     "KEEP_SCORE",
     "NAME_ONLY_GUARD",
     "BlockingStats",
+    "attach_by_name_and_city",
+    "detach",
     "Hierarchy",
     "ScoredCandidates",
     "candidate_pairs",

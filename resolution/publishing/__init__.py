@@ -2,6 +2,7 @@
 snapshot written and checked, ``HOME/current`` switched to it and read back, and exports."""
 
 from resolution.publishing.changes import change_events, events_since
+from resolution.publishing.chart import RUN_CHART, run_chart
 from resolution.publishing.current import (
     Explainable,
     Published,
@@ -16,6 +17,8 @@ from resolution.publishing.reasons import parse_record
 from resolution.publishing.snapshot import Snapshot, check_snapshot, new_run_id, write_snapshot
 
 __all__ = [
+    "RUN_CHART",
+    "run_chart",
     "EXPORT_TABLES",
     "Explainable",
     "Published",

@@ -20,7 +20,7 @@ from resolution.matching.fields import FieldSpec
 log = logging.getLogger("edin")
 
 
-def _typo(value: str, rng: random.Random) -> str:
+def typo(value: str, rng: random.Random) -> str:
     """One keyboard slip: swap, delete, double or replace a character."""
     if len(value) < 2:
         return value
@@ -38,14 +38,23 @@ def _typo(value: str, rng: random.Random) -> str:
 def augment(
     training: TrainingData, specs: tuple[FieldSpec, ...], rng: random.Random
 ) -> TrainingData:
-    """Training pairs plus, for every match, a copy of its right side damaged like real data.
+    """Training pairs plus, for every pair of *either* class, a copy of its right side with its
+    identifiers damaged like real data, and one with another field blanked.
 
     Seed matches are chosen *because* they share an identifier and carry similar names, so a
     model trained on them alone learns "same identifier or nothing", and rejects duplicates
-    with a typo in an ID, a new phone number or no e-mail. Each copy
-    damages the identifiers (a keyboard slip, another contact's value, or none), so the other
-    fields must carry the decision. (Noise in the other fields too was tried: it taught the
-    model to forgive real name differences and cost precision.)
+    with a typo in an ID, a new phone number or no e-mail. Each damaged copy breaks the
+    identifiers (a keyboard slip, another contact's value, or none), so the other fields must
+    carry the decision. (Noise in the other fields too was tried: it taught the model to
+    forgive real name differences and cost precision.)
+
+    Both classes are damaged and blanked alike. When only the matches were, a missing or
+    foreign e-mail, or a missing given name, became evidence *of a match* (the distinct seeds
+    never lacked them): on fake_20000 two Walkers with different birth dates and different
+    e-mails scored 0.99, and 106k candidate pairs scored above 0.5 for 33k true ones. Alike,
+    a value's absence says nothing of the class, as in Fellegi–Sunter where a missing field
+    weighs zero (fake_20000 pairwise F1 0.749 → 0.796, its e-mail-less variant 0.50 → 0.58,
+    generated data unchanged).
     """
     ids = [s for s in specs if s.identifier or s.from_identifier]
     pool = {
@@ -54,20 +63,44 @@ def augment(
         )
         for s in ids
     }
-    extra: list[Pair] = []
-    for a, b in training["match"]:
-        damaged = dict(b)
-        how = rng.choice(("typo", "replace", "drop"))
-        for spec in ids:
-            value = damaged.get(spec.name)
-            if how == "typo" and isinstance(value, str) and len(value) > 1:
-                damaged[spec.name] = _typo(value, rng)
-            elif how == "replace" and value and pool[spec.name]:
-                damaged[spec.name] = rng.choice(pool[spec.name])
-            else:
-                damaged[spec.name] = None
-        extra.append((a, damaged))
-    return {"match": list(training["match"]) + extra, "distinct": list(training["distinct"])}
+
+    def damage(pairs: list[Pair]) -> list[Pair]:
+        out: list[Pair] = []
+        for a, b in pairs:
+            damaged = dict(b)
+            how = rng.choice(("typo", "replace", "drop"))
+            for spec in ids:
+                value = damaged.get(spec.name)
+                if how == "typo" and isinstance(value, str) and len(value) > 1:
+                    damaged[spec.name] = typo(value, rng)
+                elif how == "replace" and value and pool[spec.name]:
+                    damaged[spec.name] = rng.choice(pool[spec.name])
+                else:
+                    damaged[spec.name] = None
+            out.append((a, damaged))
+        return out
+
+    others = [
+        s.name for s in specs if not (s.identifier or s.from_identifier) and s.type != "Custom"
+    ]
+
+    def blank(pairs: list[Pair]) -> list[Pair]:
+        out: list[Pair] = []
+        for a, b in pairs:
+            present = [f for f in others if b.get(f) is not None and a.get(f) is not None]
+            if not present:
+                continue
+            blanked = dict(b)
+            blanked[rng.choice(present)] = None
+            out.append((a, blanked))
+        return out
+
+    match = list(training["match"])
+    distinct = list(training["distinct"])
+    return {
+        "match": match + damage(match) + blank(match),
+        "distinct": distinct + damage(distinct) + blank(distinct),
+    }
 
 
 # A pair the rules could not decide becomes a label only when the first model is this sure of it.

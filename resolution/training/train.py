@@ -34,6 +34,7 @@ from resolution.training.fit import (
     augment,
     fit_classifier,
     self_label,
+    typo,
 )
 
 log = logging.getLogger("edin")
@@ -64,9 +65,12 @@ def train(
     hard_negatives: NeighbourLabeller | None = None,
     answers: TrainingData | None = None,
     regularization: float = REGULARIZATION_C,
+    agreeing: list[Pair] | None = None,
 ) -> MatchModel:
     """Learn blocking rules, then fit dedupe's classifier on the labelled pairs (see the
-    module docstring). Deterministic for a given ``seed``."""
+    module docstring). ``agreeing``: the seed matches found because their fields agree (EM's),
+    which blocking learns on with a typo put back (``typo_copies``). Deterministic for a
+    given ``seed``."""
     answers = {
         "match": list((answers or {}).get("match", [])),
         "distinct": list((answers or {}).get("distinct", [])),
@@ -79,6 +83,7 @@ def train(
         "match": list(training["match"]),
         "distinct": list(training["distinct"]),
     }
+    damaged = typo_copies(agreeing or [], specs, random.Random(seed))
     deduper, sample = _prepared_learner(records, certain, answers, specs, sample_size, rng)
     predicates = _blocking_rules(
         deduper,
@@ -86,6 +91,7 @@ def train(
         specs,
         recall,
         rule_budget(len(sample), len(records)),
+        damaged,
     )
     hard: list[Pair] = []
     if hard_negatives is not None:
@@ -96,6 +102,7 @@ def train(
     unsure = {"unsure": training.get("unsure", [])}
     final = self_label(deduper.data_model, certain | unsure, specs, rng, answers, regularization)
     augmented = augment(final, specs, rng)
+    augmented["match"] += damaged  # EM's matches with a slip or a gap, as real ones have
     best = fit_classifier(deduper.data_model, augmented, answers, regularization)
     answered = bool(answers["match"] or answers["distinct"])
     stats = {
@@ -147,15 +154,23 @@ def _prepared_learner(
 
 
 def _blocking_rules(
-    deduper: Any, matches: list[Pair], specs: tuple[FieldSpec, ...], recall: float, budget: float
+    deduper: Any,
+    matches: list[Pair],
+    specs: tuple[FieldSpec, ...],
+    recall: float,
+    budget: float,
+    damaged: list[Pair],
 ) -> list[Any]:
-    """The learned rules (covering the matches with and without their identifiers) plus one
-    rule per strong identifier, in a stable order."""
+    """The learned rules (covering the matches with and without their identifiers, and the
+    ``damaged`` copies) plus one rule per strong identifier, in a stable order."""
     if deduper.active_learner is None:
         raise ModelError("dedupe's learner did not start: no training sample to learn from")
-    dupes = matches + [
-        (blank_identifiers(a, specs), blank_identifiers(b, specs)) for a, b in matches
-    ]
+    blanked = [(blank_identifiers(a, specs), blank_identifiers(b, specs)) for a, b in matches]
+    dupes = (
+        matches
+        + blanked
+        + [(blank_identifiers(a, specs), blank_identifiers(b, specs)) for a, b in damaged]
+    )
     learned = learn_blocking(deduper.active_learner.blocker.block_learner, dupes, recall, budget)
     # Strong identifiers always block: their blocks are small once hub values are removed.
     forced = [
@@ -168,6 +183,41 @@ def _blocking_rules(
     predicates = sorted(set(learned) | set(forced), key=predicate_key)
     log.info("blocking rules: %s", "; ".join(repr(p) for p in predicates))
     return predicates
+
+
+# The text fields a typo may hit when blocking is taught to survive one (the creation time and
+# the sets are not typed by hand).
+TYPED = frozenset({"String", "ShortString", "Exact"})
+
+
+def typo_copies(
+    matches: list[Pair], specs: tuple[FieldSpec, ...], rng: random.Random
+) -> list[Pair]:
+    """Per match, a copy with one keyboard slip in one of its text fields and a copy with one
+    of them blanked (drawn with ``rng``).
+
+    EM's seed matches agree on their fields (that is how EM found them), so blocking rules and
+    a classifier learned on them alone need every field intact; real duplicates carry a typo
+    or a gap in a name or a date, and a rule that one slip defeats never lets the model see
+    them. On fake_20000 without its e-mails: blocking recall 0.50 → 0.75, pairwise F1
+    0.50 → 0.63 (copies with two faults each made 3.3× the candidate pairs for +0.004).
+    Matches found by a shared identifier carry their names' real variation already: copies of
+    them only added candidate pairs (fake_20000: F1 −0.013).
+    """
+    fields = [s.name for s in specs if s.type in TYPED and not (s.identifier or s.from_identifier)]
+    out: list[Pair] = []
+    for a, b in matches:
+        present = [f for f in fields if isinstance(b.get(f), str) and len(b[f]) > 1]
+        if not present:
+            continue
+        damaged = dict(b)
+        field = rng.choice(present)
+        damaged[field] = typo(damaged[field], rng)
+        out.append((a, damaged))
+        blanked = dict(b)
+        blanked[rng.choice(present)] = None
+        out.append((a, blanked))
+    return out
 
 
 def _hard_negatives(

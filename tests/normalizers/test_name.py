@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from normalizers.name import GIVEN_NAMES, NameKey, name_skeleton, normalize_name
+from normalizers.name import GIVEN_NAMES, NameKey, name_skeleton, normalize_name, surname_reading
 
 DICTIONARY = Path(__file__).resolve().parents[2] / "data" / "dictionaries" / "given_names.csv"
 
@@ -324,3 +324,45 @@ def test_name_key_is_frozen() -> None:
     assert isinstance(result, NameKey)
     with pytest.raises(AttributeError):
         result.key = "x"  # type: ignore[misc]
+
+
+# One surname as the passport, German, Polish, French and scholarly systems write it: every
+# spelling gets the Cyrillic form's family key.
+SURNAME_SPELLINGS = [
+    ("Кузнецов", ["Kuznetsov", "Kuznecov", "Kusnezow", "Kuznetsova", "Kusnezowa"]),
+    ("Цветков", ["Tsvetkov", "Zwetkow"]),
+    ("Михайлов", ["Mikhaylov", "Mikhailov", "Michajlow", "Mihailov"]),
+    ("Щукин", ["Shchukin", "Szczukin", "Chtchoukine"]),
+    ("Чернов", ["Chernov", "Tschernow", "Czernow", "Chernova"]),
+    ("Жуков", ["Zhukov", "Joukov"]),
+    ("Евдокимов", ["Evdokimov", "Yevdokimov", "Jewdokimow"]),
+    ("Джапаридзе", ["Dzhaparidze", "Dshaparidse"]),
+]
+
+
+@pytest.mark.parametrize(("cyrillic", "spellings"), SURNAME_SPELLINGS)
+def test_surname_key_is_one_across_transliteration_systems(
+    cyrillic: str, spellings: list[str]
+) -> None:
+    key = normalize_name(f"Иван {cyrillic}").surname_key
+    assert key
+    for latin in spellings:
+        assert normalize_name(f"Ivan {latin}").surname_key == key, latin
+
+
+@pytest.mark.parametrize(
+    ("latin", "reading"),
+    [
+        ("Kusnezow", "кузнецов"),  # German: s = З, z = Ц, w = В
+        ("Kuznecov", "кузнецов"),  # scholarly: c = Ц
+        ("Czernow", "чернов"),  # Polish: cz = Ч
+        ("Joukov", "жуков"),  # French: j = Ж, ou = У
+        ("Kuznetsov", None),  # the passport reading is listed: the skeleton folds it
+        ("Khasanova", None),  # no German, Polish or French mark: never read their way
+        ("Smith", None),
+        ("Иванов", None),  # not Latin
+        ("Wxyz", None),  # no listed reading
+    ],
+)
+def test_surname_reading(latin: str, reading: str | None) -> None:
+    assert surname_reading(latin) == reading

@@ -76,8 +76,9 @@ def test_each_ivans_contacts_sharing_an_identifier_are_one_profile(published, en
     assert got.height == len(keys) and got["profile_id"].n_unique() == 1, got
 
 
-@pytest.mark.xfail(strict=True, reason="linked only by name and city: not yet (issue 11)")
 def test_an_ivan_linked_only_by_name_and_city_joins_his_profile(published) -> None:
+    """ivan-d-1 (VK, Новосибирск) shares nothing with D's other contacts but the name and the
+    city, and D's is the only Ivan Ivanov profile in Новосибирск (resolution.linking.attach)."""
     ivans, _ = published
     d = ivans.filter(pl.col("entity_id") == "D")
     assert d["profile_id"].n_unique() == 1

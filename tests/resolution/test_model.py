@@ -27,18 +27,26 @@ def rec(name, phones=None, emails=None, city=None, given=None, surname=None):
     }
 
 
-def test_augment_damages_only_identifiers_of_one_side():
+def test_augment_damages_both_classes_alike():
+    """Each pair of either class gets a copy with its right side's identifiers damaged (the
+    rest kept) and a copy with one other field blanked (identifiers kept): missing or
+    damaged values then tell the model nothing about the class."""
     specs = field_specs(default_config())
     a = rec("ivan ivanov", ("+79161234567",), city="москва")
     b = rec("ivan ivanov", ("+79161234567",), city="москва")
-    c = rec("petr petrov", ("+79267654321",))
-    d = rec("petr petrov", ("+79267654321",))
-    out = augment({"match": [(a, b), (c, d)], "distinct": []}, specs, random.Random(1))
-    assert len(out["match"]) == 4
-    for left, right in out["match"][2:]:
-        assert left in (a, c)
-        assert right["name"] == left["name"] and right["city"] == left["city"]
-        assert right["phones"] != left["phones"]
+    c = rec("petr petrov", ("+79267654321",), city="тула")
+    d = rec("pavel sidorov", ("+79031112233",), city="тула")
+    out = augment({"match": [(a, b)], "distinct": [(c, d)]}, specs, random.Random(1))
+    for label, (left, right) in (("match", (a, b)), ("distinct", (c, d))):
+        pairs = out[label]
+        assert len(pairs) == 3 and pairs[0] == (left, right)
+        damaged, blanked = pairs[1][1], pairs[2][1]
+        assert pairs[1][0] is left and pairs[2][0] is left
+        assert damaged["name"] == right["name"] and damaged["city"] == right["city"]
+        assert damaged["phones"] != right["phones"]
+        assert blanked["phones"] == right["phones"]
+        gone = [k for k in right if right[k] is not None and blanked[k] is None]
+        assert len(gone) == 1 and gone[0] in {"name", "city"}
 
 
 def test_model_json_round_trip_scores_identically(tmp_path):

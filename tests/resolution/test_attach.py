@@ -1,0 +1,137 @@
+"""A lone contact joins the one profile bearing its full name in its city, and only then."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from resolution.contract import CLUSTERS, conform
+from resolution.linking import attach_by_name_and_city
+
+IDENTIFIERS = ("phones", "emails", "handles")
+
+
+def contacts(*rows: tuple) -> pl.DataFrame:
+    """(record_id, given, surname, city, phones, handles) rows."""
+    return pl.DataFrame(
+        [
+            {
+                "record_id": r,
+                "given_key": g,
+                "surname_key": s,
+                "city_key": c,
+                "phones": list(p),
+                "emails": [],
+                "handles": list(h),
+            }
+            for r, g, s, c, p, h in rows
+        ],
+        schema={
+            "record_id": pl.Int64,
+            "given_key": pl.String,
+            "surname_key": pl.String,
+            "city_key": pl.String,
+            "phones": pl.List(pl.String),
+            "emails": pl.List(pl.String),
+            "handles": pl.List(pl.String),
+        },
+    )
+
+
+def clusters(groups: list[list[int]], review: frozenset[int] = frozenset()) -> pl.DataFrame:
+    rows = [
+        (r, min(g), 1.0, "review" if r in review else "clustered" if len(g) > 1 else "singleton")
+        for g in groups
+        for r in g
+    ]
+    return conform(pl.DataFrame(rows, schema=CLUSTERS, orient="row"), CLUSTERS, "clusters")
+
+
+def profile_of(out: pl.DataFrame) -> dict[int, int]:
+    return dict(out.select("record_id", "cluster_id").iter_rows())
+
+
+IVANS = contacts(
+    (1, "ivan", "ivanov", "москва", ["+79161110001"], []),
+    (2, "ivan", "ivanov", "москва", ["+79161110001"], []),
+    (3, "ivan", "ivanov", "казань", ["+79033330003"], []),
+    (4, "ivan", "ivanov", "новосибирск", ["+79524440004"], ["ig:ivan_nsk"]),
+    (5, "ivan", "ivanov", "новосибирск", ["+79524440004"], []),
+    (6, "ivan", "ivanov", "новосибирск", [], ["vk:id74004"]),  # name and city only
+    (7, "ivan", "ivanov", None, [], []),  # a guest: no city
+    (8, "ivan", "ivanov", "тула", [], []),  # no profile in Тула
+)
+
+
+def test_a_lone_contact_joins_the_only_profile_with_its_name_in_its_city() -> None:
+    out, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4, 5], [6], [7], [8]]), IVANS, IDENTIFIERS
+    )
+    got = profile_of(out)
+    assert got[6] == got[4] == 4
+    assert moved.rows() == [(6, 4)]
+    assert got[7] == 7 and got[8] == 8  # no city; no profile in its city
+    assert got[3] == 3  # Казань's Ivan is alone in Казань but no lone contact fits him
+    assert out.filter(pl.col("record_id") == 6)["status"].item() == "clustered"
+
+
+def test_two_profiles_in_the_city_is_no_attachment() -> None:
+    out, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4], [5], [6]]),
+        IVANS.with_columns(pl.lit("москва").alias("city_key")),
+        IDENTIFIERS,
+    )
+    assert moved.height == 0 and profile_of(out)[6] == 6
+
+
+def test_a_conflicting_identifier_keeps_it_apart() -> None:
+    other_phone = IVANS.with_columns(
+        pl.when(pl.col("record_id") == 6)
+        .then(pl.lit(["+79990000000"]))
+        .otherwise(pl.col("phones"))
+        .alias("phones")
+    )
+    out, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4, 5], [6]]), other_phone, IDENTIFIERS
+    )
+    assert moved.height == 0 and profile_of(out)[6] == 6
+
+
+def test_a_handle_on_another_platform_is_no_conflict_but_one_on_the_same_is() -> None:
+    same_platform = IVANS.with_columns(
+        pl.when(pl.col("record_id") == 6)
+        .then(pl.lit(["ig:someone_else"]))
+        .otherwise(pl.col("handles"))
+        .alias("handles")
+    )
+    _, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4, 5], [6]]), same_platform, IDENTIFIERS
+    )
+    assert moved.height == 0
+
+
+def test_a_profile_under_review_takes_no_one() -> None:
+    _, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4, 5], [6]], review=frozenset({4, 5})), IVANS, IDENTIFIERS
+    )
+    assert moved.height == 0
+
+
+def test_a_configured_identifier_field_of_one_string_counts_too() -> None:
+    """FEBRL's soc_sec_id: one string per contact, not a list."""
+    with_ssn = IVANS.with_columns(
+        pl.when(pl.col("record_id") == 6)
+        .then(pl.lit("111"))
+        .when(pl.col("record_id").is_in([4, 5]))
+        .then(pl.lit("222"))
+        .otherwise(None)
+        .alias("f_ssn")
+    )
+    clusters_ = clusters([[1, 2], [3], [4, 5], [6]])
+    _, moved = attach_by_name_and_city(clusters_, with_ssn, (*IDENTIFIERS, "f_ssn"))
+    assert moved.height == 0  # 111 against 222: two people
+    _, moved = attach_by_name_and_city(
+        clusters_,
+        with_ssn.with_columns(pl.lit(None, pl.String).alias("f_ssn")),
+        (*IDENTIFIERS, "f_ssn"),
+    )
+    assert moved.rows() == [(6, 4)]
