@@ -11,7 +11,6 @@ from resolution import Home
 from resolution.publishing import new_run_id
 from resolution.stages import STAGES
 
-
 # Metadata keys holding a file's path (the snapshot, its run chart): shown as paths in the UI.
 PATHS = frozenset({"path", "run_chart"})
 
