@@ -146,9 +146,11 @@ def fit_classifier(
     training: TrainingData,
     answers: TrainingData | None = None,
     regularization: float = REGULARIZATION_C,
+    seeds: TrainingData | None = None,
 ) -> Any:
     """dedupe's logistic regression on ``training`` plus the operator's ``answers`` (each
-    weighing ``answer_weight``), with the regularisation ``C = regularization``."""
+    weighing ``answer_weight`` of the ``seeds`` ``training`` was augmented from), with the
+    regularisation ``C = regularization``."""
     answers = answers or {"match": [], "distinct": []}
     examples, y = flatten_training(training)  # type: ignore[arg-type]
     answered, y_answered = flatten_training(answers)  # type: ignore[arg-type]
@@ -156,7 +158,7 @@ def fit_classifier(
     features = PairFeatures(data_model)(pairs).astype(np.float64)
     y = np.concatenate([y, y_answered])
     weight = np.concatenate(
-        [np.ones(len(examples)), np.full(len(answered), answer_weight(training))]
+        [np.ones(len(examples)), np.full(len(answered), answer_weight(seeds or training))]
     )
     matches = len(training["match"]) + len(answers["match"])
     distinct = len(training["distinct"]) + len(answers["distinct"])
@@ -197,7 +199,9 @@ def self_label(
     }
     if not unsure:
         return certain
-    first = fit_classifier(data_model, augment(certain, specs, rng), answers, regularization)
+    first = fit_classifier(
+        data_model, augment(certain, specs, rng), answers, regularization, seeds=certain
+    )
     p = first.predict_proba(PairFeatures(data_model)(unsure))[:, 1]
     matches = [pair for pair, s in zip(unsure, p, strict=True) if s >= SELF_LABEL_CONFIDENCE]
     distinct = [pair for pair, s in zip(unsure, p, strict=True) if s <= 1 - SELF_LABEL_CONFIDENCE]

@@ -102,8 +102,7 @@ def train(
     unsure = {"unsure": training.get("unsure", [])}
     final = self_label(deduper.data_model, certain | unsure, specs, rng, answers, regularization)
     augmented = augment(final, specs, rng)
-    augmented["match"] += damaged  # EM's matches with a slip or a gap, as real ones have
-    best = fit_classifier(deduper.data_model, augmented, answers, regularization)
+    best = fit_classifier(deduper.data_model, augmented, answers, regularization, seeds=final)
     answered = bool(answers["match"] or answers["distinct"])
     stats = {
         "match_examples": len(final["match"]),
@@ -112,7 +111,7 @@ def train(
         "answered_match": len(answers["match"]),
         "answered_distinct": len(answers["distinct"]),
         # the weight fit_classifier gave each answer (against the augmented training pairs)
-        "answer_weight": answer_weight(augmented) if answered else 0.0,
+        "answer_weight": answer_weight(final) if answered else 0.0,
         "regularization_C": float(best.C),
         "training_sample": len(sample),
     }
@@ -196,13 +195,14 @@ def typo_copies(
     """Per match, a copy with one keyboard slip in one of its text fields and a copy with one
     of them blanked (drawn with ``rng``).
 
-    EM's seed matches agree on their fields (that is how EM found them), so blocking rules and
-    a classifier learned on them alone need every field intact; real duplicates carry a typo
-    or a gap in a name or a date, and a rule that one slip defeats never lets the model see
-    them. On fake_20000 without its e-mails: blocking recall 0.50 → 0.75, pairwise F1
-    0.50 → 0.63 (copies with two faults each made 3.3× the candidate pairs for +0.004).
-    Matches found by a shared identifier carry their names' real variation already: copies of
-    them only added candidate pairs (fake_20000: F1 −0.013).
+    EM's seed matches agree on their fields (that is how EM found them), so blocking rules
+    learned on them alone need every field intact; real duplicates carry a typo or a gap in a
+    name or a date, and a rule that one slip defeats never lets the model see them. On
+    fake_20000 without its e-mails: blocking recall 0.50 → 0.75, pairwise F1 0.50 → 0.62
+    (copies with two faults each made 3.3× the candidate pairs for +0.004). Given to the
+    classifier as matches too, they made it merge strangers on small data (tests/resolution/
+    test_em.py: precision 0.36). Matches found by a shared identifier carry their names' real
+    variation already: copies of them only added candidate pairs (fake_20000: F1 −0.013).
     """
     fields = [s.name for s in specs if s.type in TYPED and not (s.identifier or s.from_identifier)]
     out: list[Pair] = []
