@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,27 @@ INTERACTION_HEADER = [
     "rating",
     "operator",
 ]
+
+
+def edin_ok(*args: str) -> subprocess.CompletedProcess[str]:
+    """``edin`` that must succeed (its stderr's end in the failure)."""
+    proc = edin(*args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def write_drop(folder: Path, contacts: pl.DataFrame, interactions: pl.DataFrame) -> Path:
+    """A drop folder: the contacts, and the interactions of those contacts only."""
+    key = ["source", "source_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    contacts.write_csv(folder / "contacts.csv")
+    interactions.join(contacts.select(key), on=key).write_csv(folder / "interactions.csv")
+    return folder
+
+
+def current_table(home: Path, table: str) -> pl.DataFrame:
+    """One table of the home's published snapshot."""
+    return pl.read_parquet(home / "current" / f"{table}.parquet")
 
 
 def write_csv(

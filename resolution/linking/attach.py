@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from resolution.contract import CLUSTERS, conform
+from resolution.linking.decisions import with_statuses
 
 ATTACH_REASON = "the only profile with this full name in this city"
 ATTACHMENTS = "attachments"
@@ -120,13 +120,6 @@ def detach(clusters: pl.DataFrame, attachments: pl.DataFrame) -> pl.DataFrame:
 
 def _settled(clusters: pl.DataFrame) -> pl.DataFrame:
     """cluster_id the smallest record_id of each cluster again, and the statuses it implies."""
-    out = clusters.with_columns(pl.col("record_id").min().over("cluster_id").alias("cluster_id"))
-    out = out.with_columns(
-        pl.when(pl.col("status") == "review")
-        .then(pl.col("status"))
-        .when(pl.len().over("cluster_id") > 1)
-        .then(pl.lit("clustered"))
-        .otherwise(pl.lit("singleton"))
-        .alias("status")
+    return with_statuses(
+        clusters.with_columns(pl.col("record_id").min().over("cluster_id").alias("cluster_id"))
     )
-    return conform(out.sort("record_id"), CLUSTERS, "clusters")

@@ -191,10 +191,16 @@ def _relabelled(clusters: pl.DataFrame, new_cluster: dict[int, int]) -> pl.DataF
     out = clusters.join(changed, on="record_id", how="left").with_columns(
         pl.col("new_id").fill_null(pl.col("cluster_id")).alias("cluster_id")
     )
-    out = out.with_columns(pl.len().over("cluster_id").alias("_size")).with_columns(
+    return with_statuses(out)
+
+
+def with_statuses(clusters: pl.DataFrame) -> pl.DataFrame:
+    """``clusters`` (with new cluster IDs) with the statuses they imply: ``review`` stays,
+    a cluster of two or more is ``clustered``, one alone a ``singleton``."""
+    out = clusters.with_columns(
         pl.when(pl.col("status") == "review")
         .then(pl.col("status"))
-        .when(pl.col("_size") > 1)
+        .when(pl.len().over("cluster_id") > 1)
         .then(pl.lit("clustered"))
         .otherwise(pl.lit("singleton"))
         .alias("status")

@@ -117,6 +117,21 @@ def _history_stats(history: pl.DataFrame) -> pl.DataFrame:
     return stats.join(preferred, on="profile_id", how="left")
 
 
+PROFILE_CONTACT_COLUMNS = (
+    "record_id",
+    "source",
+    "source_id",
+    "display_name",
+    "city_key",
+    "created_at",
+    "emails_display",
+    "phones_display",
+    "handles_display",
+)
+"""The contact columns a profile is built from (``build_profiles``; the Spark engine ships
+only these to its executors)."""
+
+
 def build_profiles(
     contacts: pl.DataFrame,
     members: pl.DataFrame,
@@ -128,17 +143,7 @@ def build_profiles(
     identifiers, activity, channels and helpdesk statistics."""
     settings = settings or ProfileSettings()
     joined = (
-        contacts.select(
-            "record_id",
-            "source",
-            "source_id",
-            "display_name",
-            "city_key",
-            "created_at",
-            "emails_display",
-            "phones_display",
-            "handles_display",
-        )
+        contacts.select(PROFILE_CONTACT_COLUMNS)
         .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
         .join(clusters.select("record_id", "status"), on="record_id")
     )

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from resolution.config import ProfileSettings
 from resolution.contract import PROFILES, conform
-from resolution.publishing.profiles import build_profiles
+from resolution.publishing.profiles import PROFILE_CONTACT_COLUMNS, build_profiles
 from resolution.spark.frames import IPC_SCHEMA, collect_frames, ipc_bytes, polars_frame, spark_frame
 
 if TYPE_CHECKING:
@@ -32,17 +32,7 @@ BUCKET = "_bucket"
 PEOPLE_PER_TASK = 25_000
 """Profiles per bucket: a million contacts (about 400,000 people) in 16 tasks."""
 
-CONTACT_COLUMNS = (
-    "record_id",
-    "source",
-    "source_id",
-    "display_name",
-    "city_key",
-    "created_at",
-    "emails_display",
-    "phones_display",
-    "handles_display",
-)
+CONTACT_COLUMNS = PROFILE_CONTACT_COLUMNS
 HISTORY_COLUMNS = ("profile_id", "source", "started_at", "rating")
 
 

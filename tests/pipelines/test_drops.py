@@ -8,35 +8,19 @@ another into one home, and compared with one run over their union.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from resolution import evaluate
-from tests.conftest import edin
+from tests.conftest import current_table as current
+from tests.conftest import edin, write_drop
+from tests.conftest import edin_ok as ok
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 KEY = ["source", "source_id"]
-
-
-def ok(*args: str) -> subprocess.CompletedProcess[str]:
-    proc = edin(*args)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
-
-def write_drop(folder: Path, contacts: pl.DataFrame, interactions: pl.DataFrame) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    contacts.write_csv(folder / "contacts.csv")
-    interactions.join(contacts.select(KEY), on=KEY).write_csv(folder / "interactions.csv")
-    return folder
-
-
-def current(home: Path, table: str) -> pl.DataFrame:
-    return pl.read_parquet(home / "current" / f"{table}.parquet")
 
 
 @pytest.fixture(scope="module")

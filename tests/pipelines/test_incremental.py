@@ -17,7 +17,6 @@ incremental path: with the same model, it gives exactly what a full re-cluster g
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -25,28 +24,13 @@ import polars as pl
 import pytest
 
 from resolution import evaluate
-from tests.conftest import edin
+from tests.conftest import current_table as current
+from tests.conftest import edin_ok as ok
+from tests.conftest import write_drop
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 KEY = ["source", "source_id"]
-
-
-def ok(*args: str) -> subprocess.CompletedProcess[str]:
-    proc = edin(*args)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
-
-def write_drop(folder: Path, contacts: pl.DataFrame, interactions: pl.DataFrame) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    contacts.write_csv(folder / "contacts.csv")
-    interactions.join(contacts.select(KEY), on=KEY).write_csv(folder / "interactions.csv")
-    return folder
-
-
-def current(home: Path, table: str) -> pl.DataFrame:
-    return pl.read_parquet(home / "current" / f"{table}.parquet")
 
 
 def plan(home: Path) -> dict[str, object]:
