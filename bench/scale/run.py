@@ -159,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--systems", default="edin,splink", help="comma-separated: edin, splink")
     p.add_argument("--note", default="", help="free text stored with the result rows")
     p.add_argument(
+        "--splink-memory-limit",
+        default="",
+        help="DuckDB memory_limit for Splink's connection (e.g. 12GB; default: DuckDB's 80 %% of "
+        "RAM, at which Splink's predict was killed by the OOM killer at 1M contacts)",
+    )
+    p.add_argument(
         "--product",
         type=Path,
         default=REPO,
@@ -204,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 out = run_dir / "clusters.parquet"
                 cmd = [sys.executable, str(HERE / "splink_stages.py"), str(records), str(out)]
+                if args.splink_memory_limit:
+                    cmd.append(args.splink_memory_limit)
                 timed = run_timed(cmd, run_dir / "run.log", env)
                 predicted = (
                     pl.read_parquet(out).rename({"cluster_id": "profile_id"})
@@ -226,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             row["ratio_wall"] = round(e["wall_s"] / max(s["wall_s"], 1e-9), 2)
             row["ratio_peak"] = round(e["peak_mb"] / max(s["peak_mb"], 1e-9), 2)
         row["note"] = args.note
+        if args.splink_memory_limit:
+            row["splink_memory_limit"] = args.splink_memory_limit
         row |= provenance()
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("a", encoding="utf-8") as f:

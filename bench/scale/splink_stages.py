@@ -1,17 +1,22 @@
 """Splink 5 on one generated set, timed by phase: the child process ``bench/scale/run.py`` measures.
 
-    python bench/scale/splink_stages.py RECORDS OUT
+    python bench/scale/splink_stages.py RECORDS OUT [MEMORY_LIMIT]
 
 The model is ``bench/quality/splink_baseline.py``'s ``generated`` one (the person pattern of
 Splink's ``deduplicate_50k_synthetic`` example: deterministic rules for the prior, u by random
 sampling, two EM sessions, predict, cluster), clustered once at its documented threshold (0.95).
 Each phase starts with a ``▶ <phase>`` line on stderr, as the product's stages do, so that the
 parent can attribute time and memory to it. OUT: source, source_id, cluster_id.
+
+MEMORY_LIMIT (e.g. ``12GB``) is DuckDB's ``memory_limit`` for Splink's connection, spilling to a
+folder beside OUT: DuckDB's own advice when the OS kills a job at its default of 80 % of the
+machine's memory (https://duckdb.org/docs/stable/guides/troubleshooting/oom_errors).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,11 +34,18 @@ def _phase(name: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    records, out = (Path(a) for a in (argv or sys.argv[1:]))
+    args = argv or sys.argv[1:]
+    records, out = Path(args[0]), Path(args[1])
+    memory_limit = args[2] if len(args) > 2 else None
     started = time.perf_counter()
     _phase("load")
     model = MODELS["generated"]()
     con = duckdb.connect()
+    if memory_limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+            raise SystemExit(f"splink_stages: memory limit {memory_limit!r} is not like 12GB")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET temp_directory = ?", [str(out.parent / "spill")])
     con.execute("CREATE TABLE records AS SELECT * FROM read_parquet($p)", {"p": str(records)})
     db_api = DuckDBAPI(connection=con)
     linker = Linker(
