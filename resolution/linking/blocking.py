@@ -4,7 +4,11 @@ This is dedupe's "big dedupe" pattern with DuckDB in place of PostgreSQL: blocks
 Python memory as pair lists, and a block too large to compare (a very common name) is skipped
 and counted rather than exploding the pair count. A pair only a name connects (the name-only
 guard, ``resolution.matching.guard``) can never merge, and was three quarters of the pairs at
-half a million contacts: it is counted here, in SQL, and never becomes a candidate.
+half a million contacts. When every field the guard reads is a contact field (no configured
+string field), the pairs something other than a name links are found first, by a join on shared
+evidence (a phone, an e-mail, a handle, ..., one rare full name), and only those sharing a block
+are kept: the namesake pairs of large name blocks are never made (16.7M pairs sharing a block
+at a million contacts, 0.59M of them candidates), and their number is estimated (HyperLogLog).
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ import polars as pl
 import pyarrow as pa
 
 from resolution._typing import Record
+from resolution.config import EXTRA_PREFIX
 from resolution.matching.fields import NAME_COUNT, FieldSpec
-from resolution.matching.guard import NAME_FIELDS, linkable_sql
+from resolution.matching.guard import NAME_FIELDS, RARE_NAME, linkable_sql
 from resolution.matching.model import MatchModel
 
 log = logging.getLogger("edin")
 
+
+EXACT_HELD_UP_TO = 2_000_000
+"""Pairs sharing a block (with repeats) up to which the held pairs are counted, not estimated."""
 
 HELD_TABLE = "candidate_pairs_held"
 """One row, column ``held``: the blocked pairs the name-only guard holds (not candidates)."""
@@ -40,6 +48,81 @@ SELECT DISTINCT a.record_id AS record_id_l, b.record_id AS record_id_r
 FROM sized a JOIN sized b ON a.block_key = b.block_key AND a.record_id < b.record_id
 WHERE a.n <= $max_block
 """
+
+
+_SMALL_BLOCKS = """
+WITH sized AS (
+    SELECT block_key, record_id, count(*) OVER (PARTITION BY block_key) AS n FROM block_keys
+)
+SELECT block_key, record_id FROM sized WHERE n <= $max_block
+"""
+
+
+def _evidence_sql(specs: list[FieldSpec]) -> str | None:
+    """A query of (record_id, field, value): each value of a field other than a name that two
+    records agree on when equal (a set's elements one by one), and the full name of a record
+    whose full name is rare (``RARE_NAME``). Two records share a row's (field, value) exactly
+    when ``linkable_sql`` holds for them. ``None`` when a configured string field is among the
+    fields: ``linkable_sql`` lets every pair with two values of it through, which no join on
+    values finds."""
+    parts = []
+    for i, spec in enumerate(specs):
+        if spec.name in NAME_FIELDS:
+            continue
+        if spec.name.startswith(EXTRA_PREFIX):
+            return None
+        col = '"' + spec.name.replace('"', '""') + '"'
+        value = f"unnest({col})" if spec.type == "Set" else col
+        parts.append(f"SELECT record_id, {i} AS field, {value} AS value FROM guard_records")
+    rare = f"contains(name, ' ') AND \"{NAME_COUNT}\" <= {RARE_NAME}"
+    parts.append(f"SELECT record_id, -1 AS field, name AS value FROM guard_records WHERE {rare}")
+    return " UNION ALL ".join(f"({q})" for q in parts)
+
+
+def _linked_pairs(
+    con: duckdb.DuckDBPyConnection, evidence: str, max_block: int, exact_up_to: int
+) -> None:
+    """Tables candidate_pairs (the pairs sharing some evidence, ``_evidence_sql``, and a block
+    of at most ``max_block`` records) and blocked_pairs_estimate (how many distinct pairs share
+    such a block: counted when the blocks hold at most ``exact_up_to`` pairs with repeats,
+    else estimated by HyperLogLog, within a few per cent, without keeping them)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE evidence AS SELECT DISTINCT record_id, field, value"
+        f" FROM ({evidence}) WHERE value IS NOT NULL"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE small_blocks AS {_SMALL_BLOCKS}", {"max_block": max_block}
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE candidate_pairs AS
+        WITH linked AS (
+            SELECT DISTINCT a.record_id AS l, b.record_id AS r
+            FROM evidence a JOIN evidence b
+              ON a.field = b.field AND a.value = b.value AND a.record_id < b.record_id
+        )
+        SELECT DISTINCT p.l AS record_id_l, p.r AS record_id_r
+        FROM linked p
+        JOIN small_blocks a ON a.record_id = p.l
+        JOIN small_blocks b ON b.record_id = p.r AND b.block_key = a.block_key
+        ORDER BY record_id_l, record_id_r
+        """
+    )
+    slots = con.execute(
+        "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM"
+        " (SELECT count(*) AS n FROM small_blocks GROUP BY block_key)"
+    ).fetchall()[0][0]
+    count = "count(DISTINCT" if slots <= exact_up_to else "approx_count_distinct("
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE blocked_pairs_estimate AS
+        SELECT {count} a.record_id * 4294967296 + b.record_id) AS n
+        FROM small_blocks a JOIN small_blocks b
+          ON a.block_key = b.block_key AND a.record_id < b.record_id
+        """
+    )
+    con.execute("DROP TABLE evidence")
+    con.execute("DROP TABLE small_blocks")
 
 
 def _pairs_sql(specs: list[FieldSpec]) -> str:
@@ -144,21 +227,30 @@ def candidate_pairs(
     model: MatchModel,
     records: dict[int, Record],
     max_block_size: int,
+    exact_held_up_to: int = EXACT_HELD_UP_TO,
 ) -> BlockingStats:
-    """Fill tables ``block_keys`` and ``candidate_pairs`` (record_id_l < record_id_r) in ``con``."""
+    """Fill tables ``block_keys`` and ``candidate_pairs`` (record_id_l < record_id_r) in ``con``.
+    The pairs the guard holds are counted exactly up to ``exact_held_up_to`` pairs sharing a
+    block (with repeats), estimated above."""
     con.execute("CREATE OR REPLACE TABLE block_keys (block_key VARCHAR, record_id BIGINT)")
     for batch in block_key_frames(model, records):
         con.register("batch", batch)
         con.execute("INSERT INTO block_keys SELECT block_key, record_id FROM batch")
         con.unregister("batch")
-    con.execute(_BLOCKED_SQL, {"max_block": max_block_size})
     specs = list(model.specs)
+    evidence = _evidence_sql(specs)
     con.register("guard_records", guard_frame(records, specs))
-    con.execute(_pairs_sql(specs))
+    if evidence is None:
+        con.execute(_BLOCKED_SQL, {"max_block": max_block_size})
+        con.execute(_pairs_sql(specs))
+        blocked = "(SELECT count(*) FROM blocked_pairs)"
+    else:
+        _linked_pairs(con, evidence, max_block_size, exact_held_up_to)
+        blocked = "(SELECT n FROM blocked_pairs_estimate)"
     con.unregister("guard_records")
     con.execute(
-        f"CREATE OR REPLACE TABLE {HELD_TABLE} AS SELECT (SELECT count(*) FROM blocked_pairs)"
-        " - (SELECT count(*) FROM candidate_pairs) AS held"
+        f"CREATE OR REPLACE TABLE {HELD_TABLE} AS SELECT"
+        f" greatest({blocked} - (SELECT count(*) FROM candidate_pairs), 0) AS held"
     )
     row = con.execute(
         """
@@ -170,7 +262,8 @@ def candidate_pairs(
     """,
         {"max_block": max_block_size},
     ).fetchall()[0]
-    con.execute("DROP TABLE blocked_pairs")
+    con.execute("DROP TABLE IF EXISTS blocked_pairs")
+    con.execute("DROP TABLE IF EXISTS blocked_pairs_estimate")
     stats = BlockingStats(*map(int, row))
     if stats.skipped_blocks:
         log.warning(

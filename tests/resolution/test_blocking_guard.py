@@ -13,7 +13,14 @@ import pytest
 from resolution.config import ExtraField, default_config
 from resolution.inputs.ingest import ingest
 from resolution.inputs.normalize import normalize_contacts
-from resolution.linking.blocking import block_key_frames, candidate_pairs, guard_frame
+from resolution.linking.blocking import (
+    _BLOCKED_SQL,
+    _evidence_sql,
+    _pairs_sql,
+    block_key_frames,
+    candidate_pairs,
+    guard_frame,
+)
 from resolution.linking.scoring import score_candidates
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.fields import NAME_COUNT, field_specs, n_features, records
@@ -154,3 +161,69 @@ def test_block_key_frames_are_the_models_own_block_keys(generated):
     got = pl.concat(list(block_key_frames(model, recs)))
     assert sorted(got.iter_rows()) == want
     assert len(want) > len(recs)
+
+
+def _name_and_identifier_model(specs):
+    """Blocking rules on names (large namesake blocks) and on identifiers."""
+    blocking = [
+        [{"class": "SimplePredicate", "func": "wholeFieldPredicate", "field": "city"}],
+        [{"class": "StringPredicate", "func": "sameThreeCharStartPredicate", "field": "name"}],
+        [{"class": "StringPredicate", "func": "wholeFieldPredicate", "field": "given"}],
+        [{"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "phones"}],
+        [{"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "emails"}],
+    ]
+    return MatchModel(
+        specs=specs,
+        weights=np.zeros(n_features(specs)),
+        bias=0.0,
+        predicates=tuple(predicate_from_json(p) for p in blocking),
+        threshold=0.5,
+        stats={},
+    )
+
+
+def _guarded_after_blocking(con, specs, max_block):
+    """The candidate pairs as made before the evidence join: every pair sharing a small block,
+    then the guard in SQL (``linkable_sql``), with the count of those held."""
+    con.execute(_BLOCKED_SQL, {"max_block": max_block})
+    con.execute(_pairs_sql(specs).replace("TABLE candidate_pairs", "TABLE old_pairs"))
+    held = con.execute(
+        "SELECT (SELECT count(*) FROM blocked_pairs) - (SELECT count(*) FROM old_pairs)"
+    ).fetchall()[0][0]
+    return con.sql("SELECT * FROM old_pairs").pl(), held
+
+
+@pytest.mark.parametrize("max_block", [10_000, 40])
+def test_the_evidence_join_makes_exactly_the_candidates_of_blocking_then_guarding(
+    generated, max_block
+):
+    contacts, _ = generated
+    specs = field_specs(default_config())
+    assert _evidence_sql(list(specs)) is not None  # only contact fields: the evidence join
+    recs = records(contacts, specs)
+    con = duckdb.connect()
+    stats = candidate_pairs(con, _name_and_identifier_model(specs), recs, max_block)
+    got = con.sql("SELECT * FROM candidate_pairs").pl()
+    con.register("guard_records", guard_frame(recs, list(specs)))
+    want, held = _guarded_after_blocking(con, list(specs), max_block)
+    assert got.equals(want) and got.height == stats.pairs > 0
+    assert stats.held_by_guard == held > got.height  # namesake pairs: most of those blocked
+    if max_block == 40:
+        assert stats.skipped_blocks > 0
+
+
+def test_held_pairs_are_estimated_within_a_few_per_cent_above_the_exact_limit(generated):
+    contacts, _ = generated
+    specs = field_specs(default_config())
+    recs = records(contacts, specs)
+    model = _name_and_identifier_model(specs)
+    exact = candidate_pairs(duckdb.connect(), model, recs, 10_000)
+    estimated = candidate_pairs(duckdb.connect(), model, recs, 10_000, exact_held_up_to=0)
+    assert estimated.pairs == exact.pairs
+    assert abs(estimated.held_by_guard - exact.held_by_guard) <= 0.1 * exact.held_by_guard
+
+
+def test_a_configured_string_field_keeps_the_guard_after_blocking(generated):
+    # two values of a configured field make a pair linkable: no join on values finds them all
+    _, config = generated
+    assert _evidence_sql(list(field_specs(config))) is None
