@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,48 @@ def tree_cpu() -> float:
     return total / ticks
 
 
+def tree_rss() -> int:
+    """Resident bytes of this process and all its descendants (the Spark JVM, its Python
+    workers) now."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        rss[int(entry.name)] = int(fields[21]) * page
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class PeakRss:
+    """The largest ``tree_rss`` seen, sampled every ``every`` seconds in a thread."""
+
+    def __init__(self, every: float = 2.0) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.peak = max(self.peak, tree_rss())
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return max(self.peak, tree_rss())
+
+
 CPU: dict[str, float] = {}
 """CPU seconds of the process tree per stage of the current run."""
 
@@ -82,7 +125,7 @@ def main() -> None:
     p.add_argument("--input", type=Path, required=True, help="an input folder (edin generate)")
     p.add_argument("--work", type=Path, required=True, help="folder for the two homes")
     p.add_argument("--master", default="local[2]")
-    p.add_argument("--shuffle-partitions", default="2")
+    p.add_argument("--shuffle-partitions", default="4")
     p.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
     p.add_argument("--label", default="")
     p.add_argument("--driver-memory", default="4g", help="local mode: the executors' heap too")
@@ -105,12 +148,14 @@ def main() -> None:
     for engine in args.engines:
         CPU.clear()
         load_before = os.getloadavg()
+        rss = PeakRss()
         home = args.work / engine
         shutil.rmtree(home, ignore_errors=True)
         homes[engine] = home
         summary = run_pipeline(
             EdinResource(home=str(home), inputs=[str(args.input)], engine=engine)
         )
+        peak = rss.stop()
         stages = summary.stages
         contacts = int(stages["normalize"]["contacts"])
         pairs = int(stages["block"]["candidate_pairs"])
@@ -137,6 +182,12 @@ def main() -> None:
             # the machine is shared: the 1-minute load average before and after the run
             "load_before": round(load_before[0], 2),
             "load_after": round(os.getloadavg()[0], 2),
+            # uptime's three averages (1, 5, 15 minutes), before and after
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            # the process tree's largest resident set, sampled every 2 s
+            "peak_rss_mb": round(peak / 2**20),
+            "driver_memory": args.driver_memory if engine == "spark" else "",
         }
         append(row)
     if {"duckdb", "spark"} <= homes.keys():
