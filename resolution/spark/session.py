@@ -62,7 +62,7 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     context = session.sparkContext
-    if context.master.startswith("local") and not context.getConf().contains(SHUFFLE):
+    if (context.master or "").startswith("local") and not context.getConf().contains(SHUFFLE):
         # Spark's default of 200 shuffle partitions is for a cluster: on a machine's few cores
         # each is a task of its own, most of them near empty
         session.conf.set(SHUFFLE, str(LOCAL_SHUFFLE_PER_CORE * context.defaultParallelism))
