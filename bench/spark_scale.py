@@ -63,12 +63,9 @@ def tree_cpu() -> float:
     return total / ticks
 
 
-def tree_rss() -> int:
-    """Resident bytes of this process and all its descendants (the Spark JVM, its Python
-    workers) now."""
-    page = os.sysconf("SC_PAGE_SIZE")
+def tree_pids() -> list[int]:
+    """This process and all its descendants (the Spark JVM, its Python workers)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -77,33 +74,62 @@ def tree_rss() -> int:
         except OSError:  # gone meanwhile
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        rss[int(entry.name)] = int(fields[21]) * page
-    total, todo = 0, [os.getpid()]
+    pids, todo = [], [os.getpid()]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        pids.append(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return pids
 
 
-class PeakRss:
-    """The largest ``tree_rss`` seen, sampled every ``every`` seconds in a thread."""
+def tree_memory() -> tuple[int, int]:
+    """(RSS, PSS) in bytes of the process tree now. RSS counts the pages a forked Python
+    worker shares with its parent once per process; PSS splits them among the sharers, so the
+    tree's PSS is what it holds of the machine's memory."""
+    rss = pss = 0
+    for pid in tree_pids():
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        for line in text.splitlines():
+            key, _, rest = line.partition(":")
+            if key == "Rss":
+                rss += int(rest.split()[0]) * 1024
+            elif key == "Pss":
+                pss += int(rest.split()[0]) * 1024
+    return rss, pss
+
+
+class PeakMemory:
+    """The largest ``tree_memory`` seen, sampled every ``every`` seconds in a thread, over
+    the whole run and per stage (``STAGE``, the stage running)."""
 
     def __init__(self, every: float = 2.0) -> None:
-        self.peak = 0
+        self.rss = self.pss = 0
+        self.by_stage: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
         self._thread.start()
 
+    def sample(self) -> None:
+        rss, pss = tree_memory()
+        self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+        if STAGE:
+            self.by_stage[STAGE[-1]] = max(self.by_stage.get(STAGE[-1], 0), pss)
+
     def _run(self, every: float) -> None:
         while not self._stop.wait(every):
-            self.peak = max(self.peak, tree_rss())
+            self.sample()
 
-    def stop(self) -> int:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        return max(self.peak, tree_rss())
+        self.sample()
 
+
+STAGE: list[str] = []
+"""The stage running now (its name as the only element), for ``PeakMemory``."""
 
 CPU: dict[str, float] = {}
 """CPU seconds of the process tree per stage of the current run."""
@@ -112,10 +138,12 @@ CPU: dict[str, float] = {}
 def _timed(call: Any) -> Any:
     def run(self: Stage, con: Any, settings: Any) -> Any:
         before = tree_cpu()
+        STAGE[:] = [self.name]
         try:
             return call(self, con, settings)
         finally:
             CPU[self.name] = round(tree_cpu() - before, 2)
+            STAGE.clear()
 
     return run
 
@@ -148,14 +176,14 @@ def main() -> None:
     for engine in args.engines:
         CPU.clear()
         load_before = os.getloadavg()
-        rss = PeakRss()
+        memory = PeakMemory()
         home = args.work / engine
         shutil.rmtree(home, ignore_errors=True)
         homes[engine] = home
         summary = run_pipeline(
             EdinResource(home=str(home), inputs=[str(args.input)], engine=engine)
         )
-        peak = rss.stop()
+        memory.stop()
         stages = summary.stages
         contacts = int(stages["normalize"]["contacts"])
         pairs = int(stages["block"]["candidate_pairs"])
@@ -185,8 +213,11 @@ def main() -> None:
             # uptime's three averages (1, 5, 15 minutes), before and after
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-            # the process tree's largest resident set, sampled every 2 s
-            "peak_rss_mb": round(peak / 2**20),
+            # the process tree's largest resident memory, sampled every 2 s: RSS (shared
+            # pages once per process) and PSS (shared pages split), and PSS per stage
+            "peak_rss_mb": round(memory.rss / 2**20),
+            "peak_pss_mb": round(memory.pss / 2**20),
+            "peak_pss_mb_by_stage": {k: round(v / 2**20) for k, v in memory.by_stage.items()},
             "driver_memory": args.driver_memory if engine == "spark" else "",
         }
         append(row)
