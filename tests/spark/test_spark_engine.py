@@ -1,5 +1,7 @@
 """The Spark engine (resolution.spark) on local[2]: connected components against scipy's, the
-normalizers and the profiles sliced over many tasks against the DuckDB path's functions, and a
+bucketed clustering against the local one, the name-only guard in Spark SQL against
+``name_only_pairs``, the normalizers and the profiles sliced over many tasks against the DuckDB
+path's functions, and a
 whole run of the bundled sample with normalize, blocking, scoring, clustering and profiles on
 Spark publishing byte for byte the members, profiles, history and contacts of the DuckDB path.
 Needs the `spark` extra and Java 17 (CI has both).
