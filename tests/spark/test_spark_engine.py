@@ -1,10 +1,9 @@
 """The Spark engine (resolution.spark) on local[2]: connected components against scipy's, the
 bucketed clustering against the local one, the name-only guard in Spark SQL against
 ``name_only_pairs``, the normalizers and the profiles sliced over many tasks against the DuckDB
-path's functions, and a
-whole run of the bundled sample with normalize, blocking, scoring, clustering and profiles on
-Spark publishing byte for byte the members, profiles, history and contacts of the DuckDB path.
-Needs the `spark` extra and Java 17 (CI has both).
+path's functions, and a whole run of the bundled sample with normalize, blocking, scoring,
+clustering and profiles on Spark publishing byte for byte the members, profiles, history and
+contacts of the DuckDB path. Needs the `spark` extra and Java 17 (CI has both).
 
 ``EDIN_SPARK_LARGE=1`` adds the same comparison on a generated set of about 50,000 contacts
 (``edin generate --persons 20000 --seed 1``; a few minutes on two cores, not run in CI)."""
