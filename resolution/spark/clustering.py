@@ -7,13 +7,13 @@ not fit one machine.
 
 Components are not sent to Python one by one (one ``applyInPandas`` group per component cost
 a Python call, a pandas frame and an Arrow round trip for each of hundreds of thousands of
-mostly two-record components): they go to ``buckets`` by a hash of their label, every bucket
-holding whole components, and one ``applyInArrow`` call per bucket clusters each of its
-components in a loop, as the local path does. The clusters come back in the order the local
-path yields them (components by their smallest record, as scipy numbers them; within one, the
-order ``hierarchical`` yields, over the component's edges in (record_id_l, record_id_r)
-order), so strong links, oversized clusters and decisions, applied after on the driver, give
-the same clusters."""
+mostly two-record components): they go to buckets by a hash of their number, every bucket
+holding whole components, and one ``applyInArrow`` call per bucket clusters all of its
+components with one ``hierarchical`` call, as the local path does over all of them. The
+clusters come back in the order the local path yields them (components by their smallest
+record, as scipy numbers them; within one, the order ``hierarchical`` yields, over the
+component's edges in (record_id_l, record_id_r) order), so strong links, oversized clusters
+and decisions, applied after on the driver, give the same clusters."""
 
 from __future__ import annotations
 
@@ -68,28 +68,34 @@ def cluster_bucket(
     threshold: float,
     max_component: int,
 ) -> pl.DataFrame:
-    """``hierarchical`` of each whole component among the edges (component label, left, right,
-    score) of one bucket: rows (component, cluster, position, record_id, confidence), the
-    cluster numbered and its records placed in the order ``hierarchical`` yields them."""
-    order = np.lexsort((right, left, component))
-    component, left, right, score = component[order], left[order], right[order], score[order]
-    bounds = np.concatenate(([0], np.flatnonzero(np.diff(component)) + 1, [len(component)]))
+    """``hierarchical`` over the edges (component number, left, right, score) of one bucket of
+    whole components: rows (component, cluster, position, record_id, confidence), the clusters
+    numbered in the order ``hierarchical`` yields them and their records placed in its order.
+
+    One call over the whole bucket, as the local path makes one over all edges: its components
+    are the bucket's (whole components), each clustered from its own edges in (left, right)
+    order, exactly as the local path clusters it. (A call per component paid scipy's
+    component search each time: 25.6 s against 0.8 s for a third of the 1M run's edges.)"""
+    order = np.lexsort((right, left))
+    edges = np.empty(len(order), dtype=[("pairs", "i8", 2), ("score", "f4")])
+    edges["pairs"][:, 0] = left[order]
+    edges["pairs"][:, 1] = right[order]
+    edges["score"] = score[order]
+    # every record of an edge is in that edge's component
+    nodes, first = np.unique(np.concatenate([left, right]), return_index=True)
+    node_component = np.concatenate([component, component])[first]
     out: dict[str, list[np.ndarray]] = {name: [] for name in _OUT}
-    for start, stop in itertools.pairwise(bounds):
-        part = np.empty(stop - start, dtype=[("pairs", "i8", 2), ("score", "f4")])
-        part["pairs"][:, 0] = left[start:stop]
-        part["pairs"][:, 1] = right[start:stop]
-        part["score"] = score[start:stop]
-        label = int(component[start])
-        for k, (ids, conf) in enumerate(
-            hierarchical(part, threshold=threshold, max_component=max_component)
-        ):
-            n = len(ids)
-            out["component"].append(np.full(n, label, dtype=np.int64))
-            out["cluster"].append(np.full(n, k, dtype=np.int64))
-            out["position"].append(np.arange(n, dtype=np.int64))
-            out["record_id"].append(np.asarray(ids, dtype=np.int64))
-            out["confidence"].append(np.asarray(conf, dtype=np.float64))
+    for k, (ids, conf) in enumerate(
+        hierarchical(edges, threshold=threshold, max_component=max_component)
+    ):
+        records = np.asarray(ids, dtype=np.int64)
+        n = len(records)
+        label = node_component[np.searchsorted(nodes, records[0])]
+        out["component"].append(np.full(n, label, dtype=np.int64))
+        out["cluster"].append(np.full(n, k, dtype=np.int64))
+        out["position"].append(np.arange(n, dtype=np.int64))
+        out["record_id"].append(records)
+        out["confidence"].append(np.asarray(conf, dtype=np.float64))
     if not out["component"]:
         return pl.DataFrame(schema=_OUT)
     return pl.DataFrame({name: np.concatenate(parts) for name, parts in out.items()}, schema=_OUT)
