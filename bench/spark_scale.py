@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,74 @@ def tree_cpu() -> float:
     return total / ticks
 
 
+def tree_pids() -> list[int]:
+    """This process and all its descendants (the Spark JVM, its Python workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    pids, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    return pids
+
+
+def tree_memory() -> tuple[int, int]:
+    """(RSS, PSS) in bytes of the process tree now. RSS counts the pages a forked Python
+    worker shares with its parent once per process; PSS splits them among the sharers, so the
+    tree's PSS is what it holds of the machine's memory."""
+    rss = pss = 0
+    for pid in tree_pids():
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        for line in text.splitlines():
+            key, _, rest = line.partition(":")
+            if key == "Rss":
+                rss += int(rest.split()[0]) * 1024
+            elif key == "Pss":
+                pss += int(rest.split()[0]) * 1024
+    return rss, pss
+
+
+class PeakMemory:
+    """The largest ``tree_memory`` seen, sampled every ``every`` seconds in a thread, over
+    the whole run and per stage (``STAGE``, the stage running)."""
+
+    def __init__(self, every: float = 2.0) -> None:
+        self.rss = self.pss = 0
+        self.by_stage: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def sample(self) -> None:
+        rss, pss = tree_memory()
+        self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+        if STAGE:
+            self.by_stage[STAGE[-1]] = max(self.by_stage.get(STAGE[-1], 0), pss)
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+STAGE: list[str] = []
+"""The stage running now (its name as the only element), for ``PeakMemory``."""
+
 CPU: dict[str, float] = {}
 """CPU seconds of the process tree per stage of the current run."""
 
@@ -69,10 +138,12 @@ CPU: dict[str, float] = {}
 def _timed(call: Any) -> Any:
     def run(self: Stage, con: Any, settings: Any) -> Any:
         before = tree_cpu()
+        STAGE[:] = [self.name]
         try:
             return call(self, con, settings)
         finally:
             CPU[self.name] = round(tree_cpu() - before, 2)
+            STAGE.clear()
 
     return run
 
@@ -82,7 +153,7 @@ def main() -> None:
     p.add_argument("--input", type=Path, required=True, help="an input folder (edin generate)")
     p.add_argument("--work", type=Path, required=True, help="folder for the two homes")
     p.add_argument("--master", default="local[2]")
-    p.add_argument("--shuffle-partitions", default="2")
+    p.add_argument("--shuffle-partitions", default="4")
     p.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
     p.add_argument("--label", default="")
     p.add_argument("--driver-memory", default="4g", help="local mode: the executors' heap too")
@@ -105,12 +176,14 @@ def main() -> None:
     for engine in args.engines:
         CPU.clear()
         load_before = os.getloadavg()
+        memory = PeakMemory()
         home = args.work / engine
         shutil.rmtree(home, ignore_errors=True)
         homes[engine] = home
         summary = run_pipeline(
             EdinResource(home=str(home), inputs=[str(args.input)], engine=engine)
         )
+        memory.stop()
         stages = summary.stages
         contacts = int(stages["normalize"]["contacts"])
         pairs = int(stages["block"]["candidate_pairs"])
@@ -137,6 +210,15 @@ def main() -> None:
             # the machine is shared: the 1-minute load average before and after the run
             "load_before": round(load_before[0], 2),
             "load_after": round(os.getloadavg()[0], 2),
+            # uptime's three averages (1, 5, 15 minutes), before and after
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            # the process tree's largest resident memory, sampled every 2 s: RSS (shared
+            # pages once per process) and PSS (shared pages split), and PSS per stage
+            "peak_rss_mb": round(memory.rss / 2**20),
+            "peak_pss_mb": round(memory.pss / 2**20),
+            "peak_pss_mb_by_stage": {k: round(v / 2**20) for k, v in memory.by_stage.items()},
+            "driver_memory": args.driver_memory if engine == "spark" else "",
         }
         append(row)
     if {"duckdb", "spark"} <= homes.keys():

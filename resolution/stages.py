@@ -444,6 +444,7 @@ def spark_profiles(
 
 def spark_block(con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel) -> Metadata:
     """The block stage on Spark: candidate pairs saved as Parquet in ``work_dir(home)``."""
+    from resolution.linking.blocking import HELD_TABLE
     from resolution.spark import block_on_spark, spark_session, work_dir
 
     # The pairs live in the work folder: no stale DuckDB tables of an earlier run beside them.
@@ -452,10 +453,16 @@ def spark_block(con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchMo
     stats = block_on_spark(
         spark_session(), model, frame, work_dir(run.home), run.config.resolution.max_block_size
     )
+    # the pairs the name-only guard held, for the score stage's count (as the DuckDB path)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {HELD_TABLE} AS SELECT $held AS held",
+        {"held": stats.held_by_guard},
+    )
     return {
         "candidate_pairs": stats.pairs,
         "blocks": stats.blocks,
         "skipped_blocks": stats.skipped_blocks,
+        "held_by_guard": stats.held_by_guard,
         "engine": "spark",
     }
 
@@ -464,12 +471,14 @@ def spark_score(
     con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel
 ) -> ScoredCandidates:
     """The score stage on Spark: the candidate pairs of ``spark_block`` scored."""
+    from resolution.linking.scoring import _held_by_blocking
     from resolution.spark import CANDIDATES, score_on_spark, spark_session, work_dir
 
     frame = record_frame(read_table(con, "normalized_contacts"), model.specs)
     path = f"{work_dir(run.home).rstrip('/')}/{CANDIDATES}"
     got = score_on_spark(spark_session(), model, frame, path)
-    return ScoredCandidates(got.scored, got.reasons, got.held_by_guard)
+    held = got.held_by_guard + _held_by_blocking(con)
+    return ScoredCandidates(got.scored, got.reasons, held)
 
 
 def spark_hierarchy() -> Hierarchy:

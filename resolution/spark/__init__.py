@@ -1,8 +1,10 @@
 """The Spark engine (``[resolution] engine = "spark"``, ``edin run --engine spark``): the
 normalizers, blocking, scoring and the profiles on pyspark 4, with the trained model broadcast
-as its JSON and the records scored by the same Python code the DuckDB path runs; connected
-components by label propagation in Spark SQL, with dedupe's clustering of each component on the
-executors. pyspark is imported only when a function here runs (the ``spark`` extra)."""
+as its JSON and the records scored by the same Python code the DuckDB path runs; dedupe's
+clustering of the connected components on the executors, many components per Python call
+(connected components by label propagation in Spark SQL are here too, ``connected_components``,
+for a graph that outgrows the driver). pyspark is imported only when a function here runs (the
+``spark`` extra)."""
 
 from resolution.spark.clustering import cluster_components, spark_hierarchy
 from resolution.spark.components import connected_components

@@ -6,7 +6,9 @@ before they leave), so an executor makes exactly the records the DuckDB path mak
 
 - ``block_on_spark``: block keys per record in ``mapInArrow`` (``MatchModel.blocks``), then the
   distinct pairs sharing a block of at most ``max_block_size`` records by a self-join in Spark
-  SQL, saved as Parquet in the work folder.
+  SQL, less those only a name connects (the name-only guard, ``linkable_spark``: the DuckDB
+  path's ``linkable_sql`` in Spark SQL, over the records' ``guard_frame``), saved as Parquet in
+  the work folder.
 - ``score_on_spark``: each candidate pair joined to both records, scored in ``mapInArrow``
   through ``resolution.linking.scoring.score_chunk`` (``score_pairs`` and the same keep rule),
   the kept pairs collected as Arrow in the order the DuckDB path writes them.
@@ -24,19 +26,24 @@ from typing import TYPE_CHECKING
 import polars as pl
 import pyarrow as pa
 
+from resolution._typing import Record
+from resolution.config import EXTRA_PREFIX
 from resolution.contract import SCORED_PAIR_REASONS, SCORED_PAIRS, conform, conform_reasons
+from resolution.linking.blocking import block_key_frames, guard_frame
 from resolution.linking.scoring import NAME_ONLY_GUARD, score_chunk
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import field_weights, reason_columns
-from resolution.matching.fields import NAME_COUNT, frame_records
+from resolution.matching.fields import NAME_COUNT, FieldSpec, frame_records
+from resolution.matching.guard import NAME_FIELDS, RARE_NAME
 from resolution.matching.model import MatchModel
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 CANDIDATES = "candidate_pairs.parquet"
+KEYS = "_block_keys"
 
-_PAIRS_SQL = """
+_BLOCKED_SQL = """
 WITH sized AS (
     SELECT block_key, record_id, count(*) OVER (PARTITION BY block_key) AS n
     FROM edin_block_keys
@@ -45,6 +52,43 @@ SELECT DISTINCT a.record_id AS record_id_l, b.record_id AS record_id_r
 FROM sized a JOIN sized b ON a.block_key = b.block_key AND a.record_id < b.record_id
 WHERE a.n <= {max_block}
 """
+
+_PAIRS_SQL = """
+SELECT p.record_id_l, p.record_id_r
+FROM edin_blocked_pairs p
+JOIN edin_guard_records l ON l.record_id = p.record_id_l
+JOIN edin_guard_records r ON r.record_id = p.record_id_r
+WHERE {linkable}
+"""
+
+
+def linkable_spark(specs: list[FieldSpec], left: str = "l", right: str = "r") -> str:
+    """``resolution.matching.guard.linkable_sql`` in Spark SQL: true when something other than
+    a name may link the rows ``left`` and ``right`` of a ``guard_frame`` table (a shared set
+    element, an equal value, two values of a configured field, one rare full name), false for
+    the pairs ``name_only_pairs`` holds."""
+
+    def col(side: str, name: str) -> str:
+        return f"{side}.`{name.replace('`', '``')}`"
+
+    terms = []
+    for spec in specs:
+        if spec.name in NAME_FIELDS:
+            continue
+        a, b = col(left, spec.name), col(right, spec.name)
+        if spec.type == "Set":
+            terms.append(f"coalesce(arrays_overlap({a}, {b}), false)")
+        elif spec.name.startswith(EXTRA_PREFIX):
+            terms.append(f"({a} IS NOT NULL AND {b} IS NOT NULL)")
+        else:
+            terms.append(f"coalesce({a} = {b}, false)")
+    name_l, name_r, count = col(left, "name"), col(right, "name"), col(left, NAME_COUNT)
+    terms.append(
+        f"coalesce({name_l} = {name_r} AND instr({name_l}, ' ') > 0 AND {count} <= {RARE_NAME},"
+        " false)"
+    )
+    return "(" + " OR ".join(terms) + ")"
+
 
 _STATS_SQL = """
 SELECT count(*) AS blocks,
@@ -64,8 +108,9 @@ class SparkBlocking:
     blocks: int
     skipped_blocks: int
     skipped_records: int
-    pairs: int
+    pairs: int  # candidate pairs: distinct pairs sharing a block, less those held
     path: str
+    held_by_guard: int = 0  # pairs sharing a block that only a name connects: not candidates
 
 
 def work_dir(home: Path) -> str:
@@ -100,6 +145,26 @@ def _model(text: str) -> MatchModel:
     return MatchModel.from_json(json.loads(text))
 
 
+def keyed_records(model: MatchModel, records: dict[int, Record]) -> pa.Table:
+    """The ``guard_frame`` of ``records`` with a column ``KEYS``: each record's block keys
+    (``block_key_frames``, as the DuckDB path makes them), in key order."""
+    guard = guard_frame(records, list(model.specs))
+    frames = list(block_key_frames(model, records)) if records else []
+    keys = (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(schema={"block_key": pl.String, "record_id": pl.Int64})
+    )
+    lists = (
+        keys.sort("record_id", "block_key")
+        .group_by("record_id", maintain_order=True)
+        .agg(pl.col("block_key").alias(KEYS))
+    )
+    ids = pl.DataFrame({"record_id": guard.column("record_id").to_numpy()})
+    got = ids.join(lists, on="record_id", how="left", maintain_order="left")[KEYS]
+    return guard.append_column(KEYS, got.to_arrow().cast(pa.list_(pa.string())))
+
+
 def block_on_spark(
     spark: SparkSession,
     model: MatchModel,
@@ -109,31 +174,37 @@ def block_on_spark(
 ) -> SparkBlocking:
     """Candidate pairs (record_id_l < record_id_r) of the records of ``frame`` (a
     ``record_frame``), saved as Parquet under ``work``; counts as the DuckDB path's."""
-    text = spark.sparkContext.broadcast(json.dumps(model.to_json()))
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-    def keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    text = spark.sparkContext.broadcast(json.dumps(model.to_json()))
+    specs = list(model.specs)
+    schema = guard_frame({}, specs).schema.append(pa.field(KEYS, pa.list_(pa.string())))
+
+    def keyed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         m = _model(text.value)
         for batch in batches:
             recs = frame_records(pl.from_arrow(batch), m.specs)  # type: ignore[arg-type]
-            got = list(m.blocks(sorted(recs.items())))
-            yield pa.RecordBatch.from_arrays(
-                [
-                    pa.array([k for k, _ in got], pa.string()),
-                    pa.array([i for _, i in got], pa.int64()),
-                ],
-                names=["block_key", "record_id"],
-            )
+            yield from keyed_records(m, recs).cast(schema).to_batches()
 
-    block_keys = _spark_frame(spark, frame).mapInArrow(keys, "block_key string, record_id long")
-    block_keys = block_keys.localCheckpoint()
-    block_keys.createOrReplaceTempView("edin_block_keys")
+    # the records once through Python: their guard columns and block keys, kept for both uses
+    records = _spark_frame(spark, frame).mapInArrow(keyed, from_arrow_schema(schema))
+    records = records.localCheckpoint()
+    records.select(F.explode(KEYS).alias("block_key"), "record_id").createOrReplaceTempView(
+        "edin_block_keys"
+    )
+    records.drop(KEYS).createOrReplaceTempView("edin_guard_records")
+    blocked = spark.sql(_BLOCKED_SQL.format(max_block=int(max_block_size))).localCheckpoint()
+    blocked.createOrReplaceTempView("edin_blocked_pairs")
     path = f"{work.rstrip('/')}/{CANDIDATES}"
-    spark.sql(_PAIRS_SQL.format(max_block=int(max_block_size))).write.mode("overwrite").parquet(
+    spark.sql(_PAIRS_SQL.format(linkable=linkable_spark(specs))).write.mode("overwrite").parquet(
         path
     )
     row = spark.sql(_STATS_SQL.format(max_block=int(max_block_size))).collect()[0]
     pairs = spark.read.parquet(path).count()
-    spark.catalog.dropTempView("edin_block_keys")
+    held = blocked.count() - pairs
+    for view in ("edin_block_keys", "edin_blocked_pairs", "edin_guard_records"):
+        spark.catalog.dropTempView(view)
     return SparkBlocking(
         block_keys=int(row["block_keys"]),
         blocks=int(row["blocks"]),
@@ -141,6 +212,7 @@ def block_on_spark(
         skipped_records=int(row["skipped_records"]),
         pairs=int(pairs),
         path=path,
+        held_by_guard=int(held),
     )
 
 

@@ -15,6 +15,10 @@ from resolution.errors import ConfigError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+SHUFFLE = "spark.sql.shuffle.partitions"
+LOCAL_SHUFFLE_PER_CORE = 2
+"""Shuffle partitions per core of a local session (``spark.sql.shuffle.partitions``)."""
+
 # The folder holding the `resolution` package: local Python workers import it from there.
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -56,4 +60,10 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     settings = {"spark.sql.execution.arrow.pyspark.enabled": "true", **(conf or {})}
     for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    context = session.sparkContext
+    if (context.master or "").startswith("local") and not context.getConf().contains(SHUFFLE):
+        # Spark's default of 200 shuffle partitions is for a cluster: on a machine's few cores
+        # each is a task of its own, most of them near empty
+        session.conf.set(SHUFFLE, str(LOCAL_SHUFFLE_PER_CORE * context.defaultParallelism))
+    return session

@@ -1,8 +1,9 @@
 """The Spark engine (resolution.spark) on local[2]: connected components against scipy's, the
-normalizers and the profiles sliced over many tasks against the DuckDB path's functions, and a
-whole run of the bundled sample with normalize, blocking, scoring, clustering and profiles on
-Spark publishing byte for byte the members, profiles, history and contacts of the DuckDB path.
-Needs the `spark` extra and Java 17 (CI has both).
+bucketed clustering against the local one, the name-only guard in Spark SQL against
+``name_only_pairs``, the normalizers and the profiles sliced over many tasks against the DuckDB
+path's functions, and a whole run of the bundled sample with normalize, blocking, scoring,
+clustering and profiles on Spark publishing byte for byte the members, profiles, history and
+contacts of the DuckDB path. Needs the `spark` extra and Java 17 (CI has both).
 
 ``EDIN_SPARK_LARGE=1`` adds the same comparison on a generated set of about 50,000 contacts
 (``edin generate --persons 20000 --seed 1``; a few minutes on two cores, not run in CI)."""
@@ -27,8 +28,10 @@ from edin.cli import main  # noqa: E402
 from resolution.config import ProfileSettings, default_config  # noqa: E402
 from resolution.inputs.ingest import ingest  # noqa: E402
 from resolution.inputs.normalize import normalize_contacts  # noqa: E402
+from resolution.linking.clustering import MAX_COMPONENT, local_hierarchy  # noqa: E402
 from resolution.publishing.profiles import build_history, build_profiles  # noqa: E402
 from resolution.spark import (  # noqa: E402
+    cluster_components,
     connected_components,
     normalize_on_spark,
     profiles_on_spark,
@@ -84,6 +87,66 @@ def test_connected_components_match_scipy(spark) -> None:
     ).repartition(2)
     got = {r["node"]: r["component"] for r in connected_components(frame).collect()}
     assert got == scipy_components(edges)
+
+
+def test_bucketed_clustering_yields_the_local_clusters_in_order(spark) -> None:
+    """Many components in few buckets (one Python call per bucket, each clustering its
+    components in a loop): the clusters, their records and confidences in the order the
+    local ``hierarchical`` yields them, whatever bucket a component fell in."""
+    rng = np.random.default_rng(1616)
+    rows = []
+    offset = 0
+    # pairs, triangles, chains and denser groups, scored around the threshold
+    for size in rng.integers(2, 9, size=300):
+        nodes = np.arange(offset, offset + size)
+        offset += size + int(rng.integers(0, 3))
+        chain = np.column_stack([nodes[:-1], nodes[1:]])
+        extra = rng.choice(nodes, size=(int(size) // 2, 2))
+        for a, b in np.concatenate([chain, extra]):
+            if a != b:
+                rows.append((min(a, b), max(a, b), rng.uniform(0.2, 1.0)))
+    edges = {(a, b): s for a, b, s in rows}  # one score per pair, as scored_pairs holds
+    order = sorted(edges)
+    dupes = np.empty(len(order), dtype=[("pairs", "i8", 2), ("score", "f4")])
+    dupes["pairs"] = np.array(order, dtype=np.int64)
+    dupes["score"] = np.array([edges[k] for k in order], dtype=np.float32)
+    want = list(local_hierarchy(dupes, 0.5))
+    # about 80 edges a bucket: a dozen buckets over 2 cores
+    got = list(cluster_components(spark, dupes, 0.5, MAX_COMPONENT, edges_per_task=80))
+    assert len(want) > 100
+    assert [ids for ids, _ in got] == [ids for ids, _ in want]
+    for (_, conf_got), (_, conf_want) in zip(got, want, strict=True):
+        assert np.array_equal(conf_got, conf_want)
+
+
+def test_spark_guard_holds_what_the_duckdb_guard_holds(spark, sample_contacts) -> None:
+    """The name-only guard in Spark SQL (``linkable_spark``) against ``name_only_pairs`` on
+    the pairs of the sample's records that share a name token or that the guard lets
+    through."""
+    from resolution.linking.blocking import guard_frame
+    from resolution.matching.fields import field_specs, records
+    from resolution.matching.guard import name_only_pairs
+    from resolution.spark.engine import linkable_spark
+
+    config = default_config()
+    specs = list(field_specs(config))
+    recs = records(normalize_contacts(sample_contacts, config), specs)
+    table = guard_frame(recs, specs)
+    spark.createDataFrame(table).createOrReplaceTempView("g")
+    # the pairs the guard decides either way: all it lets through, and those sharing a name
+    # token (most of them held)
+    pairs = spark.sql(
+        f"SELECT * FROM (SELECT l.record_id AS a, r.record_id AS b, {linkable_spark(specs)} "
+        "AS linkable, arrays_overlap(split(l.name, ' '), split(r.name, ' ')) AS token "
+        "FROM g l JOIN g r ON l.record_id < r.record_id) WHERE linkable OR token"
+    ).toPandas()
+    spark.catalog.dropTempView("g")
+    held = name_only_pairs(
+        [(recs[int(a)], recs[int(b)]) for a, b in zip(pairs["a"], pairs["b"], strict=True)],
+        specs,
+    )
+    assert pairs["linkable"].sum() > 0 and held.sum() > 0
+    assert np.array_equal(~held, pairs["linkable"].to_numpy(dtype=bool))
 
 
 @pytest.fixture(scope="module")
