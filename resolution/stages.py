@@ -41,6 +41,7 @@ from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_dec
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
+    FrameRecords,
     field_specs,
     frame_records,
     hub_columns,
@@ -316,7 +317,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             **model.stats,
         }
     specs = field_specs(run.config)
-    recs = records(contacts, specs)
+    # records made as training reads them: a sample and the labelled pairs, not every contact
+    recs = FrameRecords(record_frame(contacts, specs), specs)
     labelled = read_table(con, "training_labels")
     answered = pl.col("reason").is_in(list(ANSWERED))
     pairs = training_pairs(labelled.filter(~answered), recs)

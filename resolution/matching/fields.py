@@ -9,7 +9,7 @@ candidate predicate covers in its training sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,21 +249,68 @@ def record_frame(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> pl.DataF
 
 def frame_records(frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
     """The records of (rows of) a ``record_frame``, keyed by record_id."""
-    specs = list(specs)
-    out: dict[int, Record] = {}
-    for row in frame.iter_rows():
-        rec: Record = {NAME_COUNT: row[1]["n"] if row[1] else None}
-        for spec, value in zip(specs, row[2:], strict=True):
-            if spec.name == "name" and value:
-                rec["name"] = " ".join(sorted(value.split()))
-            elif spec.type == "Set":
-                rec[spec.name] = tuple(value) if value else None
-            elif spec.type == "Custom":
-                rec[spec.name] = value
-            else:
-                rec[spec.name] = value or None
-        out[row[0]] = rec
-    return out
+    return FrameRecords(frame, specs).all()
+
+
+class FrameRecords(Mapping[int, Record]):
+    """The records of a ``record_frame`` by record_id, each made when first asked for.
+
+    The frame's columns are turned into record values a column at a time (a name's tokens
+    sorted once per distinct name); a record is only put together from them when read, so a
+    reader of a few thousand records of a million (training) pays for those alone. Reading a
+    record twice gives the same object."""
+
+    def __init__(self, frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> None:
+        specs = list(specs)
+        self.keys_ = (NAME_COUNT, *(s.name for s in specs))
+        ids = frame["record_id"].to_list()
+        self.position = {record_id: i for i, record_id in enumerate(ids)}
+        counts = frame["name_freq"].struct.field("n").to_list()
+        self.columns = [counts] + [
+            _record_values(frame.to_series(i + 2), spec) for i, spec in enumerate(specs)
+        ]
+        self.made: dict[int, Record] = {}
+
+    def __getitem__(self, record_id: int) -> Record:
+        rec = self.made.get(record_id)
+        if rec is None:
+            pos = self.position[record_id]
+            rec = dict(zip(self.keys_, [c[pos] for c in self.columns], strict=True))
+            self.made[record_id] = rec
+        return rec
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.position)
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.position
+
+    def all(self) -> dict[int, Record]:
+        """Every record, keyed by record_id in the frame's order (a plain dict)."""
+        keys = self.keys_
+        return {
+            record_id: self.made.get(record_id) or dict(zip(keys, values, strict=True))
+            for record_id, values in zip(
+                self.position, zip(*self.columns, strict=True), strict=True
+            )
+        }
+
+
+def _record_values(col: pl.Series, spec: FieldSpec) -> list[Any]:
+    """A ``record_frame`` column as the values its field takes in a record: a name's tokens
+    sorted, a set as a tuple, an empty value as None (a Custom field's as it is)."""
+    values = col.to_list()
+    if spec.name == "name":
+        sorted_names = {v: " ".join(sorted(v.split())) for v in set(values) if v}
+        return [sorted_names[v] if v else (v or None) for v in values]
+    if spec.type == "Set":
+        return [tuple(v) if v else None for v in values]
+    if spec.type == "Custom":
+        return values
+    return [v or None for v in values]
 
 
 def blank_identifiers(record: Record, specs: Iterable[FieldSpec]) -> Record:
