@@ -28,10 +28,11 @@ from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
 from resolution.files import read_file, write_atomic
 from resolution.home import Home
+from resolution.inputs.cache import normalize_cached
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
-from resolution.inputs.normalize import flag_counts, normalize_contacts
+from resolution.inputs.normalize import flag_counts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking import incremental
 from resolution.linking.attach import ATTACHMENTS, attach_by_name_and_city, detach
@@ -208,8 +209,9 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     raw = read_table(con, "raw_contacts")
     if run.on_spark:
         contacts = spark_normalize(raw, run.config)
-    else:
-        contacts = normalize_contacts(raw, run.config)
+        normalized = contacts.height
+    else:  # only the contacts new or changed since the last run go through the normalizers
+        contacts, normalized = normalize_cached(con, raw, run.config)
     hubs = find_hubs(
         contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
     )
@@ -218,6 +220,7 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     write_table(con, "hub_values", hubs)
     return {
         "contacts": contacts.height,
+        "normalized_now": normalized,
         "hub_values": hubs.height,
         "with_name": contacts["name_key"].is_not_null().sum(),
         "with_phone": (contacts["phones"].list.len() > 0).sum(),
