@@ -113,7 +113,7 @@ def normalize_cached(
         .sort(*KEY)
         .with_columns(pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id"))
         .select(columns)
-        .cast(fresh.schema)  # type: ignore[arg-type]
+        .cast(fresh.schema)
     )
     log.info(
         "normalized %d new or changed contact(s); %d taken from the cache",
