@@ -44,7 +44,6 @@ from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
     FrameRecords,
     field_specs,
-    frame_records,
     hub_columns,
     identifier_columns,
     record_frame,
@@ -233,6 +232,11 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """training_labels: cold-start seeds, plus labelled pairs from --labels and the operators'
     decisions (which outrank both)."""
+    (n_contacts,) = con.execute("SELECT count(*) FROM normalized_contacts").fetchall()[0]
+    if reusable_model(run, int(n_contacts)) is not None:
+        # the train stage reuses the saved model, learnt from the labels of its own run: the
+        # labels are kept as they were (a daily run's seeds over the whole home cost seconds)
+        return {**_label_counts(con), "labelled": 0, "decided": 0, "reused_model": True}
     contacts = read_table(con, "normalized_contacts")
     specs = field_specs(run.config)
     res = run.config.resolution
@@ -256,6 +260,19 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "labelled": 0 if labelled is None else labelled.height,
         "decided": decided.height,
     }
+
+
+def _label_counts(con: duckdb.DuckDBPyConnection) -> Metadata:
+    """training_labels' pairs by label (none when the warehouse has no such table)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'training_labels'"
+    ).fetchall()[0][0]
+    counts = (
+        dict(con.execute("SELECT label, count(*) FROM training_labels GROUP BY 1").fetchall())
+        if exists
+        else {}
+    )
+    return {k: int(counts.get(k, 0)) for k in ("match", "distinct", UNSURE)}
 
 
 # Fewer identifier-based match seeds than this and the cold start also asks EM over blocked
@@ -388,7 +405,7 @@ def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if plan.incremental:
         got = incremental.block_dirty(con, model, frame, states, model_key, max_block)
         return {**got, **plan.metadata}
-    stats = candidate_pairs(con, model, frame_records(frame, model.specs), max_block)
+    stats = candidate_pairs(con, model, FrameRecords(frame, model.specs), max_block)
     incremental.remember_block_keys(con, states, model_key)
     return {
         "candidate_pairs": stats.pairs,
@@ -413,7 +430,8 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             recs = incremental.candidate_records(con, frame, model.specs)
             got = incremental.with_carried(con, score_candidates(con, model, recs, chunk))
         else:
-            got = score_candidates(con, model, records(contacts, model.specs), chunk)
+            frame = record_frame(contacts, model.specs)
+            got = score_candidates(con, model, FrameRecords(frame, model.specs), chunk)
     write_table(con, "scored_pairs", got.scored)
     write_table(con, "scored_pair_reasons", got.reasons)
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from resolution._typing import Record
-from resolution.matching.fields import NAME_COUNT, FieldSpec
+from resolution.matching.fields import NAME_COUNT, FieldSpec, sorted_columns
 from resolution.matching.guard import NAME_FIELDS, linkable_sql
 from resolution.matching.model import MatchModel
 
@@ -76,38 +76,36 @@ def _list_column(values: list[Any]) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), flat, mask=missing)
 
 
-def guard_frame(records: dict[int, Record], specs: list[FieldSpec]) -> pa.Table:
+def guard_frame(records: Mapping[int, Record], specs: list[FieldSpec]) -> pa.Table:
     """The records as the table ``linkable_sql`` reads: record_id, the name count and the
     guard's fields (sets as lists), values exactly as the records hold them."""
-    ids = sorted(records)
-    rows = [records[i] for i in ids]
-    columns: dict[str, pa.Array] = {"record_id": pa.array(ids, pa.int64())}
     names = {"name", *(s.name for s in specs if s.name not in NAME_FIELDS)}
+    ids, values = sorted_columns(records, [*(s.name for s in specs if s.name in names), NAME_COUNT])
+    columns: dict[str, pa.Array] = {"record_id": pa.array(ids, pa.int64())}
     for spec in specs:
         if spec.name not in names:
             continue
-        values = [r.get(spec.name) for r in rows]
         if spec.type == "Set":
-            columns[spec.name] = _list_column(values)
+            columns[spec.name] = _list_column(values[spec.name])
         else:
-            columns[spec.name] = pa.array(values, pa.string())
-    columns[NAME_COUNT] = pa.array([r.get(NAME_COUNT) for r in rows], pa.int64())
+            columns[spec.name] = pa.array(values[spec.name], pa.string())
+    columns[NAME_COUNT] = pa.array(values[NAME_COUNT], pa.int64())
     return pa.table(columns)
 
 
-def block_key_frames(model: MatchModel, records: dict[int, Record]) -> Iterator[pl.DataFrame]:
+def block_key_frames(model: MatchModel, records: Mapping[int, Record]) -> Iterator[pl.DataFrame]:
     """(block_key, record_id) of every block a record falls into: the rows of
     ``model.blocks``, one frame per blocking rule. Each rule's predicate runs once per distinct
     value of its fields (found by polars over the field columns); the keys reach the records by
     a join, not a Python loop per record and key."""
-    ids = sorted(records)
-    rows = [records[i] for i in ids]
+    fields_used = list(dict.fromkeys(p.field for pred in model.predicates for p in pred))
+    ids, record_values = sorted_columns(records, fields_used)
     sets = {s.name for s in model.specs if s.type == "Set"}
     columns: dict[str, pl.Series] = {}
 
     def column(field: str) -> pl.Series:
         if field not in columns:
-            values = [r[field] for r in rows]
+            values = record_values[field]
             arrow = _list_column(values) if field in sets else pa.array(values, pa.string())
             columns[field] = pl.Series(field, arrow)
         return columns[field]
@@ -142,7 +140,7 @@ def block_key_frames(model: MatchModel, records: dict[int, Record]) -> Iterator[
 def candidate_pairs(
     con: duckdb.DuckDBPyConnection,
     model: MatchModel,
-    records: dict[int, Record],
+    records: Mapping[int, Record],
     max_block_size: int,
 ) -> BlockingStats:
     """Fill tables ``block_keys`` and ``candidate_pairs`` (record_id_l < record_id_r) in ``con``."""

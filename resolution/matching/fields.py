@@ -265,6 +265,10 @@ class FrameRecords(Mapping[int, Record]):
         self.keys_ = (NAME_COUNT, *(s.name for s in specs))
         ids = frame["record_id"].to_list()
         self.position = {record_id: i for i, record_id in enumerate(ids)}
+        # positions in record-id order, when the frame is not in that order already
+        self.order: list[int] | None = (
+            None if frame["record_id"].is_sorted() else frame["record_id"].arg_sort().to_list()
+        )
         counts = frame["name_freq"].struct.field("n").to_list()
         self.columns = [counts] + [
             _record_values(frame.to_series(i + 2), spec) for i, spec in enumerate(specs)
@@ -288,6 +292,16 @@ class FrameRecords(Mapping[int, Record]):
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.position
 
+    def sorted_ids(self) -> list[int]:
+        """The record ids, in ascending order."""
+        ids = list(self.position)
+        return ids if self.order is None else [ids[p] for p in self.order]
+
+    def column(self, field: str) -> list[Any]:
+        """One key's values in the records, in ascending record-id order (no record made)."""
+        values = self.columns[self.keys_.index(field)]
+        return values if self.order is None else [values[p] for p in self.order]
+
     def all(self) -> dict[int, Record]:
         """Every record, keyed by record_id in the frame's order (a plain dict)."""
         keys = self.keys_
@@ -297,6 +311,18 @@ class FrameRecords(Mapping[int, Record]):
                 self.position, zip(*self.columns, strict=True), strict=True
             )
         }
+
+
+def sorted_columns(
+    records: Mapping[int, Record], fields: Iterable[str]
+) -> tuple[list[int], dict[str, list[Any]]]:
+    """The record ids in ascending order, and each of ``fields``' values (None where a record
+    lacks it) in that order: straight from the columns of ``FrameRecords``."""
+    if isinstance(records, FrameRecords):
+        return records.sorted_ids(), {f: records.column(f) for f in fields}
+    ids = sorted(records)
+    rows = [records[i] for i in ids]
+    return ids, {f: [r.get(f) for r in rows] for f in fields}
 
 
 def _record_values(col: pl.Series, spec: FieldSpec) -> list[Any]:
