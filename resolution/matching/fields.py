@@ -261,19 +261,41 @@ class FrameRecords(Mapping[int, Record]):
     record twice gives the same object."""
 
     def __init__(self, frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> None:
-        specs = list(specs)
-        self.keys_ = (NAME_COUNT, *(s.name for s in specs))
+        self.frame = frame
+        self.specs = list(specs)
+        self.keys_ = (NAME_COUNT, *(s.name for s in self.specs))
         ids = frame["record_id"].to_list()
         self.position = {record_id: i for i, record_id in enumerate(ids)}
         # positions in record-id order, when the frame is not in that order already
         self.order: list[int] | None = (
             None if frame["record_id"].is_sorted() else frame["record_id"].arg_sort().to_list()
         )
-        counts = frame["name_freq"].struct.field("n").to_list()
-        self.columns = [counts] + [
-            _record_values(frame.to_series(i + 2), spec) for i, spec in enumerate(specs)
-        ]
+        self._columns: list[list[Any]] | None = None
         self.made: dict[int, Record] = {}
+
+    @property
+    def columns(self) -> list[list[Any]]:
+        """Each key's values in the records, in the frame's order (made on first use)."""
+        if self._columns is None:
+            counts = self.frame["name_freq"].struct.field("n").to_list()
+            self._columns = [counts] + [
+                _record_values(self.frame.to_series(i + 2), spec)
+                for i, spec in enumerate(self.specs)
+            ]
+        return self._columns
+
+    def series(self, field: str) -> pl.Series:
+        """One key's values as a polars column in ascending record-id order, null where the
+        record holds None (sets as lists): no Python object per value."""
+        frame = self.frame if self.order is None else self.frame.sort("record_id")
+        if field == NAME_COUNT:
+            return frame["name_freq"].struct.field("n").cast(pl.Int64).rename(NAME_COUNT)
+        i = self.keys_.index(field) - 1
+        return _record_series(frame.to_series(i + 2), self.specs[i]).rename(field)
+
+    def id_series(self) -> pl.Series:
+        """The record ids in ascending order."""
+        return self.frame["record_id"].sort().cast(pl.Int64)
 
     def __getitem__(self, record_id: int) -> Record:
         rec = self.made.get(record_id)
@@ -323,6 +345,23 @@ def sorted_columns(
     ids = sorted(records)
     rows = [records[i] for i in ids]
     return ids, {f: [r.get(f) for r in rows] for f in fields}
+
+
+def _record_series(col: pl.Series, spec: FieldSpec) -> pl.Series:
+    """``_record_values`` as a polars column (None as null, sets as lists)."""
+    if spec.name == "name":
+        distinct = col.unique().drop_nulls().to_list()
+        return col.replace_strict(
+            {v: " ".join(sorted(v.split())) for v in distinct if v},
+            default=None,
+            return_dtype=pl.String,
+        )
+    frame = col.to_frame("v")
+    if spec.type == "Set":
+        return frame.select(pl.when(pl.col("v").list.len() > 0).then(pl.col("v"))).to_series()
+    if spec.type == "Custom":
+        return col
+    return frame.select(pl.when(pl.col("v") != "").then(pl.col("v"))).to_series()
 
 
 def _record_values(col: pl.Series, spec: FieldSpec) -> list[Any]:
