@@ -301,7 +301,13 @@ class FrameRecords(Mapping[int, Record]):
         rec = self.made.get(record_id)
         if rec is None:
             pos = self.position[record_id]
-            rec = dict(zip(self.keys_, [c[pos] for c in self.columns], strict=True))
+            if self._columns is not None:
+                rec = dict(zip(self.keys_, [c[pos] for c in self._columns], strict=True))
+            else:  # one row: a reader of a few records does not convert whole columns
+                row = self.frame.row(pos)
+                rec = {NAME_COUNT: row[1]["n"] if row[1] else None}
+                for spec, value in zip(self.specs, row[2:], strict=True):
+                    rec[spec.name] = _record_value(value, spec)
             self.made[record_id] = rec
         return rec
 
@@ -345,6 +351,17 @@ def sorted_columns(
     ids = sorted(records)
     rows = [records[i] for i in ids]
     return ids, {f: [r.get(f) for r in rows] for f in fields}
+
+
+def _record_value(value: Any, spec: FieldSpec) -> Any:
+    """One ``record_frame`` cell as its field's value in a record (as ``_record_values``)."""
+    if spec.name == "name" and value:
+        return " ".join(sorted(value.split()))
+    if spec.type == "Set":
+        return tuple(value) if value else None
+    if spec.type == "Custom":
+        return value
+    return value or None
 
 
 def _record_series(col: pl.Series, spec: FieldSpec) -> pl.Series:
