@@ -28,10 +28,11 @@ from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
 from resolution.files import read_file, write_atomic
 from resolution.home import Home
+from resolution.inputs.cache import normalize_cached
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import merge_drop, read_deletes, read_known
-from resolution.inputs.normalize import flag_counts, normalize_contacts
+from resolution.inputs.normalize import flag_counts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking import incremental
 from resolution.linking.attach import ATTACHMENTS, attach_by_name_and_city, detach
@@ -41,8 +42,8 @@ from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_dec
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
+    FrameRecords,
     field_specs,
-    frame_records,
     hub_columns,
     identifier_columns,
     record_frame,
@@ -207,8 +208,9 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     raw = read_table(con, "raw_contacts")
     if run.on_spark:
         contacts = spark_normalize(raw, run.config)
-    else:
-        contacts = normalize_contacts(raw, run.config)
+        normalized = contacts.height
+    else:  # only the contacts new or changed since the last run go through the normalizers
+        contacts, normalized = normalize_cached(con, raw, run.config)
     hubs = find_hubs(
         contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
     )
@@ -217,6 +219,7 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     write_table(con, "hub_values", hubs)
     return {
         "contacts": contacts.height,
+        "normalized_now": normalized,
         "hub_values": hubs.height,
         "with_name": contacts["name_key"].is_not_null().sum(),
         "with_phone": (contacts["phones"].list.len() > 0).sum(),
@@ -229,6 +232,11 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """training_labels: cold-start seeds, plus labelled pairs from --labels and the operators'
     decisions (which outrank both)."""
+    (n_contacts,) = con.execute("SELECT count(*) FROM normalized_contacts").fetchall()[0]
+    if reusable_model(run, int(n_contacts)) is not None:
+        # the train stage reuses the saved model, learnt from the labels of its own run: the
+        # labels are kept as they were (a daily run's seeds over the whole home cost seconds)
+        return {**_label_counts(con), "labelled": 0, "decided": 0, "reused_model": True}
     contacts = read_table(con, "normalized_contacts")
     specs = field_specs(run.config)
     res = run.config.resolution
@@ -252,6 +260,19 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "labelled": 0 if labelled is None else labelled.height,
         "decided": decided.height,
     }
+
+
+def _label_counts(con: duckdb.DuckDBPyConnection) -> Metadata:
+    """training_labels' pairs by label (none when the warehouse has no such table)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'training_labels'"
+    ).fetchall()[0][0]
+    counts = (
+        dict(con.execute("SELECT label, count(*) FROM training_labels GROUP BY 1").fetchall())
+        if exists
+        else {}
+    )
+    return {k: int(counts.get(k, 0)) for k in ("match", "distinct", UNSURE)}
 
 
 # Fewer identifier-based match seeds than this and the cold start also asks EM over blocked
@@ -316,7 +337,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             **model.stats,
         }
     specs = field_specs(run.config)
-    recs = records(contacts, specs)
+    # records made as training reads them: a sample and the labelled pairs, not every contact
+    recs = FrameRecords(record_frame(contacts, specs), specs)
     labelled = read_table(con, "training_labels")
     answered = pl.col("reason").is_in(list(ANSWERED))
     pairs = training_pairs(labelled.filter(~answered), recs)
@@ -383,7 +405,7 @@ def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if plan.incremental:
         got = incremental.block_dirty(con, model, frame, states, model_key, max_block)
         return {**got, **plan.metadata}
-    stats = candidate_pairs(con, model, frame_records(frame, model.specs), max_block)
+    stats = candidate_pairs(con, model, FrameRecords(frame, model.specs), max_block)
     incremental.remember_block_keys(con, states, model_key)
     return {
         "candidate_pairs": stats.pairs,
@@ -408,7 +430,8 @@ def score(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             recs = incremental.candidate_records(con, frame, model.specs)
             got = incremental.with_carried(con, score_candidates(con, model, recs, chunk))
         else:
-            got = score_candidates(con, model, records(contacts, model.specs), chunk)
+            frame = record_frame(contacts, model.specs)
+            got = score_candidates(con, model, FrameRecords(frame, model.specs), chunk)
     write_table(con, "scored_pairs", got.scored)
     write_table(con, "scored_pair_reasons", got.reasons)
     return {

@@ -320,7 +320,14 @@ def _split_bad(
 def _dedupe_keys(
     df: pl.DataFrame, keys: list[str], kind: str, order: list[str], quarantined: list[pl.DataFrame]
 ) -> pl.DataFrame:
-    """Keep one row per key, chosen by content (not file order), quarantining the others."""
+    """Keep one row per key, chosen by content (not file order), quarantining the others.
+    The rows come back in no particular order (``ingest`` sorts what it returns)."""
+    repeated = df.select(pl.struct(keys).is_duplicated()).to_series()
+    if not repeated.any():
+        return df
+    if not repeated.all():  # only rows sharing a key are compared (and copied, and sorted)
+        once = df.filter(~repeated)
+        return pl.concat([once, _dedupe_keys(df.filter(repeated), keys, kind, order, quarantined)])
     payload_cols = [c for c in df.columns if c not in ("input_file", "input_row")]
     df = df.with_columns(_payload(payload_cols).alias("_payload"))
     df = df.sort(

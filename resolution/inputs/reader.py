@@ -96,6 +96,7 @@ def read_rows(path: Path) -> Rows:
         if data.startswith(magic):
             raise InputError(f"{path}: line 1: this is {what}, not a {suffix[1:]} text file")
     text, encoding = decode(data, path)
+    del data  # the text holds it all: a large export is not kept twice
     if suffix == ".csv":
         return _read_csv(path, text, encoding)
     return _read_json(path, text, encoding)
@@ -251,6 +252,9 @@ def _header(path: Path, fields: list[str]) -> list[str]:
 
 def _read_csv(path: Path, text: str, encoding: str) -> Rows:
     csv.field_size_limit(2**31 - 1)  # a 10 MB cell is read (then capped), not a parse error
+    fast = _plain_csv(path, text, encoding)
+    if fast is not None:
+        return fast
     lines = _lines(text)
     records = _records(lines, 0, _delimiter(lines))
     header: list[str] | None = None
@@ -310,6 +314,63 @@ def _read_csv(path: Path, text: str, encoding: str) -> Rows:
     )
     table = table.with_columns(pl.Series("input_row", row_lines, dtype=pl.Int64))
     return Rows(table, tuple(broken), encoding)
+
+
+def _plain_csv(path: Path, text: str, encoding: str) -> Rows | None:
+    """The rows of a well-formed CSV file split by polars, or None when the file needs the
+    row-by-row reader: exactly what it would return, for a file whose records are its lines
+    (LF endings, no blank line, no NUL, no undecodable byte) and whose every line has the
+    header's width. Lines holding a quote (a few in an export) are parsed by ``csv`` one by
+    one; a quote left open on its line (a cell spanning lines) means the row-by-row reader.
+    A million-row export read this way takes seconds, and not a Python string per cell."""
+    if "\r" in text or "\x00" in text or _NOT_TEXT.search(text):
+        return None
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    newline = text.find("\n", 0, end)
+    head = text[: newline if newline >= 0 else end]
+    if '"' in head or not head.strip():
+        return None
+    delimiter = _delimiter([head])
+    header = _header(path, head.split(delimiter))
+    width = len(header)
+    if newline < 0:
+        body = pl.Series("line", [], dtype=pl.String)
+    else:
+        body = pl.Series("line", [text[newline + 1 : end]]).str.split("\n").explode()
+    lines = body.to_frame().with_row_index("_at", offset=2)  # line 1 is the header
+    if lines.height and (lines["line"] == "").any():
+        return None  # blank lines: the row-by-row reader skips them
+    quoted = pl.col("line").str.contains('"', literal=True)
+    plain = lines.filter(~quoted)
+    if (plain["line"].str.count_matches(delimiter, literal=True) != width - 1).any():
+        return None  # ragged rows go to the quarantine, with their line
+    parsed = []
+    for at, line in lines.filter(quoted).iter_rows():
+        if _unclosed([line], delimiter):
+            return None
+        fields = next(csv.reader([line], delimiter=delimiter, strict=False))
+        if len(fields) != width:
+            return None
+        parsed.append((at, *fields))
+    names = [f"_c{i}" for i in range(width)]
+    split = plain.select(
+        "_at",
+        pl.col("line").str.split_exact(delimiter, width - 1).struct.rename_fields(names),
+    ).unnest("line")
+    quoted_rows = pl.DataFrame(
+        parsed,
+        schema={"_at": pl.UInt32, **dict.fromkeys(names, pl.String)},
+        orient="row",
+    )
+    table = (
+        pl.concat([split, quoted_rows])
+        .sort("_at")
+        .select(
+            *(pl.col(c).alias(name) for c, name in zip(names, header, strict=True)),
+            pl.col("_at").cast(pl.Int64).alias("input_row"),
+        )
+    )
+    return Rows(table, (), encoding)
 
 
 # --- JSON lines and JSON arrays ------------------------------------------------------------------

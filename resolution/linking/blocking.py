@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from resolution._typing import Record
 from resolution.config import EXTRA_PREFIX
-from resolution.matching.fields import NAME_COUNT, FieldSpec
+from resolution.matching.fields import NAME_COUNT, FieldSpec, FrameRecords, sorted_columns
 from resolution.matching.guard import NAME_FIELDS, RARE_NAME, linkable_sql
 from resolution.matching.model import MatchModel
 
@@ -159,43 +159,51 @@ def _list_column(values: list[Any]) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), flat, mask=missing)
 
 
-def guard_frame(records: dict[int, Record], specs: list[FieldSpec]) -> pa.Table:
+def guard_frame(records: Mapping[int, Record], specs: list[FieldSpec]) -> pa.Table:
     """The records as the table ``linkable_sql`` reads: record_id, the name count and the
     guard's fields (sets as lists), values exactly as the records hold them."""
-    ids = sorted(records)
-    rows = [records[i] for i in ids]
-    columns: dict[str, pa.Array] = {"record_id": pa.array(ids, pa.int64())}
     names = {"name", *(s.name for s in specs if s.name not in NAME_FIELDS)}
-    for spec in specs:
-        if spec.name not in names:
-            continue
-        values = [r.get(spec.name) for r in rows]
-        if spec.type == "Set":
-            columns[spec.name] = _list_column(values)
-        else:
-            columns[spec.name] = pa.array(values, pa.string())
-    columns[NAME_COUNT] = pa.array([r.get(NAME_COUNT) for r in rows], pa.int64())
-    return pa.table(columns)
+    fields = [*(s.name for s in specs if s.name in names), NAME_COUNT]
+    ids, columns = _record_columns(records, fields, {s.name for s in specs if s.type == "Set"})
+    frame = pl.DataFrame([ids, *columns.values()])
+    return frame.to_arrow(compat_level=pl.CompatLevel.oldest())
 
 
-def block_key_frames(model: MatchModel, records: dict[int, Record]) -> Iterator[pl.DataFrame]:
+def _record_columns(
+    records: Mapping[int, Record], fields: list[str], sets: set[str]
+) -> tuple[pl.Series, dict[str, pl.Series]]:
+    """The record ids in ascending order and each field's values in that order, as polars
+    columns (null for None, sets as lists, the name count as Int64): from the record frame's
+    columns when the records are ``FrameRecords``, else from the records."""
+    if isinstance(records, FrameRecords):
+        return records.id_series(), {f: records.series(f) for f in fields}
+    ids, values = sorted_columns(records, fields)
+    columns = {
+        f: pl.Series(
+            f,
+            pa.array(v, pa.int64())
+            if f == NAME_COUNT
+            else _list_column(v)
+            if f in sets
+            else pa.array(v, pa.string()),
+        )
+        for f, v in values.items()
+    }
+    return pl.Series("record_id", ids, dtype=pl.Int64), columns
+
+
+def block_key_frames(model: MatchModel, records: Mapping[int, Record]) -> Iterator[pl.DataFrame]:
     """(block_key, record_id) of every block a record falls into: the rows of
     ``model.blocks``, one frame per blocking rule. Each rule's predicate runs once per distinct
     value of its fields (found by polars over the field columns); the keys reach the records by
     a join, not a Python loop per record and key."""
-    ids = sorted(records)
-    rows = [records[i] for i in ids]
+    fields_used = list(dict.fromkeys(p.field for pred in model.predicates for p in pred))
     sets = {s.name for s in model.specs if s.type == "Set"}
-    columns: dict[str, pl.Series] = {}
+    record_ids, columns = _record_columns(records, fields_used, sets)
 
     def column(field: str) -> pl.Series:
-        if field not in columns:
-            values = [r[field] for r in rows]
-            arrow = _list_column(values) if field in sets else pa.array(values, pa.string())
-            columns[field] = pl.Series(field, arrow)
         return columns[field]
 
-    record_ids = pl.Series("record_id", ids, dtype=pl.Int64)
     for i, pred in enumerate(model.predicates):
         suffix = f":{i}"
         fields = list(dict.fromkeys(p.field for p in pred))  # a field may serve two predicates
@@ -225,7 +233,7 @@ def block_key_frames(model: MatchModel, records: dict[int, Record]) -> Iterator[
 def candidate_pairs(
     con: duckdb.DuckDBPyConnection,
     model: MatchModel,
-    records: dict[int, Record],
+    records: Mapping[int, Record],
     max_block_size: int,
     exact_held_up_to: int = EXACT_HELD_UP_TO,
 ) -> BlockingStats:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -88,7 +89,7 @@ def _held_by_blocking(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def score_candidates(
-    con: duckdb.DuckDBPyConnection, model: MatchModel, records: dict[int, Record], chunk: int
+    con: duckdb.DuckDBPyConnection, model: MatchModel, records: Mapping[int, Record], chunk: int
 ) -> ScoredCandidates:
     """Score every row of table ``candidate_pairs``, keeping the pairs scoring above the floor
     and not held by the name-only guard (``edin explain`` re-scores those on demand)."""

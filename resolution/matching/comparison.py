@@ -10,13 +10,14 @@ identical (``tests/resolution/test_comparison.py`` checks it against dedupe on r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from resolution._typing import Pair, Record
 from resolution.errors import ModelError
+from resolution.matching.fields import sorted_columns
 
 _NAN = math.nan
 
@@ -51,13 +52,11 @@ class RecordColumns:
     """Records held as one array per field, to take the values of many pairs at once
     (numpy's indexing of object arrays, instead of a dictionary lookup per pair and field)."""
 
-    def __init__(self, records: dict[int, Record], fields: Iterable[str]) -> None:
-        self.ids = np.array(sorted(records), dtype=np.int64)
+    def __init__(self, records: Mapping[int, Record], fields: Iterable[str]) -> None:
+        ids, columns = sorted_columns(records, fields)
+        self.ids = np.array(ids, dtype=np.int64)
         self.values = {
-            f: np.fromiter(
-                (records[int(i)].get(f) for i in self.ids), dtype=object, count=len(self.ids)
-            )
-            for f in fields
+            f: np.fromiter(values, dtype=object, count=len(ids)) for f, values in columns.items()
         }
 
     def pairs(self, left: np.ndarray, right: np.ndarray) -> PairColumns:

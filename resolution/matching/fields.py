@@ -9,7 +9,7 @@ candidate predicate covers in its training sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,21 +249,150 @@ def record_frame(contacts: pl.DataFrame, specs: Iterable[FieldSpec]) -> pl.DataF
 
 def frame_records(frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> dict[int, Record]:
     """The records of (rows of) a ``record_frame``, keyed by record_id."""
-    specs = list(specs)
-    out: dict[int, Record] = {}
-    for row in frame.iter_rows():
-        rec: Record = {NAME_COUNT: row[1]["n"] if row[1] else None}
-        for spec, value in zip(specs, row[2:], strict=True):
-            if spec.name == "name" and value:
-                rec["name"] = " ".join(sorted(value.split()))
-            elif spec.type == "Set":
-                rec[spec.name] = tuple(value) if value else None
-            elif spec.type == "Custom":
-                rec[spec.name] = value
-            else:
-                rec[spec.name] = value or None
-        out[row[0]] = rec
-    return out
+    return FrameRecords(frame, specs).all()
+
+
+class FrameRecords(Mapping[int, Record]):
+    """The records of a ``record_frame`` by record_id, each made when first asked for.
+
+    The frame's columns are turned into record values a column at a time (a name's tokens
+    sorted once per distinct name); a record is only put together from them when read, so a
+    reader of a few thousand records of a million (training) pays for those alone. Reading a
+    record twice gives the same object."""
+
+    def __init__(self, frame: pl.DataFrame, specs: Iterable[FieldSpec]) -> None:
+        self.frame = frame
+        self.specs = list(specs)
+        self.keys_ = (NAME_COUNT, *(s.name for s in self.specs))
+        ids = frame["record_id"].to_list()
+        self.position = {record_id: i for i, record_id in enumerate(ids)}
+        # positions in record-id order, when the frame is not in that order already
+        self.order: list[int] | None = (
+            None if frame["record_id"].is_sorted() else frame["record_id"].arg_sort().to_list()
+        )
+        self._columns: list[list[Any]] | None = None
+        self.made: dict[int, Record] = {}
+
+    @property
+    def columns(self) -> list[list[Any]]:
+        """Each key's values in the records, in the frame's order (made on first use)."""
+        if self._columns is None:
+            counts = self.frame["name_freq"].struct.field("n").to_list()
+            self._columns = [counts] + [
+                _record_values(self.frame.to_series(i + 2), spec)
+                for i, spec in enumerate(self.specs)
+            ]
+        return self._columns
+
+    def series(self, field: str) -> pl.Series:
+        """One key's values as a polars column in ascending record-id order, null where the
+        record holds None (sets as lists): no Python object per value."""
+        frame = self.frame if self.order is None else self.frame.sort("record_id")
+        if field == NAME_COUNT:
+            return frame["name_freq"].struct.field("n").cast(pl.Int64).rename(NAME_COUNT)
+        i = self.keys_.index(field) - 1
+        return _record_series(frame.to_series(i + 2), self.specs[i]).rename(field)
+
+    def id_series(self) -> pl.Series:
+        """The record ids in ascending order."""
+        return self.frame["record_id"].sort().cast(pl.Int64)
+
+    def __getitem__(self, record_id: int) -> Record:
+        rec = self.made.get(record_id)
+        if rec is None:
+            pos = self.position[record_id]
+            if self._columns is not None:
+                rec = dict(zip(self.keys_, [c[pos] for c in self._columns], strict=True))
+            else:  # one row: a reader of a few records does not convert whole columns
+                row = self.frame.row(pos)
+                rec = {NAME_COUNT: row[1]["n"] if row[1] else None}
+                for spec, value in zip(self.specs, row[2:], strict=True):
+                    rec[spec.name] = _record_value(value, spec)
+            self.made[record_id] = rec
+        return rec
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.position)
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.position
+
+    def sorted_ids(self) -> list[int]:
+        """The record ids, in ascending order."""
+        ids = list(self.position)
+        return ids if self.order is None else [ids[p] for p in self.order]
+
+    def column(self, field: str) -> list[Any]:
+        """One key's values in the records, in ascending record-id order (no record made)."""
+        values = self.columns[self.keys_.index(field)]
+        return values if self.order is None else [values[p] for p in self.order]
+
+    def all(self) -> dict[int, Record]:
+        """Every record, keyed by record_id in the frame's order (a plain dict)."""
+        keys = self.keys_
+        return {
+            record_id: self.made.get(record_id) or dict(zip(keys, values, strict=True))
+            for record_id, values in zip(
+                self.position, zip(*self.columns, strict=True), strict=True
+            )
+        }
+
+
+def sorted_columns(
+    records: Mapping[int, Record], fields: Iterable[str]
+) -> tuple[list[int], dict[str, list[Any]]]:
+    """The record ids in ascending order, and each of ``fields``' values (None where a record
+    lacks it) in that order: straight from the columns of ``FrameRecords``."""
+    if isinstance(records, FrameRecords):
+        return records.sorted_ids(), {f: records.column(f) for f in fields}
+    ids = sorted(records)
+    rows = [records[i] for i in ids]
+    return ids, {f: [r.get(f) for r in rows] for f in fields}
+
+
+def _record_value(value: Any, spec: FieldSpec) -> Any:
+    """One ``record_frame`` cell as its field's value in a record (as ``_record_values``)."""
+    if spec.name == "name" and value:
+        return " ".join(sorted(value.split()))
+    if spec.type == "Set":
+        return tuple(value) if value else None
+    if spec.type == "Custom":
+        return value
+    return value or None
+
+
+def _record_series(col: pl.Series, spec: FieldSpec) -> pl.Series:
+    """``_record_values`` as a polars column (None as null, sets as lists)."""
+    if spec.name == "name":
+        distinct = col.unique().drop_nulls().to_list()
+        return col.replace_strict(
+            {v: " ".join(sorted(v.split())) for v in distinct if v},
+            default=None,
+            return_dtype=pl.String,
+        )
+    frame = col.to_frame("v")
+    if spec.type == "Set":
+        return frame.select(pl.when(pl.col("v").list.len() > 0).then(pl.col("v"))).to_series()
+    if spec.type == "Custom":
+        return col
+    return frame.select(pl.when(pl.col("v") != "").then(pl.col("v"))).to_series()
+
+
+def _record_values(col: pl.Series, spec: FieldSpec) -> list[Any]:
+    """A ``record_frame`` column as the values its field takes in a record: a name's tokens
+    sorted, a set as a tuple, an empty value as None (a Custom field's as it is)."""
+    values = col.to_list()
+    if spec.name == "name":
+        sorted_names = {v: " ".join(sorted(v.split())) for v in set(values) if v}
+        return [sorted_names[v] if v else (v or None) for v in values]
+    if spec.type == "Set":
+        return [tuple(v) if v else None for v in values]
+    if spec.type == "Custom":
+        return values
+    return [v or None for v in values]
 
 
 def blank_identifiers(record: Record, specs: Iterable[FieldSpec]) -> Record:

@@ -4,6 +4,7 @@ seed labels (``resolution.training.seeds``) and turned into dedupe's training pa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -97,7 +98,7 @@ def combine(seeds: pl.DataFrame, labelled: pl.DataFrame | None) -> pl.DataFrame:
     ).sort("label", "l", "r")
 
 
-def training_pairs(labels: pl.DataFrame, records: dict[int, Record]) -> TrainingData:
+def training_pairs(labels: pl.DataFrame, records: Mapping[int, Record]) -> TrainingData:
     """dedupe's training structure from labelled record-id pairs (plus the ``unsure`` ones)."""
     out: TrainingData = {"match": [], "distinct": [], UNSURE: []}
     for left, right, label in labels.select("l", "r", "label").iter_rows():

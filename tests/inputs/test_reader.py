@@ -7,7 +7,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+import resolution.inputs.reader as reader
 from resolution.errors import InputError
 from resolution.inputs.reader import float_text, read_rows
 
@@ -104,3 +106,34 @@ def test_a_header_with_a_column_twice_is_refused(tmp_path: Path) -> None:
     path.write_text("source,name,name\nvk,a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 1: column `name` appears twice"):
         read_rows(path)
+
+
+PLAIN_OR_NOT = [
+    "a\nx\n  \ny\n",
+    "a,b\n",
+    "a,b",
+    "a,b,\n1,2,3\n4,5,\n",
+    'a;b\n1;2\n"3;x";4\n',
+    "a,b\n1,2\n\n",
+    'a,b\nx"y,2\n"q"z,3\n',
+    'a,b\n"multi\nline",2\n3,4\n',
+    "a,b\n1,2\n3\n",
+    "a\tb\n1\t2\n",
+    " a , b \n1,2\n",
+    'a,b\n"1,2\n3,4\n',
+    'a,b\n"",""\n"x""y",z\n',
+    "a,b\r\n1,2\r\n",
+    "a,b\n1,\n,2\nк,ё\n",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_the_polars_path_reads_what_the_row_by_row_reader_reads(tmp_path, monkeypatch, text):
+    path = tmp_path / "contacts.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    fast = read_rows(path)
+    monkeypatch.setattr(reader, "_plain_csv", lambda *args: None)
+    slow = read_rows(path)
+    assert_frame_equal(fast.table, slow.table)
+    assert fast.broken == slow.broken
+    assert fast.encoding == slow.encoding
