@@ -179,7 +179,8 @@ def block_on_spark(
 
     text = spark.sparkContext.broadcast(json.dumps(model.to_json()))
     specs = list(model.specs)
-    schema = guard_frame({}, specs).schema.append(pa.field(KEYS, pa.list_(pa.string())))
+    guard_schema = pa.schema([_plain(f) for f in guard_frame({}, specs).schema])
+    schema = guard_schema.append(pa.field(KEYS, pa.list_(pa.string())))
 
     def keyed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         m = _model(text.value)
