@@ -35,7 +35,13 @@ from resolution.inputs.known import merge_drop, read_deletes, read_known
 from resolution.inputs.normalize import flag_counts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking import incremental
-from resolution.linking.attach import ATTACHMENTS, attach_by_name_and_city, detach
+from resolution.linking.attach import (
+    ATTACHMENTS,
+    attach_by_name_and_city,
+    attached_now,
+    detach,
+    keyed_attachments,
+)
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
@@ -536,7 +542,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         # the published profiles hold the last run's attachments: undone, then made anew over
         # the whole home below, so that an incremental run attaches as a full one does
         if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{ATTACHMENTS}'").fetchall():
-            clusters = detach(clusters, read_table(con, ATTACHMENTS))
+            clusters = detach(clusters, attached_now(read_table(con, ATTACHMENTS), contacts))
     else:
         clusters = cluster_records(
             contacts["record_id"],
@@ -556,7 +562,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     clusters, attached = attach_by_name_and_city(
         clusters, contacts, columns, exclude=decided["record_id"]
     )
-    write_table(con, ATTACHMENTS, attached)
+    write_table(con, ATTACHMENTS, keyed_attachments(attached, contacts))
     write_table(con, "clusters", clusters)
     incremental.record_decision_contacts(con, decisions)
     incremental.record_basis(con, training_key(run), incremental.model_hash(run.paths.model_file))

@@ -28,8 +28,12 @@ from resolution.linking.decisions import with_statuses
 
 ATTACH_REASON = "the only profile with this full name in this city"
 ATTACHMENTS = "attachments"
-"""The warehouse table of a run's attachments (record_id, cluster_id): an incremental run
-undoes them (``detach``) before attaching anew over the whole home."""
+"""The warehouse table of a run's attachments (source, source_id: ``keyed_attachments``): an
+incremental run undoes them (``detach``) before attaching anew over the whole home. Kept by
+contact key, not record_id: record ids are dense in key order, so a drop's new contacts shift
+them from one run to the next."""
+
+_KEY = ["source", "source_id"]
 
 
 def _identifier_values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
@@ -102,6 +106,30 @@ def attach_by_name_and_city(
         .drop("to")
     )
     return _settled(out), moved.with_columns(pl.col("cluster_id").cast(pl.Int64))
+
+
+def keyed_attachments(attached: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """The ``ATTACHMENTS`` rows of this run's attachments (``attach_by_name_and_city``'s second
+    frame): the attached contacts' keys, in key order."""
+    return (
+        contacts.select("record_id", *_KEY)
+        .join(attached.select("record_id"), on="record_id", how="semi")
+        .select(*_KEY)
+        .sort(_KEY)
+    )
+
+
+def attached_now(attachments: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """The record ids, in this run's ``contacts``, of an earlier run's ``ATTACHMENTS``
+    (contacts since deleted or erased drop out). A table of an earlier version, holding record
+    ids of its own run only, cannot be mapped: it gives none."""
+    if not set(_KEY) <= set(attachments.columns):
+        return pl.DataFrame(schema={"record_id": pl.Int64})
+    return (
+        contacts.select("record_id", *_KEY)
+        .join(attachments.select(*_KEY), on=_KEY, how="semi")
+        .select("record_id")
+    )
 
 
 def detach(clusters: pl.DataFrame, attachments: pl.DataFrame) -> pl.DataFrame:

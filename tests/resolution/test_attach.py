@@ -6,6 +6,7 @@ import polars as pl
 
 from resolution.contract import CLUSTERS, conform
 from resolution.linking import attach_by_name_and_city
+from resolution.linking.attach import attached_now, keyed_attachments
 
 IDENTIFIERS = ("phones", "emails", "handles")
 
@@ -135,3 +136,21 @@ def test_a_configured_identifier_field_of_one_string_counts_too() -> None:
         (*IDENTIFIERS, "f_ssn"),
     )
     assert moved.rows() == [(6, 4)]
+
+
+def test_attachments_are_kept_by_contact_key_and_found_again_after_ids_shift() -> None:
+    # record ids are dense in (source, source_id) order: a drop's new contact "a" moves
+    # every id up by one, so an attachment kept by record id would undo the wrong contact
+    before = pl.DataFrame(
+        {"record_id": [0, 1, 2], "source": ["vk"] * 3, "source_id": ["b", "c", "d"]}
+    )
+    kept = keyed_attachments(pl.DataFrame({"record_id": [1], "cluster_id": [0]}), before)
+    assert kept.to_dicts() == [{"source": "vk", "source_id": "c"}]
+    after = pl.DataFrame(
+        {"record_id": [0, 1, 2, 3], "source": ["vk"] * 4, "source_id": ["a", "b", "c", "d"]}
+    )
+    assert attached_now(kept, after)["record_id"].to_list() == [2]
+    # a contact erased since drops out; a table of record ids alone cannot be mapped
+    assert attached_now(kept, after.filter(pl.col("source_id") != "c")).height == 0
+    legacy = pl.DataFrame({"record_id": [1], "cluster_id": [0]})
+    assert attached_now(legacy, after).height == 0
