@@ -58,7 +58,10 @@ def test_a_lock_file_that_cannot_be_written_is_a_message_and_the_next_run_takes_
 ) -> None:
     home = tmp_path / "home"
     monkeypatch.setattr(
-        home_module, "open", lambda *a, **k: _FullDisk(open(*a, **k)), raising=False
+        home_module,
+        "open",
+        lambda *a, **k: _FullDisk(open(*a, **k)),  # noqa: SIM115 (the lock keeps it open)
+        raising=False,
     )
     code = main(["run", str(ROOT / "data" / "sample"), "--home", str(home)])
     err = capsys.readouterr().err
