@@ -456,6 +456,8 @@ def _struck_file(struck: str) -> str:
     if not m:
         return struck[:80]
     path = re.sub(r"^.*?/home/", "", m.group(2))
+    path = re.sub(r"\d{8}T\d{6}Z-\w+", "<run>", path)  # the same write in every run
+    path = re.sub(r"\.(\w+)\.\w{8}\.tmp$", r".\1.*.tmp", path)  # mkstemp's random part
     return f"{m.group(1)} {path}"
 
 
@@ -597,7 +599,10 @@ def report(o: Outcome) -> None:
     if RECORD:
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write(
-                json.dumps({"benchmark": "faults", **RECORD, **asdict(o)}, ensure_ascii=False)
+                json.dumps(
+                    {"benchmark": "faults", **RECORD, **asdict(o), "load": os.getloadavg()[0]},
+                    ensure_ascii=False,
+                )
                 + "\n"
             )
 
@@ -606,7 +611,9 @@ def _row(o: Outcome) -> str:
     return (
         f"| {o.fault:<9} | {o.point:<24} | {o.exit:>4} | {'yes' if o.message_ok else 'NO':<7} | "
         f"{'yes' if o.current_intact else 'NO':<7} | {'yes' if o.recovered else 'NO':<9} | "
-        f"{o.detail[:70]}" + (f" [struck: {o.extra['struck']}]" if o.extra.get("struck") else "")
+        f"{o.detail[:70]}"
+        + (f" [aimed at {o.extra['aimed_at']}]" if o.fault == "disk_full" else "")
+        + (f" [struck: {o.extra['struck']}]" if o.extra.get("struck") else "")
     )
 
 
@@ -632,6 +639,9 @@ def summary(outcomes: list[Outcome]) -> list[dict[str, object]]:
                     "recovered": sum(o.recovered for o in mine),
                 }
             )
+            struck = sorted({str(o.extra["struck"]) for o in mine if o.extra.get("struck")})
+            if struck:
+                rows[-1]["writes_struck"] = struck  # as strace named them
     return rows
 
 
@@ -674,6 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-record", action="store_true", help="do not append to bench/results")
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
+    load_before = os.getloadavg()
     import polars as pl
 
     work = args.work or Path(tempfile.mkdtemp(prefix="edin-faults-"))
@@ -721,6 +732,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| fault | tried | current/ intact | clean message | recovered | stages struck |")
     print("|---|---|---|---|---|---|")
     for r in table:
+        for write in r.get("writes_struck", []):  # type: ignore[attr-defined]
+            print(f"  {r['fault']} struck: {write}")
+    for r in table:
         print(
             f"| {r['fault']} | {r['tried']} | {r['current_intact']} | {r['clean_message']} | "
             f"{r['recovered']} | {', '.join(r['stages'])} |"  # type: ignore[arg-type]
@@ -736,6 +750,8 @@ def main(argv: list[str] | None = None) -> int:
                         "inputs": args.inputs,
                         "seed": args.seed,
                         "summary": table,
+                        "load_before": load_before,
+                        "load_after": os.getloadavg(),
                     }
                     | provenance()
                 )
