@@ -21,6 +21,7 @@ Every path is spelled here and only here.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -150,7 +151,8 @@ class Home:
             handle.write(json.dumps({"pid": os.getpid(), "run_id": run_id}))
             handle.flush()
         except OSError as exc:  # a full disk: say which file, and let the lock go
-            handle.close()
+            with contextlib.suppress(OSError):  # close() flushes again, and fails again
+                handle.close()
             exc.filename = exc.filename or str(self.lock_file)
             raise
         _HELD[key] = handle

@@ -465,6 +465,7 @@ def disk_full_at_each_stage(
     home: Path | None,
     inputs: list[str],
     margins: int,
+    tail: bool,
     stages: list[str],
     contacts_in: int,
     work: Path,
@@ -513,6 +514,8 @@ def disk_full_at_each_stage(
     for stage in stages:
         grows = max(peak.get(stage, 0) - at_start.get(stage, 0), 0)
         steps = [0] if stage == "start" else [grows * k // margins for k in range(margins)]
+        if tail and stage != "start":  # the stage's last writes: all it wrote but 1 or 4 pages
+            steps += [max(grows - 4096 * n, 0) for n in (1, 4)]
         for margin in sorted(set(steps)):
             target = fresh if home is None else home
             if home is None:
@@ -612,7 +615,11 @@ def _row(o: Outcome) -> str:
         f"| {o.fault:<9} | {o.point:<24} | {o.exit:>4} | {'yes' if o.message_ok else 'NO':<7} | "
         f"{'yes' if o.current_intact else 'NO':<7} | {'yes' if o.recovered else 'NO':<9} | "
         f"{o.detail[:70]}"
-        + (f" [aimed at {o.extra['aimed_at']}]" if o.fault == "disk_full" else "")
+        + (
+            f" [aimed at {o.extra['aimed_at']}]"
+            if "aimed_at" in o.extra and o.fault == "disk_full"
+            else ""
+        )
         + (f" [struck: {o.extra['struck']}]" if o.extra.get("struck") else "")
     )
 
@@ -665,6 +672,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=3,
         help="free amounts left when a stage starts: 0 and shares of what the stage writes",
+    )
+    p.add_argument(
+        "--disk-tail",
+        action="store_true",
+        help="also leave what the stage writes but its last page or last 4 (its last writes)",
     )
     p.add_argument(
         "--disk-stages",
@@ -722,6 +734,7 @@ def main(argv: list[str] | None = None) -> int:
             None if kind == "fresh" else home,
             args.inputs,
             args.disk_margins,
+            args.disk_tail,
             args.disk_stages,
             contacts_in,
             work,

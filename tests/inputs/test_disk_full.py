@@ -41,7 +41,8 @@ def test_a_write_that_finds_the_disk_full_names_its_file_and_leaves_no_temporary
 
 
 class _FullDisk:
-    """A lock file on a full disk: opening and locking work, writing its holder does not."""
+    """A lock file on a full disk: opening and locking work; what is written stays in the
+    buffer, and flushing it fails, on ``flush()`` and again on ``close()`` (a real full disk)."""
 
     def __init__(self, real: Any) -> None:
         self._real = real
@@ -49,7 +50,14 @@ class _FullDisk:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def write(self, _text: str) -> int:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        self._real.close()
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
