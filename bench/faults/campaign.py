@@ -12,12 +12,19 @@ input contact published or quarantined, no ``.partial`` snapshot left behind).
   what a run writes (``--disk-steps`` shares from 0 to 100 %), in a user + mount namespace
   (``unshare -rm``: no root needed, a real ENOSPC). The next run is on the home copied back to a
   normal disk (the operator freed space).
+- **Disk full at each write** (``--disk-at-stages fresh re-run``): the same tmpfs, filled the
+  moment each stage starts (the run paused on its ``▶ <stage>`` line, a filler file leaving 0,
+  1/N, 2/N … of what the stage writes free, ``--disk-margins N``; ``--disk-tail``: all it
+  writes but its last pages) and before the run (the lock file), on a fresh home and on a
+  re-run one. With strace installed, ``strace -Z`` names the write that failed.
 - **Read-only**: the home, or one of its folders, bind-mounted read-only (EROFS) in the same way.
 
 Usage (from the repository root; about 15 minutes for 50 kills on data/sample)::
 
     python bench/faults/campaign.py --kills 50 --disk-steps 12
-    python bench/faults/campaign.py --kills 3 --disk-steps 1 --read-only home  # what CI runs
+    python bench/faults/campaign.py --kills 3 --disk-steps 1 --read-only home --disk-at-stages
+    python bench/faults/campaign.py --kills 0 --disk-steps 0 --read-only \
+        --disk-at-stages fresh re-run --disk-margins 3     # a full disk at each write
 
 Prints a table and appends one JSON line per fault and a summary line to
 bench/results/faults.jsonl (``--no-record`` to skip).
