@@ -9,6 +9,7 @@ import errno
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -573,6 +574,8 @@ _DISK_WORDS = (
     "File too large",
 )
 
+_QUOTED_PATH = re.compile(r'file "([^"]+)"')
+
 
 def _disk_problem(exc: BaseException) -> str | None:
     """What could not be written, when ``exc`` (or what caused it) is the machine's disk
@@ -586,6 +589,10 @@ def _disk_problem(exc: BaseException) -> str | None:
         text = str(current)
         word = next((w for w in _DISK_WORDS if w in text), None)
         if word is not None:
+            # DuckDB names the file: 'Could not write file "/home/warehouse.duckdb.wal": …'
+            named = _QUOTED_PATH.search(text)
+            if named is not None:
+                return f"{named.group(1)}: {word}"
             return f"the warehouse or a snapshot ({type(current).__name__}: {word})"
         current = current.__cause__ or current.__context__
     return None

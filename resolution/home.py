@@ -21,6 +21,7 @@ Every path is spelled here and only here.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -144,10 +145,16 @@ class Home:
                 f"another run is writing {self.root} ({holder}); wait for it to finish, or run "
                 "on another home"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "run_id": run_id}))
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps({"pid": os.getpid(), "run_id": run_id}))
+            handle.flush()
+        except OSError as exc:  # a full disk: say which file, and let the lock go
+            with contextlib.suppress(OSError):  # close() flushes again, and fails again
+                handle.close()
+            exc.filename = exc.filename or str(self.lock_file)
+            raise
         _HELD[key] = handle
 
 

@@ -12,12 +12,19 @@ input contact published or quarantined, no ``.partial`` snapshot left behind).
   what a run writes (``--disk-steps`` shares from 0 to 100 %), in a user + mount namespace
   (``unshare -rm``: no root needed, a real ENOSPC). The next run is on the home copied back to a
   normal disk (the operator freed space).
+- **Disk full at each write** (``--disk-at-stages fresh re-run``): the same tmpfs, filled the
+  moment each stage starts (the run paused on its ``▶ <stage>`` line, a filler file leaving 0,
+  1/N, 2/N … of what the stage writes free, ``--disk-margins N``; ``--disk-tail``: all it
+  writes but its last pages) and before the run (the lock file), on a fresh home and on a
+  re-run one. With strace installed, ``strace -Z`` names the write that failed.
 - **Read-only**: the home, or one of its folders, bind-mounted read-only (EROFS) in the same way.
 
 Usage (from the repository root; about 15 minutes for 50 kills on data/sample)::
 
     python bench/faults/campaign.py --kills 50 --disk-steps 12
-    python bench/faults/campaign.py --kills 3 --disk-steps 1 --read-only home  # what CI runs
+    python bench/faults/campaign.py --kills 3 --disk-steps 1 --read-only home --disk-at-stages
+    python bench/faults/campaign.py --kills 0 --disk-steps 0 --read-only \
+        --disk-at-stages fresh re-run --disk-margins 3     # a full disk at each write
 
 Prints a table and appends one JSON line per fault and a summary line to
 bench/results/faults.jsonl (``--no-record`` to skip).
@@ -341,6 +348,216 @@ def disk_full(
     return out
 
 
+# --- disk full at each write: the disk filled the moment a stage starts --------------------------
+# The child mounts a tmpfs, copies the home onto it (or none: a fresh home) and starts the run.
+# When the run's progress line says that the aimed-at stage starts, the run is paused (SIGSTOP;
+# under strace, strace alone: every write waits on it), a filler file takes all the free space
+# but ``margin`` bytes, and the run goes on: its next write past the margin gets ENOSPC. Margin 0
+# strikes the stage's first write; larger margins, later ones. ``stage`` "start" fills the disk
+# before the run (the lock file). With no ``stage`` (a measure) it records the space used when
+# each stage starts and the most used during it. With strace, the failed write is named (the
+# syscall and its file).
+CHILD_STAGED = r"""
+import json, os, re, shutil, signal, subprocess, sys, threading, time
+spec = json.loads(sys.argv[1])
+mnt = spec["mount"]
+subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={spec['size']}", "tmpfs", mnt], check=True)
+home = os.path.join(mnt, "home")
+if os.path.exists(spec["home"]):
+    shutil.copytree(spec["home"], home, symlinks=True)
+
+def used():
+    st = os.statvfs(mnt)
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+def fill(margin):
+    st = os.statvfs(mnt)
+    free = st.f_bavail * st.f_frsize
+    if free > margin:
+        fd = os.open(os.path.join(mnt, ".filler"), os.O_CREAT | os.O_WRONLY, 0o600)
+        os.posix_fallocate(fd, os.fstat(fd).st_size, free - margin)
+        os.close(fd)
+    st = os.statvfs(mnt)
+    return st.f_bavail * st.f_frsize
+
+trace = spec["trace"]  # on the normal disk: strace must not run out of space itself
+cmd = spec["cmd"] + ["--home", home]
+if spec["strace"]:
+    calls = "write,pwrite64,writev,pwritev,pwritev2,fallocate,ftruncate,copy_file_range,sendfile,"
+    calls += "symlink,symlinkat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat"
+    cmd = ["strace", "-f", "-qq", "--seccomp-bpf", "-Z", "-y", "-s", "0", "-e", "trace=" + calls,
+           "-o", trace] + cmd
+aim, stage, free_left = spec["stage"], "start", None
+at_start, peak = {}, {}
+if aim == "start":
+    free_left = fill(spec["margin"])
+proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        env=spec["env"], cwd=spec["cwd"], start_new_session=True)
+
+def pause(on):
+    if spec["strace"]:
+        os.kill(proc.pid, signal.SIGSTOP if on else signal.SIGCONT)
+    else:
+        os.killpg(proc.pid, signal.SIGSTOP if on else signal.SIGCONT)
+
+done = False
+def watch():
+    while not done:
+        peak[stage] = max(peak.get(stage, 0), used())
+        time.sleep(0.001)
+if aim is None:
+    threading.Thread(target=watch, daemon=True).start()
+err = []
+for raw in proc.stderr:
+    line = raw.decode("utf-8", "replace")
+    err.append(line)
+    m = re.search(r"▶ (\w+)", line)
+    if not m:
+        continue
+    stage = m.group(1)
+    if aim is None:
+        pause(True)
+        at_start[stage] = used()
+        peak[stage] = at_start[stage]
+        pause(False)
+    elif stage == aim and free_left is None:
+        pause(True)
+        free_left = fill(spec["margin"])
+        pause(False)
+code = proc.wait()
+done = True
+at_start["end"] = used()
+struck = ""
+if os.path.exists(trace):
+    with open(trace, encoding="utf-8", errors="replace") as f:
+        hits = [l for l in f if "ENOSPC" in l]
+    if hits:
+        struck = re.sub(r"^\d+\s+", "", hits[0].strip())[:300]
+    os.remove(trace)
+if os.path.exists(spec["home"]):
+    shutil.rmtree(spec["home"])
+if os.path.exists(home):
+    shutil.copytree(home, spec["home"], symlinks=True)
+print(json.dumps({"code": code, "stderr": "".join(err)[-20000:], "at_start": at_start,
+                  "peak": peak, "free_left": free_left, "struck": struck}))
+"""
+
+
+def in_namespace_staged(spec: dict[str, object]) -> dict[str, object]:
+    child = subprocess.run(
+        ["unshare", "-rm", sys.executable, "-c", CHILD_STAGED, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if child.returncode != 0 or not child.stdout.strip():
+        raise RuntimeError(f"namespace helper failed: {child.stderr[-2000:]}")
+    got: dict[str, object] = json.loads(child.stdout.strip().splitlines()[-1])
+    return got
+
+
+def _struck_file(struck: str) -> str:
+    """The file of a failed syscall as strace -y prints it (``write(7</x/home/a.tmp>, …``),
+    relative to the home; the syscall's name before it."""
+    m = re.match(r"(\w+)\(\d+<([^>]*)>", struck) or re.match(r'(\w+)\("([^"]*)"', struck)
+    if not m:
+        return struck[:80]
+    path = re.sub(r"^.*?/home/", "", m.group(2))
+    path = re.sub(r"\d{8}T\d{6}Z-\w+", "<run>", path)  # the same write in every run
+    path = re.sub(r"\.(\w+)\.\w{8}\.tmp$", r".\1.*.tmp", path)  # mkstemp's random part
+    return f"{m.group(1)} {path}"
+
+
+def disk_full_at_each_stage(
+    home: Path | None,
+    inputs: list[str],
+    margins: int,
+    tail: bool,
+    stages: list[str],
+    contacts_in: int,
+    work: Path,
+    use_strace: bool,
+) -> list[Outcome]:
+    """Fill the disk as each stage starts (and before the run: the lock), at ``margins`` free
+    amounts from 0 to most of what the stage writes, on ``home`` (a re-run home) or, with
+    None, a fresh home each time."""
+    label = "fresh" if home is None else "re-run"
+    fresh = work / "fresh-home"
+
+    def spec(target: Path, stage: str | None, margin: int, size: int, retrain: bool) -> dict:
+        return {
+            "mount": "",
+            "size": size,
+            "home": str(target),
+            "cmd": edin_cmd("run", *inputs, *(["--retrain"] if retrain else [])),
+            "env": _env(),
+            "cwd": str(ROOT),
+            "stage": stage,
+            "margin": margin,
+            "strace": use_strace,
+            "trace": str(work / "strace.txt"),
+        }
+
+    def call(s: dict) -> dict:
+        with tempfile.TemporaryDirectory() as mnt:
+            s["mount"] = mnt
+            return in_namespace_staged(s)
+
+    # a free run (a copy: the home itself stays as it is) measures the space each stage takes
+    probe = work / "probe-home"
+    shutil.rmtree(probe, ignore_errors=True)
+    if home is not None:
+        shutil.copytree(home, probe, symlinks=True)
+    roomy = (du(probe) if probe.exists() else 0) * 3 + 2 * 1024**3
+    measured = call(spec(probe, None, 0, roomy, retrain=True))
+    shutil.rmtree(probe, ignore_errors=True)
+    if measured["code"] != 0:
+        raise RuntimeError(f"the measuring run failed: {last_error(str(measured['stderr']))}")
+    at_start: dict[str, int] = measured["at_start"]  # type: ignore[assignment]
+    peak: dict[str, int] = measured["peak"]  # type: ignore[assignment]
+    size = max(peak.values()) + at_start["end"] + 64 * 1024 * 1024
+    print(f"\n{label} home: space used when each stage starts {at_start}, peak {peak}")
+    out = []
+    for stage in stages:
+        grows = max(peak.get(stage, 0) - at_start.get(stage, 0), 0)
+        steps = [0] if stage == "start" else [grows * k // margins for k in range(margins)]
+        if tail and stage != "start":  # the stage's last writes: all it wrote but 1 or 4 pages
+            steps += [max(grows - 4096 * n, 0) for n in (1, 4)]
+        for margin in sorted(set(steps)):
+            target = fresh if home is None else home
+            if home is None:
+                shutil.rmtree(fresh, ignore_errors=True)
+            before, was = digest(target), (target / "current").resolve()
+            started = time.perf_counter()
+            got = call(spec(target, stage, margin, size, retrain=stage == "train"))
+            proc = subprocess.CompletedProcess([], int(got["code"]), "", str(got["stderr"]))  # type: ignore[call-overload]
+            whole = intact(target, before, was) if target.exists() else True
+            finished = proc.returncode == 0
+            ok, detail = recover(target, inputs, contacts_in)
+            out.append(
+                Outcome(
+                    "disk_full",
+                    _stage_at_failure(proc.stderr) + (" (finished)" if finished else ""),
+                    proc.returncode,
+                    finished or message_ok(proc),
+                    whole,
+                    ok,
+                    detail or last_error(proc.stderr),
+                    round(time.perf_counter() - started, 1),
+                    {
+                        "home": label,
+                        "aimed_at": stage,
+                        "margin_bytes": margin,
+                        "free_left": got["free_left"],
+                        "struck": _struck_file(str(got["struck"])) if got["struck"] else "",
+                        "disk_bytes": size,
+                    },
+                )
+            )
+            report(out[-1])
+    return out
+
+
 def read_only(home: Path, inputs: list[str], parts: list[str], contacts_in: int) -> list[Outcome]:
     out = []
     for part in parts:
@@ -392,7 +609,10 @@ def report(o: Outcome) -> None:
     if RECORD:
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write(
-                json.dumps({"benchmark": "faults", **RECORD, **asdict(o)}, ensure_ascii=False)
+                json.dumps(
+                    {"benchmark": "faults", **RECORD, **asdict(o), "load": os.getloadavg()[0]},
+                    ensure_ascii=False,
+                )
                 + "\n"
             )
 
@@ -402,6 +622,12 @@ def _row(o: Outcome) -> str:
         f"| {o.fault:<9} | {o.point:<24} | {o.exit:>4} | {'yes' if o.message_ok else 'NO':<7} | "
         f"{'yes' if o.current_intact else 'NO':<7} | {'yes' if o.recovered else 'NO':<9} | "
         f"{o.detail[:70]}"
+        + (
+            f" [aimed at {o.extra['aimed_at']}]"
+            if "aimed_at" in o.extra and o.fault == "disk_full"
+            else ""
+        )
+        + (f" [struck: {o.extra['struck']}]" if o.extra.get("struck") else "")
     )
 
 
@@ -420,12 +646,16 @@ def summary(outcomes: list[Outcome]) -> list[dict[str, object]]:
                 {
                     "fault": fault,
                     "tried": len(mine),
-                    "stages": sorted({o.point.split(" ")[0] for o in mine}),
+                    # where a fault struck (a run that had room and finished struck nothing)
+                    "stages": sorted({o.point.split(" ")[0] for o in mine if o.exit != 0}),
                     "current_intact": sum(o.current_intact for o in mine),
                     "clean_message": sum(o.message_ok for o in mine),
                     "recovered": sum(o.recovered for o in mine),
                 }
             )
+            struck = sorted({str(o.extra["struck"]) for o in mine if o.extra.get("struck")})
+            if struck:
+                rows[-1]["writes_struck"] = struck  # as strace named them
     return rows
 
 
@@ -437,11 +667,43 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kills", type=int, default=50)
     p.add_argument("--disk-steps", type=int, default=12)
     p.add_argument("--read-only", nargs="*", default=list(READ_ONLY), choices=READ_ONLY)
+    p.add_argument(
+        "--disk-at-stages",
+        nargs="*",
+        default=["fresh", "re-run"],
+        choices=("fresh", "re-run"),
+        help="fill the disk as each stage starts, on a fresh home and on a re-run one",
+    )
+    p.add_argument(
+        "--disk-margins",
+        type=int,
+        default=3,
+        help="free amounts left when a stage starts: 0 and shares of what the stage writes",
+    )
+    p.add_argument(
+        "--disk-tail",
+        action="store_true",
+        help="also leave what the stage writes but its last page or last 4 (its last writes)",
+    )
+    p.add_argument(
+        "--disk-stages",
+        nargs="+",
+        default=["start", *STAGES],
+        choices=("start", *STAGES),
+        help="the stages whose start fills the disk (start: before the run, the lock)",
+    )
+    p.add_argument(
+        "--strace",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="name the write a full disk struck (strace -Z; auto: when strace is installed)",
+    )
     p.add_argument("--seed", type=int, default=14)
     p.add_argument("--work", type=Path, help="a folder for the home (default: a temporary one)")
     p.add_argument("--no-record", action="store_true", help="do not append to bench/results")
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
+    load_before = os.getloadavg()
     import polars as pl
 
     work = args.work or Path(tempfile.mkdtemp(prefix="edin-faults-"))
@@ -473,10 +735,25 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = kills(home, args.inputs, args.kills, typical, rng, contacts_in)
     if args.disk_steps:
         outcomes += disk_full(home, args.inputs, args.disk_steps, grows, rng, contacts_in)
+    use_strace = args.strace == "yes" or (args.strace == "auto" and shutil.which("strace"))
+    for kind in args.disk_at_stages:
+        outcomes += disk_full_at_each_stage(
+            None if kind == "fresh" else home,
+            args.inputs,
+            args.disk_margins,
+            args.disk_tail,
+            args.disk_stages,
+            contacts_in,
+            work,
+            bool(use_strace),
+        )
     outcomes += read_only(home, args.inputs, args.read_only, contacts_in)
     table = summary(outcomes)
     print("\n| fault | tried | current/ intact | clean message | recovered | stages struck |")
     print("|---|---|---|---|---|---|")
+    for r in table:
+        for write in r.get("writes_struck", []):  # type: ignore[attr-defined]
+            print(f"  {r['fault']} struck: {write}")
     for r in table:
         print(
             f"| {r['fault']} | {r['tried']} | {r['current_intact']} | {r['clean_message']} | "
@@ -493,6 +770,8 @@ def main(argv: list[str] | None = None) -> int:
                         "inputs": args.inputs,
                         "seed": args.seed,
                         "summary": table,
+                        "load_before": load_before,
+                        "load_after": os.getloadavg(),
                     }
                     | provenance()
                 )

@@ -38,6 +38,7 @@ def _campaign():
 def test_a_small_fault_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     namespaces = _namespaces()
     args = ["--kills", "3", "--no-record", "--work", str(tmp_path), "--seed", "3"]
+    args += ["--disk-at-stages"]  # a full disk at each stage: tests/inputs/test_disk_full.py
     args += (
         ["--disk-steps", "1", "--read-only", "home"]
         if namespaces
