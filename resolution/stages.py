@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,12 @@ from resolution.publishing.profiles import (
     build_profiles,
     cluster_keys,
 )
-from resolution.publishing.reasons import published_reasons, snapshot_contacts
+from resolution.publishing.reasons import (
+    match_records_json,
+    previous_match_records,
+    published_reasons,
+    snapshot_contacts_json,
+)
 from resolution.publishing.snapshot import (
     STATE_TABLES,
     TABLES,
@@ -630,11 +636,12 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables = {name: read_table(con, name) for name in TABLES + STATE_TABLES}
+    tables: dict[str, pl.DataFrame] = {name: read_table(con, name) for name in TABLES}
     contacts = read_table(con, "normalized_contacts")
     model = MatchModel.load(run.paths.model_dir)
-    tables["contacts"] = snapshot_contacts(contacts, records(contacts, model.specs))
+    tables["contacts"] = published_contacts(con, run, contacts, model)
     tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
+    del contacts
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
@@ -673,10 +680,12 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
         f"edin run {run.run_id}",
     )
+    # the home's inputs are only copied: read one at a time while writing, never all held
+    state = {name: partial(read_table, con, name) for name in STATE_TABLES}
     snapshot = write_snapshot(
         run.home,
         run.run_id,
-        tables,
+        {**tables, **state},
         {"inputs_fingerprint": inputs_fingerprint, "run": summary},
         {
             run.paths.model_file.name: run.paths.model_file.read_bytes(),
@@ -684,6 +693,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         },
     )
     current = switch_current(run.home, snapshot)
+    remember_records(con, snapshot.run_id)
     # the next run may build on these clusters
     incremental.mark_published(con, snapshot.run_id, tables["members"].height)
     res = run.config.resolution
@@ -696,6 +706,53 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         **snapshot.counts,
         **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }
+
+
+# The record hashes of the published contacts (``reasons.match_records_json``), with the run
+# and model they were published by: the next publish takes unchanged contacts' match_record
+# from that snapshot instead of making every one again.
+PUBLISHED_RECORDS = "published_records"
+
+
+def published_contacts(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, contacts: pl.DataFrame, model: MatchModel
+) -> pl.DataFrame:
+    """The snapshot's contacts table; the match_records of contacts whose record is unchanged
+    since the published snapshot come from it (``pending_records`` keeps this run's hashes)."""
+    frame = record_frame(contacts, model.specs)
+    snapshot = run.paths.current_target()
+    model_key = incremental.model_hash(run.paths.model_file)
+    hashes = None
+    if snapshot is not None and con.sql(
+        f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_RECORDS}'"
+    ).fetchall():
+        hashes = con.sql(
+            f"SELECT source, source_id, record_hash FROM {PUBLISHED_RECORDS} "
+            "WHERE run_id = $r AND model_hash = $m",
+            params={"r": snapshot.name, "m": model_key},
+        ).pl()
+    keys = contacts.select("record_id", "source", "source_id")
+    made = match_records_json(
+        frame, model.specs, keys, previous_match_records(snapshot, hashes)
+    )
+    write_table(
+        con,
+        "pending_records",
+        made.join(keys, on="record_id").select(
+            "source", "source_id", "record_hash", pl.lit(model_key).alias("model_hash")
+        ),
+    )
+    return snapshot_contacts_json(contacts, made.select("record_id", "match_record"))
+
+
+def remember_records(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """This run's record hashes (``pending_records``) are those of snapshot ``run_id``."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE {PUBLISHED_RECORDS} AS "
+        "SELECT *, $r AS run_id FROM pending_records",
+        {"r": run_id},
+    )
+    con.execute("DROP TABLE pending_records")
 
 
 def run_summary(

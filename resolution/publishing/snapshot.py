@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,12 +148,14 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
 def write_snapshot(
     home: Path,
     run_id: str,
-    tables: dict[str, pl.DataFrame],
+    tables: Mapping[str, pl.DataFrame | Callable[[], pl.DataFrame]],
     manifest: dict[str, object],
     files: dict[str, bytes] | None = None,
 ) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
-    such as the model that scored the pairs) into snapshots/<run_id>/.
+    such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
+    function that reads it: it is then read when written and let go (the home's inputs, which
+    the checks do not read, are never all held at once).
 
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
@@ -169,13 +172,17 @@ def write_snapshot(
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
         (path / file_name).write_bytes(content)
+    counts = {}
     for name in names:
-        tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
+        table = tables[name]
+        df = table if isinstance(table, pl.DataFrame) else table()
+        df.write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
+        counts[name] = df.height
+        del df
     _write_database(
         path / "profiles.duckdb",
         {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
     )
-    counts = {name: tables[name].height for name in names}
     (path / "manifest.json").write_text(
         json.dumps(
             {"run_id": run_id, **manifest, "counts": counts},
