@@ -56,10 +56,12 @@ from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
 from resolution.publishing.precision import LABELLED_SCHEMA, labelled_precision
 from resolution.publishing.profiles import (
-    build_history,
+    HISTORY_STATS_COLUMNS,
+    PROFILE_CONTACT_COLUMNS,
     build_members,
     build_profiles,
     cluster_keys,
+    write_history,
 )
 from resolution.publishing.reasons import (
     match_records_json,
@@ -88,7 +90,7 @@ from resolution.training.labels import (
 )
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
-from resolution.warehouse import read_table, write_table
+from resolution.warehouse import copy_to_parquet, read_table, write_table
 
 log = logging.getLogger("edin")
 
@@ -563,7 +565,7 @@ def cluster_size_histogram(sizes: pl.Series) -> Metadata:
 def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """members (with IDs kept stable against the published snapshot), profiles, history,
     id_map and this run's change events (stamped with the run ID when publishing)."""
-    contacts = read_table(con, "normalized_contacts")
+    contacts = con.sql(f"SELECT {', '.join(PROFILE_CONTACT_COLUMNS)} FROM normalized_contacts").pl()
     clusters = read_table(con, "clusters")
     prev = read_published(run.home)  # the published snapshot, never the warehouse
     assignment = assign_ids(
@@ -572,10 +574,14 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         prev.id_map if prev else None,
     )
     members = build_members(contacts, clusters, assignment.ids)
-    history = build_history(read_table(con, "raw_interactions"), members)
+    write_table(con, "members", members)
+    # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
+    history_rows = write_history(con)
+    history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
     profiles = (spark_profiles if run.on_spark else build_profiles)(
         contacts, members, clusters, history, run.config.profile
     )
+    del history
     events = change_events(
         assignment,
         prev.members if prev else None,
@@ -585,9 +591,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     )
     changes = pl.concat([prev.changes, events]) if prev else events
     for name, df in (
-        ("members", members),
         ("profiles", profiles),
-        ("history", history),
         ("id_map", assignment.id_map),
         ("changes", changes),
     ):
@@ -609,7 +613,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         "merge_rate": merge_rate(members.height, profiles.height),
         "id_map": assignment.id_map.height,
         "changes": changes.height,
-        "history": history.height,
+        "history": history_rows,
         "merged_profiles": (profiles["contacts"] > 1).sum(),
         "previous_run": prev.run_id if prev else "",
         **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
@@ -636,7 +640,11 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables: dict[str, pl.DataFrame] = {name: read_table(con, name) for name in TABLES}
+    # history, the largest table, is streamed into the snapshot: the checks read its IDs only
+    tables: dict[str, pl.DataFrame] = {
+        name: read_table(con, name) for name in TABLES if name not in STREAMED
+    }
+    tables["history"] = con.sql("SELECT profile_id FROM history").pl()
     contacts = read_table(con, "normalized_contacts")
     model = MatchModel.load(run.paths.model_dir)
     tables["contacts"] = published_contacts(con, run, contacts, model)
@@ -680,12 +688,12 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
         f"edin run {run.run_id}",
     )
-    # the home's inputs are only copied: read one at a time while writing, never all held
-    state = {name: partial(read_table, con, name) for name in STATE_TABLES}
+    # the home's inputs and the history are streamed from the warehouse, never held
+    streamed = {name: partial(copy_to_parquet, con, name) for name in STREAMED}
     snapshot = write_snapshot(
         run.home,
         run.run_id,
-        {**tables, **state},
+        {**tables, **streamed},
         {"inputs_fingerprint": inputs_fingerprint, "run": summary},
         {
             run.paths.model_file.name: run.paths.model_file.read_bytes(),
@@ -706,6 +714,10 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         **snapshot.counts,
         **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }
+
+
+# The snapshot's tables written from the warehouse straight to Parquet
+STREAMED = ("history", *STATE_TABLES)
 
 
 # The record hashes of the published contacts (``reasons.match_records_json``), with the run

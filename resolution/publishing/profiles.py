@@ -9,13 +9,21 @@ the merged history.
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 
 from resolution.config import ProfileSettings
 from resolution.contract import HISTORY, MEMBERS, PROFILES, RATINGS, conform
 from resolution.publishing.identity import assign_ids, profile_id
 
-__all__ = ["build_history", "build_members", "build_profiles", "golden_field", "profile_id"]
+__all__ = [
+    "build_history",
+    "build_members",
+    "build_profiles",
+    "golden_field",
+    "profile_id",
+    "write_history",
+]
 
 # Golden field → (value column in normalized_contacts, output column, provenance prefix).
 GOLDEN = {"name": ("display_name", "display_name", "name"), "city": ("city_key", "city", "city")}
@@ -206,3 +214,27 @@ def build_history(interactions: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
     ).with_columns(pl.col("started_ts").alias("started_at"))
     out = out.sort("profile_id", "started_at", "source", "interaction_id", nulls_last=True)
     return conform(out, HISTORY, "history")
+
+
+# The history columns ``build_profiles`` reads (its helpdesk statistics and channels).
+HISTORY_STATS_COLUMNS = ("profile_id", "source", "started_at", "rating")
+
+# ``build_history``'s sort keys; the other columns after them only order rows it would leave
+# tied (none, or the same rows).
+_HISTORY_ORDER = ("profile_id", "started_at", "source", "interaction_id")
+
+
+def write_history(con: duckdb.DuckDBPyConnection) -> int:
+    """Table ``history``: ``build_history`` of the warehouse's raw_interactions and members,
+    made in the warehouse (never held in memory). Returns its rows."""
+    rest = [c for c in HISTORY if c not in _HISTORY_ORDER]
+    order = ", ".join(f"{c} NULLS LAST" for c in (*_HISTORY_ORDER, *rest))
+    con.execute(
+        "CREATE OR REPLACE TABLE history AS "
+        "SELECT m.profile_id, i.source, i.source_id, i.interaction_id, "
+        "i.started_ts AS started_at, i.channel, i.subject, i.rating, i.operator "
+        "FROM raw_interactions i JOIN members m "
+        "ON i.source = m.source AND i.source_id = m.source_id "
+        f"ORDER BY {order}"
+    )
+    return int(con.sql("SELECT count(*) FROM history").fetchall()[0][0])

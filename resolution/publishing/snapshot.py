@@ -148,14 +148,14 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
 def write_snapshot(
     home: Path,
     run_id: str,
-    tables: Mapping[str, pl.DataFrame | Callable[[], pl.DataFrame]],
+    tables: Mapping[str, pl.DataFrame | Callable[[Path], int]],
     manifest: dict[str, object],
     files: dict[str, bytes] | None = None,
 ) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
     such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
-    function that reads it: it is then read when written and let go (the home's inputs, which
-    the checks do not read, are never all held at once).
+    function that writes its Parquet file to the path it is given and returns its rows
+    (``warehouse.copy_to_parquet``: the largest tables streamed, never held).
 
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
@@ -174,11 +174,12 @@ def write_snapshot(
         (path / file_name).write_bytes(content)
     counts = {}
     for name in names:
-        table = tables[name]
-        df = table if isinstance(table, pl.DataFrame) else table()
-        df.write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
-        counts[name] = df.height
-        del df
+        table, file = tables[name], path / f"{name}.parquet"
+        if isinstance(table, pl.DataFrame):
+            table.write_parquet(file, compression="zstd", statistics=True)
+            counts[name] = table.height
+        else:
+            counts[name] = table(file)
     _write_database(
         path / "profiles.duckdb",
         {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
