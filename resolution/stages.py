@@ -14,8 +14,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -735,18 +735,19 @@ def published_contacts(
     snapshot = run.paths.current_target()
     model_key = incremental.model_hash(run.paths.model_file)
     hashes = None
-    if snapshot is not None and con.sql(
-        f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_RECORDS}'"
-    ).fetchall():
+    if (
+        snapshot is not None
+        and con.sql(
+            f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_RECORDS}'"
+        ).fetchall()
+    ):
         hashes = con.sql(
             f"SELECT source, source_id, record_hash FROM {PUBLISHED_RECORDS} "
             "WHERE run_id = $r AND model_hash = $m",
             params={"r": snapshot.name, "m": model_key},
         ).pl()
     keys = contacts.select("record_id", "source", "source_id")
-    made = match_records_json(
-        frame, model.specs, keys, previous_match_records(snapshot, hashes)
-    )
+    made = match_records_json(frame, model.specs, keys, previous_match_records(snapshot, hashes))
     write_table(
         con,
         "pending_records",

@@ -33,14 +33,6 @@ def empty_changes() -> pl.DataFrame:
     return pl.DataFrame(schema=CHANGES)
 
 
-def _signatures(members: pl.DataFrame) -> pl.DataFrame:
-    return (
-        members.sort("source", "source_id")
-        .group_by("profile_id", maintain_order=True)
-        .agg((pl.col("source") + "\x1f" + pl.col("source_id")).str.join("\x1e").alias("sig"))
-    )
-
-
 def _row_hashes(profiles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return profiles.select("profile_id", profiles.select(columns).hash_rows(seed=0).alias("h"))
 
@@ -57,9 +49,9 @@ def change_events(
     then profile_id and other_id."""
     events: list[tuple[str, str, str | None, int]] = []
     inflow: dict[str, int] = {}
-    for from_id, to_id, n in (
-        assignment.flows.filter(pl.col("from_id") != pl.col("to_id")).iter_rows()
-    ):
+    for from_id, to_id, n in assignment.flows.filter(
+        pl.col("from_id") != pl.col("to_id")
+    ).iter_rows():
         inflow[to_id] = inflow.get(to_id, 0) + n
         if assignment.merged_into.get(from_id) == to_id:
             events.append(("merged", to_id, from_id, n))
@@ -86,19 +78,29 @@ def change_events(
             for c in profiles.columns
             if prev_profiles is not None and c in prev_profiles.columns and c != "profile_id"
         ]
-        before = _signatures(prev_members)
-        after = _signatures(members)
-        if prev_profiles is not None and common:
-            before = before.join(_row_hashes(prev_profiles, common), on="profile_id", how="left")
-            after = after.join(_row_hashes(profiles, common), on="profile_id", how="left")
-        else:
-            before = before.with_columns(pl.lit(0, pl.UInt64).alias("h"))
-            after = after.with_columns(pl.lit(0, pl.UInt64).alias("h"))
-        # the profiles live before and after (``before`` holds only those live before)
-        both = after.join(before, on="profile_id", suffix="_prev")
-        changed = both.filter(
-            (pl.col("sig") != pl.col("sig_prev")) | (pl.col("h") != pl.col("h_prev"))
+        keys = ["profile_id", "source", "source_id"]
+        # the profiles live before and after
+        both = (
+            members.select("profile_id")
+            .unique()
+            .join(prev_members.select("profile_id").unique(), on="profile_id")
         )
+        # ... whose contacts changed (a contact gained or lost, compared as rows)
+        moved = pl.concat(
+            [
+                members.select(keys).join(prev_members.select(keys), on=keys, how="anti"),
+                prev_members.select(keys).join(members.select(keys), on=keys, how="anti"),
+            ]
+        ).select("profile_id")
+        changed = both.join(moved.unique(), on="profile_id", how="semi")
+        if prev_profiles is not None and common:
+            # ... or whose golden record changed
+            after = _row_hashes(profiles, common).join(both, on="profile_id", how="semi")
+            before = _row_hashes(prev_profiles, common)
+            rewritten = after.join(before, on="profile_id", suffix="_prev").filter(
+                pl.col("h") != pl.col("h_prev")
+            )
+            changed = pl.concat([changed, rewritten.select("profile_id")]).unique()
         frames.append(
             changed.select("profile_id")
             .join(sizes, on="profile_id", how="left")
@@ -117,9 +119,7 @@ def change_events(
     }
     out = (
         pl.concat([pl.DataFrame(events, schema=schema, orient="row"), *frames])
-        .with_columns(
-            pl.col("event").replace_strict(ORDER, return_dtype=pl.Int64).alias("_order")
-        )
+        .with_columns(pl.col("event").replace_strict(ORDER, return_dtype=pl.Int64).alias("_order"))
         .sort(["_order", "profile_id", pl.col("other_id").fill_null("")])
         .drop("_order")
     )

@@ -88,60 +88,79 @@ def assign_ids(
     )
     # each previous ID's parts, biggest first (tie: the cluster whose anchor is smallest)
     overlaps = flows_by_cluster.join(anchors.select("cluster_id", "rank"), on="cluster_id").sort(
-        ["profile_id", "len", "rank"], descending=[False, True, False]
+        ["len", "rank"], descending=[True, False]
     )
     best = overlaps.group_by("profile_id", maintain_order=True).first()
-    prev_live = prev_members.select(pl.col("profile_id").unique().sort())
-    # oldest first; among IDs first published by the same run, the one bringing more contacts
-    # (fewer contacts change ID), then the smallest
-    aged = best.join(id_map.select("profile_id", "first_run_id"), on="profile_id", how="left")
-    aged = aged.with_columns(pl.col("first_run_id").fill_null("").alias("born")).sort(
-        ["born", "len", "profile_id"], descending=[False, True, False]
+    # rules 1-2: every previous ID claims its biggest part; of several claimants (a merge) the
+    # oldest keeps it: first published earliest, then bringing more contacts (fewer contacts
+    # change ID), then the smallest ID. Only claimants of the same cluster are compared.
+    claims = best.with_columns(pl.len().over("cluster_id").alias("_claims"))
+    contested = (
+        claims.filter(pl.col("_claims") > 1)
+        .join(id_map.select("profile_id", "first_run_id"), on="profile_id", how="left")
+        .with_columns(pl.col("first_run_id").fill_null("").alias("_born"))
+        .sort(["_born", "len", "profile_id"], descending=[False, True, False])
     )
-    # rules 1-2: every previous ID claims its biggest part; the oldest claimant keeps it
-    claimed = aged.group_by("cluster_id", maintain_order=True).first().select(
-        "cluster_id", "profile_id"
+    winners = pl.concat(
+        [
+            claims.filter(pl.col("_claims") == 1).select("cluster_id", "profile_id"),
+            contested.group_by("cluster_id", maintain_order=True)
+            .first()
+            .select("cluster_id", "profile_id"),
+        ]
     )
-    assigned: dict[int, str] = dict(claimed.iter_rows())
     # rule 3: an ID that lost its claim takes its next biggest part without an ID, if any
-    losers = aged.filter(~pl.col("profile_id").is_in(claimed["profile_id"].implode()))[
-        "profile_id"
-    ].to_list()
-    if losers:
+    losers = contested.filter(~pl.col("profile_id").is_in(winners["profile_id"].implode()))
+    extra: dict[int, str] = {}
+    if losers.height:
+        taken = set(winners["cluster_id"].to_list())
         parts: dict[str, list[int]] = {}
         for pid, cid in (
-            overlaps.filter(pl.col("profile_id").is_in(pl.Series(losers).implode()))
+            overlaps.filter(pl.col("profile_id").is_in(losers["profile_id"].implode()))
             .select("profile_id", "cluster_id")
             .iter_rows()
         ):
             parts.setdefault(pid, []).append(cid)
-        for pid in losers:  # in age order
+        for pid in losers["profile_id"]:  # in age order
             for cid in parts[pid]:
-                if cid not in assigned:
-                    assigned[cid] = pid
+                if cid not in taken:
+                    extra[cid] = pid
+                    taken.add(cid)
                     break
-    placed = set(assigned.values())
-    prev_status = dict(id_map.select("profile_id", "status").iter_rows())
-    for p in prev_live["profile_id"]:  # a snapshot published before id_map existed: live
-        prev_status.setdefault(p, LIVE)
-    new_ids = _new_ids(anchors, assigned, prev_status)
-    # rule 5 and merges: a previous ID left without a cluster
-    best_of = dict(best.select("profile_id", "cluster_id").iter_rows())
-    merged_into: dict[str, str] = {}
-    erased: list[str] = []
-    for pid in prev_live["profile_id"]:
-        if pid in placed:
-            continue
-        if pid in best_of:
-            merged_into[pid] = assigned[best_of[pid]]
-        else:
-            erased.append(pid)
-
-    new_map = _next_id_map(id_map, prev_live, placed, new_ids, merged_into)
-    ids = pl.DataFrame(
-        {"cluster_id": list(assigned), "profile_id": list(assigned.values())},
-        schema={"cluster_id": pl.Int64, "profile_id": pl.String},
+    placed = pl.concat(
+        [
+            winners,
+            pl.DataFrame(
+                {"cluster_id": list(extra), "profile_id": list(extra.values())},
+                schema={"cluster_id": pl.Int64, "profile_id": pl.String},
+            ),
+        ]
     )
+    prev_live = prev_members.select(pl.col("profile_id").unique())
+    statuses = pl.concat(
+        [
+            id_map.select("profile_id", "status"),
+            # a snapshot published before id_map existed: its IDs are live
+            prev_live.join(id_map, on="profile_id", how="anti").select(
+                "profile_id", pl.lit(LIVE).alias("status")
+            ),
+        ]
+    )
+    fresh = _new_ids(anchors, placed, statuses)
+    ids = pl.concat([placed, fresh]).sort("cluster_id")
+    # rule 5 and merges: a previous ID left without a cluster is merged into the ID of its
+    # biggest part, or erased when none of its contacts is left
+    gone = prev_live.join(placed, on="profile_id", how="anti").sort("profile_id")
+    merged = (
+        gone.join(best.select("profile_id", "cluster_id"), on="profile_id")
+        .join(ids.rename({"profile_id": "to_id"}), on="cluster_id")
+        .sort("profile_id")
+    )
+    merged_into = dict(merged.select("profile_id", "to_id").iter_rows())
+    erased = gone.join(best, on="profile_id", how="anti").sort("profile_id")["profile_id"]
+    new_ids = fresh["profile_id"].to_list()
+
+    new_map = _next_id_map(id_map, prev_live, placed["profile_id"], new_ids, merged)
     flows = (
         flows_by_cluster.join(ids, on="cluster_id")
         .select(
@@ -152,11 +171,11 @@ def assign_ids(
         .sort("from_id", "to_id")
     )
     return Assignment(
-        ids=ids.sort("cluster_id"),
+        ids=ids,
         id_map=new_map,
         flows=flows,
         merged_into=merged_into,
-        erased=tuple(erased),
+        erased=tuple(erased.to_list()),
         new_ids=tuple(new_ids),
     )
 
@@ -177,43 +196,44 @@ def _anchors(keys: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _new_ids(
-    anchors: pl.DataFrame, assigned: dict[int, str], prev_status: dict[str, str]
-) -> list[str]:
-    """Rule 4: an ID for every cluster left without one (added to ``assigned``); returns them.
+def _new_ids(anchors: pl.DataFrame, placed: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
+    """Rule 4: (cluster_id, profile_id) for every cluster ``placed`` gives no ID, in anchor
+    order. ``statuses`` is (profile_id, status) of every ID published before.
 
     The unsalted ID of each anchor is taken when none of them is taken or live (always, but
     for a hash collision); otherwise they are salted one by one, in anchor order."""
-    taken_ids = pl.Series(list(assigned), dtype=pl.Int64).implode()
-    free = anchors.filter(~pl.col("cluster_id").is_in(taken_ids)).sort("rank")
+    free = anchors.join(placed, on="cluster_id", how="anti").sort("rank")
     rows = free.select("cluster_id", "source", "source_id").rows()
-    candidates = [profile_id(s, i) for _, s, i in rows]
-    taken = set(assigned.values())
-    if len(set(candidates)) == len(candidates) and not any(
-        c in taken or prev_status.get(c) not in (None, MERGED, ERASED) for c in candidates
+    candidates = pl.Series("profile_id", [profile_id(s, i) for _, s, i in rows], pl.String)
+    cids = pl.Series("cluster_id", [r[0] for r in rows], pl.Int64)
+    blocked = statuses.filter(~pl.col("status").is_in([MERGED, ERASED]))["profile_id"]
+    if not (
+        candidates.is_duplicated().any()
+        or candidates.is_in(placed["profile_id"].implode()).any()
+        or candidates.is_in(blocked.implode()).any()
     ):
-        assigned.update(zip((r[0] for r in rows), candidates, strict=True))
-        return candidates
+        return pl.DataFrame([cids, candidates])
+    taken = set(placed["profile_id"].to_list())
+    prev_status = dict(statuses.iter_rows())
     new_ids: list[str] = []
-    for cid, source, source_id in rows:
+    for _, source, source_id in rows:
         salt = 0
         while True:
             candidate = profile_id(source, source_id, salt=salt)
             if candidate not in taken and prev_status.get(candidate) in (None, MERGED, ERASED):
                 break
             salt += 1
-        assigned[cid] = candidate
         taken.add(candidate)
         new_ids.append(candidate)
-    return new_ids
+    return pl.DataFrame([cids, pl.Series("profile_id", new_ids, pl.String)])
 
 
 def _next_id_map(
     id_map: pl.DataFrame,
     prev_live: pl.DataFrame,
-    placed: set[str],
+    placed: pl.Series,
     new_ids: list[str],
-    merged_into: dict[str, str],
+    merged: pl.DataFrame,
 ) -> pl.DataFrame:
     """Every ID ever published → where it resolves after this run; unchanged rows keep their
     ``run_id``, changed and new rows get null (stamped with this run's ID when publishing)."""
@@ -228,12 +248,9 @@ def _next_id_map(
         pl.lit(True).alias("_old"),
     )
     old = pl.concat([old, boot])
-    live_now = pl.DataFrame(
-        {"profile_id": sorted(placed | set(new_ids))}, schema={"profile_id": pl.String}
-    )
-    successors = pl.DataFrame(
-        {"current_id": list(merged_into), "_successor": list(merged_into.values())},
-        schema={"current_id": pl.String, "_successor": pl.String},
+    live_now = pl.concat([placed, pl.Series("profile_id", new_ids, pl.String)]).to_frame()
+    successors = merged.select(
+        pl.col("profile_id").alias("current_id"), pl.col("to_id").alias("_successor")
     )
     every = (
         pl.concat([old.select("profile_id"), live_now])
