@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,18 +173,32 @@ def write_snapshot(
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
         (path / file_name).write_bytes(content)
-    counts = {}
-    for name in names:
+    counts: dict[str, int] = {}
+
+    def write(name: str) -> None:
         table, file = tables[name], path / f"{name}.parquet"
         if isinstance(table, pl.DataFrame):
             table.write_parquet(file, compression="zstd", statistics=True)
             counts[name] = table.height
         else:
             counts[name] = table(file)
-    _write_database(
-        path / "profiles.duckdb",
-        {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
-    )
+
+    for name in names:
+        if name not in STATE_TABLES:
+            write(name)
+    # the database is made from the files written while the home's inputs are copied (both
+    # cores: DuckDB and polars let go of the interpreter)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        database = pool.submit(
+            _write_database,
+            path / "profiles.duckdb",
+            {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
+        )
+        for name in names:
+            if name in STATE_TABLES:
+                write(name)
+        database.result()
+    counts = {name: counts[name] for name in names}
     (path / "manifest.json").write_text(
         json.dumps(
             {"run_id": run_id, **manifest, "counts": counts},
