@@ -61,6 +61,8 @@ from resolution.publishing.profiles import (
     build_members,
     build_profiles,
     cluster_keys,
+    profile_digests,
+    reuse_profiles,
     write_history,
 )
 from resolution.publishing.reasons import (
@@ -578,10 +580,29 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
     history_rows = write_history(con)
     history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
-    profiles = (spark_profiles if run.on_spark else build_profiles)(
-        contacts, members, clusters, history, run.config.profile
+    # a profile whose contacts, statuses and history are those it was published with is taken
+    # from the snapshot; the others are built
+    digests = profile_digests(contacts, members, clusters, history)
+    kept = reuse_profiles(
+        digests,
+        prev.profiles if prev else None,
+        published_digests(con, prev.run_id, run.config.profile) if prev else None,
     )
+    todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
+    built = (spark_profiles if run.on_spark else build_profiles)(
+        contacts.join(todo.select("source", "source_id"), on=["source", "source_id"], how="semi"),
+        todo,
+        clusters,
+        history.join(todo.select("profile_id").unique(), on="profile_id", how="semi"),
+        run.config.profile,
+    )
+    profiles = pl.concat([kept, built]).sort("profile_id")
     del history
+    write_table(
+        con,
+        "pending_profile_digests",
+        digests.with_columns(pl.lit(repr(run.config.profile)).alias("settings")),
+    )
     events = change_events(
         assignment,
         prev.members if prev else None,
@@ -609,6 +630,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         **precision.metadata(floor),
         "profiles": profiles.height,
+        "built_profiles": built.height,
         "members": members.height,
         "merge_rate": merge_rate(members.height, profiles.height),
         "id_map": assignment.id_map.height,
@@ -758,14 +780,40 @@ def published_contacts(
     return snapshot_contacts_json(contacts, made.select("record_id", "match_record"))
 
 
+# The digests of the published profiles (``profiles.profile_digests``), with the run and the
+# ``[profile]`` settings they were built by: the next run builds only the profiles whose digest
+# moved.
+PUBLISHED_DIGESTS = "profile_digests"
+
+
+def published_digests(
+    con: duckdb.DuckDBPyConnection, run_id: str, settings: ProfileSettings
+) -> pl.DataFrame | None:
+    """(profile_id, digest) of the profiles of snapshot ``run_id`` when they were built with
+    ``settings``; None when the warehouse has none."""
+    if not con.sql(
+        f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_DIGESTS}'"
+    ).fetchall():
+        return None
+    return con.sql(
+        f"SELECT profile_id, digest FROM {PUBLISHED_DIGESTS} WHERE run_id = $r AND settings = $s",
+        params={"r": run_id, "s": repr(settings)},
+    ).pl()
+
+
 def remember_records(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """This run's record hashes (``pending_records``) are those of snapshot ``run_id``."""
-    con.execute(
-        f"CREATE OR REPLACE TABLE {PUBLISHED_RECORDS} AS "
-        "SELECT *, $r AS run_id FROM pending_records",
-        {"r": run_id},
-    )
-    con.execute("DROP TABLE pending_records")
+    """This run's record hashes (``pending_records``) and profile digests
+    (``pending_profile_digests``) are those of snapshot ``run_id``."""
+    for pending, kept in (
+        ("pending_records", PUBLISHED_RECORDS),
+        ("pending_profile_digests", PUBLISHED_DIGESTS),
+    ):
+        if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{pending}'").fetchall():
+            con.execute(
+                f"CREATE OR REPLACE TABLE {kept} AS SELECT *, $r AS run_id FROM {pending}",
+                {"r": run_id},
+            )
+            con.execute(f"DROP TABLE {pending}")
 
 
 def run_summary(

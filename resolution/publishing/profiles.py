@@ -21,7 +21,9 @@ __all__ = [
     "build_members",
     "build_profiles",
     "golden_field",
+    "profile_digests",
     "profile_id",
+    "reuse_profiles",
     "write_history",
 ]
 
@@ -238,3 +240,48 @@ def write_history(con: duckdb.DuckDBPyConnection) -> int:
         f"ORDER BY {order}"
     )
     return int(con.sql("SELECT count(*) FROM history").fetchall()[0][0])
+
+
+# The seeds of ``profile_digests`` (a change of them, or of polars' hash, only means every
+# profile is built again once).
+_CONTACT_SEED, _HISTORY_SEED = 31, 37
+
+
+def profile_digests(
+    contacts: pl.DataFrame,
+    members: pl.DataFrame,
+    clusters: pl.DataFrame,
+    history: pl.DataFrame,
+) -> pl.DataFrame:
+    """(profile_id, digest): a hash of everything ``build_profiles`` reads of each profile (its
+    contacts' ``PROFILE_CONTACT_COLUMNS`` but the run's record_id, their cluster status, and
+    its history's ``HISTORY_STATS_COLUMNS``). Equal digests and settings, equal profile rows."""
+    joined = (
+        contacts.select(PROFILE_CONTACT_COLUMNS)
+        .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
+        .join(clusters.select("record_id", "status"), on="record_id")
+        .drop("record_id")
+    )
+    history = history.select(HISTORY_STATS_COLUMNS)
+    hashes = pl.concat(
+        [
+            joined.select("profile_id", joined.hash_rows(seed=_CONTACT_SEED).alias("h")),
+            history.select("profile_id", history.hash_rows(seed=_HISTORY_SEED).alias("h")),
+        ]
+    )
+    return (
+        hashes.group_by("profile_id")
+        .agg(pl.col("h").sort())
+        .select("profile_id", pl.col("h").hash(seed=0).reinterpret(signed=True).alias("digest"))
+    )
+
+
+def reuse_profiles(
+    digests: pl.DataFrame, published: pl.DataFrame | None, kept: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The rows of ``published`` (the profiles of the snapshot before) whose digest is the one
+    ``kept`` (profile_id, digest) recorded when it was published, and is again now."""
+    if published is None or kept is None or set(published.columns) != set(PROFILES):
+        return pl.DataFrame(schema=PROFILES)
+    same = digests.join(kept, on=["profile_id", "digest"], how="semi").select("profile_id")
+    return conform(published.join(same, on="profile_id", how="semi"), PROFILES, "profiles")

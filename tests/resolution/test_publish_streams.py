@@ -13,7 +13,14 @@ import polars as pl
 from resolution import load_config
 from resolution.contract import HISTORY
 from resolution.matching.fields import field_specs, frame_records, record_frame, records
-from resolution.publishing.profiles import build_history, write_history
+from resolution.publishing.profiles import (
+    HISTORY_STATS_COLUMNS,
+    build_history,
+    build_profiles,
+    profile_digests,
+    reuse_profiles,
+    write_history,
+)
 from resolution.publishing.reasons import match_record_json, match_records_json, records_json
 from resolution.warehouse import connect, copy_to_parquet, write_table
 
@@ -185,3 +192,58 @@ def test_match_records_made_as_columns_are_json_dumps_of_the_records(caplog):
     # the rows with control characters, odd spaces in a name or a null in a list, one by one
     assert "7 of 10 match records made one by one" in caplog.text
     assert got["match_record"].to_list() == [match_record_json(made[i]) for i in sorted(made)]
+
+
+def test_profiles_taken_from_the_snapshot_are_those_built_anew():
+    people = contacts(["иван петров", "иван петров", "анна", "олег", "олег", "ира"]).with_columns(
+        pl.col("name_key").alias("display_name"),
+        pl.col("emails").alias("emails_display"),
+        pl.col("phones").alias("phones_display"),
+        pl.col("handles").alias("handles_display"),
+    )
+    members = pl.DataFrame(
+        {
+            "profile_id": ["p1", "p1", "p2", "p3", "p3", "p4"],
+            "source": ["vk"] * 6,
+            "source_id": [str(i) for i in range(6)],
+            "confidence": [1.0] * 6,
+        }
+    )
+    clusters = pl.DataFrame(
+        {
+            "record_id": list(range(6)),
+            "cluster_id": [0, 0, 2, 3, 3, 5],
+            "confidence": [1.0] * 6,
+            "status": ["clustered"] * 6,
+        }
+    )
+    history = build_history(
+        pl.concat([INTERACTIONS.filter(pl.col("source") == "vk")] * 2).with_columns(
+            pl.Series("source_id", ["1", "1", "2", "2", "3", "4", "5", "0"])
+        ),
+        members,
+    ).select(HISTORY_STATS_COLUMNS)
+    published = build_profiles(people, members, clusters, history)
+    kept = profile_digests(people, members, clusters, history)
+    # the next run: one contact's display name (p1), one interaction more (p3), nothing else
+    people = people.with_columns(
+        pl.when(pl.col("record_id") == 1)
+        .then(pl.lit("Иван Петров"))
+        .otherwise(pl.col("display_name"))
+        .alias("display_name")
+    )
+    history = pl.concat([history, history.filter(pl.col("profile_id") == "p3").head(1)])
+    digests = profile_digests(people, members, clusters, history)
+    reused = reuse_profiles(digests, published, kept)
+    assert sorted(reused["profile_id"]) == ["p2", "p4"]
+    todo = members.join(reused.select("profile_id"), on="profile_id", how="anti")
+    built = build_profiles(
+        people.join(todo, on=["source", "source_id"], how="semi"),
+        todo,
+        clusters,
+        history.join(todo.select("profile_id"), on="profile_id", how="semi"),
+    )
+    whole = build_profiles(people, members, clusters, history)
+    assert pl.concat([reused, built]).sort("profile_id").equals(whole)
+    assert not whole.equals(published)
+    assert reuse_profiles(digests, None, kept).height == 0
