@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,21 @@ from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
 from resolution.publishing.precision import LABELLED_SCHEMA, labelled_precision
 from resolution.publishing.profiles import (
-    build_history,
+    HISTORY_STATS_COLUMNS,
+    PROFILE_CONTACT_COLUMNS,
     build_members,
     build_profiles,
     cluster_keys,
+    profile_digests,
+    reuse_profiles,
+    write_history,
 )
-from resolution.publishing.reasons import published_reasons, snapshot_contacts
+from resolution.publishing.reasons import (
+    match_records_json,
+    previous_match_records,
+    published_reasons,
+    snapshot_contacts_json,
+)
 from resolution.publishing.snapshot import (
     STATE_TABLES,
     TABLES,
@@ -89,7 +99,7 @@ from resolution.training.labels import (
 )
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
-from resolution.warehouse import read_table, write_table
+from resolution.warehouse import copy_to_parquet, read_table, write_table
 
 log = logging.getLogger("edin")
 
@@ -595,7 +605,7 @@ def cluster_size_histogram(sizes: pl.Series) -> Metadata:
 def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """members (with IDs kept stable against the published snapshot), profiles, history,
     id_map and this run's change events (stamped with the run ID when publishing)."""
-    contacts = read_table(con, "normalized_contacts")
+    contacts = con.sql(f"SELECT {', '.join(PROFILE_CONTACT_COLUMNS)} FROM normalized_contacts").pl()
     clusters = read_table(con, "clusters")
     prev = read_published(run.home)  # the published snapshot, never the warehouse
     assignment = assign_ids(
@@ -604,9 +614,32 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         prev.id_map if prev else None,
     )
     members = build_members(contacts, clusters, assignment.ids)
-    history = build_history(read_table(con, "raw_interactions"), members)
-    profiles = (spark_profiles if run.on_spark else build_profiles)(
-        contacts, members, clusters, history, run.config.profile
+    write_table(con, "members", members)
+    # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
+    history_rows = write_history(con)
+    history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
+    # a profile whose contacts, statuses and history are those it was published with is taken
+    # from the snapshot; the others are built
+    digests = profile_digests(contacts, members, clusters, history)
+    kept = reuse_profiles(
+        digests,
+        prev.profiles if prev else None,
+        published_digests(con, prev.run_id, run.config.profile) if prev else None,
+    )
+    todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
+    built = (spark_profiles if run.on_spark else build_profiles)(
+        contacts.join(todo.select("source", "source_id"), on=["source", "source_id"], how="semi"),
+        todo,
+        clusters,
+        history.join(todo.select("profile_id").unique(), on="profile_id", how="semi"),
+        run.config.profile,
+    )
+    profiles = pl.concat([kept, built]).sort("profile_id")
+    del history
+    write_table(
+        con,
+        "pending_profile_digests",
+        digests.with_columns(pl.lit(repr(run.config.profile)).alias("settings")),
     )
     events = change_events(
         assignment,
@@ -617,9 +650,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     )
     changes = pl.concat([prev.changes, events]) if prev else events
     for name, df in (
-        ("members", members),
         ("profiles", profiles),
-        ("history", history),
         ("id_map", assignment.id_map),
         ("changes", changes),
     ):
@@ -637,11 +668,12 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         **precision.metadata(floor),
         "profiles": profiles.height,
+        "built_profiles": built.height,
         "members": members.height,
         "merge_rate": merge_rate(members.height, profiles.height),
         "id_map": assignment.id_map.height,
         "changes": changes.height,
-        "history": history.height,
+        "history": history_rows,
         "merged_profiles": (profiles["contacts"] > 1).sum(),
         "previous_run": prev.run_id if prev else "",
         **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
@@ -668,11 +700,16 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    tables = {name: read_table(con, name) for name in TABLES + STATE_TABLES}
+    # history, the largest table, is streamed into the snapshot: the checks read its IDs only
+    tables: dict[str, pl.DataFrame] = {
+        name: read_table(con, name) for name in TABLES if name not in STREAMED
+    }
+    tables["history"] = con.sql("SELECT profile_id FROM history").pl()
     contacts = read_table(con, "normalized_contacts")
     model = MatchModel.load(run.paths.model_dir)
-    tables["contacts"] = snapshot_contacts(contacts, records(contacts, model.specs))
+    tables["contacts"] = published_contacts(con, run, contacts, model)
     tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
+    del contacts
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
@@ -711,10 +748,12 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
         f"edin run {run.run_id}",
     )
+    # the home's inputs and the history are streamed from the warehouse, never held
+    streamed = {name: partial(copy_to_parquet, con, name) for name in STREAMED}
     snapshot = write_snapshot(
         run.home,
         run.run_id,
-        tables,
+        {**tables, **streamed},
         {"inputs_fingerprint": inputs_fingerprint, "run": summary},
         {
             run.paths.model_file.name: run.paths.model_file.read_bytes(),
@@ -722,6 +761,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         },
     )
     current = switch_current(run.home, snapshot)
+    remember_records(con, snapshot.run_id)
     # the next run may build on these clusters
     incremental.mark_published(con, snapshot.run_id, tables["members"].height)
     res = run.config.resolution
@@ -734,6 +774,84 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         **snapshot.counts,
         **{k: v for k, v in summary.items() if not isinstance(v, dict)},
     }
+
+
+# The snapshot's tables written from the warehouse straight to Parquet
+STREAMED = ("history", *STATE_TABLES)
+
+
+# The record hashes of the published contacts (``reasons.match_records_json``), with the run
+# and model they were published by: the next publish takes unchanged contacts' match_record
+# from that snapshot instead of making every one again.
+PUBLISHED_RECORDS = "published_records"
+
+
+def published_contacts(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, contacts: pl.DataFrame, model: MatchModel
+) -> pl.DataFrame:
+    """The snapshot's contacts table; the match_records of contacts whose record is unchanged
+    since the published snapshot come from it (``pending_records`` keeps this run's hashes)."""
+    frame = record_frame(contacts, model.specs)
+    snapshot = run.paths.current_target()
+    model_key = incremental.model_hash(run.paths.model_file)
+    hashes = None
+    if (
+        snapshot is not None
+        and con.sql(
+            f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_RECORDS}'"
+        ).fetchall()
+    ):
+        hashes = con.sql(
+            f"SELECT source, source_id, record_hash FROM {PUBLISHED_RECORDS} "
+            "WHERE run_id = $r AND model_hash = $m",
+            params={"r": snapshot.name, "m": model_key},
+        ).pl()
+    keys = contacts.select("record_id", "source", "source_id")
+    made = match_records_json(frame, model.specs, keys, previous_match_records(snapshot, hashes))
+    write_table(
+        con,
+        "pending_records",
+        made.join(keys, on="record_id").select(
+            "source", "source_id", "record_hash", pl.lit(model_key).alias("model_hash")
+        ),
+    )
+    return snapshot_contacts_json(contacts, made.select("record_id", "match_record"))
+
+
+# The digests of the published profiles (``profiles.profile_digests``), with the run and the
+# ``[profile]`` settings they were built by: the next run builds only the profiles whose digest
+# moved.
+PUBLISHED_DIGESTS = "profile_digests"
+
+
+def published_digests(
+    con: duckdb.DuckDBPyConnection, run_id: str, settings: ProfileSettings
+) -> pl.DataFrame | None:
+    """(profile_id, digest) of the profiles of snapshot ``run_id`` when they were built with
+    ``settings``; None when the warehouse has none."""
+    if not con.sql(
+        f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_DIGESTS}'"
+    ).fetchall():
+        return None
+    return con.sql(
+        f"SELECT profile_id, digest FROM {PUBLISHED_DIGESTS} WHERE run_id = $r AND settings = $s",
+        params={"r": run_id, "s": repr(settings)},
+    ).pl()
+
+
+def remember_records(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """This run's record hashes (``pending_records``) and profile digests
+    (``pending_profile_digests``) are those of snapshot ``run_id``."""
+    for pending, kept in (
+        ("pending_records", PUBLISHED_RECORDS),
+        ("pending_profile_digests", PUBLISHED_DIGESTS),
+    ):
+        if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{pending}'").fetchall():
+            con.execute(
+                f"CREATE OR REPLACE TABLE {kept} AS SELECT *, $r AS run_id FROM {pending}",
+                {"r": run_id},
+            )
+            con.execute(f"DROP TABLE {pending}")
 
 
 def run_summary(

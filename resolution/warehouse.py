@@ -37,3 +37,21 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame) -> 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
     return con.sql(f"SELECT * FROM {_checked(name)}").pl()
+
+
+def copy_to_parquet(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> int:
+    """Write table ``name`` to ``path`` as ``read_table(con, name).write_parquet(path,
+    compression="zstd", statistics=True)`` would, byte for byte, without holding the table:
+    DuckDB streams it to a scratch file beside ``path``, polars streams that into ``path``.
+    Returns the number of rows."""
+    scratch = path.with_name(f".{path.name}.scratch")
+    quoted = str(scratch).replace("'", "''")
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM {_checked(name)}) TO '{quoted}' "
+            "(FORMAT parquet, COMPRESSION uncompressed)"
+        )
+        pl.scan_parquet(scratch).sink_parquet(path, compression="zstd", statistics=True)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())

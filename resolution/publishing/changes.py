@@ -33,14 +33,6 @@ def empty_changes() -> pl.DataFrame:
     return pl.DataFrame(schema=CHANGES)
 
 
-def _signatures(members: pl.DataFrame) -> pl.DataFrame:
-    return (
-        members.sort("source", "source_id")
-        .group_by("profile_id", maintain_order=True)
-        .agg((pl.col("source") + "\x1f" + pl.col("source_id")).str.join("\x1e").alias("sig"))
-    )
-
-
 def _row_hashes(profiles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return profiles.select("profile_id", profiles.select(columns).hash_rows(seed=0).alias("h"))
 
@@ -56,20 +48,29 @@ def change_events(
     Within a run they are ordered by event kind (erased, merged, split, created, updated),
     then profile_id and other_id."""
     events: list[tuple[str, str, str | None, int]] = []
-    live_before = set() if prev_members is None else set(prev_members["profile_id"].to_list())
     inflow: dict[str, int] = {}
-    for from_id, to_id, n in assignment.flows.iter_rows():
-        if from_id == to_id:
-            continue
+    for from_id, to_id, n in assignment.flows.filter(
+        pl.col("from_id") != pl.col("to_id")
+    ).iter_rows():
         inflow[to_id] = inflow.get(to_id, 0) + n
         if assignment.merged_into.get(from_id) == to_id:
             events.append(("merged", to_id, from_id, n))
         else:
             events.append(("split", from_id, to_id, n))
-    sizes = dict(members.group_by("profile_id").len().iter_rows())
-    for pid in assignment.new_ids:
-        if pid not in inflow:
-            events.append(("created", pid, None, int(sizes.get(pid, 0))))
+    sizes = members.group_by("profile_id").len().with_columns(pl.col("len").cast(pl.Int64))
+    created = (
+        pl.DataFrame({"profile_id": assignment.new_ids}, schema={"profile_id": pl.String})
+        .filter(~pl.col("profile_id").is_in(pl.Series(list(inflow), dtype=pl.String).implode()))
+        .join(sizes, on="profile_id", how="left")
+    )
+    frames = [
+        created.select(
+            pl.lit("created").alias("event"),
+            "profile_id",
+            pl.lit(None, pl.String).alias("other_id"),
+            pl.col("len").fill_null(0).alias("contacts"),
+        )
+    ]
     events.extend(("erased", pid, None, 0) for pid in assignment.erased)
     if prev_members is not None and prev_members.height:
         common = [
@@ -77,31 +78,50 @@ def change_events(
             for c in profiles.columns
             if prev_profiles is not None and c in prev_profiles.columns and c != "profile_id"
         ]
-        before = _signatures(prev_members)
-        after = _signatures(members)
-        if prev_profiles is not None and common:
-            before = before.join(_row_hashes(prev_profiles, common), on="profile_id", how="left")
-            after = after.join(_row_hashes(profiles, common), on="profile_id", how="left")
-        else:
-            before = before.with_columns(pl.lit(0, pl.UInt64).alias("h"))
-            after = after.with_columns(pl.lit(0, pl.UInt64).alias("h"))
-        both = after.join(before, on="profile_id", suffix="_prev")
-        changed = both.filter(
-            (pl.col("sig") != pl.col("sig_prev")) | (pl.col("h") != pl.col("h_prev"))
+        keys = ["profile_id", "source", "source_id"]
+        # the profiles live before and after
+        both = (
+            members.select("profile_id")
+            .unique()
+            .join(prev_members.select("profile_id").unique(), on="profile_id")
         )
-        for pid in changed["profile_id"].to_list():
-            if pid in live_before:
-                events.append(("updated", pid, None, int(sizes.get(pid, 0))))
-    events.sort(key=lambda e: (ORDER[e[0]], e[1], e[2] or ""))
-    out = pl.DataFrame(
-        events,
-        schema={
-            "event": pl.String,
-            "profile_id": pl.String,
-            "other_id": pl.String,
-            "contacts": pl.Int64,
-        },
-        orient="row",
+        # ... whose contacts changed (a contact gained or lost, compared as rows)
+        moved = pl.concat(
+            [
+                members.select(keys).join(prev_members.select(keys), on=keys, how="anti"),
+                prev_members.select(keys).join(members.select(keys), on=keys, how="anti"),
+            ]
+        ).select("profile_id")
+        changed = both.join(moved.unique(), on="profile_id", how="semi")
+        if prev_profiles is not None and common:
+            # ... or whose golden record changed
+            after = _row_hashes(profiles, common).join(both, on="profile_id", how="semi")
+            before = _row_hashes(prev_profiles, common)
+            rewritten = after.join(before, on="profile_id", suffix="_prev").filter(
+                pl.col("h") != pl.col("h_prev")
+            )
+            changed = pl.concat([changed, rewritten.select("profile_id")]).unique()
+        frames.append(
+            changed.select("profile_id")
+            .join(sizes, on="profile_id", how="left")
+            .select(
+                pl.lit("updated").alias("event"),
+                "profile_id",
+                pl.lit(None, pl.String).alias("other_id"),
+                pl.col("len").fill_null(0).alias("contacts"),
+            )
+        )
+    schema = {
+        "event": pl.String,
+        "profile_id": pl.String,
+        "other_id": pl.String,
+        "contacts": pl.Int64,
+    }
+    out = (
+        pl.concat([pl.DataFrame(events, schema=schema, orient="row"), *frames])
+        .with_columns(pl.col("event").replace_strict(ORDER, return_dtype=pl.Int64).alias("_order"))
+        .sort(["_order", "profile_id", pl.col("other_id").fill_null("")])
+        .drop("_order")
     )
     return conform(
         out.with_columns(

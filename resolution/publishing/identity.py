@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
-from resolution._typing import Key
 from resolution.contract import ID_MAP, conform
 
 LIVE, MERGED, ERASED = "live", "merged", "erased"
@@ -75,185 +73,228 @@ def assign_ids(
     """Stable IDs for the clusters in ``keys`` (cluster_id, source, source_id).
 
     ``prev_members`` (profile_id, source, source_id) and ``prev_id_map`` come from the previous
-    published snapshot; without them every cluster gets a new ID.
+    published snapshot; without them every cluster gets a new ID. The rules run as joins over
+    every cluster; only the IDs that lost their claim (rule 3) go one by one, in age order.
     """
     if prev_members is None:
-        prev_members = pl.DataFrame(
-            schema={"profile_id": pl.String, "source": pl.String, "source_id": pl.String}
-        )
+        prev_members = pl.DataFrame(schema=_MEMBER_KEYS)
     id_map = prev_id_map if prev_id_map is not None else empty_id_map()
     anchors = _anchors(keys)
     flows_by_cluster = (
-        keys.join(
-            prev_members.select("profile_id", "source", "source_id"), on=["source", "source_id"]
-        )
+        keys.join(prev_members.select(list(_MEMBER_KEYS)), on=["source", "source_id"])
         .group_by("profile_id", "cluster_id")
         .len()
-        .rows()
+        .with_columns(pl.col("len").cast(pl.Int64))
     )
-    overlaps: dict[str, list[tuple[int, int]]] = {}
-    for pid, cid, n in flows_by_cluster:
-        overlaps.setdefault(pid, []).append((cid, n))
-    for pid in overlaps:
-        overlaps[pid].sort(key=lambda cn: (-cn[1], anchors[cn[0]]))
-
-    born = {p: f for p, f in id_map.select("profile_id", "first_run_id").iter_rows()}
-    prev_status = {p: s for p, s in id_map.select("profile_id", "status").iter_rows()}
-    prev_live = sorted(set(prev_members["profile_id"].unique().to_list()))
-    for p in prev_live:  # a snapshot published before id_map existed: its IDs are live
-        prev_status.setdefault(p, LIVE)
-    best_overlap = {pid: ov[0][1] for pid, ov in overlaps.items()}
-
-    def age(pid: str) -> tuple[str, int, str]:
-        """Oldest first; among IDs first published by the same run, the one bringing more
-        contacts (fewer contacts change ID), then the smallest."""
-        return (born.get(pid) or "", -best_overlap.get(pid, 0), pid)
-
-    assigned = _claimed(prev_live, overlaps, anchors, age)
-    placed = set(assigned.values())
-    new_ids = _new_ids(anchors, assigned, prev_status)
-    merged_into: dict[str, str] = {}
-    erased: list[str] = []
-    for pid in prev_live:
-        if pid in placed:
-            continue
-        if pid in overlaps:
-            merged_into[pid] = assigned[overlaps[pid][0][0]]
-        else:
-            erased.append(pid)
-
-    new_map = _next_id_map(id_map, prev_live, placed, new_ids, merged_into, erased)
-    ids = pl.DataFrame(
-        {"cluster_id": list(assigned), "profile_id": list(assigned.values())},
-        schema={"cluster_id": pl.Int64, "profile_id": pl.String},
+    # each previous ID's parts, biggest first (tie: the cluster whose anchor is smallest)
+    overlaps = flows_by_cluster.join(anchors.select("cluster_id", "rank"), on="cluster_id").sort(
+        ["len", "rank"], descending=[True, False]
     )
-    flows = pl.DataFrame(
-        [(pid, assigned[cid], n) for pid, cid, n in flows_by_cluster],
-        schema={"from_id": pl.String, "to_id": pl.String, "contacts": pl.Int64},
-        orient="row",
-    ).sort("from_id", "to_id")
+    best = overlaps.group_by("profile_id", maintain_order=True).first()
+    # rules 1-2: every previous ID claims its biggest part; of several claimants (a merge) the
+    # oldest keeps it: first published earliest, then bringing more contacts (fewer contacts
+    # change ID), then the smallest ID. Only claimants of the same cluster are compared.
+    claims = best.with_columns(pl.len().over("cluster_id").alias("_claims"))
+    contested = (
+        claims.filter(pl.col("_claims") > 1)
+        .join(id_map.select("profile_id", "first_run_id"), on="profile_id", how="left")
+        .with_columns(pl.col("first_run_id").fill_null("").alias("_born"))
+        .sort(["_born", "len", "profile_id"], descending=[False, True, False])
+    )
+    winners = pl.concat(
+        [
+            claims.filter(pl.col("_claims") == 1).select("cluster_id", "profile_id"),
+            contested.group_by("cluster_id", maintain_order=True)
+            .first()
+            .select("cluster_id", "profile_id"),
+        ]
+    )
+    # rule 3: an ID that lost its claim takes its next biggest part without an ID, if any
+    losers = contested.filter(~pl.col("profile_id").is_in(winners["profile_id"].implode()))
+    extra: dict[int, str] = {}
+    if losers.height:
+        taken = set(winners["cluster_id"].to_list())
+        parts: dict[str, list[int]] = {}
+        for pid, cid in (
+            overlaps.filter(pl.col("profile_id").is_in(losers["profile_id"].implode()))
+            .select("profile_id", "cluster_id")
+            .iter_rows()
+        ):
+            parts.setdefault(pid, []).append(cid)
+        for pid in losers["profile_id"]:  # in age order
+            for cid in parts[pid]:
+                if cid not in taken:
+                    extra[cid] = pid
+                    taken.add(cid)
+                    break
+    placed = pl.concat(
+        [
+            winners,
+            pl.DataFrame(
+                {"cluster_id": list(extra), "profile_id": list(extra.values())},
+                schema={"cluster_id": pl.Int64, "profile_id": pl.String},
+            ),
+        ]
+    )
+    prev_live = prev_members.select(pl.col("profile_id").unique())
+    statuses = pl.concat(
+        [
+            id_map.select("profile_id", "status"),
+            # a snapshot published before id_map existed: its IDs are live
+            prev_live.join(id_map, on="profile_id", how="anti").select(
+                "profile_id", pl.lit(LIVE).alias("status")
+            ),
+        ]
+    )
+    fresh = _new_ids(anchors, placed, statuses)
+    ids = pl.concat([placed, fresh]).sort("cluster_id")
+    # rule 5 and merges: a previous ID left without a cluster is merged into the ID of its
+    # biggest part, or erased when none of its contacts is left
+    gone = prev_live.join(placed, on="profile_id", how="anti").sort("profile_id")
+    merged = (
+        gone.join(best.select("profile_id", "cluster_id"), on="profile_id")
+        .join(ids.rename({"profile_id": "to_id"}), on="cluster_id")
+        .sort("profile_id")
+    )
+    merged_into = dict(merged.select("profile_id", "to_id").iter_rows())
+    erased = gone.join(best, on="profile_id", how="anti").sort("profile_id")["profile_id"]
+    new_ids = fresh["profile_id"].to_list()
+
+    new_map = _next_id_map(id_map, prev_live, placed["profile_id"], new_ids, merged)
+    flows = (
+        flows_by_cluster.join(ids, on="cluster_id")
+        .select(
+            pl.col("profile_id").alias("from_id"),
+            pl.col("profile_id_right").alias("to_id"),
+            pl.col("len").alias("contacts"),
+        )
+        .sort("from_id", "to_id")
+    )
     return Assignment(
-        ids=ids.sort("cluster_id"),
+        ids=ids,
         id_map=new_map,
         flows=flows,
         merged_into=merged_into,
-        erased=tuple(erased),
+        erased=tuple(erased.to_list()),
         new_ids=tuple(new_ids),
     )
 
 
-def _anchors(keys: pl.DataFrame) -> dict[int, Key]:
-    """Each cluster's smallest member key: its tie-breaker and the seed of a new ID."""
-    return {
-        c: (s, i)
-        for c, s, i in keys.group_by("cluster_id")
-        .agg(pl.struct("source", "source_id").sort_by("source", "source_id").first().alias("k"))
-        .select(
-            "cluster_id", pl.col("k").struct.field("source"), pl.col("k").struct.field("source_id")
-        )
-        .iter_rows()
-    }
+_MEMBER_KEYS = {"profile_id": pl.String, "source": pl.String, "source_id": pl.String}
 
 
-def _claimed(
-    prev_live: list[str],
-    overlaps: dict[str, list[tuple[int, int]]],
-    anchors: dict[int, Key],
-    age: Callable[[str], tuple[str, int, str]],
-) -> dict[int, str]:
-    """Rules 1-3: cluster → the previously live ID it keeps."""
-    assigned: dict[int, str] = {}
-    claimants: dict[int, list[str]] = {}
-    for pid in prev_live:
-        if pid in overlaps:
-            claimants.setdefault(overlaps[pid][0][0], []).append(pid)
-    for cid in sorted(claimants, key=lambda c: anchors[c]):
-        assigned[cid] = min(claimants[cid], key=age)
-    placed = set(assigned.values())
-    for pid in sorted((p for p in prev_live if p not in placed and p in overlaps), key=age):
-        for cid, _ in overlaps[pid]:
-            if cid not in assigned:
-                assigned[cid] = pid
-                placed.add(pid)
-                break
-    return assigned
+def _anchors(keys: pl.DataFrame) -> pl.DataFrame:
+    """Each cluster's smallest member key (source, source_id), its tie-breaker and the seed of
+    a new ID, with its ``rank`` in key order."""
+    return (
+        keys.sort("source", "source_id")
+        .group_by("cluster_id", maintain_order=True)
+        .first()
+        .with_row_index("rank")
+        .with_columns(pl.col("rank").cast(pl.Int64))
+        .select("cluster_id", "source", "source_id", "rank")
+    )
 
 
-def _new_ids(
-    anchors: dict[int, Key], assigned: dict[int, str], prev_status: dict[str, str]
-) -> list[str]:
-    """Rule 4: an ID for every cluster left without one (added to ``assigned``); returns them."""
-    taken = set(assigned.values())
+def _new_ids(anchors: pl.DataFrame, placed: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
+    """Rule 4: (cluster_id, profile_id) for every cluster ``placed`` gives no ID, in anchor
+    order. ``statuses`` is (profile_id, status) of every ID published before.
+
+    The unsalted ID of each anchor is taken when none of them is taken or live (always, but
+    for a hash collision); otherwise they are salted one by one, in anchor order."""
+    free = anchors.join(placed, on="cluster_id", how="anti").sort("rank")
+    rows = free.select("cluster_id", "source", "source_id").rows()
+    candidates = pl.Series("profile_id", [profile_id(s, i) for _, s, i in rows], pl.String)
+    cids = pl.Series("cluster_id", [r[0] for r in rows], pl.Int64)
+    blocked = statuses.filter(~pl.col("status").is_in([MERGED, ERASED]))["profile_id"]
+    if not (
+        candidates.is_duplicated().any()
+        or candidates.is_in(placed["profile_id"].implode()).any()
+        or candidates.is_in(blocked.implode()).any()
+    ):
+        return pl.DataFrame([cids, candidates])
+    taken = set(placed["profile_id"].to_list())
+    prev_status = dict(statuses.iter_rows())
     new_ids: list[str] = []
-    for cid in sorted((c for c in anchors if c not in assigned), key=lambda c: anchors[c]):
+    for _, source, source_id in rows:
         salt = 0
         while True:
-            candidate = profile_id(*anchors[cid], salt=salt)
+            candidate = profile_id(source, source_id, salt=salt)
             if candidate not in taken and prev_status.get(candidate) in (None, MERGED, ERASED):
                 break
             salt += 1
-        assigned[cid] = candidate
         taken.add(candidate)
         new_ids.append(candidate)
-    return new_ids
+    return pl.DataFrame([cids, pl.Series("profile_id", new_ids, pl.String)])
 
 
 def _next_id_map(
     id_map: pl.DataFrame,
-    prev_live: list[str],
-    placed: set[str],
+    prev_live: pl.DataFrame,
+    placed: pl.Series,
     new_ids: list[str],
-    merged_into: dict[str, str],
-    erased: list[str],
+    merged: pl.DataFrame,
 ) -> pl.DataFrame:
     """Every ID ever published → where it resolves after this run; unchanged rows keep their
     ``run_id``, changed and new rows get null (stamped with this run's ID when publishing)."""
-    old = {r["profile_id"]: r for r in id_map.iter_rows(named=True)}
-    for pid in prev_live:  # bootstrap from a snapshot that predates id_map
-        old.setdefault(
-            pid,
-            {
-                "profile_id": pid,
-                "current_id": pid,
-                "status": LIVE,
-                "first_run_id": None,
-                "run_id": None,
-            },
+    old = conform(id_map, ID_MAP, "id_map").with_columns(pl.lit(True).alias("_old"))
+    # bootstrap from a snapshot that predates id_map
+    boot = prev_live.join(old.select("profile_id"), on="profile_id", how="anti").select(
+        "profile_id",
+        pl.col("profile_id").alias("current_id"),
+        pl.lit(LIVE).alias("status"),
+        pl.lit(None, pl.String).alias("first_run_id"),
+        pl.lit(None, pl.String).alias("run_id"),
+        pl.lit(True).alias("_old"),
+    )
+    old = pl.concat([old, boot])
+    live_now = pl.concat([placed, pl.Series("profile_id", new_ids, pl.String)]).to_frame()
+    successors = merged.select(
+        pl.col("profile_id").alias("current_id"), pl.col("to_id").alias("_successor")
+    )
+    every = (
+        pl.concat([old.select("profile_id"), live_now])
+        .unique()
+        .join(old, on="profile_id", how="left")
+        .with_columns(
+            pl.col("profile_id").is_in(live_now["profile_id"].implode()).alias("_live"),
+            pl.col("current_id").is_in(live_now["profile_id"].implode()).alias("_target_live"),
         )
-    live_now = placed | set(new_ids)
-
-    def resolve(target: str | None) -> tuple[str | None, str]:
-        if target is None:
-            return None, ERASED
-        if target in live_now:
-            return target, LIVE
-        if target in merged_into:
-            return merged_into[target], MERGED
-        return None, ERASED  # its successor was erased in this run
-
-    rows = []
-    for pid in sorted(set(old) | live_now):
-        before = old.get(pid)
-        if pid in live_now:
-            current, status = pid, LIVE
-        else:
-            current, status = resolve(before["current_id"] if before else None)
-            if status == LIVE:
-                status = MERGED
-        if before is not None and (before["current_id"], before["status"]) == (current, status):
-            run_id = before["run_id"]
-        else:
-            run_id = None
-        rows.append(
-            {
-                "profile_id": pid,
-                "current_id": current,
-                "status": status,
-                "first_run_id": before["first_run_id"] if before else None,
-                "run_id": run_id,
-            }
-        )
-    return conform(pl.DataFrame(rows, schema=ID_MAP), ID_MAP, "id_map")
+        .join(successors, on="current_id", how="left")
+    )
+    target = pl.col("current_id")
+    current = (
+        pl.when(pl.col("_live"))
+        .then(pl.col("profile_id"))
+        .when(target.is_null())
+        .then(None)
+        .when(pl.col("_target_live"))
+        .then(target)
+        .otherwise(pl.col("_successor"))  # null: its successor was erased in this run
+    )
+    status = (
+        pl.when(pl.col("_live"))
+        .then(pl.lit(LIVE))
+        .when(target.is_null())
+        .then(pl.lit(ERASED))
+        .when(pl.col("_target_live") | pl.col("_successor").is_not_null())
+        .then(pl.lit(MERGED))
+        .otherwise(pl.lit(ERASED))
+    )
+    out = every.with_columns(current.alias("_current"), status.alias("_status"))
+    same = (
+        pl.col("_old").fill_null(False)
+        & pl.col("current_id").eq_missing(pl.col("_current"))
+        & (pl.col("status") == pl.col("_status"))
+    )
+    out = out.select(
+        "profile_id",
+        pl.col("_current").alias("current_id"),
+        pl.col("_status").alias("status"),
+        "first_run_id",
+        pl.when(same).then(pl.col("run_id")).otherwise(None).alias("run_id"),
+    ).sort("profile_id")
+    return conform(out, ID_MAP, "id_map")
 
 
 def stamp_id_map(id_map: pl.DataFrame, run_id: str) -> pl.DataFrame:

@@ -9,13 +9,23 @@ the merged history.
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 
 from resolution.config import ProfileSettings
 from resolution.contract import HISTORY, MEMBERS, PROFILES, RATINGS, conform
 from resolution.publishing.identity import assign_ids, profile_id
 
-__all__ = ["build_history", "build_members", "build_profiles", "golden_field", "profile_id"]
+__all__ = [
+    "build_history",
+    "build_members",
+    "build_profiles",
+    "golden_field",
+    "profile_digests",
+    "profile_id",
+    "reuse_profiles",
+    "write_history",
+]
 
 # Golden field → (value column in normalized_contacts, output column, provenance prefix).
 GOLDEN = {"name": ("display_name", "display_name", "name"), "city": ("city_key", "city", "city")}
@@ -206,3 +216,72 @@ def build_history(interactions: pl.DataFrame, members: pl.DataFrame) -> pl.DataF
     ).with_columns(pl.col("started_ts").alias("started_at"))
     out = out.sort("profile_id", "started_at", "source", "interaction_id", nulls_last=True)
     return conform(out, HISTORY, "history")
+
+
+# The history columns ``build_profiles`` reads (its helpdesk statistics and channels).
+HISTORY_STATS_COLUMNS = ("profile_id", "source", "started_at", "rating")
+
+# ``build_history``'s sort keys; the other columns after them only order rows it would leave
+# tied (none, or the same rows).
+_HISTORY_ORDER = ("profile_id", "started_at", "source", "interaction_id")
+
+
+def write_history(con: duckdb.DuckDBPyConnection) -> int:
+    """Table ``history``: ``build_history`` of the warehouse's raw_interactions and members,
+    made in the warehouse (never held in memory). Returns its rows."""
+    rest = [c for c in HISTORY if c not in _HISTORY_ORDER]
+    order = ", ".join(f"{c} NULLS LAST" for c in (*_HISTORY_ORDER, *rest))
+    con.execute(
+        "CREATE OR REPLACE TABLE history AS "
+        "SELECT m.profile_id, i.source, i.source_id, i.interaction_id, "
+        "i.started_ts AS started_at, i.channel, i.subject, i.rating, i.operator "
+        "FROM raw_interactions i JOIN members m "
+        "ON i.source = m.source AND i.source_id = m.source_id "
+        f"ORDER BY {order}"
+    )
+    return int(con.sql("SELECT count(*) FROM history").fetchall()[0][0])
+
+
+# The seeds of ``profile_digests`` (a change of them, or of polars' hash, only means every
+# profile is built again once).
+_CONTACT_SEED, _HISTORY_SEED = 31, 37
+
+
+def profile_digests(
+    contacts: pl.DataFrame,
+    members: pl.DataFrame,
+    clusters: pl.DataFrame,
+    history: pl.DataFrame,
+) -> pl.DataFrame:
+    """(profile_id, digest): a hash of everything ``build_profiles`` reads of each profile (its
+    contacts' ``PROFILE_CONTACT_COLUMNS`` but the run's record_id, their cluster status, and
+    its history's ``HISTORY_STATS_COLUMNS``). Equal digests and settings, equal profile rows."""
+    joined = (
+        contacts.select(PROFILE_CONTACT_COLUMNS)
+        .join(members.select("source", "source_id", "profile_id"), on=["source", "source_id"])
+        .join(clusters.select("record_id", "status"), on="record_id")
+        .drop("record_id")
+    )
+    history = history.select(HISTORY_STATS_COLUMNS)
+    hashes = pl.concat(
+        [
+            joined.select("profile_id", joined.hash_rows(seed=_CONTACT_SEED).alias("h")),
+            history.select("profile_id", history.hash_rows(seed=_HISTORY_SEED).alias("h")),
+        ]
+    )
+    return (
+        hashes.group_by("profile_id")
+        .agg(pl.col("h").sort())
+        .select("profile_id", pl.col("h").hash(seed=0).reinterpret(signed=True).alias("digest"))
+    )
+
+
+def reuse_profiles(
+    digests: pl.DataFrame, published: pl.DataFrame | None, kept: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The rows of ``published`` (the profiles of the snapshot before) whose digest is the one
+    ``kept`` (profile_id, digest) recorded when it was published, and is again now."""
+    if published is None or kept is None or set(published.columns) != set(PROFILES):
+        return pl.DataFrame(schema=PROFILES)
+    same = digests.join(kept, on=["profile_id", "digest"], how="semi").select("profile_id")
+    return conform(published.join(same, on="profile_id", how="semi"), PROFILES, "profiles")

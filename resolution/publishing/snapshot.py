@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,12 +149,14 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
 def write_snapshot(
     home: Path,
     run_id: str,
-    tables: dict[str, pl.DataFrame],
+    tables: Mapping[str, pl.DataFrame | Callable[[Path], int]],
     manifest: dict[str, object],
     files: dict[str, bytes] | None = None,
 ) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
-    such as the model that scored the pairs) into snapshots/<run_id>/.
+    such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
+    function that writes its Parquet file to the path it is given and returns its rows
+    (``warehouse.copy_to_parquet``: the largest tables streamed, never held).
 
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
@@ -169,13 +173,32 @@ def write_snapshot(
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
         (path / file_name).write_bytes(content)
+    counts: dict[str, int] = {}
+
+    def write(name: str) -> None:
+        table, file = tables[name], path / f"{name}.parquet"
+        if isinstance(table, pl.DataFrame):
+            table.write_parquet(file, compression="zstd", statistics=True)
+            counts[name] = table.height
+        else:
+            counts[name] = table(file)
+
     for name in names:
-        tables[name].write_parquet(path / f"{name}.parquet", compression="zstd", statistics=True)
-    _write_database(
-        path / "profiles.duckdb",
-        {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
-    )
-    counts = {name: tables[name].height for name in names}
+        if name not in STATE_TABLES:
+            write(name)
+    # the database is made from the files written while the home's inputs are copied (both
+    # cores: DuckDB and polars let go of the interpreter)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        database = pool.submit(
+            _write_database,
+            path / "profiles.duckdb",
+            {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
+        )
+        for name in names:
+            if name in STATE_TABLES:
+                write(name)
+        database.result()
+    counts = {name: counts[name] for name in names}
     (path / "manifest.json").write_text(
         json.dumps(
             {"run_id": run_id, **manifest, "counts": counts},
