@@ -54,7 +54,6 @@ from resolution.matching.fields import (
     hub_columns,
     identifier_columns,
     record_frame,
-    records,
 )
 from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
