@@ -1,13 +1,21 @@
 """The active-learning queue: the scored pairs an operator's answer would teach the model most.
 
-dedupe's active learner asks about the pairs its classifier is least sure of. Here the queue is
-built from the published snapshot (``pair_reasons``: every pair the blocking rules proposed and
-the model kept), so it needs no warehouse and no lock: pairs ordered by how close their score is
-to 0.5, skipping pairs already labelled or skipped, and kept diverse (dedupe draws from several
-blocks for the same reason): a contact is asked about at most once per queue, and at most one
-pair per pair of profiles, so ten answers are not spent on one family sharing a phone. Pairs the
-name-only guard holds are never asked about: no answer could move them, and scoring does not
-keep them (``resolution.linking.scoring``).
+Two orders, both built from the published snapshot (``pair_reasons``: every pair the blocking
+rules proposed and the model kept), so the queue needs no warehouse and no lock, and both skip
+pairs already labelled, skipped or decided:
+
+- ``spread`` (``edin label``, whose answers train the model): dedupe's order once blocking covers
+  the pairs, "uniformly across classifier confidence" (``spread_target``): the k-th question is
+  the pair scoring nearest a target that sweeps the scores evenly, not nearest 0.5, where
+  distinct pairs dominate and answers only lowered every score (fake_20000: 48 of 50 answers
+  "distinct", pairwise F1 0.812 → 0.782).
+- most uncertain first (the review app's queue, whose answers are decisions on the clusters):
+  pairs ordered by how close their score is to 0.5.
+
+Both are kept diverse (dedupe draws from several blocks for the same reason): a contact is asked
+about at most once per queue, and at most one pair per pair of profiles, so ten answers are not
+spent on one family sharing a phone. Pairs the name-only guard holds are never asked about: no
+answer could move them, and scoring does not keep them (``resolution.linking.scoring``).
 
 Answers are training labels (``--labels`` file, read by ``resolution.training.labels.read_labels``),
 not operator decisions: a label teaches the model, and so may change other profiles; a decision
