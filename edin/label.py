@@ -81,7 +81,9 @@ def run_label(
     """Ask about up to ``max_pairs`` queued pairs; returns counts per answer."""
     snap = load(home)
     skipped = Home(home).skipped_labels
-    queue = label_queue(snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs)
+    queue = label_queue(
+        snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs, spread=True
+    )
     contacts = {(r["source"], r["source_id"]): r for r in snap.contacts.iter_rows(named=True)}
     counts = {"match": 0, "distinct": 0, "unsure": 0}
     if queue.height == 0:
@@ -112,4 +114,6 @@ def run_label(
 def queue_frame(home: Path, labels: Path, max_pairs: int) -> pl.DataFrame:
     """The queue ``edin label`` would ask, as a frame (for the benchmark and tests)."""
     snap = load(home)
-    return label_queue(snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs)
+    return label_queue(
+        snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs, spread=True
+    )

@@ -97,3 +97,65 @@ def test_answers_round_trip_through_read_labels_into_training_labels(tmp_path):
     combined = labels_mod.combine(seeds, got)
     as_dict = {(r["l"], r["r"]): r["label"] for r in combined.iter_rows(named=True)}
     assert as_dict == {(1, 3): "match", (4, 5): "distinct", (1, 2): "match"}
+
+
+def test_spread_targets_fill_the_scores_evenly():
+    from resolution.feedback.label_queue import spread_target
+
+    assert [spread_target(k) for k in range(3)] == [0.5, 0.25, 0.75]
+    # the first 2^m - 1 targets are exactly the multiples of 2^-m: no score range left out
+    assert sorted(spread_target(k) for k in range(15)) == [i / 16 for i in range(1, 16)]
+
+
+def crowded() -> pl.DataFrame:
+    """Forty pairs of forty distinct contacts, most scoring near 0.5, one near 0.9 and one
+    near 0.1 (each contact its own profile)."""
+    scores = [0.5 + i / 1000 for i in range(38)] + [0.91, 0.12]
+    return pl.DataFrame(
+        {
+            "source_l": ["vk"] * 40,
+            "source_id_l": [f"l{i:02d}" for i in range(40)],
+            "source_r": ["vk"] * 40,
+            "source_id_r": [f"r{i:02d}" for i in range(40)],
+            "score": scores,
+        }
+    )
+
+
+def own_profiles(pairs: pl.DataFrame) -> pl.DataFrame:
+    ids = pairs["source_id_l"].to_list() + pairs["source_id_r"].to_list()
+    return pl.DataFrame({"profile_id": ids, "source": ["vk"] * len(ids), "source_id": ids})
+
+
+def test_spread_queue_asks_across_the_scores_not_only_near_one_half():
+    pairs = crowded()
+    uncertain = label_queue(pairs, own_profiles(pairs), size=3)
+    spread = label_queue(pairs, own_profiles(pairs), size=3, spread=True)
+    assert all(abs(s - 0.5) < 0.01 for s in uncertain["score"])
+    # targets 0.5, 0.25, 0.75: the pair nearest each, in asking order
+    assert spread["score"].to_list() == [0.5, 0.12, 0.91]
+
+
+def test_spread_queue_continues_where_the_answers_left_off(tmp_path):
+    pairs = crowded()
+    labels = tmp_path / "labels.csv"
+    append_answers(labels, [("vk", "l00", "vk", "r00", "distinct")])
+    queue = label_queue(
+        pairs, own_profiles(pairs), read_answered(labels, tmp_path / "none.csv"), 2, spread=True
+    )
+    # one pair answered: the next targets are 0.25 and 0.75
+    assert queue["score"].to_list() == [0.12, 0.91]
+    shuffled = pairs.sample(fraction=1.0, shuffle=True, seed=3)
+    again = label_queue(
+        shuffled, own_profiles(pairs), read_answered(labels, tmp_path / "none.csv"), 2, spread=True
+    )
+    assert again.equals(queue)
+
+
+def test_spread_queue_keeps_one_question_per_contact():
+    queue = label_queue(reasons(), members(), size=10, spread=True)
+    contacts = [c for pair in names(queue) for c in pair]
+    assert len(contacts) == len(set(contacts))
+    # target 0.5: b~c (0.49) before a~c (0.52); 0.25: e~f (0.30); every other pair shares
+    # a contact with these two (the uncertainty queue asks d~e and a~f instead)
+    assert names(queue) == [("b", "c"), ("e", "f")]
