@@ -149,6 +149,8 @@ class Stage:
         """Run the stage; its metadata with the stage's ``name`` and ``seconds``."""
         log.info("▶ %s", self.name)
         started = time.perf_counter()
+        limit = settings.config.resolution.memory_limit  # checked by the config's parser
+        con.execute(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
         meta = self.function(con, settings)
         meta["seconds"] = round(time.perf_counter() - started, 2)
         log.info(
