@@ -10,7 +10,8 @@ shared identifier, a rare full name, an agreeing configured field) can join them
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -102,11 +103,34 @@ def cap_name_only(
     return np.where(weak, np.minimum(p, NAME_ONLY_CAP * threshold), p)
 
 
-def linkable_sql(specs: Sequence[FieldSpec], left: str = "l", right: str = "r") -> str:
-    """A DuckDB predicate over the rows ``left`` and ``right`` of a record table (one column per
-    field, named after it, sets as lists; the name count in column ``NAME_COUNT``): true when
-    the pair may be linked by something other than a name, false when ``name_only_pairs``
-    holds it.
+@dataclass(frozen=True)
+class SqlDialect:
+    """What ``linkable_sql`` writes differently per SQL engine."""
+
+    quote: Callable[[str], str]  # a column name as an identifier
+    overlap: str  # a function: do two lists share an element
+    has_space: str  # a format with {0}: does the string hold a space
+
+
+DUCKDB = SqlDialect(
+    quote=lambda name: '"' + name.replace('"', '""') + '"',
+    overlap="list_has_any",
+    has_space="contains({0}, ' ')",
+)
+SPARK = SqlDialect(
+    quote=lambda name: "`" + name.replace("`", "``") + "`",
+    overlap="arrays_overlap",
+    has_space="instr({0}, ' ') > 0",
+)
+
+
+def linkable_sql(
+    specs: Sequence[FieldSpec], left: str = "l", right: str = "r", dialect: SqlDialect = DUCKDB
+) -> str:
+    """A SQL predicate (DuckDB's, or ``dialect``'s) over the rows ``left`` and ``right`` of a
+    record table (one column per field, named after it, sets as lists; the name count in column
+    ``NAME_COUNT``): true when the pair may be linked by something other than a name, false
+    when ``name_only_pairs`` holds it.
 
     For the contact fields it is exactly ``not name_only_pairs``: a shared set element, an
     equal value, or one rare full name (``RARE_NAME``). A configured string field agreeing by
@@ -115,7 +139,7 @@ def linkable_sql(specs: Sequence[FieldSpec], left: str = "l", right: str = "r") 
     """
 
     def col(side: str, name: str) -> str:
-        return f'{side}."{name.replace(chr(34), chr(34) * 2)}"'
+        return f"{side}.{dialect.quote(name)}"
 
     terms = []
     for spec in specs:
@@ -123,14 +147,12 @@ def linkable_sql(specs: Sequence[FieldSpec], left: str = "l", right: str = "r") 
             continue
         a, b = col(left, spec.name), col(right, spec.name)
         if spec.type == "Set":
-            terms.append(f"coalesce(list_has_any({a}, {b}), false)")
+            terms.append(f"coalesce({dialect.overlap}({a}, {b}), false)")
         elif spec.name.startswith(EXTRA_PREFIX):
             terms.append(f"({a} IS NOT NULL AND {b} IS NOT NULL)")
         else:
             terms.append(f"coalesce({a} = {b}, false)")
     name_l, name_r, count = col(left, "name"), col(right, "name"), col(left, NAME_COUNT)
-    terms.append(
-        f"coalesce({name_l} = {name_r} AND contains({name_l}, ' ') AND {count} <= {RARE_NAME},"
-        " false)"
-    )
+    spaced = dialect.has_space.format(name_l)
+    terms.append(f"coalesce({name_l} = {name_r} AND {spaced} AND {count} <= {RARE_NAME}, false)")
     return "(" + " OR ".join(terms) + ")"

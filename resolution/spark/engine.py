@@ -27,14 +27,13 @@ import polars as pl
 import pyarrow as pa
 
 from resolution._typing import Record
-from resolution.config import EXTRA_PREFIX
 from resolution.contract import SCORED_PAIR_REASONS, SCORED_PAIRS, conform, conform_reasons
 from resolution.linking.blocking import block_key_frames, guard_frame
 from resolution.linking.scoring import NAME_ONLY_GUARD, score_chunk
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import field_weights, reason_columns
 from resolution.matching.fields import NAME_COUNT, FieldSpec, frame_records
-from resolution.matching.guard import NAME_FIELDS, RARE_NAME
+from resolution.matching.guard import SPARK, linkable_sql
 from resolution.matching.model import MatchModel
 
 if TYPE_CHECKING:
@@ -67,27 +66,7 @@ def linkable_spark(specs: list[FieldSpec], left: str = "l", right: str = "r") ->
     a name may link the rows ``left`` and ``right`` of a ``guard_frame`` table (a shared set
     element, an equal value, two values of a configured field, one rare full name), false for
     the pairs ``name_only_pairs`` holds."""
-
-    def col(side: str, name: str) -> str:
-        return f"{side}.`{name.replace('`', '``')}`"
-
-    terms = []
-    for spec in specs:
-        if spec.name in NAME_FIELDS:
-            continue
-        a, b = col(left, spec.name), col(right, spec.name)
-        if spec.type == "Set":
-            terms.append(f"coalesce(arrays_overlap({a}, {b}), false)")
-        elif spec.name.startswith(EXTRA_PREFIX):
-            terms.append(f"({a} IS NOT NULL AND {b} IS NOT NULL)")
-        else:
-            terms.append(f"coalesce({a} = {b}, false)")
-    name_l, name_r, count = col(left, "name"), col(right, "name"), col(left, NAME_COUNT)
-    terms.append(
-        f"coalesce({name_l} = {name_r} AND instr({name_l}, ' ') > 0 AND {count} <= {RARE_NAME},"
-        " false)"
-    )
-    return "(" + " OR ".join(terms) + ")"
+    return linkable_sql(specs, left, right, dialect=SPARK)
 
 
 _STATS_SQL = """

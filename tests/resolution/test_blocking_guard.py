@@ -44,6 +44,18 @@ def generated(tmp_path_factory):
     return contacts, config
 
 
+def _blocking_model(specs, blocking, bias=0.0, threshold=0.5):
+    """A model of zero weights with these blocking rules (dedupe's predicate JSON)."""
+    return MatchModel(
+        specs=specs,
+        weights=np.zeros(n_features(specs)),
+        bias=bias,
+        predicates=tuple(predicate_from_json(p) for p in blocking),
+        threshold=threshold,
+        stats={},
+    )
+
+
 def _all_pairs(recs):
     ids = np.array(sorted(recs), dtype=np.int64)
     left, right = np.triu_indices(len(ids), k=1)
@@ -100,14 +112,7 @@ def test_blocking_counts_the_pairs_the_guard_holds_and_scoring_reports_them(gene
         [{"class": "SimplePredicate", "func": "wholeFieldPredicate", "field": "city"}],
         [{"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "phones"}],
     ]
-    model = MatchModel(
-        specs=specs,
-        weights=np.zeros(n_features(specs)),
-        bias=5.0,
-        predicates=tuple(predicate_from_json(p) for p in blocking),
-        threshold=0.6,
-        stats={},
-    )
+    model = _blocking_model(specs, blocking, bias=5.0, threshold=0.6)
     con = duckdb.connect()
     stats = candidate_pairs(con, model, recs, max_block_size=10_000)
     # the same blocks, every pair scored: the guard holds exactly the pairs left out
@@ -149,14 +154,7 @@ def test_block_key_frames_are_the_models_own_block_keys(generated):
         {"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "phones"},
         {"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "emails"},
     ]
-    model = MatchModel(
-        specs=specs,
-        weights=np.zeros(n_features(specs)),
-        bias=0.0,
-        predicates=tuple(predicate_from_json(p) for p in blocking),
-        threshold=0.5,
-        stats={},
-    )
+    model = _blocking_model(specs, blocking)
     want = sorted(model.blocks(sorted(recs.items())))
     got = pl.concat(list(block_key_frames(model, recs)))
     assert sorted(got.iter_rows()) == want
@@ -172,14 +170,7 @@ def _name_and_identifier_model(specs):
         [{"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "phones"}],
         [{"class": "SimplePredicate", "func": "commonSetElementPredicate", "field": "emails"}],
     ]
-    return MatchModel(
-        specs=specs,
-        weights=np.zeros(n_features(specs)),
-        bias=0.0,
-        predicates=tuple(predicate_from_json(p) for p in blocking),
-        threshold=0.5,
-        stats={},
-    )
+    return _blocking_model(specs, blocking)
 
 
 def _guarded_after_blocking(con, specs, max_block):
