@@ -306,6 +306,29 @@ def _stage_at_failure(stderr: str) -> str:
     return started[-1] if started else "start"
 
 
+def _disk_outcome(
+    proc: subprocess.CompletedProcess[str],
+    whole: bool,
+    ok: bool,
+    detail: str,
+    started: float,
+    extra: dict[str, object],
+) -> Outcome:
+    """A full-disk fault's outcome: the stage struck (or "finished"), the stop, the checks."""
+    finished = proc.returncode == 0
+    return Outcome(
+        "disk_full",
+        _stage_at_failure(proc.stderr) + (" (finished)" if finished else ""),
+        proc.returncode,
+        finished or message_ok(proc),
+        whole,
+        ok,
+        detail or last_error(proc.stderr),
+        round(time.perf_counter() - started, 1),
+        extra,
+    )
+
+
 def disk_full(
     home: Path, inputs: list[str], steps: int, grows: int, rng: random.Random, contacts_in: int
 ) -> list[Outcome]:
@@ -329,18 +352,14 @@ def disk_full(
                 }
             )
         whole = intact(home, before, target)
-        finished = proc.returncode == 0
         ok, detail = recover(home, inputs, contacts_in)
         out.append(
-            Outcome(
-                "disk_full",
-                _stage_at_failure(proc.stderr) + (" (finished)" if finished else ""),
-                proc.returncode,
-                finished or message_ok(proc),
+            _disk_outcome(
+                proc,
                 whole,
                 ok,
-                detail or last_error(proc.stderr),
-                round(time.perf_counter() - started, 1),
+                detail,
+                started,
                 {"disk_bytes": size, "share_of_a_run": round(share, 3)},
             )
         )
@@ -532,18 +551,14 @@ def disk_full_at_each_stage(
             got = call(spec(target, stage, margin, size, retrain=stage == "train"))
             proc = subprocess.CompletedProcess([], int(got["code"]), "", str(got["stderr"]))  # type: ignore[call-overload]
             whole = intact(target, before, was) if target.exists() else True
-            finished = proc.returncode == 0
             ok, detail = recover(target, inputs, contacts_in)
             out.append(
-                Outcome(
-                    "disk_full",
-                    _stage_at_failure(proc.stderr) + (" (finished)" if finished else ""),
-                    proc.returncode,
-                    finished or message_ok(proc),
+                _disk_outcome(
+                    proc,
                     whole,
                     ok,
-                    detail or last_error(proc.stderr),
-                    round(time.perf_counter() - started, 1),
+                    detail,
+                    started,
                     {
                         "home": label,
                         "aimed_at": stage,
