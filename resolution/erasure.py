@@ -516,6 +516,9 @@ def _erase_warehouse(path: Path, keys: pl.DataFrame) -> None:
         con.close()
     os.replace(fresh, path)
     Path(str(path) + ".wal").unlink(missing_ok=True)
+    # DuckDB spills past [resolution] memory_limit into PATH.tmp/ and leaves the files of a
+    # killed run there (it does not clear them when it next opens the database)
+    shutil.rmtree(Path(str(path) + ".tmp"), ignore_errors=True)
 
 
 def _current_db(con: duckdb.DuckDBPyConnection) -> str:

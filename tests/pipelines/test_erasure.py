@@ -163,6 +163,11 @@ def canary_home(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     (home / "snapshots" / "20990101T000000Z-dead00.partial" / "x.csv").write_text(
         "canary.zzq@example.org", encoding="utf-8"
     )
+    # and DuckDB's spill file of a killed run (past [resolution] memory_limit)
+    (home / "warehouse.duckdb.tmp").mkdir()
+    (home / "warehouse.duckdb.tmp" / "duckdb_temp_storage-0.tmp").write_text(
+        "canary.zzq@example.org", encoding="utf-8"
+    )
     logs["erase"] = step(
         "erase", "erase", "--home", str(home), "--email", "canary.zzq@example.org"
     ).stdout
