@@ -98,7 +98,7 @@ from resolution.training.labels import (
 )
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
-from resolution.warehouse import copy_to_parquet, read_table, write_table
+from resolution.warehouse import copy_to_parquet, has_table, read_table, write_table
 
 log = logging.getLogger("edin")
 
@@ -281,12 +281,9 @@ def label(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 def _label_counts(con: duckdb.DuckDBPyConnection) -> Metadata:
     """training_labels' pairs by label (none when the warehouse has no such table)."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'training_labels'"
-    ).fetchall()[0][0]
     counts = (
         dict(con.execute("SELECT label, count(*) FROM training_labels GROUP BY 1").fetchall())
-        if exists
+        if has_table(con, "training_labels")
         else {}
     )
     return {k: int(counts.get(k, 0)) for k in ("match", "distinct", UNSURE)}
@@ -552,7 +549,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         )
         # the published profiles hold the last run's attachments: undone, then made anew over
         # the whole home below, so that an incremental run attaches as a full one does
-        if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{ATTACHMENTS}'").fetchall():
+        if has_table(con, ATTACHMENTS):
             clusters = detach(clusters, attached_now(read_table(con, ATTACHMENTS), contacts))
     else:
         clusters = cluster_records(
@@ -796,12 +793,7 @@ def published_contacts(
     snapshot = run.paths.current_target()
     model_key = incremental.model_hash(run.paths.model_file)
     hashes = None
-    if (
-        snapshot is not None
-        and con.sql(
-            f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_RECORDS}'"
-        ).fetchall()
-    ):
+    if snapshot is not None and has_table(con, PUBLISHED_RECORDS):
         hashes = con.sql(
             f"SELECT source, source_id, record_hash FROM {PUBLISHED_RECORDS} "
             "WHERE run_id = $r AND model_hash = $m",
@@ -830,9 +822,7 @@ def published_digests(
 ) -> pl.DataFrame | None:
     """(profile_id, digest) of the profiles of snapshot ``run_id`` when they were built with
     ``settings``; None when the warehouse has none."""
-    if not con.sql(
-        f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{PUBLISHED_DIGESTS}'"
-    ).fetchall():
+    if not has_table(con, PUBLISHED_DIGESTS):
         return None
     return con.sql(
         f"SELECT profile_id, digest FROM {PUBLISHED_DIGESTS} WHERE run_id = $r AND settings = $s",
@@ -847,7 +837,7 @@ def remember_records(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         ("pending_records", PUBLISHED_RECORDS),
         ("pending_profile_digests", PUBLISHED_DIGESTS),
     ):
-        if con.sql(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{pending}'").fetchall():
+        if has_table(con, pending):
             con.execute(
                 f"CREATE OR REPLACE TABLE {kept} AS SELECT *, $r AS run_id FROM {pending}",
                 {"r": run_id},

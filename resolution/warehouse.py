@@ -35,6 +35,15 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame) -> 
         con.unregister(view)
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse holds table ``name`` (temporary tables included)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}
+        ).fetchall()[0][0]
+    )
+
+
 def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
     return con.sql(f"SELECT * FROM {_checked(name)}").pl()
 

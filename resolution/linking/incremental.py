@@ -65,7 +65,7 @@ from resolution.matching.fields import FieldSpec, frame_records, record_frame
 from resolution.matching.guard import RARE_NAME
 from resolution.matching.model import MatchModel
 from resolution.pairs import keys_to_ids
-from resolution.warehouse import write_table
+from resolution.warehouse import has_table, write_table
 
 log = logging.getLogger("edin")
 
@@ -141,7 +141,7 @@ def model_hash(model_file: Path) -> str:
 
 def _basis(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, int] | None:
     """(run_id, training_key, model_hash, members) the warehouse last clustered with."""
-    if not _has_table(con, "cluster_basis"):
+    if not has_table(con, "cluster_basis"):
         return None
     cols = {r[0] for r in con.execute("DESCRIBE cluster_basis").fetchall()}
     if "members" not in cols:
@@ -153,14 +153,6 @@ def _basis(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, int] | None:
         return None
     run_id, key, model, members = rows[0]
     return str(run_id), str(key), str(model), int(members)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}
-        ).fetchall()[0][0]
-    )
 
 
 def _why_full(
@@ -177,7 +169,7 @@ def _why_full(
     if any(not (snapshot / f).exists() for f in needed):
         return "the published snapshot lacks the tables to build on", None
     basis = _basis(con)
-    if basis is None or basis[0] != snapshot.name or not _has_table(con, "contact_states"):
+    if basis is None or basis[0] != snapshot.name or not has_table(con, "contact_states"):
         return "the warehouse did not cluster the published snapshot", None
     published = pl.scan_parquet(snapshot / "members.parquet").select(pl.len()).collect().item()
     if basis[3] != published:  # `edin erase` rewrote the snapshot since
@@ -281,7 +273,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, snapshot: Path, states: pl.DataFram
 
 def read_plan(con: duckdb.DuckDBPyConnection) -> Plan:
     """The plan the block stage wrote (a full plan when none was)."""
-    if not _has_table(con, "resolve_plan"):
+    if not has_table(con, "resolve_plan"):
         return Plan(FULL, "no plan recorded")
     rows = con.execute(
         "SELECT mode, reason, previous_run, dirty, gone, carried_pairs FROM resolve_plan"
@@ -334,7 +326,7 @@ def block_dirty(
     the fingerprinter) and ``candidate_pairs`` (only pairs with a dirty side). ``frame`` is
     the contacts' ``record_frame``."""
     cached = pl.DataFrame(schema={"record_id": pl.Int64, "block_key": pl.String})
-    if _has_table(con, "block_key_cache"):
+    if has_table(con, "block_key_cache"):
         cache = con.sql(
             "SELECT source, source_id, record_hash, block_key, model_hash FROM block_key_cache"
         ).pl()
@@ -382,7 +374,7 @@ def _crossed_blocks(
     """Contacts of blocks that crossed ``max_block`` either way since the last run (a full run
     compares none, or all, of their pairs now): they become dirty, their carried pairs go and
     their clean neighbours are re-clustered. Returns how many contacts that made dirty."""
-    if not _has_table(con, "block_key_cache"):
+    if not has_table(con, "block_key_cache"):
         return 0
     before = (
         con.sql("SELECT block_key, model_hash FROM block_key_cache")
@@ -471,7 +463,7 @@ def record_decision_contacts(con: duckdb.DuckDBPyConnection, decisions: pl.DataF
             ),
         ]
     )
-    if _has_table(con, "decision_contacts"):
+    if has_table(con, "decision_contacts"):
         keys = pl.concat([con.sql("SELECT source, source_id FROM decision_contacts").pl(), keys])
     write_table(con, "decision_contacts", keys.unique().sort(KEY))
 
@@ -502,7 +494,7 @@ def record_basis(con: duckdb.DuckDBPyConnection, training_key: str, model: str) 
 def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, members: int) -> None:
     """The clusters of ``cluster_basis`` are those of snapshot ``run_id`` (of ``members``
     contacts): the next run may build on it."""
-    if _has_table(con, "cluster_basis") and _has_table(con, "pending_states"):
+    if has_table(con, "cluster_basis") and has_table(con, "pending_states"):
         con.execute("CREATE OR REPLACE TABLE contact_states AS SELECT * FROM pending_states")
         con.execute(
             "UPDATE cluster_basis SET run_id = $r, members = $m", {"r": run_id, "m": members}
@@ -551,7 +543,7 @@ def recluster(
             "SELECT record_id FROM normalized_contacts "
             "JOIN decision_contacts USING (source, source_id)"
         ).pl()
-        if _has_table(con, "decision_contacts")
+        if has_table(con, "decision_contacts")
         else pl.DataFrame(schema=_IDS)
     )
     decision_ids = pl.concat(
