@@ -40,7 +40,8 @@ RANDOM_PAIRS = 100_000
 EM_ITERATIONS = 50
 # A pair becomes a label when EM's posterior is at least this sure of it.
 SURE = 0.99
-LEVELS = ("different", "alike", "equal")
+LEVELS = ("different", "alike", "equal", "reversed")
+REVERSED = 3
 REASON = "EM over blocked pairs"
 
 
@@ -113,13 +114,27 @@ LIMIT $limit
 """
 
 
+def _reversed(a: str, b: str) -> str:
+    """SQL: the pair holds columns ``a`` and ``b`` swapped (one side's ``a`` is the other's
+    ``b`` and the reverse, the two values differing)."""
+    return f"(a.{a} = b.{b} AND a.{b} = b.{a} AND a.{a} <> b.{a})"
+
+
 def _levels_sql(columns: list[str]) -> str:
     """Per pair of table ``pairs``: each column's level (NULL: missing on a side) and its left
-    value (for the term frequency of an equal value)."""
+    value (for the term frequency of an equal value).
+
+    Two columns swapped between the records (a first name written as the surname and the
+    surname as the first name: Splink's "columns reversed" level) are one event, not two
+    disagreements: the first of the two columns takes the level ``reversed`` (its own ``m``
+    and ``u``, so EM learns whether the data swaps them at all), the second says nothing."""
     parts = []
-    for c in columns:
+    for i, c in enumerate(columns):
+        first = "".join(f"WHEN {_reversed(c, o)} THEN {REVERSED} " for o in columns[i + 1 :])
+        second = "".join(f"WHEN {_reversed(o, c)} THEN NULL " for o in columns[:i])
         parts.append(
             f"CASE WHEN a.{c} IS NULL OR b.{c} IS NULL THEN NULL WHEN a.{c} = b.{c} THEN 2 "
+            f"{first}{second}"
             f"WHEN jaro_winkler_similarity(a.{c}, b.{c}) >= $alike THEN 1 ELSE 0 END AS {c}"
         )
         parts.append(f"a.{c} AS {c}__value")
@@ -184,7 +199,7 @@ def estimate(
         freq = np.array([tf[c].get(v, u[c][2]) if v is not None else u[c][2] for v in values])
         per = np.where(lv == 2, np.log(np.maximum(freq, 1e-6)), per)
         log_u += np.where(present[c], per, 0.0)
-    m = {c: [0.1, 0.2, 0.7] for c in columns}
+    m = {c: [0.1, 0.2, 0.6, 0.1] for c in columns}
     prior = 0.1
     post = np.zeros(n)
     for _ in range(EM_ITERATIONS):
