@@ -115,9 +115,14 @@ LIMIT $limit
 
 
 def _reversed(a: str, b: str) -> str:
-    """SQL: the pair holds columns ``a`` and ``b`` swapped (one side's ``a`` is the other's
-    ``b`` and the reverse, the two values differing)."""
-    return f"(a.{a} = b.{b} AND a.{b} = b.{a} AND a.{a} <> b.{a})"
+    """SQL: the pair holds columns ``a`` and ``b`` swapped: one side's ``a`` is the other's
+    ``b`` and the reverse, each equal or alike (a swap and a typo: "Zoe Spencer" and "Spencer
+    Zoee"), while the two ``a`` are not alike."""
+    return (
+        f"(jaro_winkler_similarity(a.{a}, b.{b}) >= $alike "
+        f"AND jaro_winkler_similarity(a.{b}, b.{a}) >= $alike "
+        f"AND jaro_winkler_similarity(a.{a}, b.{a}) < $alike)"
+    )
 
 
 def _levels_sql(columns: list[str]) -> str:

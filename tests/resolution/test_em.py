@@ -45,6 +45,7 @@ def test_em_recovers_the_share_of_matches_and_their_m() -> None:
     [
         (("Joseph", "Taylor"), ("Joseph", "Taylor"), (2, 2)),
         (("Joseph", "Taylor"), ("Taylor", "Joseph"), (3, None)),  # swapped: one event
+        (("Zoe", "Spencer"), ("Spencer", "Zoee"), (3, None)),  # swapped with a typo
         (("Joseph", "Taylor"), ("Josef", "Taylor"), (1, 2)),
         (("Joseph", "Taylor"), ("Taylor", "Taylor"), (0, 2)),  # one name twice: no swap
         (("Joseph", "Taylor"), ("Taylor", None), (0, None)),
