@@ -8,7 +8,8 @@ weighed the way Splink does it, with no labels:
 1. candidate pairs: contacts that share the full name, or a surname or given name together with
    another field's value (a birth date, a city), in groups small enough to compare;
 2. each field of a pair is compared into a level: equal, alike (Jaro–Winkler ≥ 0.88), different,
-   or missing (no evidence either way);
+   or missing (no evidence either way); two fields swapped between the records (a first name
+   and a surname) are one ``reversed`` level of the first, the second missing;
 3. ``u`` (how often two *different* people reach a level) is measured on random pairs, where
    almost every pair is two people; for "equal", it is the frequency of the shared value itself
    (term-frequency adjustment: sharing "Иванов" says less than sharing "Евдокимов");
