@@ -18,7 +18,7 @@ from cleaning import clean_generated, strip_strings
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-NAMES = ("febrl3", "fake_20000", "generated")
+NAMES = ("febrl3", "fake_20000", "fake_20000_noemail", "generated")
 
 # Columns of records.parquet each system may compare, and which of them are identifiers
 # (e-mail, phone, handle) for the exact-identifier baseline. FEBRL3 has none: its soc_sec_id
@@ -38,6 +38,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "soc_sec_id",
     ),
     "fake_20000": ("first_name", "surname", "dob", "city", "email"),
+    # the same register with its e-mails left out: no identifier at all (issue 11)
+    "fake_20000_noemail": ("first_name", "surname", "dob", "city"),
     "generated": (
         "name",
         "first_name",
@@ -52,6 +54,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "febrl3": (),
     "fake_20000": ("email",),
+    "fake_20000_noemail": (),
     "generated": ("email", "phone", "handle"),
 }
 
@@ -83,22 +86,28 @@ def _write_records(df: pl.DataFrame, path: Path) -> int:
 PUBLIC_SETS = {
     "febrl3": ("febrl3.csv", "febrl", "rec_id"),
     "fake_20000": ("fake_20000.csv", "fake", "unique_id"),
+    "fake_20000_noemail": ("fake_20000.csv", "fake", "unique_id"),
 }
+# Variants of an example: (its example folder, the subfolder its prepare.py writes them into,
+# their config in the example folder).
+VARIANTS = {"fake_20000_noemail": ("fake_20000", "no_email", "edin_no_email.toml")}
 
 
 def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:
     """Write the data set under ``work/<name>`` (reused when already there) and describe it."""
     if name in PUBLIC_SETS:
         csv_name, source, key = PUBLIC_SETS[name]
+        example, sub, config_name = VARIANTS.get(name, (name, "", "edin.toml"))
         folder = work / name
-        data = folder / "data"
+        prepared = folder / "data"
+        data = prepared / sub if sub else prepared
         if not (data / "truth.csv").exists():
-            _run_prepare(EXAMPLES / name / "prepare.py", data)
+            _run_prepare(EXAMPLES / example / "prepare.py", prepared)
         raw = pl.read_csv(data / csv_name, infer_schema=False)
         records = strip_strings(raw).select(
             pl.lit(source).alias("source"), pl.col(key).alias("source_id"), *FIELDS[name]
         )
-        config = EXAMPLES / name / "edin.toml"
+        config = EXAMPLES / example / config_name
         note = ""
     elif name == "generated":
         from synth import generate, write_dataset

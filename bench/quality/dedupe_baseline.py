@@ -47,6 +47,12 @@ VARIABLES = {
         ShortString("city", has_missing=True),
         String("email", has_missing=True),
     ],
+    "fake_20000_noemail": lambda: [
+        String("first_name", has_missing=True),
+        String("surname", has_missing=True),
+        ShortString("dob", has_missing=True),
+        ShortString("city", has_missing=True),
+    ],
     "generated": lambda: [
         String("name", has_missing=True),
         String("email", has_missing=True),

@@ -1,7 +1,8 @@
 """Resolution quality side by side: this product, Splink 5, plain dedupe, exact identifiers.
 
-    python bench/quality/run.py [--datasets febrl3,fake_20000,generated] [--persons 20000]
-                                [--seed 101] [--labels 0,50] [--systems edin,splink,dedupe,exact]
+    python bench/quality/run.py [--datasets febrl3,fake_20000,fake_20000_noemail,generated]
+                                [--persons 20000] [--seed 101] [--labels 0,50]
+                                [--systems edin,splink,dedupe,exact]
 
 On the same prepared data, every system runs in its own child process (lowest CPU priority,
 ``--timeout`` minutes and a ``--memory-gb`` guard each), its clusters are scored with

@@ -13,7 +13,8 @@ Sources of each configuration (Splink repository, docs/demos/):
   rules with recall 0.9, u from 1e6 pairs with seed 2, EM on date of birth then postcode).
 * fake_20000: the tutorial's model for ``fake_1000`` (the same generator):
   ``tutorials/04_Estimating_model_parameters`` (comparisons, deterministic rules at recall 0.7,
-  EM on first name + surname then dob) with the blocking rules of ``tutorials/03_Blocking``.
+  EM on first name + surname then dob) with the blocking rules of ``tutorials/03_Blocking``;
+  fake_20000_noemail: the same without the e-mail column.
 * generated: the person pattern of ``examples/duckdb/deduplicate_50k_synthetic``
   (``ForenameSurnameComparison`` with a concatenated-name column for term frequencies, recall
   0.6, u from 1e7 pairs), with ``EmailComparison`` and term-frequency-adjusted exact matches for
@@ -81,11 +82,13 @@ def _febrl3() -> dict[str, Any]:
     }
 
 
-def _fake_20000() -> dict[str, Any]:
+def _fake_20000(email: bool = True) -> dict[str, Any]:
+    """The tutorial's model; ``email=False``: the same without the e-mail column (its
+    comparison, blocking rule and deterministic rule), for the identifier-free variant."""
     blocking = [
         block_on("substr(first_name, 1,1)", "surname"),
         block_on("surname"),
-        block_on("email"),
+        *([block_on("email")] if email else []),
         block_on("city", "first_name"),
         "l.first_name = r.first_name and levenshtein(l.surname, r.surname) < 2",
     ]
@@ -98,13 +101,13 @@ def _fake_20000() -> dict[str, Any]:
                 cl.NameComparison("surname"),
                 cl.LevenshteinAtThresholds(ColumnExpression("dob").cast_to_string(), 1),
                 cl.ExactMatch("city").configure(term_frequency_adjustments=True),
-                cl.EmailComparison("email"),
+                *([cl.EmailComparison("email")] if email else []),
             ],
         ),
         "deterministic": [
             block_on("first_name", "dob"),
             "l.first_name = r.first_name and levenshtein(r.surname, l.surname) <= 2",
-            block_on("email"),
+            *([block_on("email")] if email else []),
         ],
         "recall": 0.7,
         "u_pairs": 1e7,
@@ -154,7 +157,12 @@ def _generated() -> dict[str, Any]:
     }
 
 
-MODELS = {"febrl3": _febrl3, "fake_20000": _fake_20000, "generated": _generated}
+MODELS = {
+    "febrl3": _febrl3,
+    "fake_20000": _fake_20000,
+    "fake_20000_noemail": lambda: _fake_20000(email=False),
+    "generated": _generated,
+}
 
 
 def run(dataset: str, records: Path) -> pl.DataFrame:

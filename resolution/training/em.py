@@ -8,7 +8,8 @@ weighed the way Splink does it, with no labels:
 1. candidate pairs: contacts that share the full name, or a surname or given name together with
    another field's value (a birth date, a city), in groups small enough to compare;
 2. each field of a pair is compared into a level: equal, alike (Jaro–Winkler ≥ 0.88), different,
-   or missing (no evidence either way);
+   or missing (no evidence either way); two fields swapped between the records (a first name
+   and a surname) are one ``reversed`` level of the first, the second missing;
 3. ``u`` (how often two *different* people reach a level) is measured on random pairs, where
    almost every pair is two people; for "equal", it is the frequency of the shared value itself
    (term-frequency adjustment: sharing "Иванов" says less than sharing "Евдокимов");
@@ -40,7 +41,8 @@ RANDOM_PAIRS = 100_000
 EM_ITERATIONS = 50
 # A pair becomes a label when EM's posterior is at least this sure of it.
 SURE = 0.99
-LEVELS = ("different", "alike", "equal")
+LEVELS = ("different", "alike", "equal", "reversed")
+REVERSED = 3
 REASON = "EM over blocked pairs"
 
 
@@ -113,13 +115,32 @@ LIMIT $limit
 """
 
 
+def _reversed(a: str, b: str) -> str:
+    """SQL: the pair holds columns ``a`` and ``b`` swapped: one side's ``a`` is the other's
+    ``b`` and the reverse, each equal or alike (a swap and a typo: "Zoe Spencer" and "Spencer
+    Zoee"), while the two ``a`` are not alike."""
+    return (
+        f"(jaro_winkler_similarity(a.{a}, b.{b}) >= $alike "
+        f"AND jaro_winkler_similarity(a.{b}, b.{a}) >= $alike "
+        f"AND jaro_winkler_similarity(a.{a}, b.{a}) < $alike)"
+    )
+
+
 def _levels_sql(columns: list[str]) -> str:
     """Per pair of table ``pairs``: each column's level (NULL: missing on a side) and its left
-    value (for the term frequency of an equal value)."""
+    value (for the term frequency of an equal value).
+
+    Two columns swapped between the records (a first name written as the surname and the
+    surname as the first name: Splink's "columns reversed" level) are one event, not two
+    disagreements: the first of the two columns takes the level ``reversed`` (its own ``m``
+    and ``u``, so EM learns whether the data swaps them at all), the second says nothing."""
     parts = []
-    for c in columns:
+    for i, c in enumerate(columns):
+        first = "".join(f"WHEN {_reversed(c, o)} THEN {REVERSED} " for o in columns[i + 1 :])
+        second = "".join(f"WHEN {_reversed(o, c)} THEN NULL " for o in columns[:i])
         parts.append(
             f"CASE WHEN a.{c} IS NULL OR b.{c} IS NULL THEN NULL WHEN a.{c} = b.{c} THEN 2 "
+            f"{first}{second}"
             f"WHEN jaro_winkler_similarity(a.{c}, b.{c}) >= $alike THEN 1 ELSE 0 END AS {c}"
         )
         parts.append(f"a.{c} AS {c}__value")
@@ -184,7 +205,7 @@ def estimate(
         freq = np.array([tf[c].get(v, u[c][2]) if v is not None else u[c][2] for v in values])
         per = np.where(lv == 2, np.log(np.maximum(freq, 1e-6)), per)
         log_u += np.where(present[c], per, 0.0)
-    m = {c: [0.1, 0.2, 0.7] for c in columns}
+    m = {c: [0.1, 0.2, 0.6, 0.1] for c in columns}
     prior = 0.1
     post = np.zeros(n)
     for _ in range(EM_ITERATIONS):
