@@ -175,7 +175,7 @@ class Index:
     def profile(self, pid: str, requested: str | None = None) -> Profile:
         return Profile(
             **self.profiles[pid],
-            members=self.members.get(pid, []),
+            members=[Member(**m) for m in self.members.get(pid, [])],
             snapshot=self.snapshot.run_id,
             resolved_from=requested if requested not in (None, pid) else None,
         )
