@@ -50,11 +50,13 @@ NAME_FIELDS = frozenset({"name", "given", "surname", "city", "created"})
 # Prior odds that two contacts bearing one full name are one person, times the number of
 # contacts bearing it (term-frequency adjustment: the odds fall as 1 / n).
 NAME_ODDS = 6.0
-# The posterior odds a name-only pair needs to be let through (two to one: a probability of
-# 2/3). Generated seeds 7 and 202 (about 51,000 contacts each): at 2/3 the pairwise precision
-# and recall both rose over the former "full name borne by at most 3 contacts" rule (precision
-# 0.934 -> 0.939 and 0.931 -> 0.938); at 1/2 recall rose further but precision fell below 0.93.
-PASS_ODDS = 2.0
+# The posterior odds a name-only pair needs to be let through (four to one: a probability of
+# 0.8). A lone contact is also weighed against whole profiles (``resolution.linking.attach``),
+# which tells namesakes apart better than one pair: on generated seeds 7 and 202 (about 51,000
+# contacts each), with both, pairwise F1 rose by 0.017 and 0.016 over the former "full name
+# borne by at most 3 contacts" rule, precision by 0.006 and 0.005; letting pairs through at
+# odds of 1 or 2 instead added recall at a precision below 0.93.
+PASS_ODDS = 4.0
 # Bayes factors of the context, in bits (log2 m/u).
 CITY_SAME_BITS = 2.4
 CITY_OTHER_BITS = -2.0
