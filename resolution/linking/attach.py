@@ -143,7 +143,7 @@ def weighed_hits(
     if not {"name_key", "given_key"} <= set(contacts.columns):
         return empty
     freq = name_counts(contacts)
-    columns = [
+    columns: list[pl.Expr | pl.Series] = [
         pl.col("record_id"),
         freq.struct.field("key").alias("key"),
         freq.struct.field("n").cast(pl.Float64).alias("n"),
@@ -187,9 +187,9 @@ def weighed_hits(
             pl.when(has_mine.first() & has_theirs & ~shared).then(bits).otherwise(0.0)
         )
     apart = (pl.col("created") - pl.col("created_p")).abs().min()
-    created = pl.when(apart.is_null()).then(0.0)
-    for days, bits in CREATED_BITS:
-        created = created.when(apart <= days).then(bits)
+    created: pl.Expr = pl.lit(0.0)  # no time on one side: no evidence
+    for days, bits in reversed(CREATED_BITS):  # the first step that fits wins
+        created = pl.when(apart <= days).then(bits).otherwise(created)
     city_same = (pl.col("city") == pl.col("city_p")).fill_null(False).any()
     city_both = (pl.col("city").is_not_null() & pl.col("city_p").is_not_null()).any()
     weighed = against.group_by("record_id", "to").agg(
@@ -200,7 +200,7 @@ def weighed_hits(
             .when(city_both)
             .then(CITY_OTHER_BITS)
             .otherwise(0.0)
-            + created.otherwise(0.0)
+            + created
             + pl.sum_horizontal(conflict_terms)
         ).alias("bits")
     )
