@@ -40,7 +40,6 @@ from resolution.linking.attach import (
     ATTACHMENTS,
     attach_by_name_and_city,
     attached_now,
-    detach,
     keyed_attachments,
 )
 from resolution.linking.blocking import candidate_pairs
@@ -537,6 +536,14 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     columns = identifier_columns(field_specs(run.config))
     extra: Metadata = {}
     if incremental.read_plan(con).incremental and not run.on_spark:
+        # the published profiles hold the last run's attachments: undone (where the run does not
+        # cluster afresh), then made anew over the whole home below, so that an incremental run
+        # attaches as a full one does
+        attached = (
+            attached_now(read_table(con, ATTACHMENTS), contacts)
+            if has_table(con, ATTACHMENTS)
+            else None
+        )
         clusters, extra = incremental.recluster(
             con,
             contacts,
@@ -546,11 +553,8 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             identifier_cols=columns,
             threshold=res.threshold,
             max_cluster_size=res.max_cluster_size,
+            attached=attached,
         )
-        # the published profiles hold the last run's attachments: undone, then made anew over
-        # the whole home below, so that an incremental run attaches as a full one does
-        if has_table(con, ATTACHMENTS):
-            clusters = detach(clusters, attached_now(read_table(con, ATTACHMENTS), contacts))
     else:
         clusters = cluster_records(
             contacts["record_id"],

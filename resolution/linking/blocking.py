@@ -26,8 +26,14 @@ import pyarrow as pa
 
 from resolution._typing import Record
 from resolution.config import EXTRA_PREFIX
-from resolution.matching.fields import NAME_COUNT, FieldSpec, FrameRecords, sorted_columns
-from resolution.matching.guard import NAME_FIELDS, RARE_NAME, linkable_sql
+from resolution.matching.fields import (
+    CUSTOM_COMPARATORS,
+    NAME_COUNT,
+    FieldSpec,
+    FrameRecords,
+    sorted_columns,
+)
+from resolution.matching.guard import CONTEXT_FIELDS, NAME_FIELDS, RARE_NAME, linkable_sql
 from resolution.matching.model import MatchModel
 
 log = logging.getLogger("edin")
@@ -61,10 +67,11 @@ SELECT block_key, record_id FROM sized WHERE n <= $max_block
 def _evidence_sql(specs: list[FieldSpec]) -> str | None:
     """A query of (record_id, field, value): each value of a field other than a name that two
     records agree on when equal (a set's elements one by one), and the full name of a record
-    whose full name is rare (``RARE_NAME``). Two records share a row's (field, value) exactly
-    when ``linkable_sql`` holds for them. ``None`` when a configured string field is among the
-    fields: ``linkable_sql`` lets every pair with two values of it through, which no join on
-    values finds."""
+    whose full name few enough contacts bear that context may let it through (``RARE_NAME``).
+    Two records share a row's (field, value) when ``linkable_sql`` may hold for them (exactly,
+    but for the weighing of a shared name, which ``_linked_pairs`` then applies). ``None`` when
+    a configured string field is among the fields: ``linkable_sql`` lets every pair with two
+    values of it through, which no join on values finds."""
     parts = []
     for i, spec in enumerate(specs):
         if spec.name in NAME_FIELDS:
@@ -80,7 +87,11 @@ def _evidence_sql(specs: list[FieldSpec]) -> str | None:
 
 
 def _linked_pairs(
-    con: duckdb.DuckDBPyConnection, evidence: str, max_block: int, exact_up_to: int
+    con: duckdb.DuckDBPyConnection,
+    evidence: str,
+    max_block: int,
+    exact_up_to: int,
+    specs: list[FieldSpec],
 ) -> None:
     """Tables candidate_pairs (the pairs sharing some evidence, ``_evidence_sql``, and a block
     of at most ``max_block`` records) and blocked_pairs_estimate (how many distinct pairs share
@@ -94,7 +105,7 @@ def _linked_pairs(
         f"CREATE OR REPLACE TEMP TABLE small_blocks AS {_SMALL_BLOCKS}", {"max_block": max_block}
     )
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE candidate_pairs AS
         WITH linked AS (
             SELECT DISTINCT a.record_id AS l, b.record_id AS r
@@ -105,6 +116,9 @@ def _linked_pairs(
         FROM linked p
         JOIN small_blocks a ON a.record_id = p.l
         JOIN small_blocks b ON b.record_id = p.r AND b.block_key = a.block_key
+        JOIN guard_records gl ON gl.record_id = p.l
+        JOIN guard_records gr ON gr.record_id = p.r
+        WHERE {linkable_sql(specs, "gl", "gr")}
         ORDER BY record_id_l, record_id_r
         """
     )
@@ -162,7 +176,7 @@ def _list_column(values: list[Any]) -> pa.ListArray:
 def guard_frame(records: Mapping[int, Record], specs: list[FieldSpec]) -> pa.Table:
     """The records as the table ``linkable_sql`` reads: record_id, the name count and the
     guard's fields (sets as lists), values exactly as the records hold them."""
-    names = {"name", *(s.name for s in specs if s.name not in NAME_FIELDS)}
+    names = {"name", *CONTEXT_FIELDS, *(s.name for s in specs if s.name not in NAME_FIELDS)}
     fields = [*(s.name for s in specs if s.name in names), NAME_COUNT]
     ids, columns = _record_columns(records, fields, {s.name for s in specs if s.type == "Set"})
     frame = pl.DataFrame([ids, *columns.values()])
@@ -185,6 +199,8 @@ def _record_columns(
             if f == NAME_COUNT
             else _list_column(v)
             if f in sets
+            else pa.array(v, pa.float64())
+            if f in CUSTOM_COMPARATORS  # numbers (creation times in days)
             else pa.array(v, pa.string()),
         )
         for f, v in values.items()
@@ -253,7 +269,7 @@ def candidate_pairs(
         con.execute(_pairs_sql(specs))
         blocked = "(SELECT count(*) FROM blocked_pairs)"
     else:
-        _linked_pairs(con, evidence, max_block_size, exact_held_up_to)
+        _linked_pairs(con, evidence, max_block_size, exact_held_up_to, specs)
         blocked = "(SELECT n FROM blocked_pairs_estimate)"
     con.unregister("guard_records")
     con.execute(

@@ -57,6 +57,7 @@ from resolution.contract import (
     conform_reasons,
 )
 from resolution.home import Home
+from resolution.linking.attach import detach
 from resolution.linking.clustering import cluster_records
 from resolution.linking.decisions import enforce_decisions
 from resolution.linking.links import identifier_links
@@ -523,8 +524,12 @@ def recluster(
     identifier_cols: Sequence[str],
     threshold: float,
     max_cluster_size: int,
+    attached: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Every contact's cluster: the touched components clustered again, the rest as published.
+    """Every contact's cluster: the touched components clustered again, the rest as published,
+    less the published attachments (``attached``: record_id; ``resolution.linking.attach``),
+    which the run makes anew. A touched component's contacts are clustered afresh, so an earlier
+    attachment among them is no longer one: it is not undone there.
 
     ``scored`` has the cannot-link pairs already dropped, as the full path's."""
     record_ids = np.sort(contacts["record_id"].to_numpy())
@@ -597,6 +602,8 @@ def recluster(
         CLUSTERS,
         "clusters",
     )
+    if attached is not None and attached.height:
+        out = detach(out, attached.join(touched, on="record_id", how="anti"))
     if out.height != contacts.height or out["record_id"].is_duplicated().any():
         # a clean contact the snapshot did not publish: a bug in the plan, never silently
         raise RuntimeError(

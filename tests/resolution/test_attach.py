@@ -6,7 +6,7 @@ import polars as pl
 
 from resolution.contract import CLUSTERS, conform
 from resolution.linking import attach_by_name_and_city
-from resolution.linking.attach import attached_now, keyed_attachments
+from resolution.linking.attach import attached_now, detach, keyed_attachments
 
 IDENTIFIERS = ("phones", "emails", "handles")
 
@@ -154,3 +154,70 @@ def test_attachments_are_kept_by_contact_key_and_found_again_after_ids_shift() -
     assert attached_now(kept, after.filter(pl.col("source_id") != "c")).height == 0
     legacy = pl.DataFrame({"record_id": [1], "cluster_id": [0]})
     assert attached_now(legacy, after).height == 0
+
+
+def named(*rows: tuple) -> pl.DataFrame:
+    """(record_id, full name key, city, phones) rows, with the columns the weighing reads."""
+    return pl.DataFrame(
+        [
+            {
+                "record_id": r,
+                "name_key": n,
+                "given_key": n.split(" ")[0] if n else None,
+                "surname_key": n.split(" ")[-1] if n and " " in n else None,
+                "city_key": c,
+                "phones": list(p),
+                "emails": [],
+                "handles": [],
+            }
+            for r, n, c, p in rows
+        ],
+        schema={
+            "record_id": pl.Int64,
+            "name_key": pl.String,
+            "given_key": pl.String,
+            "surname_key": pl.String,
+            "city_key": pl.String,
+            "phones": pl.List(pl.String),
+            "emails": pl.List(pl.String),
+            "handles": pl.List(pl.String),
+        },
+    )
+
+
+def test_a_lone_contact_joins_the_one_profile_its_name_and_context_fit() -> None:
+    # profile {1, 2} bears "ivan zhukovskii" (contact 2 is nameless, same phone); 3 is alone
+    rows = [(1, "ivan zhukovskii", None, ["+7001"]), (2, None, None, ["+7001"])]
+    lone = (3, "ivan zhukovskii", None, [])
+    out, moved = attach_by_name_and_city(clusters([[1, 2], [3]]), named(*rows, lone), IDENTIFIERS)
+    # two contacts bear the name: odds 6 / 2 = 3, a share of 3 / (1 + 3) = 0.75 of the profile
+    assert profile_of(out)[3] == 1
+    assert moved.to_dicts() == [{"record_id": 3, "cluster_id": 1}]
+    # a second profile bearing the name: neither fits better than the other
+    other = (4, "ivan zhukovskii", None, ["+7004"])
+    out, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3], [4]]), named(*rows, lone, other), IDENTIFIERS
+    )
+    assert moved.height == 0 and profile_of(out)[3] == 3
+    # the lone contact's phone is none of the profile's: two people
+    out, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3]]), named(*rows, (3, "ivan zhukovskii", None, ["+7999"])), IDENTIFIERS
+    )
+    assert moved.height == 0
+    # an operator's decision on the contact has the last word
+    _, moved = attach_by_name_and_city(
+        clusters([[1, 2], [3]]), named(*rows, lone), IDENTIFIERS, exclude=pl.Series([3])
+    )
+    assert moved.height == 0
+
+
+def test_detaching_undoes_an_attachment_that_gave_the_profile_its_id() -> None:
+    # contact 1 attached to {3, 4}: the profile took its id (the smallest); detaching it must
+    # leave {3, 4} together under their own id and 1 alone
+    rows = [(1, "ivan zhukovskii", None, []), (3, "ivan zhukovskii", None, ["+7003"])]
+    rows.append((4, None, None, ["+7003"]))
+    out, moved = attach_by_name_and_city(clusters([[1], [3, 4]]), named(*rows), IDENTIFIERS)
+    assert profile_of(out) == {1: 1, 3: 1, 4: 1}
+    back = detach(out, moved.select("record_id"))
+    assert profile_of(back) == {1: 1, 3: 3, 4: 3}
+    assert dict(back.select("record_id", "status").iter_rows())[1] == "singleton"

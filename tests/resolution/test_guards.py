@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
+import numpy as np
 import polars as pl
+import pytest
 
 from resolution.config import default_config
 from resolution.linking.clustering import cluster_records
 from resolution.linking.links import identifier_links, join_strong_links
 from resolution.matching.fields import NAME_COUNT, field_specs, name_counts
-from resolution.matching.guard import NAME_ONLY_CAP, RARE_NAME, name_only
+from resolution.matching.guard import (
+    CITY_SAME_BITS,
+    NAME_ONLY_CAP,
+    RARE_NAME,
+    name_evidence_bits,
+    name_only,
+    name_only_pairs,
+)
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
 
@@ -43,24 +55,75 @@ def test_a_shared_identifier_or_nickname_is_more_than_a_name():
     )
 
 
-def test_only_a_rare_full_name_counts_on_its_own():
+def test_a_shared_full_name_counts_as_its_frequency_and_context_weigh():
+    # the name alone, its odds NAME_ODDS / n, never reaches PASS_ODDS: context must add to it
+    assert name_only(rec("ivan zhukovskii", 2), rec("ivan zhukovskii", 2), SPECS)
+    close = {"created": 100.0}, {"created": 105.0}
     assert not name_only(
-        rec("ivan zhukovskii", RARE_NAME), rec("ivan zhukovskii", RARE_NAME), SPECS
+        rec("ivan zhukovskii", 2) | close[0], rec("ivan zhukovskii", 2) | close[1], SPECS
     )
-    assert name_only(rec("ivan ivanov", RARE_NAME + 1), rec("ivan ivanov", RARE_NAME + 1), SPECS)
+    # the more contacts bear it, the less it weighs (term frequency)
+    assert name_only(rec("ivan ivanov", 4) | close[0], rec("ivan ivanov", 4) | close[1], SPECS)
     # a one-word name is never enough, however rare; nor are two different names
-    assert name_only(rec("shaha", 2), rec("shaha", 2), SPECS)
-    assert name_only(rec("ivan ivanov", 2), rec("ivan ivanova", 2), SPECS)
-    # a city, shared or not, adds nothing: Ivan Ivanov in Moscow is many people
+    assert name_only(rec("shaha", 2) | close[0], rec("shaha", 2) | close[1], SPECS)
+    assert name_only(rec("ivan ivanov", 2) | close[0], rec("ivan ivanova", 2) | close[1], SPECS)
+    # the same city adds its Bayes factor, another city takes one away
+    moscow, omsk = {"city": "москва"}, {"city": "омск"}
+    assert not name_only(rec("ivan ivanov", 7) | moscow, rec("ivan ivanov", 7) | moscow, SPECS)
+    assert name_only(rec("ivan ivanov", 9) | moscow, rec("ivan ivanov", 9) | moscow, SPECS)
+    assert name_only(rec("ivan ivanov", 7) | moscow, rec("ivan ivanov", 7) | omsk, SPECS)
+    # a name borne by more than RARE_NAME contacts never passes, whatever the context
+    best = moscow | {"created": 100.0}
+    common, rare = rec("ivan ivanov", RARE_NAME + 1) | best, rec("ivan ivanov", RARE_NAME) | best
+    assert name_only(common, common, SPECS)
+    assert not name_only(rare, rare, SPECS)
+    # two different phones: two people, even for a rare name in one city
     assert name_only(
-        rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="омск"), SPECS
+        rec("ivan zhukovskii", 2, phones=("+7916",)) | moscow,
+        rec("ivan zhukovskii", 2, phones=("+7926",)) | moscow,
+        SPECS,
     )
-    assert name_only(
-        rec("ivan ivanov", 9, city="москва"), rec("ivan ivanov", 9, city="москва"), SPECS
-    )
-    assert not name_only(
-        rec("ivan zhukovskii", 2, city="москва"), rec("ivan zhukovskii", 2, city="москва"), SPECS
-    )
+
+
+def test_created_far_apart_weighs_against_and_close_for():
+    a = rec("ivan zhukovskii", 2) | {"created": 100.0}
+    assert not name_only(a, a | {"created": 105.0}, SPECS)
+    assert name_only(a, a | {"created": 1100.0}, SPECS)
+
+
+def test_name_evidence_falls_with_the_names_frequency():
+    pairs = [(rec("a b", n), rec("a b", n)) for n in (1, 2, 5, 30)]
+    bits = name_evidence_bits(pairs, SPECS)
+    assert list(bits) == sorted(bits, reverse=True)
+    assert bits[0] - bits[1] == pytest.approx(1.0)  # twice as many bearers: one bit less
+    assert name_evidence_bits([(rec("a b", 2), rec("a c", 2))], SPECS)[0] == -math.inf
+
+
+def test_sql_weighs_a_shared_name_as_python_does():
+    import duckdb
+
+    from resolution.linking.blocking import guard_frame
+    from resolution.matching.guard import linkable_sql
+
+    cities = [None, "москва", "омск"]
+    records = {}
+    for i, (n, city, created, phone) in enumerate(
+        itertools.product(
+            (1, 2, 3, 4, 9, 15, 16, 31, 32), cities, (None, 0.0, 30.0, 500.0), (None, "+1", "+2")
+        )
+    ):
+        records[i] = rec("ivan ivanov", n, city=city, phones=(phone,) if phone else None) | {
+            "created": created
+        }
+    con = duckdb.connect()
+    con.register("g", guard_frame(records, list(SPECS)))
+    got = con.execute(
+        f"SELECT l.record_id, r.record_id, {linkable_sql(list(SPECS))} FROM g l JOIN g r"
+        " ON l.record_id < r.record_id AND l._name_count = r._name_count ORDER BY 1, 2"
+    ).fetchall()
+    held = name_only_pairs([(records[a], records[b]) for a, b, _ in got], SPECS)
+    assert np.array_equal(~held, np.array([ok for _, _, ok in got]))
+    assert 0 < held.sum() < len(got)
 
 
 def test_name_only_pairs_score_below_the_threshold():
@@ -86,11 +149,13 @@ def test_name_only_pairs_score_below_the_threshold():
         stats={},
     )
     common = (rec("ivan ivanov", 30), rec("ivan ivanov", 30))
-    rare = (rec("ivan zhukovskii", 2), rec("ivan zhukovskii", 2))
+    rare = (rec("ivan zhukovskii", 2, city="тула"), rec("ivan zhukovskii", 2, city="тула"))
     phone = (rec("ivan ivanov", 30, phones=("+7916",)), rec("ivan ivanov", 30, phones=("+7916",)))
     scores = score_pairs(model, [common, rare, phone]).score
     assert scores[0] == NAME_ONLY_CAP * 0.6 < 0.6
-    assert scores[1] > 0.99 and scores[2] > 0.99
+    # a pair the names let through scores at most their own posterior: 6 / 2 and the city
+    assert scores[1] == pytest.approx(1 / (1 + 2 ** -(math.log2(3) + CITY_SAME_BITS)))
+    assert scores[2] > 0.99
 
 
 def test_name_counts_count_one_word_names_among_all_bearers_of_the_given_name():
