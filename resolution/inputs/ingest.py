@@ -26,7 +26,7 @@ from resolution.contract import (
     REQUIRED_INTERACTION_COLUMNS,
 )
 from resolution.errors import ContractError, InputError
-from resolution.inputs.reader import SUFFIXES, Broken, read_rows
+from resolution.inputs.reader import CHUNK_BYTES, SUFFIXES, Broken, read_rows
 
 log = logging.getLogger("edin")
 
@@ -506,5 +506,7 @@ def fingerprint(files: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
         h.update(Path(f).name.encode())
-        h.update(Path(f).read_bytes())
+        with Path(f).open("rb") as content:  # a chunk at a time: a 1.7 GB export is not held
+            while chunk := content.read(CHUNK_BYTES):
+                h.update(chunk)
     return h.hexdigest()[:12]
