@@ -749,7 +749,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # the home's inputs and the history are streamed from the warehouse, never held; the
     # frames are handed over, each let go of once written
     streamed = {name: partial(copy_to_parquet, con, name) for name in STREAMED}
-    to_write = {**tables, **streamed}
+    to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {**tables, **streamed}
     del tables
     snapshot = write_snapshot(
         run.home,
