@@ -698,11 +698,12 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
-    # history, the largest table, is streamed into the snapshot: the checks read its IDs only
+    # history, the largest table, is streamed into the snapshot: the checks count its rows only
+    # (a column of booleans, not 13.7M profile IDs at 5M contacts)
     tables: dict[str, pl.DataFrame] = {
         name: read_table(con, name) for name in TABLES if name not in STREAMED
     }
-    tables["history"] = con.sql("SELECT profile_id FROM history").pl()
+    tables["history"] = con.sql("SELECT true AS counted FROM history").pl()
     contacts = read_table(con, "normalized_contacts")
     model = MatchModel.load(run.paths.model_dir)
     tables["contacts"] = published_contacts(con, run, contacts, model)
