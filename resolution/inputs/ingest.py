@@ -26,7 +26,7 @@ from resolution.contract import (
     REQUIRED_INTERACTION_COLUMNS,
 )
 from resolution.errors import ContractError, InputError
-from resolution.inputs.reader import SUFFIXES, Broken, read_rows
+from resolution.inputs.reader import CHUNK_BYTES, SUFFIXES, Broken, read_rows
 
 log = logging.getLogger("edin")
 
@@ -384,12 +384,14 @@ def ingest(
         broken_rows += len(rows.broken)
         log.info("read %s (%s): %d %s", path, rows.encoding or "parquet", df.height, spec.kind)
         (contacts if spec.kind == "contacts" else interactions).append(df)
+        del rows, df  # the file's cells as read: not kept beside the next file's
     if not contacts:
         raise InputError(
             "no contacts file among the inputs: the pipeline needs at least one "
             "(see the input contract in the README)"
         )
     c = pl.concat(contacts, how="vertical_relaxed")
+    contacts.clear()  # each frame below replaces the one before: none is held twice
     c = _split_bad(
         c,
         "contact",
@@ -413,12 +415,19 @@ def ingest(
             | {"input_file": pl.String, "input_row": pl.Int64}
         )
     )
+    interactions.clear()
     i = i.with_columns(pl.col("source").str.to_lowercase())
     keys = c.select("source", "source_id")
     if known_keys is not None and known_keys.height:
         keys = pl.concat([keys, known_keys.select("source", "source_id")]).unique()
     known = keys.with_columns(pl.lit(True).alias("_known"))
-    i = i.join(known, on=["source", "source_id"], how="left")
+    # the flag alone is joined (the keys' columns, not a copy of every interaction's cells)
+    i = i.with_columns(
+        i.select("source", "source_id")
+        .join(known, on=["source", "source_id"], how="left", maintain_order="left")
+        .get_column("_known")
+    )
+    del keys, known
     i = _split_bad(
         i,
         "interaction",
@@ -497,5 +506,7 @@ def fingerprint(files: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
         h.update(Path(f).name.encode())
-        h.update(Path(f).read_bytes())
+        with Path(f).open("rb") as content:  # a chunk at a time: a 1.7 GB export is not held
+            while chunk := content.read(CHUNK_BYTES):
+                h.update(chunk)
     return h.hexdigest()[:12]

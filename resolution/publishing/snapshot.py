@@ -152,11 +152,15 @@ def write_snapshot(
     tables: Mapping[str, pl.DataFrame | Callable[[Path], int]],
     manifest: dict[str, object],
     files: dict[str, bytes] | None = None,
+    memory_limit: str = "",
 ) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
     such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
     function that writes its Parquet file to the path it is given and returns its rows
-    (``warehouse.copy_to_parquet``: the largest tables streamed, never held).
+    (``warehouse.copy_to_parquet``: the largest tables streamed, never held). Given a ``dict``,
+    each frame is taken out of it once written, so that a caller that keeps no other reference
+    to it lets it go before the next table is written. ``memory_limit`` bounds the DuckDB that
+    makes the database file (DuckDB's default, 80 % of the RAM, when empty).
 
     The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
     snapshot folder without that suffix is always whole.
@@ -177,6 +181,8 @@ def write_snapshot(
 
     def write(name: str) -> None:
         table, file = tables[name], path / f"{name}.parquet"
+        if isinstance(tables, dict):
+            del tables[name]  # written: not held while the others are
         if isinstance(table, pl.DataFrame):
             table.write_parquet(file, compression="zstd", statistics=True)
             counts[name] = table.height
@@ -193,6 +199,7 @@ def write_snapshot(
             _write_database,
             path / "profiles.duckdb",
             {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
+            memory_limit,
         )
         for name in names:
             if name in STATE_TABLES:
@@ -212,10 +219,13 @@ def write_snapshot(
     return Snapshot(run_id=run_id, path=final, counts=counts)
 
 
-def _write_database(db: Path, parquet: dict[str, Path]) -> None:
-    """The snapshot's DuckDB file: one table per Parquet file."""
+def _write_database(db: Path, parquet: dict[str, Path], memory_limit: str = "") -> None:
+    """The snapshot's DuckDB file: one table per Parquet file, made within ``memory_limit``
+    (it runs beside the warehouse's copy of the home's inputs)."""
     con = duckdb.connect(str(db))
     try:
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")  # checked by the config's parser
         for name, file in parquet.items():
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)", {"p": str(file)})
         con.execute("CHECKPOINT")

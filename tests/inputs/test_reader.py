@@ -137,3 +137,63 @@ def test_the_polars_path_reads_what_the_row_by_row_reader_reads(tmp_path, monkey
     assert_frame_equal(fast.table, slow.table)
     assert fast.broken == slow.broken
     assert fast.encoding == slow.encoding
+
+
+CHUNKED = [
+    *PLAIN_OR_NOT,
+    "a,b\n1,2\n3,4\n5,6\n7,8\n",
+    "\ufeffa,b\n1,2\nё,ж\n",
+    'a,b\n1,"x,y"\n3,4\n"5",6\n',
+    "a,b\n1,2\n3,4\n\n5,6\n",
+    "a,b\n1,2\n3,4\n5\n",
+    "a,b\n1,2\n3,4\n5,6",
+    "a,b\n1,2\n3,4\n5,6\n\n",
+    "a,b\n1,2\n" + "x" * 50 + ",y\n3,4\n",
+    "a,b\n\n1,2\n",
+]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 5, 9, 16])
+@pytest.mark.parametrize("text", CHUNKED)
+def test_a_csv_read_in_chunks_reads_what_the_whole_file_reads(
+    tmp_path, monkeypatch, text, chunk_bytes
+):
+    path = tmp_path / "contacts.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    whole = read_rows(path, chunk_bytes=10**9)
+    chunked = read_rows(path, chunk_bytes=chunk_bytes)
+    assert_frame_equal(chunked.table, whole.table)
+    assert chunked.broken == whole.broken
+    assert chunked.encoding == whole.encoding
+
+
+def test_a_large_plain_csv_is_never_read_whole(tmp_path, monkeypatch):
+    """The chunk size is honoured: no read of the file asks for more than one chunk, and the
+    whole-file read (``Path.read_bytes``) is not used."""
+    path = tmp_path / "interactions.csv"
+    lines = [f"vk,{i},Иван {i}" for i in range(2000)]
+    path.write_text("source,source_id,name\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    whole = read_rows(path, chunk_bytes=10**9)
+    asked: list[int] = []
+    real_open = Path.open
+
+    def recording_open(self, *args, **kwargs):
+        f = real_open(self, *args, **kwargs)
+        real_read = f.read
+
+        def read(size=-1):
+            asked.append(size)
+            return real_read(size)
+
+        f.read = read
+        return f
+
+    def refused(self):
+        raise AssertionError(f"{self} read whole")
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    got = read_rows(path, chunk_bytes=4096)
+    assert_frame_equal(got.table, whole.table)
+    assert asked and all(0 < size <= 4096 for size in asked)
+    assert len(asked) >= path.stat().st_size // 4096

@@ -235,7 +235,7 @@ import os, signal, sys
 from pathlib import Path
 import resolution.publishing.snapshot as snapshot
 
-def killed(db, parquet):
+def killed(db, parquet, memory_limit=""):
     # the snapshot's Parquet files are written, its database half-way: die here
     Path(db).write_bytes(b"half a database")
     os.kill(os.getpid(), signal.SIGKILL)

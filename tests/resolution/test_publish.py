@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import MappingProxyType
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -68,6 +70,26 @@ def test_switch_is_atomic_and_keeps_old_snapshot(tmp_path: Path):
     assert (tmp_path / "snapshots" / "run1" / "members.parquet").exists()
     assert os.path.islink(tmp_path / "current")
     assert pl.read_parquet(tmp_path / "current" / "members.parquet").height == 2
+
+
+def test_a_snapshot_lets_go_of_each_frame_once_written_and_bounds_its_database(tmp_path: Path):
+    """Given a dict, write_snapshot takes each frame out of it once written (publish hands the
+    frames over so that none is held while the next is written); the same files either way,
+    the database made within the memory limit given."""
+    given = tables()
+    kept = write_snapshot(tmp_path, "run1", MappingProxyType(tables()), {})
+    handed = write_snapshot(tmp_path, "run2", given, {}, memory_limit="64MB")
+    assert given == {}
+    assert (
+        handed.counts == kept.counts == {"members": 2, "profiles": 1, "history": 0, "quarantine": 0}
+    )
+    for name in ("members", "profiles"):
+        assert (kept.path / f"{name}.parquet").read_bytes() == (
+            handed.path / f"{name}.parquet"
+        ).read_bytes()
+    con = duckdb.connect(str(handed.path / "profiles.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM members").fetchone() == (2,)
+    con.close()
 
 
 def _changes(run_id: str, erased: int, merged: int, created: int = 0) -> pl.DataFrame:
