@@ -86,6 +86,54 @@ def _evidence_sql(specs: list[FieldSpec]) -> str | None:
     return " UNION ALL ".join(f"({q})" for q in parts)
 
 
+def _evidence_tables(con: duckdb.DuckDBPyConnection, evidence: str, max_block: int) -> None:
+    """Temp tables ``evidence`` (the rows of ``_evidence_sql``) and ``small_blocks`` (the
+    block keys of blocks of at most ``max_block`` records)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE evidence AS SELECT DISTINCT record_id, field, value"
+        f" FROM ({evidence}) WHERE value IS NOT NULL"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE small_blocks AS {_SMALL_BLOCKS}", {"max_block": max_block}
+    )
+
+
+def _linked_sql(specs: list[FieldSpec], dirty: bool) -> str:
+    """candidate_pairs from the temp tables of ``_evidence_tables`` and ``guard_records``: the
+    pairs sharing some evidence and a small block that ``linkable_sql`` lets through; with
+    ``dirty``, only those with a side in table ``dirty_contacts`` (an incremental run)."""
+    if dirty:
+        linked = """
+            SELECT DISTINCT least(a.record_id, b.record_id) AS l,
+                   greatest(a.record_id, b.record_id) AS r
+            FROM evidence a JOIN evidence b
+              ON a.field = b.field AND a.value = b.value AND a.record_id <> b.record_id
+            WHERE a.record_id IN (SELECT record_id FROM dirty_contacts)"""
+    else:
+        linked = """
+            SELECT DISTINCT a.record_id AS l, b.record_id AS r
+            FROM evidence a JOIN evidence b
+              ON a.field = b.field AND a.value = b.value AND a.record_id < b.record_id"""
+    return f"""
+        CREATE OR REPLACE TABLE candidate_pairs AS
+        WITH linked AS ({linked}
+        )
+        SELECT DISTINCT p.l AS record_id_l, p.r AS record_id_r
+        FROM linked p
+        JOIN small_blocks a ON a.record_id = p.l
+        JOIN small_blocks b ON b.record_id = p.r AND b.block_key = a.block_key
+        JOIN guard_records gl ON gl.record_id = p.l
+        JOIN guard_records gr ON gr.record_id = p.r
+        WHERE {linkable_sql(specs, "gl", "gr")}
+        ORDER BY record_id_l, record_id_r
+        """
+
+
+def _drop_evidence_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE evidence")
+    con.execute("DROP TABLE small_blocks")
+
+
 def _linked_pairs(
     con: duckdb.DuckDBPyConnection,
     evidence: str,
@@ -97,31 +145,8 @@ def _linked_pairs(
     of at most ``max_block`` records) and blocked_pairs_estimate (how many distinct pairs share
     such a block: counted when the blocks hold at most ``exact_up_to`` pairs with repeats,
     else estimated by HyperLogLog, within a few per cent, without keeping them)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE evidence AS SELECT DISTINCT record_id, field, value"
-        f" FROM ({evidence}) WHERE value IS NOT NULL"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE small_blocks AS {_SMALL_BLOCKS}", {"max_block": max_block}
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE candidate_pairs AS
-        WITH linked AS (
-            SELECT DISTINCT a.record_id AS l, b.record_id AS r
-            FROM evidence a JOIN evidence b
-              ON a.field = b.field AND a.value = b.value AND a.record_id < b.record_id
-        )
-        SELECT DISTINCT p.l AS record_id_l, p.r AS record_id_r
-        FROM linked p
-        JOIN small_blocks a ON a.record_id = p.l
-        JOIN small_blocks b ON b.record_id = p.r AND b.block_key = a.block_key
-        JOIN guard_records gl ON gl.record_id = p.l
-        JOIN guard_records gr ON gr.record_id = p.r
-        WHERE {linkable_sql(specs, "gl", "gr")}
-        ORDER BY record_id_l, record_id_r
-        """
-    )
+    _evidence_tables(con, evidence, max_block)
+    con.execute(_linked_sql(specs, dirty=False))
     slots = con.execute(
         "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM"
         " (SELECT count(*) AS n FROM small_blocks GROUP BY block_key)"
@@ -135,8 +160,31 @@ def _linked_pairs(
           ON a.block_key = b.block_key AND a.record_id < b.record_id
         """
     )
-    con.execute("DROP TABLE evidence")
-    con.execute("DROP TABLE small_blocks")
+    _drop_evidence_tables(con)
+
+
+def dirty_candidate_pairs(
+    con: duckdb.DuckDBPyConnection,
+    specs: list[FieldSpec],
+    records: Mapping[int, Record],
+    max_block_size: int,
+) -> bool:
+    """Table candidate_pairs of an incremental run: the pairs ``candidate_pairs`` makes that
+    have a side in table ``dirty_contacts``, from table ``block_keys`` as it stands (the
+    namesake pairs of a dirty contact's name blocks are never made, as in a full run). False,
+    and nothing written, when the evidence join does not apply (a configured string field):
+    the caller then makes every blocked pair with a dirty side, and scoring holds them."""
+    evidence = _evidence_sql(specs)
+    if evidence is None:
+        return False
+    con.register("guard_records", guard_frame(records, specs))
+    try:
+        _evidence_tables(con, evidence, max_block_size)
+        con.execute(_linked_sql(specs, dirty=True))
+        _drop_evidence_tables(con)
+    finally:
+        con.unregister("guard_records")
+    return True
 
 
 def _pairs_sql(specs: list[FieldSpec]) -> str:

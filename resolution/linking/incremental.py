@@ -11,7 +11,8 @@ on its edges and on the operator decisions inside it. So a daily run does only t
   frequency or hub;
 - **block**: block keys of every contact (cached in the warehouse by contact and record hash,
   so only dirty contacts go through the fingerprinter), candidate pairs only where one side is
-  dirty;
+  dirty, found as a full run finds them (``blocking.dirty_candidate_pairs``: shared evidence
+  and a shared block, the name-only guard in SQL);
 - **score**: those candidates scored; the published snapshot's kept pairs between two clean
   contacts are carried over with their scores and reasons (``carried_pairs``);
 - **cluster**: only the connected components (scored edges plus must-links) holding a dirty
@@ -58,11 +59,12 @@ from resolution.contract import (
 )
 from resolution.home import Home
 from resolution.linking.attach import detach
+from resolution.linking.blocking import dirty_candidate_pairs
 from resolution.linking.clustering import cluster_records
 from resolution.linking.decisions import enforce_decisions
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates
-from resolution.matching.fields import FieldSpec, frame_records, record_frame
+from resolution.matching.fields import FieldSpec, FrameRecords, frame_records, record_frame
 from resolution.matching.guard import RARE_NAME
 from resolution.matching.model import MatchModel
 from resolution.pairs import keys_to_ids
@@ -351,7 +353,9 @@ def block_dirty(
     every = pl.concat([cached.select("block_key", "record_id"), computed])
     write_table(con, "block_keys", every)
     crossed = _crossed_blocks(con, every, model_key, max_block_size)
-    con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
+    specs = list(model.specs)
+    if not dirty_candidate_pairs(con, specs, FrameRecords(frame, specs), max_block_size):
+        con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
     remember_block_keys(con, states, model_key)
     pairs = int(con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0])
     log.info(

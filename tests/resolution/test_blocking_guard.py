@@ -19,6 +19,7 @@ from resolution.linking.blocking import (
     _pairs_sql,
     block_key_frames,
     candidate_pairs,
+    dirty_candidate_pairs,
     guard_frame,
 )
 from resolution.linking.scoring import score_candidates
@@ -218,3 +219,32 @@ def test_a_configured_string_field_keeps_the_guard_after_blocking(generated):
     # two values of a configured field make a pair linkable: no join on values finds them all
     _, config = generated
     assert _evidence_sql(list(field_specs(config))) is None
+
+
+@pytest.mark.parametrize("max_block", [10_000, 40])
+def test_an_incremental_runs_candidates_are_the_full_runs_with_a_dirty_side(generated, max_block):
+    contacts, _ = generated
+    specs = list(field_specs(default_config()))
+    recs = records(contacts, specs)
+    con = duckdb.connect()
+    candidate_pairs(con, _name_and_identifier_model(specs), recs, max_block)
+    full = con.sql("SELECT * FROM candidate_pairs").pl()
+    ids = sorted(recs)
+    dirty = pl.DataFrame({"record_id": ids[::7]}, schema={"record_id": pl.Int64})
+    con.register("dirty_contacts", dirty)
+    assert dirty_candidate_pairs(con, specs, recs, max_block)
+    got = con.sql("SELECT * FROM candidate_pairs").pl()
+    want = full.filter(
+        pl.col("record_id_l").is_in(dirty["record_id"])
+        | pl.col("record_id_r").is_in(dirty["record_id"])
+    )
+    assert got.equals(want) and 0 < got.height < full.height
+
+
+def test_with_a_configured_string_field_an_incremental_run_blocks_the_old_way(generated):
+    contacts, config = generated
+    specs = list(field_specs(config))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE candidate_pairs AS SELECT 1 AS record_id_l, 2 AS record_id_r")
+    assert not dirty_candidate_pairs(con, specs, records(contacts, specs), 10_000)
+    assert con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0] == 1
