@@ -34,6 +34,7 @@ import polars as pl
 from resolution.linking.decisions import with_statuses
 from resolution.matching.fields import DAY_SECONDS, name_counts
 from resolution.matching.guard import (
+    BEST_CONTEXT_BITS,
     CITY_OTHER_BITS,
     CITY_SAME_BITS,
     CONFLICT_BITS,
@@ -46,6 +47,12 @@ ATTACH_P = 0.7
 profile's odds (the guard's Bayes factors with the profile's context) as a share of all the
 odds of the profiles bearing its name plus 1 for "none of them" (the contact is at most one of
 them). On generated seeds 7 and 202, 0.7 held pairwise precision at 0.94; 0.6 brought it to 0.93."""
+
+MOST_BEARERS = NAME_ODDS * 2**BEST_CONTEXT_BITS * (1 - ATTACH_P) / ATTACH_P
+"""A full name borne by more contacts than this never reaches ``ATTACH_P``, whatever its
+context (the best context adds ``BEST_CONTEXT_BITS``, a conflict only takes away, and other
+profiles only lower a profile's share): its lone bearers are not weighed (at a million contacts
+the common names' bearers, each against every profile bearing the name, took gigabytes)."""
 
 ATTACH_REASON = "the one profile its full name and its context fit"
 ATTACHMENTS = "attachments"
@@ -165,7 +172,7 @@ def weighed_hits(
         .join(contacts.select(columns), on="record_id")
         .filter(pl.col("key").str.contains(" "))
     )
-    lone = placed.filter(pl.col("status") == "singleton")
+    lone = placed.filter((pl.col("status") == "singleton") & (pl.col("n") <= MOST_BEARERS))
     if exclude is not None and exclude.len():
         lone = lone.filter(~pl.col("record_id").is_in(exclude.implode()))
     members = placed.filter(pl.col("status") != "review")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 
 from resolution.contract import CLUSTERS, conform
-from resolution.linking import attach_by_name_and_city
-from resolution.linking.attach import attached_now, detach, keyed_attachments
+from resolution.linking import attach, attach_by_name_and_city
+from resolution.linking.attach import attached_now, detach, keyed_attachments, weighed_hits
 
 IDENTIFIERS = ("phones", "emails", "handles")
 
@@ -221,3 +223,38 @@ def test_detaching_undoes_an_attachment_that_gave_the_profile_its_id() -> None:
     back = detach(out, moved.select("record_id"))
     assert profile_of(back) == {1: 1, 3: 3, 4: 3}
     assert dict(back.select("record_id", "status").iter_rows())[1] == "singleton"
+
+
+def _bearers(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two lone contacts 1 and 2 with one full name, city and creation day (the best context:
+    each fits the other), and n - 2 more bearers of the name held for review (counted, never
+    candidates)."""
+    ids = list(range(1, n + 1))
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    frame = pl.DataFrame(
+        {
+            "record_id": ids,
+            "name_key": ["ivan zhukovskii"] * n,
+            "given_key": ["ivan"] * n,
+            "surname_key": ["zhukovskii"] * n,
+            "city_key": ["тула"] * n,
+            "created_at": [day] * n,
+            "phones": [[] for _ in ids],
+            "emails": [[] for _ in ids],
+        },
+        schema_overrides={"phones": pl.List(pl.String), "emails": pl.List(pl.String)},
+    )
+    return clusters([[1], [2], ids[2:]], review=frozenset(ids[2:])), frame
+
+
+def test_names_too_common_to_ever_attach_are_not_weighed_and_the_cut_is_exact(
+    monkeypatch,
+) -> None:
+    # odds 6 / n times 2 ** 3.4 (same city, created the same day): a share of 0.701 at n = 27,
+    # 0.693 at n = 28; MOST_BEARERS (27.1) cuts between them
+    assert 27 < attach.MOST_BEARERS < 28
+    got = {n: weighed_hits(*_bearers(n)) for n in (27, 28)}
+    assert got[27].to_dicts() == [{"record_id": 1, "to": 2}, {"record_id": 2, "to": 1}]
+    assert got[28].height == 0
+    monkeypatch.setattr(attach, "MOST_BEARERS", float("inf"))
+    assert all(weighed_hits(*_bearers(n)).equals(got[n]) for n in (27, 28))
