@@ -26,9 +26,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from resolution.config import default_config  # noqa: E402
-from resolution.matching.fields import field_specs  # noqa: E402
-from resolution.matching.guard import CREATED_BITS, name_evidence_bits  # noqa: E402
+from resolution import default_config  # noqa: E402
+from resolution.matching import CREATED_BITS, field_specs, name_evidence_bits  # noqa: E402
 
 SETS = ("phones", "emails", "handles", "nicknames")
 MAX_SHARED = 5  # an identifier value on more records is a hub, not evidence of one person

@@ -12,11 +12,12 @@ from resolution.matching.fields import (
     record_frame,
     records,
 )
-from resolution.matching.guard import name_only, name_only_pairs
+from resolution.matching.guard import CREATED_BITS, name_evidence_bits, name_only, name_only_pairs
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import PairScores, score_pairs
 
 __all__ = [
+    "CREATED_BITS",
     "FieldSpec",
     "MatchModel",
     "PairScores",
@@ -26,6 +27,7 @@ __all__ = [
     "frame_records",
     "hub_columns",
     "identifier_columns",
+    "name_evidence_bits",
     "name_only",
     "name_only_pairs",
     "ranked_reasons",
