@@ -138,14 +138,17 @@ def _conflict(left: list[Any], right: list[Any]) -> np.ndarray:
     )
 
 
+_CREATED_DAYS = np.array([days for days, _ in CREATED_BITS])
+_CREATED_STEP_BITS = np.array([bits for _, bits in CREATED_BITS])
+
+
 def _created_bits(left: list[Any], right: list[Any]) -> np.ndarray:
     """The bits of how far apart the two creation times (days) are; 0 when one is missing."""
-    out = np.zeros(len(left))
-    for i, (a, b) in enumerate(zip(left, right, strict=True)):
-        if a is not None and b is not None:
-            apart = abs(a - b)
-            out[i] = next(bits for days, bits in CREATED_BITS if apart <= days)
-    return out
+    apart = np.abs(np.array(left, dtype=float) - np.array(right, dtype=float))  # None: nan
+    known = ~np.isnan(apart)
+    # the first step whose days the gap is within (the last is unbounded)
+    step = np.searchsorted(_CREATED_DAYS, np.where(known, apart, 0.0), side="left")
+    return np.where(known, _CREATED_STEP_BITS[step], 0.0)
 
 
 def name_evidence_bits(
