@@ -46,6 +46,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -277,16 +278,23 @@ print(json.dumps({"code": proc.returncode, "stderr": proc.stderr[-20000:]}))
 """
 
 
-def in_namespace(spec: dict[str, object]) -> subprocess.CompletedProcess[str]:
+def _in_namespace(script: str, spec: dict[str, object]) -> dict[str, Any]:
+    """Run ``script`` (CHILD or CHILD_STAGED) in a user and mount namespace of its own; the
+    JSON object its last line prints."""
     child = subprocess.run(
-        ["unshare", "-rm", sys.executable, "-c", CHILD, json.dumps(spec)],
+        ["unshare", "-rm", sys.executable, "-c", script, json.dumps(spec)],
         capture_output=True,
         text=True,
         timeout=900,
     )
     if child.returncode != 0 or not child.stdout.strip():
         raise RuntimeError(f"namespace helper failed: {child.stderr[-2000:]}")
-    got = json.loads(child.stdout.strip().splitlines()[-1])
+    got: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return got
+
+
+def in_namespace(spec: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    got = _in_namespace(CHILD, spec)
     return subprocess.CompletedProcess([], got["code"], "", got["stderr"])
 
 
@@ -463,16 +471,7 @@ print(json.dumps({"code": code, "stderr": "".join(err)[-20000:], "at_start": at_
 
 
 def in_namespace_staged(spec: dict[str, object]) -> dict[str, object]:
-    child = subprocess.run(
-        ["unshare", "-rm", sys.executable, "-c", CHILD_STAGED, json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if child.returncode != 0 or not child.stdout.strip():
-        raise RuntimeError(f"namespace helper failed: {child.stderr[-2000:]}")
-    got: dict[str, object] = json.loads(child.stdout.strip().splitlines()[-1])
-    return got
+    return _in_namespace(CHILD_STAGED, spec)
 
 
 def _struck_file(struck: str) -> str:

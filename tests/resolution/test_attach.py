@@ -11,6 +11,13 @@ from resolution.linking import attach, attach_by_name_and_city
 from resolution.linking.attach import attached_now, detach, keyed_attachments, weighed_hits
 
 IDENTIFIERS = ("phones", "emails", "handles")
+SCHEMA = {
+    "record_id": pl.Int64,
+    "given_key": pl.String,
+    "surname_key": pl.String,
+    "city_key": pl.String,
+    **dict.fromkeys(IDENTIFIERS, pl.List(pl.String)),
+}
 
 
 def contacts(*rows: tuple) -> pl.DataFrame:
@@ -28,15 +35,7 @@ def contacts(*rows: tuple) -> pl.DataFrame:
             }
             for r, g, s, c, p, h in rows
         ],
-        schema={
-            "record_id": pl.Int64,
-            "given_key": pl.String,
-            "surname_key": pl.String,
-            "city_key": pl.String,
-            "phones": pl.List(pl.String),
-            "emails": pl.List(pl.String),
-            "handles": pl.List(pl.String),
-        },
+        schema=SCHEMA,
     )
 
 
@@ -174,16 +173,7 @@ def named(*rows: tuple) -> pl.DataFrame:
             }
             for r, n, c, p in rows
         ],
-        schema={
-            "record_id": pl.Int64,
-            "name_key": pl.String,
-            "given_key": pl.String,
-            "surname_key": pl.String,
-            "city_key": pl.String,
-            "phones": pl.List(pl.String),
-            "emails": pl.List(pl.String),
-            "handles": pl.List(pl.String),
-        },
+        schema={"name_key": pl.String, **SCHEMA},
     )
 
 

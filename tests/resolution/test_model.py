@@ -72,6 +72,20 @@ def test_model_json_round_trip_scores_identically(tmp_path):
     assert [b[1] for b in blocks] == [1, 2] and blocks[0][0] == blocks[1][0]
 
 
+def _identifier_seeds() -> dict[str, list]:
+    """300 matches sharing a name and a phone, 300 distinct pairs differing in both."""
+    return {
+        "match": [
+            (rec(f"ivan ivanov{i}", (f"+7916{i}",)), rec(f"ivan ivanov{i}", (f"+7916{i}",)))
+            for i in range(300)
+        ],
+        "distinct": [
+            (rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}", (f"+7936{i}",)))
+            for i in range(300)
+        ],
+    }
+
+
 def test_answered_pairs_weigh_more_than_seeds():
     import dedupe
 
@@ -82,16 +96,7 @@ def test_answered_pairs_weigh_more_than_seeds():
 
     specs = field_specs(default_config())
     data_model = dedupe.datamodel.DataModel(variables(specs))
-    seeds = {
-        "match": [
-            (rec(f"ivan ivanov{i}", (f"+7916{i}",)), rec(f"ivan ivanov{i}", (f"+7916{i}",)))
-            for i in range(300)
-        ],
-        "distinct": [
-            (rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}", (f"+7936{i}",)))
-            for i in range(300)
-        ],
-    }
+    seeds = _identifier_seeds()
     # the operator says: a shared city and the same name, no phone, is the same person
     answers = {
         "match": [
@@ -126,16 +131,7 @@ def test_answers_weigh_their_two_classes_alike(monkeypatch):
     # of every pair that is neither (here names a letter apart in one city); balanced, less
     specs = field_specs(default_config())
     data_model = dedupe.datamodel.DataModel(variables(specs))
-    seed_pairs = {
-        "match": [
-            (rec(f"ivan ivanov{i}", (f"+7916{i}",)), rec(f"ivan ivanov{i}", (f"+7916{i}",)))
-            for i in range(300)
-        ],
-        "distinct": [
-            (rec(f"petr petrov{i}", (f"+7926{i}",)), rec(f"oleg sidorov{i}", (f"+7936{i}",)))
-            for i in range(300)
-        ],
-    }
+    seed_pairs = _identifier_seeds()
     answers = {
         "match": [
             (rec(f"anna k{i}", city="омск"), rec(f"anna k{i}", city="омск")) for i in range(2)
