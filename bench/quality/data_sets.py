@@ -18,7 +18,8 @@ from cleaning import clean_generated, strip_strings
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-NAMES = ("febrl3", "fake_20000", "fake_20000_noemail", "generated")
+NOID = ("febrl1_noid", "febrl2_noid", "febrl3_noid", "febrl4_noid")
+NAMES = ("febrl3", "fake_20000", "fake_20000_noemail", "generated", *NOID)
 
 # Columns of records.parquet each system may compare, and which of them are identifiers
 # (e-mail, phone, handle) for the exact-identifier baseline. FEBRL3 has none: its soc_sec_id
@@ -38,6 +39,21 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "soc_sec_id",
     ),
     "fake_20000": ("first_name", "surname", "dob", "city", "email"),
+    # FEBRL 1-4 with soc_sec_id left out (examples/febrl_noid): no identifier at all
+    **{
+        name: (
+            "given_name",
+            "surname",
+            "street_number",
+            "address_1",
+            "address_2",
+            "suburb",
+            "postcode",
+            "state",
+            "date_of_birth",
+        )
+        for name in NOID
+    },
     # the same register with its e-mails left out: no identifier at all (issue 11)
     "fake_20000_noemail": ("first_name", "surname", "dob", "city"),
     "generated": (
@@ -55,6 +71,7 @@ IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "febrl3": (),
     "fake_20000": ("email",),
     "fake_20000_noemail": (),
+    **{name: () for name in NOID},
     "generated": ("email", "phone", "handle"),
 }
 
@@ -87,10 +104,14 @@ PUBLIC_SETS = {
     "febrl3": ("febrl3.csv", "febrl", "rec_id"),
     "fake_20000": ("fake_20000.csv", "fake", "unique_id"),
     "fake_20000_noemail": ("fake_20000.csv", "fake", "unique_id"),
+    **{name: ("records.csv", "febrl", "rec_id") for name in NOID},
 }
 # Variants of an example: (its example folder, the subfolder its prepare.py writes them into,
 # their config in the example folder).
-VARIANTS = {"fake_20000_noemail": ("fake_20000", "no_email", "edin_no_email.toml")}
+VARIANTS = {
+    "fake_20000_noemail": ("fake_20000", "no_email", "edin_no_email.toml"),
+    **{name: ("febrl_noid", name.removesuffix("_noid"), "edin.toml") for name in NOID},
+}
 
 
 def prepare(name: str, work: Path, *, persons: int, seed: int) -> Dataset:

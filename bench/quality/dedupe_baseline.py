@@ -40,6 +40,20 @@ VARIABLES = {
         ShortString("date_of_birth", has_missing=True),
         ShortString("soc_sec_id", has_missing=True),
     ],
+    **{
+        f"febrl{n}_noid": lambda: [
+            String("given_name", has_missing=True),
+            String("surname", has_missing=True),
+            ShortString("street_number", has_missing=True),
+            String("address_1", has_missing=True),
+            String("address_2", has_missing=True),
+            ShortString("suburb", has_missing=True),
+            ShortString("postcode", has_missing=True),
+            Exact("state", has_missing=True),
+            ShortString("date_of_birth", has_missing=True),
+        ]
+        for n in range(1, 5)
+    },
     "fake_20000": lambda: [
         String("first_name", has_missing=True),
         String("surname", has_missing=True),

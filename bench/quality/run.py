@@ -1,6 +1,7 @@
 """Resolution quality side by side: this product, Splink 5, plain dedupe, exact identifiers.
 
-    python bench/quality/run.py [--datasets febrl3,fake_20000,fake_20000_noemail,generated]
+    python bench/quality/run.py [--datasets febrl3,fake_20000,fake_20000_noemail,generated,
+                                            febrl1_noid,febrl2_noid,febrl3_noid,febrl4_noid]
                                 [--persons 20000] [--seed 101] [--labels 0,50]
                                 [--systems edin,splink,dedupe,exact]
 

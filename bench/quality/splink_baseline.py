@@ -45,9 +45,11 @@ THRESHOLDS = (0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 SEED = 2
 
 
-def _febrl3() -> dict[str, Any]:
+def _febrl3(ssn: bool = True) -> dict[str, Any]:
+    """The FEBRL3 demo's model; ``ssn=False``: the same without soc_sec_id (its comparison,
+    blocking rule and deterministic rule), for the identifier-free FEBRL sets."""
     blocking = [
-        block_on("soc_sec_id"),
+        *([block_on("soc_sec_id")] if ssn else []),
         block_on("given_name"),
         block_on("surname"),
         block_on("date_of_birth"),
@@ -63,13 +65,13 @@ def _febrl3() -> dict[str, Any]:
                 cl.DateOfBirthComparison(
                     "date_of_birth", input_is_string=True, datetime_format="%Y%m%d"
                 ),
-                cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2]),
+                *([cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2])] if ssn else []),
                 cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
                 cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
             ],
         ),
         "deterministic": [
-            block_on("soc_sec_id"),
+            *([block_on("soc_sec_id")] if ssn else []),
             block_on("given_name", "surname", "date_of_birth"),
             "l.given_name = r.surname and l.surname = r.given_name "
             "and l.date_of_birth = r.date_of_birth",
@@ -161,6 +163,7 @@ MODELS = {
     "febrl3": _febrl3,
     "fake_20000": _fake_20000,
     "fake_20000_noemail": lambda: _fake_20000(email=False),
+    **{f"febrl{n}_noid": lambda: _febrl3(ssn=False) for n in range(1, 5)},
     "generated": _generated,
 }
 
