@@ -22,6 +22,7 @@ from resolution.errors import ModelError
 from resolution.files import write_atomic
 from resolution.home import MODEL_FILE, TRAINING_FILE
 from resolution.matching.comparison import PairColumns, PairFeatures
+from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.matching.fields import NAME_COUNT, FieldSpec, variables
 
 FORMAT_VERSION = 1
@@ -51,7 +52,8 @@ def predicate_from_json(d: Any) -> Any:
 class MatchModel:
     """dedupe's data model with the classifier's weights and the blocking rules: computes a
     pair's features and log-odds (``resolution.matching.scoring`` turns them into scores) and
-    fingerprints records into blocks."""
+    fingerprints records into blocks. With ``fs``, the Fellegi–Sunter model scores instead of
+    the classifier (dedupe still blocks)."""
 
     specs: tuple[FieldSpec, ...]
     weights: np.ndarray
@@ -59,6 +61,9 @@ class MatchModel:
     predicates: tuple[Any, ...]
     threshold: float
     stats: dict[str, Any]
+    # The Fellegi–Sunter model that scores the pairs instead of the classifier, in a home
+    # trained with no identifier seeds and no answers (``resolution.training.em``).
+    fs: FellegiSunter | None = None
 
     def __post_init__(self) -> None:
         self.data_model = dedupe.datamodel.DataModel(variables(self.specs))
@@ -110,6 +115,7 @@ class MatchModel:
             "blocking": [predicate_to_json(p) for p in self.predicates],
             "threshold": self.threshold,
             "stats": self.stats,
+            **({"fellegi_sunter": self.fs.to_json()} if self.fs is not None else {}),
         }
 
     def save(self, directory: Path, training: TrainingData) -> None:
@@ -150,6 +156,7 @@ class MatchModel:
             predicates=tuple(predicate_from_json(p) for p in d["blocking"]),
             threshold=float(d["threshold"]),
             stats=d.get("stats", {}),
+            fs=FellegiSunter.from_json(d["fellegi_sunter"]) if "fellegi_sunter" in d else None,
         )
 
 
