@@ -59,6 +59,11 @@ STRING_TYPES = frozenset({"String", "ShortString", "Exact", "Text"})
 # records mostly agree.
 M_START = (0.05, 0.05, 0.1, 0.75, 0.05)
 PRIOR_START = 0.1
+# Pseudo-matches per level added to EM's counts (a uniform Dirichlet prior): a level no match of
+# the sample reached weighs what one match would say, not the floor. Unsmoothed, FEBRL's
+# address "alike" level (a typo no sampled duplicate had) weighed -13.8 bits: one such typo
+# would have parted a duplicate that agrees on everything else.
+SMOOTHING = 1.0
 
 
 def fs_fields(contacts: pl.DataFrame, specs: Sequence[FieldSpec]) -> list[tuple[str, str]]:
@@ -67,7 +72,11 @@ def fs_fields(contacts: pl.DataFrame, specs: Sequence[FieldSpec]) -> list[tuple[
     redundant pair), not the identifiers."""
     column_of = {s.name: FIELD_COLUMNS.get(s.name, s.name) for s in specs if s.type in STRING_TYPES}
     field_of = {c: f for f, c in column_of.items()}
-    return [(field_of[c], c) for c in compared_columns(contacts) if c in field_of]
+    return [
+        (field_of[c], c)
+        for c in compared_columns(contacts)
+        if c in field_of and contacts[c].drop_nulls().n_unique() > 1  # a value to compare
+    ]
 
 
 def _pair_frame(pairs: pl.DataFrame, values: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
@@ -83,10 +92,11 @@ def _pair_frame(pairs: pl.DataFrame, values: pl.DataFrame, fields: Sequence[str]
 
 def em_pass(
     levels: np.ndarray, log_u: np.ndarray, free: Sequence[int]
-) -> tuple[np.ndarray, float, np.ndarray]:
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """EM over pairs with ``u`` fixed (``log_u``: each pair's log-probability of its levels
     among non-matches, over the ``free`` fields): m (free fields × levels), the share of
-    matches, and each pair's posterior probability of being one person."""
+    matches, each pair's posterior probability of being one person, and the expected number
+    of matches at each level (free fields × levels, before smoothing)."""
     n_levels = len(LEVELS)
     lv = levels[:, free].astype(np.int64)
     present = lv != MISSING
@@ -94,6 +104,7 @@ def em_pass(
     m = np.tile(np.array(M_START), (len(free), 1))
     prior = PRIOR_START
     post = np.zeros(levels.shape[0])
+    counts = np.zeros_like(m)
     for _ in range(EM_ITERATIONS):
         log_m = np.zeros(levels.shape[0])
         for j in range(len(free)):
@@ -104,12 +115,13 @@ def em_pass(
         new = np.empty_like(m)
         for j in range(len(free)):
             w = np.bincount(safe[present[:, j], j], post[present[:, j]], minlength=n_levels)
-            new[j] = np.maximum(w / max(float(w.sum()), 1e-12), FLOOR)
+            counts[j] = w
+            new[j] = (w + SMOOTHING) / (float(w.sum()) + n_levels * SMOOTHING)
         moved = float(np.abs(new - m).max())
         m = new
         if moved < TOLERANCE:
             break
-    return m, prior, post
+    return m, prior, post, counts
 
 
 def _log_u(
@@ -167,16 +179,19 @@ def fit_fellegi_sunter(
     random_pairs = _pair_frame(_random_pairs(ids, RANDOM_PAIRS, rng), values, fields)
     random_levels = frame_levels(random_pairs, len(fields))
     u = np.empty((len(fields), len(LEVELS)))
+    u_seen = np.zeros((len(fields), len(LEVELS)))  # random pairs at each level
     both = np.empty(len(fields))  # share of random pairs with the field on both sides
     for j in range(len(fields)):
         lv = random_levels[:, j]
         seen = lv[lv != MISSING].astype(np.int64)
         both[j] = seen.size / max(lv.size, 1)
-        u[j] = np.maximum(np.bincount(seen, minlength=len(LEVELS)) / max(seen.size, 1), FLOOR)
+        u_seen[j] = np.bincount(seen, minlength=len(LEVELS))
+        u[j] = np.maximum(u_seen[j] / max(seen.size, 1), FLOOR)
 
     column_field = {c: f for f, c in chosen}
     table = contacts.select("record_id", *column_field)
     estimates: dict[int, list[np.ndarray]] = {j: [] for j in range(len(fields))}
+    reached = np.zeros((len(fields), len(LEVELS)))  # expected matches per level, all passes
     passes: list[tuple[list[int], float, int]] = []  # (rule's fields, match share, its pairs)
     con = duckdb.connect()
     try:
@@ -193,9 +208,12 @@ def fit_fellegi_sunter(
             total = _rule_pairs(con, rule)
             frame = _pair_frame(candidates.sort("l", "r"), values, fields)
             levels = frame_levels(frame, len(fields))
-            m, share, _ = em_pass(levels, _log_u(levels, u, free, left_frequencies(frame)), free)
+            m, share, _, seen = em_pass(
+                levels, _log_u(levels, u, free, left_frequencies(frame)), free
+            )
             for k, j in enumerate(free):
                 estimates[j].append(m[k])
+                reached[j] += seen[k]
             passes.append((held, share, total))
             log.info(
                 "Fellegi–Sunter EM over %d of %d pairs sharing %s: %.1f %% one person",
@@ -209,6 +227,11 @@ def fit_fellegi_sunter(
     if not passes or any(not estimates[j] for j in range(len(fields))):
         return None
     m_all = np.array([np.mean(estimates[j], axis=0) for j in range(len(fields))])
+    # A level neither random pairs nor EM's matches reached (two fields that are never
+    # swapped) has no measured u and a smoothed m: it weighs nothing rather than the ratio of
+    # two guesses.
+    unseen = (u_seen == 0) & (reached < 1.0)
+    u[unseen] = m_all[unseen]
     n = len(ids)
     all_pairs = n * (n - 1) / 2
     matches = [
