@@ -15,7 +15,6 @@ import polars as pl
 
 from resolution import Key, NotFoundError
 from resolution.feedback import decision_history
-from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.matching import (
     MatchModel,
     contributions,
@@ -23,6 +22,7 @@ from resolution.matching import (
     ranked_reasons,
     score_pairs,
 )
+from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.publishing import Explainable, parse_record, read_explainable
 
 # Pairs to contacts outside the profile shown for one contact.

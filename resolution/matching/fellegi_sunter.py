@@ -82,7 +82,9 @@ def compare_levels(
     return frame_levels(pl.DataFrame(data, height=len(cols)), len(fields), cuts)
 
 
-def frame_levels(pairs: pl.DataFrame, n_fields: int, cuts: Sequence[float] = LEVEL_CUTS) -> np.ndarray:
+def frame_levels(
+    pairs: pl.DataFrame, n_fields: int, cuts: Sequence[float] = LEVEL_CUTS
+) -> np.ndarray:
     """(pairs × fields) int8 levels of a frame holding field i's left and right values in
     columns ``l{i}`` and ``r{i}``."""
     n = pairs.height
@@ -118,13 +120,19 @@ class FellegiSunter:
     counts: dict[str, dict[str, int]]
     totals: dict[str, int]
     cuts: tuple[float, ...] = LEVEL_CUTS
+    # How many other records of the same person a record has, on average (2 × the expected
+    # matching pairs / the records): what a value's count holds beyond other people's.
+    duplicates: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # ln(m/u) per field and level (the equal level's u replaced per value when scoring)
         self._weights = np.array(
             [
-                [np.log(max(m, FLOOR) / max(u, FLOOR)) for m, u in zip(self.m[f], self.u[f], strict=True)]
+                [
+                    np.log(max(m, FLOOR) / max(u, FLOOR))
+                    for m, u in zip(self.m[f], self.u[f], strict=True)
+                ]
                 for f in self.fields
             ],
             dtype=np.float64,
@@ -133,12 +141,22 @@ class FellegiSunter:
             f: pl.DataFrame(
                 {
                     "v": list(self.counts[f]),
-                    "freq": [n / max(self.totals[f], 1) for n in self.counts[f].values()],
+                    "freq": [self.value_u(f, n) for n in self.counts[f].values()],
                 },
                 schema={"v": pl.String, "freq": pl.Float64},
             )
             for f in self.fields
         }
+
+    def value_u(self, name: str, count: int) -> float:
+        """The ``u`` of an equal value held by ``count`` records: the share of the records
+        that hold it *and are other people* than the one holding it on the left. Of the
+        ``count - 1`` others holding it, ``duplicates · m(equal)`` are expected to be that
+        person's own records (a birth date four records of one person share is no common
+        date); at least one other record is assumed (a value held once or never: one record's
+        share)."""
+        others = count - 1 - self.duplicates * self.m[name][EQUAL]
+        return max(others, 1.0) / max(self.totals[name], 1)
 
     @property
     def prior_logit(self) -> float:
@@ -150,8 +168,9 @@ class FellegiSunter:
         return compare_levels(cols, self.fields, self.cuts)
 
     def frequency(self, name: str, values: pl.Series | Sequence[Any]) -> np.ndarray:
-        """Per value, its share of the records holding field ``name`` (a value the home held
-        once or never: one record's share)."""
+        """Per value, its ``u`` when equal (``value_u``: the share of the records holding
+        field ``name`` that are other people; a value the home held once or never: one
+        record's share)."""
         single = 1.0 / max(self.totals[name], 1)
         got = (
             pl.DataFrame({"v": pl.Series(values, dtype=pl.String)})
@@ -200,6 +219,7 @@ class FellegiSunter:
             "levels": list(LEVELS),
             "cuts": list(self.cuts),
             "prior": self.prior,
+            "duplicates": self.duplicates,
             "m": {f: list(self.m[f]) for f in self.fields},
             "u": {f: list(self.u[f]) for f in self.fields},
             "totals": {f: self.totals[f] for f in self.fields},
@@ -218,5 +238,6 @@ class FellegiSunter:
             counts={f: {str(k): int(v) for k, v in d["counts"][f].items()} for f in fields},
             totals={f: int(d["totals"][f]) for f in fields},
             cuts=tuple(float(c) for c in d["cuts"]),
+            duplicates=float(d.get("duplicates", 0.0)),
             stats=dict(d.get("stats", {})),
         )

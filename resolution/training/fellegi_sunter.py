@@ -72,11 +72,16 @@ def fs_fields(contacts: pl.DataFrame, specs: Sequence[FieldSpec]) -> list[tuple[
     redundant pair), not the identifiers."""
     column_of = {s.name: FIELD_COLUMNS.get(s.name, s.name) for s in specs if s.type in STRING_TYPES}
     field_of = {c: f for f, c in column_of.items()}
-    return [
+    chosen = [
         (field_of[c], c)
         for c in compared_columns(contacts)
         if c in field_of and contacts[c].drop_nulls().n_unique() > 1  # a value to compare
     ]
+    # Names the normalizer could not split (no surname found): the whole name is compared.
+    if "surname_key" not in {c for _, c in chosen} and "name" in column_of:
+        if "name_key" in contacts.columns and contacts["name_key"].drop_nulls().n_unique() > 1:
+            chosen.insert(0, ("name", "name_key"))
+    return chosen
 
 
 def _pair_frame(pairs: pl.DataFrame, values: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
@@ -240,6 +245,7 @@ def fit_fellegi_sunter(
     ]
     log.info("Fellegi–Sunter matches per rule: %s", ", ".join(f"{x:.0f}" for x in matches))
     prior = float(np.clip(np.median(matches) / max(all_pairs, 1.0), 1e-12, 0.5))
+    duplicates = 2.0 * float(np.median(matches)) / max(n, 1)
     model = FellegiSunter(
         fields=tuple(fields),
         m={f: [float(x) for x in m_all[j]] for j, f in enumerate(fields)},
@@ -248,6 +254,7 @@ def fit_fellegi_sunter(
         counts=counts,
         totals=totals,
         cuts=LEVEL_CUTS,
+        duplicates=duplicates,
         stats={"em_passes": len(passes), "expected_matches": float(np.median(matches))},
     )
     log.info(

@@ -16,7 +16,6 @@ from resolution.matching.fellegi_sunter import (
     CLOSE,
     DIFFERENT,
     EQUAL,
-    LEVELS,
     MISSING,
     REVERSED,
     FellegiSunter,
@@ -27,7 +26,6 @@ from resolution.matching.fields import FieldSpec, FrameRecords, field_specs, rec
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
 from resolution.training.fellegi_sunter import em_pass, fit_fellegi_sunter
-
 
 
 def cols(pairs: list[tuple[dict, dict]], fields: list[str]) -> PairColumns:
@@ -107,11 +105,19 @@ def model(**kw) -> FellegiSunter:
 
 
 @pytest.mark.parametrize(
-    ("value", "frequency"),
-    [("ivan", 0.5), ("anna", 0.02), ("gleb", 0.01)],  # "gleb": held once, or never seen
+    ("value", "duplicates", "frequency"),
+    [
+        ("ivan", 0.0, 0.49),  # 49 other records hold it
+        ("anna", 0.0, 0.01),
+        ("gleb", 0.0, 0.01),  # held once, or never seen: one record's share
+        ("ivan", 10.0, (49 - 10 * 0.7) / 100),  # of them, 10 × m(equal) the person's own
+        ("anna", 2.0, 0.01),  # both holders one person: still at least one other record
+    ],
 )
-def test_an_equal_value_weighs_by_its_own_frequency(value, frequency) -> None:
-    fs = model()
+def test_an_equal_value_weighs_by_how_many_other_people_hold_it(
+    value, duplicates, frequency
+) -> None:
+    fs = model(duplicates=duplicates)
     pair = ({"g": value, "s": None}, {"g": value, "s": None})
     w = fs.field_weights(cols([pair], ["g", "s"]))
     assert w[0, 0] == pytest.approx(np.log(0.7 / frequency))
@@ -135,7 +141,7 @@ def test_the_probability_is_the_prior_plus_the_weights() -> None:
     w = fs.field_weights(cols(pairs, ["g", "s"]))
     prior = np.log(0.001 / 0.999)
     expected = [
-        prior + np.log(0.7 / 0.5) + np.log(0.8 / 0.01),  # "petrov" unseen: 1 / 100
+        prior + np.log(0.7 / 0.49) + np.log(0.8 / 0.01),  # "petrov" unseen: 1 / 100
         prior + np.log(0.1 / 0.9) + np.log(0.1 / 0.95),
         prior,  # nothing to compare: the prior
     ]
@@ -144,12 +150,18 @@ def test_the_probability_is_the_prior_plus_the_weights() -> None:
 
 def test_a_model_with_fellegi_sunter_scores_and_explains_by_it() -> None:
     specs = field_specs(default_config())
-    fs = model(fields=("given", "surname"), m={"given": model().m["g"], "surname": model().m["s"]},
-               u={"given": model().u["g"], "surname": model().u["s"]},
-               counts={"given": {"ivan": 50}, "surname": {}}, totals={"given": 100, "surname": 100})
+    fs = model(
+        fields=("given", "surname"),
+        m={"given": model().m["g"], "surname": model().m["s"]},
+        u={"given": model().u["g"], "surname": model().u["s"]},
+        counts={"given": {"ivan": 50}, "surname": {}},
+        totals={"given": 100, "surname": 100},
+    )
     plain = MatchModel(specs, np.zeros(60), 0.0, (), 0.5, {})
     plain.weights = np.zeros(len(plain.data_model))
-    with_fs = MatchModel.from_json(json.loads(json.dumps(plain.to_json() | {"fellegi_sunter": fs.to_json()})))
+    with_fs = MatchModel.from_json(
+        json.loads(json.dumps(plain.to_json() | {"fellegi_sunter": fs.to_json()}))
+    )
     a = {s.name: None for s in specs} | {"given": "ivan", "surname": "petrov", "_name_count": 1}
     b = dict(a) | {"surname": "petrova"}
     got = score_pairs(with_fs, [(a, b)])
@@ -185,7 +197,8 @@ def register(n: int, seed: int = 5) -> pl.DataFrame:
             "given_key": given[rng.integers(40)],
             "surname_key": surnames[rng.integers(400)],
             "city_key": cities[rng.integers(12)],
-            "f_dob": f"19{rng.integers(40, 99)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}",
+            "f_dob": f"19{rng.integers(40, 99)}-{rng.integers(1, 13):02d}"
+            f"-{rng.integers(1, 29):02d}",
         }
         for _ in range(2 + p % 2):
             rec = dict(person)
