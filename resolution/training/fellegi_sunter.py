@@ -78,9 +78,9 @@ def fs_fields(contacts: pl.DataFrame, specs: Sequence[FieldSpec]) -> list[tuple[
         if c in field_of and contacts[c].drop_nulls().n_unique() > 1  # a value to compare
     ]
     # Names the normalizer could not split (no surname found): the whole name is compared.
-    if "surname_key" not in {c for _, c in chosen} and "name" in column_of:
-        if "name_key" in contacts.columns and contacts["name_key"].drop_nulls().n_unique() > 1:
-            chosen.insert(0, ("name", "name_key"))
+    unsplit = "surname_key" not in {c for _, c in chosen} and "name" in column_of
+    if unsplit and "name_key" in contacts.columns and contacts["name_key"].n_unique() > 2:
+        chosen.insert(0, ("name", "name_key"))
     return chosen
 
 
