@@ -755,7 +755,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     chart = run_chart(
         scores,
         model.threshold,
-        list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
+        model.chart_weights(),
         f"edin run {run.run_id}",
     )
     # the home's inputs and the history are streamed from the warehouse, never held; the

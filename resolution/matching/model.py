@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,13 @@ class MatchModel:
         extra = len(self.weights) - len(names)
         missing = [f"{v.name} present" for v in self.data_model.field_variables if v.has_missing]
         return names + missing[:extra]
+
+    def chart_weights(self) -> list[tuple[str, float]]:
+        """(name, weight) of what scores the pairs, for the run's chart: the Fellegi–Sunter
+        model's weight per field and level (in log-odds), else the classifier's per feature."""
+        if self.fs is not None:
+            return [(f"{f} {lv}", w * math.log(2)) for f, lv, _, _, w in self.fs.level_table()]
+        return list(zip(self.feature_names(), self.weights.tolist(), strict=True))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -285,3 +285,14 @@ def test_a_home_without_identifiers_resolves_with_no_labels_scored_by_fellegi_su
     assert scores.pairwise_precision > 0.9 and scores.pairwise_recall > 0.7
     shown = edin("explain", "--home", str(home), "register:0")
     assert "Fellegi–Sunter" in shown and "f_dob:" in shown
+
+
+def test_the_chart_shows_what_scores() -> None:
+    specs = field_specs(default_config())
+    plain = MatchModel(specs, np.zeros(1), 0.0, (), 0.5, {})
+    plain.weights = np.arange(len(plain.data_model), dtype=np.float64)
+    assert [w for _, w in plain.chart_weights()] == plain.weights.tolist()
+    plain.fs = model()
+    got = dict(plain.chart_weights())
+    assert got["g equal"] == pytest.approx(np.log(0.7 / 0.02))
+    assert len(got) == 2 * len(plain.fs.m["g"])
