@@ -49,7 +49,7 @@ def fellegi_sunter_lines(fs: dict[str, Any]) -> list[str]:
     out = [
         "model: Fellegi–Sunter weights estimated by EM over blocked pairs (no identifier "
         "seeds, no answers); per field and level, log2(m/u) in bits (an equal value weighs "
-        "less the more records hold it):"
+        "less the more records hold it; the pairs' contributions are in natural log-odds):"
     ]
     table: dict[str, list[str]] = {}
     for name, level, _m, _u, bits in model.level_table():
