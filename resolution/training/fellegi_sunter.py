@@ -77,9 +77,12 @@ def fs_fields(contacts: pl.DataFrame, specs: Sequence[FieldSpec]) -> list[tuple[
         for c in compared_columns(contacts)
         if c in field_of and contacts[c].drop_nulls().n_unique() > 1  # a value to compare
     ]
-    # Names the normalizer could not split (no surname found): the whole name is compared.
-    unsplit = "surname_key" not in {c for _, c in chosen} and "name" in column_of
-    if unsplit and "name_key" in contacts.columns and contacts["name_key"].n_unique() > 2:
+    # Names the normalizer could not split (no surname found, not even one compared under
+    # another field's name): the whole name is compared.
+    surnames = contacts["surname_key"] if "surname_key" in contacts.columns else None
+    unsplit = surnames is None or surnames.drop_nulls().n_unique() < 2
+    names = contacts["name_key"] if "name_key" in contacts.columns else None
+    if unsplit and "name" in column_of and names is not None and names.drop_nulls().n_unique() > 1:
         chosen.insert(0, ("name", "name_key"))
     return chosen
 
