@@ -285,6 +285,12 @@ def test_a_home_without_identifiers_resolves_with_no_labels_scored_by_fellegi_su
     assert scores.pairwise_precision > 0.9 and scores.pairwise_recall > 0.7
     shown = edin("explain", "--home", str(home), "register:0")
     assert "Fellegi–Sunter" in shown and "f_dob:" in shown
+    # a later run of the home scores with the saved model: the same profiles
+    saved_text = (home / "model" / "model.json").read_text(encoding="utf-8")
+    edin("run", str(tmp_path / "in"), "--home", str(home), "--config", str(tmp_path / "edin.toml"))
+    assert (home / "model" / "model.json").read_text(encoding="utf-8") == saved_text
+    again = pl.read_parquet(home / "current" / "members.parquet")
+    assert again.sort("source", "source_id").equals(members.sort("source", "source_id"))
 
 
 def test_the_chart_shows_what_scores() -> None:
