@@ -22,6 +22,7 @@ from resolution.matching import (
     ranked_reasons,
     score_pairs,
 )
+from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.publishing import Explainable, parse_record, read_explainable
 
 # Pairs to contacts outside the profile shown for one contact.
@@ -40,6 +41,21 @@ def format_reasons(reasons: list[tuple[str, float]]) -> str:
         f"{name} {w:+.2f} ({REASON_WORDS.get(name, ('agree', 'disagree'))[0 if w > 0 else 1]})"
         for name, w in reasons
     )
+
+
+def fellegi_sunter_lines(fs: dict[str, Any]) -> list[str]:
+    """The Fellegi–Sunter model's weight per field and level, in bits (log2 m/u), as text."""
+    model = FellegiSunter.from_json(fs)
+    out = [
+        "model: Fellegi–Sunter weights estimated by EM over blocked pairs (no identifier "
+        "seeds, no answers); per field and level, log2(m/u) in bits (an equal value weighs "
+        "less the more records hold it; the pairs' contributions are in natural log-odds):"
+    ]
+    table: dict[str, list[str]] = {}
+    for name, level, _m, _u, bits in model.level_table():
+        table.setdefault(name, []).append(f"{level} {bits:+.1f}")
+    out += [f"    {name}: {', '.join(levels)}" for name, levels in table.items()]
+    return out
 
 
 def load(home: Path) -> Explainable:
@@ -155,13 +171,16 @@ def explain_contact(home: Path, key: Key) -> str:
     pairs = _pairs_of(snap, keys)
     within = pairs.filter(pl.col("in_l") & pl.col("in_r"))
     outside = pairs.filter(~(pl.col("in_l") & pl.col("in_r")))
+    fs = snap.model.get("fellegi_sunter")
+    bias = FellegiSunter.from_json(fs).prior_logit if fs else snap.model["classifier"]["bias"]
     out += [
         "",
         f"why: pairs scoring ≥ {snap.threshold:g} join contacts (dedupe's hierarchical "
         "clustering); each field's contribution is its share of the pair's log-odds "
-        f"(they add up with the bias {snap.model['classifier']['bias']:+.2f}), measured "
+        f"(they add up with the {'prior' if fs else 'bias'} {bias:+.2f}), measured "
         "against the field being missing: + raised the odds (agree), − lowered them "
         "(disagree, or agreement too common to count)",
+        *(fellegi_sunter_lines(fs) if fs else []),
     ]
     out.append(f"  scored pairs inside the profile ({within.height})")
     out += [_pair_line(r, snap.threshold) for r in within.iter_rows(named=True)] or [

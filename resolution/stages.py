@@ -87,6 +87,7 @@ from resolution.publishing.snapshot import (
 )
 from resolution.training.em import REASON as EM_REASON
 from resolution.training.em import em_seed_labels
+from resolution.training.fellegi_sunter import fit_fellegi_sunter
 from resolution.training.labels import (
     ANSWERED,
     UNSURE,
@@ -383,6 +384,12 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         regularization=res.regularization,
         agreeing=agreeing,
     )
+    # No identifier seeds and no answers (EM's seeds taught blocking): the fields' weights
+    # estimated by EM score the pairs, not the classifier fitted on EM's own labels.
+    cold = labelled.filter(pl.col("reason") == EM_REASON).height > 0
+    if cold and not (answers["match"] or answers["distinct"]):
+        model.fs = fit_fellegi_sunter(contacts, recs, specs, seed=res.seed)
+    model.stats["scored_by"] = "fellegi_sunter" if model.fs is not None else "classifier"
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     write_atomic(
         run.paths.trained_file,
@@ -748,7 +755,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     chart = run_chart(
         scores,
         model.threshold,
-        list(zip(model.feature_names(), model.weights.tolist(), strict=True)),
+        model.chart_weights(),
         f"edin run {run.run_id}",
     )
     # the home's inputs and the history are streamed from the warehouse, never held; the

@@ -50,7 +50,11 @@ def feature_fields(data_model: Any) -> list[str]:
 
 def field_weights(model: Any) -> tuple[list[str], np.ndarray]:
     """The explained fields (in declaration order) and the (features × fields) matrix whose
-    column f holds the classifier weight of every feature of field f, zero elsewhere."""
+    column f holds the classifier weight of every feature of field f, zero elsewhere. A
+    Fellegi–Sunter model's features are its fields' weights already: the identity."""
+    if getattr(model, "fs", None) is not None:
+        fields = list(model.fs.fields)
+        return fields, np.eye(len(fields), dtype=np.float64)
     columns = feature_fields(model.data_model)
     if len(columns) != len(model.weights):
         raise ModelError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from resolution.errors import ModelError
 from resolution.files import write_atomic
 from resolution.home import MODEL_FILE, TRAINING_FILE
 from resolution.matching.comparison import PairColumns, PairFeatures
+from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.matching.fields import NAME_COUNT, FieldSpec, variables
 
 FORMAT_VERSION = 1
@@ -51,7 +53,8 @@ def predicate_from_json(d: Any) -> Any:
 class MatchModel:
     """dedupe's data model with the classifier's weights and the blocking rules: computes a
     pair's features and log-odds (``resolution.matching.scoring`` turns them into scores) and
-    fingerprints records into blocks."""
+    fingerprints records into blocks. With ``fs``, the Fellegi–Sunter model scores instead of
+    the classifier (dedupe still blocks)."""
 
     specs: tuple[FieldSpec, ...]
     weights: np.ndarray
@@ -59,6 +62,9 @@ class MatchModel:
     predicates: tuple[Any, ...]
     threshold: float
     stats: dict[str, Any]
+    # The Fellegi–Sunter model that scores the pairs instead of the classifier, in a home
+    # trained with no identifier seeds and no answers (``resolution.training.em``).
+    fs: FellegiSunter | None = None
 
     def __post_init__(self) -> None:
         self.data_model = dedupe.datamodel.DataModel(variables(self.specs))
@@ -97,6 +103,13 @@ class MatchModel:
         missing = [f"{v.name} present" for v in self.data_model.field_variables if v.has_missing]
         return names + missing[:extra]
 
+    def chart_weights(self) -> list[tuple[str, float]]:
+        """(name, weight) of what scores the pairs, for the run's chart: the Fellegi–Sunter
+        model's weight per field and level (in log-odds), else the classifier's per feature."""
+        if self.fs is not None:
+            return [(f"{f} {lv}", w * math.log(2)) for f, lv, _, _, w in self.fs.level_table()]
+        return list(zip(self.feature_names(), self.weights.tolist(), strict=True))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT_VERSION,
@@ -110,6 +123,7 @@ class MatchModel:
             "blocking": [predicate_to_json(p) for p in self.predicates],
             "threshold": self.threshold,
             "stats": self.stats,
+            **({"fellegi_sunter": self.fs.to_json()} if self.fs is not None else {}),
         }
 
     def save(self, directory: Path, training: TrainingData) -> None:
@@ -150,6 +164,7 @@ class MatchModel:
             predicates=tuple(predicate_from_json(p) for p in d["blocking"]),
             threshold=float(d["threshold"]),
             stats=d.get("stats", {}),
+            fs=FellegiSunter.from_json(d["fellegi_sunter"]) if "fellegi_sunter" in d else None,
         )
 
 

@@ -106,7 +106,12 @@ def people(n: int, seed: int = 3) -> pl.DataFrame:
     """Records of ``n`` people with no identifier, two or three each, typos in some fields."""
     rng = np.random.default_rng(seed)
     given = ["anna", "boris", "vera", "gleb", "dina", "egor", "zoya", "ilya", "kira", "lev"]
-    surnames = [f"sur{i:03d}nov" for i in range(n)]
+    # letters only: the name normalizer drops digits ("sur001nov" would be "sur" for all)
+    syllables = ["ka", "lo", "mi", "ne", "ro", "su", "ta", "vi", "do", "be"]
+    surnames = [
+        syllables[i // 100 % 10] + syllables[i // 10 % 10] + syllables[i % 10] + "nov"
+        for i in range(n)
+    ]
     rows = []
     for p in range(n):
         g, s = given[p % len(given)], surnames[rng.integers(0, n)]
