@@ -13,37 +13,48 @@
 - ``resolution.feedback``: what operators say back: decisions and the label queue.
 
 ``resolution.stages`` runs them over the warehouse, one function per stage. This module names
-what every caller needs: the configuration, the run home, the errors and the evaluation. It
-imports nothing heavy, so a reader of snapshots never loads dedupe.
+what every caller needs: the configuration, the run home, the errors and the evaluation. Each
+name is imported on first use (``resolution._lazy``), so ``from resolution import EdinError``
+loads nothing heavy and a reader of snapshots never loads dedupe; and a run that reuses its
+model never loads dedupe's training API and scikit-learn (``resolution._dedupe``).
 """
 
-from resolution._typing import Key, Metadata, Pair, Record, TrainingData
-from resolution.config import EdinConfig, default_config, load_config, parse_config
-from resolution.erasure import (
-    Erased,
-    ErasureError,
-    Person,
-    erase,
-    find_person,
-    identifier_query,
-    lift,
-)
-from resolution.errors import (
-    ConfigError,
-    ContractError,
-    DecisionError,
-    EdinError,
-    InputError,
-    ModelError,
-    NoSnapshotError,
-    NotFoundError,
-    OutputError,
-    PublishError,
-)
-from resolution.evaluation import Scores, evaluate, format_scores
-from resolution.files import read_file
-from resolution.home import Home
-from resolution.stores import open_store
+from typing import TYPE_CHECKING
+
+from resolution._dedupe import defer_dedupe_api
+from resolution._lazy import lazy_exports
+
+defer_dedupe_api()
+
+# Imported on first use (resolution._lazy): the names below are the API.
+if TYPE_CHECKING:
+    from resolution._typing import Key, Metadata, Pair, Record, TrainingData
+    from resolution.config import EdinConfig, default_config, load_config, parse_config
+    from resolution.erasure import (
+        Erased,
+        ErasureError,
+        Person,
+        erase,
+        find_person,
+        identifier_query,
+        lift,
+    )
+    from resolution.errors import (
+        ConfigError,
+        ContractError,
+        DecisionError,
+        EdinError,
+        InputError,
+        ModelError,
+        NoSnapshotError,
+        NotFoundError,
+        OutputError,
+        PublishError,
+    )
+    from resolution.evaluation import Scores, evaluate, format_scores
+    from resolution.files import read_file
+    from resolution.home import Home
+    from resolution.stores import open_store
 
 __all__ = [
     "ConfigError",
@@ -79,3 +90,5 @@ __all__ = [
     "parse_config",
     "read_file",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -9,8 +9,6 @@ import random
 from typing import Any, cast
 
 import numpy as np
-import sklearn.linear_model
-from dedupe.api import flatten_training
 
 from resolution._typing import Pair, TrainingData
 from resolution.config import ResolutionSettings
@@ -171,6 +169,10 @@ def fit_classifier(
     """dedupe's logistic regression on ``training`` plus the operator's ``answers`` (each
     weighing ``answer_weight`` of the ``seeds`` ``training`` was augmented from), with the
     regularisation ``C = regularization``."""
+    # imported here: a run that reuses its model never loads scikit-learn (resolution._dedupe)
+    import sklearn.linear_model
+    from dedupe.api import flatten_training
+
     answers = answers or {"match": [], "distinct": []}
     examples, y = flatten_training(training)  # type: ignore[arg-type]
     answered, y_answered = flatten_training(answers)  # type: ignore[arg-type]
