@@ -130,16 +130,21 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
     """Every published ID resolves: live profiles are live in id_map, and every mapping points
     at a live profile (or is an erasure)."""
     problems = []
-    live = set(id_map.filter(pl.col("status") == "live")["profile_id"].to_list())
-    ids = set(profiles["profile_id"].to_list())
-    if live != ids:
+    # joins, not Python sets of every ID (seconds at a million profiles)
+    live = id_map.filter(pl.col("status") == "live").select("profile_id").unique()
+    ids = profiles.select("profile_id").unique()
+    unmapped = ids.join(live, on="profile_id", how="anti").height
+    orphaned = live.join(ids, on="profile_id", how="anti").height
+    if unmapped or orphaned:
         problems.append(
-            f"{len(ids - live)} profile(s) not live in id_map, "
-            f"{len(live - ids)} live id_map row(s) without a profile"
+            f"{unmapped} profile(s) not live in id_map, "
+            f"{orphaned} live id_map row(s) without a profile"
         )
-    dangling = id_map.filter(
-        pl.col("current_id").is_not_null() & ~pl.col("current_id").is_in(sorted(ids))
-    ).height
+    dangling = (
+        id_map.filter(pl.col("current_id").is_not_null())
+        .join(ids, left_on="current_id", right_on="profile_id", how="anti")
+        .height
+    )
     if dangling:
         problems.append(f"{dangling} id_map row(s) resolve to no published profile")
     if id_map["profile_id"].is_duplicated().any():
