@@ -343,3 +343,6 @@ def test_the_block_key_cache_kept_in_place_equals_one_made_anew(sample, drops_ho
     pl.DataFrame(schema={c: pl.String for c in KEY}).write_csv(empty / "contacts.csv")
     proc = ok("run", str(empty), "--home", str(copy))
     assert plan(copy)["mode"] == "incremental" and fingerprinted(proc.stderr) == 0
+    # the record hashes and profile digests the run before renamed into place are read back
+    assert "match records: 0 made" in proc.stderr
+    assert "built_profiles=0" in proc.stderr
