@@ -648,7 +648,9 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     write_table(
         con,
         "pending_profile_digests",
-        digests.with_columns(pl.lit(repr(run.config.profile)).alias("settings")),
+        digests.with_columns(
+            pl.lit(repr(run.config.profile)).alias("settings"), pl.lit(run.run_id).alias("run_id")
+        ),
     )
     events = change_events(
         assignment,
@@ -821,7 +823,11 @@ def published_contacts(
         con,
         "pending_records",
         made.join(keys, on="record_id").select(
-            "source", "source_id", "record_hash", pl.lit(model_key).alias("model_hash")
+            "source",
+            "source_id",
+            "record_hash",
+            pl.lit(model_key).alias("model_hash"),
+            pl.lit(run.run_id).alias("run_id"),
         ),
     )
     return snapshot_contacts_json(contacts, made.select("record_id", "match_record"))
@@ -848,17 +854,17 @@ def published_digests(
 
 def remember_records(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """This run's record hashes (``pending_records``) and profile digests
-    (``pending_profile_digests``) are those of snapshot ``run_id``."""
+    (``pending_profile_digests``, both written with the run's ID) are those of snapshot
+    ``run_id``: the tables are renamed, not copied."""
     for pending, kept in (
         ("pending_records", PUBLISHED_RECORDS),
         ("pending_profile_digests", PUBLISHED_DIGESTS),
     ):
         if has_table(con, pending):
-            con.execute(
-                f"CREATE OR REPLACE TABLE {kept} AS SELECT *, $r AS run_id FROM {pending}",
-                {"r": run_id},
-            )
-            con.execute(f"DROP TABLE {pending}")
+            con.execute(f"DROP TABLE IF EXISTS {kept}")
+            con.execute(f"ALTER TABLE {pending} RENAME TO {kept}")
+            # a publish retried under another run ID than the stages before it
+            con.execute(f"UPDATE {kept} SET run_id = $r WHERE run_id <> $r", {"r": run_id})
 
 
 def run_summary(

@@ -304,17 +304,58 @@ ORDER BY record_id_l, record_id_r
 
 def remember_block_keys(con: duckdb.DuckDBPyConnection, states: pl.DataFrame, model: str) -> None:
     """Keep table ``block_keys`` (this run's) as ``block_key_cache``, by contact and record
-    hash, for the next run's clean contacts."""
+    hash, for the next run's clean contacts; a contact without any block key keeps one row
+    with a null key, so that it is not fingerprinted again either."""
     con.register("_states", states.select("record_id", *KEY, "record_hash"))
     try:
         con.execute(
             "CREATE OR REPLACE TABLE block_key_cache AS "
             "SELECT s.source, s.source_id, s.record_hash, b.block_key, $m AS model_hash "
-            "FROM block_keys b JOIN _states s USING (record_id)",
+            "FROM block_keys b JOIN _states s USING (record_id) "
+            "UNION ALL SELECT s.source, s.source_id, s.record_hash, NULL, $m FROM _states s "
+            "WHERE s.record_id NOT IN (SELECT record_id FROM block_keys)",
             {"m": model},
         )
     finally:
         con.unregister("_states")
+
+
+# The cached block keys of this run's contacts whose record (hash) and model are those the
+# cache holds them for (a null key: the contact has none).
+_CACHED_SQL = """
+CREATE OR REPLACE TEMP TABLE _cached_keys AS
+SELECT s.record_id, c.block_key
+FROM block_key_cache c JOIN _states s USING (source, source_id, record_hash)
+WHERE c.model_hash = $m
+"""
+
+# The cache kept up to date in place: the rows of contacts gone, changed, or cached for
+# another model go, the keys just computed (a null key for a contact without any) come in.
+_UPDATE_CACHE_SQL = (
+    """
+DELETE FROM block_key_cache c
+WHERE c.model_hash <> $m OR NOT EXISTS (
+    SELECT 1 FROM _states s
+    WHERE s.source = c.source AND s.source_id = c.source_id AND s.record_hash = c.record_hash
+)
+""",
+    """
+INSERT INTO block_key_cache
+SELECT s.source, s.source_id, s.record_hash, k.block_key, $m
+FROM _computed_keys k JOIN _states s USING (record_id)
+UNION ALL
+SELECT s.source, s.source_id, s.record_hash, NULL, $m
+FROM _fingerprinted f JOIN _states s USING (record_id)
+WHERE f.record_id NOT IN (SELECT record_id FROM _computed_keys)
+""",
+)
+
+_BLOCK_KEYS_SQL = """
+CREATE OR REPLACE TABLE block_keys AS
+SELECT block_key, record_id FROM _cached_keys WHERE block_key IS NOT NULL
+UNION ALL
+SELECT block_key, record_id FROM _computed_keys
+"""
 
 
 def block_dirty(
@@ -327,36 +368,47 @@ def block_dirty(
 ) -> Metadata:
     """Tables ``block_keys`` (every contact: cached ones from the last run, the rest through
     the fingerprinter) and ``candidate_pairs`` (only pairs with a dirty side). ``frame`` is
-    the contacts' ``record_frame``."""
-    cached = pl.DataFrame(schema={"record_id": pl.Int64, "block_key": pl.String})
-    if has_table(con, "block_key_cache"):
-        cache = con.sql(
-            "SELECT source, source_id, record_hash, block_key, model_hash FROM block_key_cache"
-        ).pl()
-        cached = (
-            cache.filter(pl.col("model_hash") == model_key)
-            .join(states.select("record_id", *KEY, "record_hash"), on=[*KEY, "record_hash"])
-            .select("record_id", "block_key")
+    the contacts' ``record_frame``. The cache stays in the warehouse: only the keys of the
+    contacts fingerprinted now move between DuckDB and Python."""
+    con.register("_states", states.select("record_id", *KEY, "record_hash"))
+    try:
+        cache = has_table(con, "block_key_cache")
+        if cache:
+            con.execute(_CACHED_SQL, {"m": model_key})
+            known = con.sql("SELECT DISTINCT record_id FROM _cached_keys").pl()
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _cached_keys (record_id BIGINT, block_key VARCHAR)"
+            )
+            known = pl.DataFrame(schema={"record_id": pl.Int64})
+        # a contact not in the cache for its record (new, changed, or cached by another
+        # model) goes through the fingerprinter
+        missing = frame.join(known, on="record_id", how="anti")
+        recs = frame_records(missing, model.specs)
+        keys, ids = [], []
+        for key, record_id in model.blocks(sorted(recs.items())):
+            keys.append(key)
+            ids.append(record_id)
+        computed = pl.DataFrame(
+            {"block_key": keys, "record_id": ids},
+            schema={"block_key": pl.String, "record_id": pl.Int64},
         )
-    # a contact without block keys in the cache (new, changed, or with no key at all) goes
-    # through the fingerprinter
-    missing = frame.join(cached.select("record_id").unique(), on="record_id", how="anti")
-    recs = frame_records(missing, model.specs)
-    keys, ids = [], []
-    for key, record_id in model.blocks(sorted(recs.items())):
-        keys.append(key)
-        ids.append(record_id)
-    computed = pl.DataFrame(
-        {"block_key": keys, "record_id": ids},
-        schema={"block_key": pl.String, "record_id": pl.Int64},
-    )
-    every = pl.concat([cached.select("block_key", "record_id"), computed])
-    write_table(con, "block_keys", every)
-    crossed = _crossed_blocks(con, every, model_key, max_block_size)
-    specs = list(model.specs)
-    if not dirty_candidate_pairs(con, specs, FrameRecords(frame, specs), max_block_size):
-        con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
-    remember_block_keys(con, states, model_key)
+        con.register("_computed_keys", computed)
+        con.register("_fingerprinted", missing.select("record_id"))
+        con.execute(_BLOCK_KEYS_SQL)
+        crossed = _crossed_blocks(con, model_key, max_block_size) if cache else 0
+        specs = list(model.specs)
+        if not dirty_candidate_pairs(con, specs, FrameRecords(frame, specs), max_block_size):
+            con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
+        if cache:
+            for sql in _UPDATE_CACHE_SQL:
+                con.execute(sql, {"m": model_key})
+        else:
+            remember_block_keys(con, states, model_key)
+        con.execute("DROP TABLE IF EXISTS _cached_keys")
+    finally:
+        for view in ("_states", "_computed_keys", "_fingerprinted"):
+            con.unregister(view)
     pairs = int(con.execute("SELECT count(*) FROM candidate_pairs").fetchall()[0][0])
     log.info(
         "blocking: %d contact(s) fingerprinted, %d from the cache; %d candidate pairs with a "
@@ -373,31 +425,33 @@ def block_dirty(
     }
 
 
-def _crossed_blocks(
-    con: duckdb.DuckDBPyConnection, every: pl.DataFrame, model_key: str, max_block: int
-) -> int:
+# The contacts of blocks that crossed the size limit either way since the cache was written:
+# their size now (table block_keys) against their size then (the cache, for this model).
+_CROSSED_SQL = """
+WITH now AS (
+    SELECT block_key, count(*) AS n FROM block_keys GROUP BY block_key
+), before AS (
+    SELECT block_key, count(*) AS n FROM block_key_cache
+    WHERE model_hash = $m AND block_key IS NOT NULL GROUP BY block_key
+), crossed AS (
+    SELECT now.block_key FROM now LEFT JOIN before USING (block_key)
+    WHERE (now.n > $max) <> (coalesce(before.n, 0) > $max)
+)
+SELECT DISTINCT k.record_id FROM block_keys k JOIN crossed USING (block_key)
+ORDER BY k.record_id
+"""
+
+
+def _crossed_blocks(con: duckdb.DuckDBPyConnection, model_key: str, max_block: int) -> int:
     """Contacts of blocks that crossed ``max_block`` either way since the last run (a full run
     compares none, or all, of their pairs now): they become dirty, their carried pairs go and
-    their clean neighbours are re-clustered. Returns how many contacts that made dirty."""
-    if not has_table(con, "block_key_cache"):
+    their clean neighbours are re-clustered. Returns how many contacts that made dirty. Reads
+    ``block_key_cache`` before this run updates it."""
+    ids = con.sql(_CROSSED_SQL, params={"m": model_key, "max": max_block}).pl()
+    if ids.height == 0:
         return 0
-    before = (
-        con.sql("SELECT block_key, model_hash FROM block_key_cache")
-        .pl()
-        .filter(pl.col("model_hash") == model_key)
-        .group_by("block_key")
-        .agg(pl.len().alias("n_before"))
-    )
-    now = every.group_by("block_key").agg(pl.len().alias("n_now"))
-    sizes = now.join(before, on="block_key", how="left").with_columns(
-        pl.col("n_before").fill_null(0)
-    )
-    crossed = sizes.filter((pl.col("n_now") > max_block) != (pl.col("n_before") > max_block))
-    if crossed.height == 0:
-        return 0
-    ids = every.join(crossed.select("block_key"), on="block_key", how="semi").select("record_id")
     dirty = con.sql("SELECT record_id FROM dirty_contacts").pl()
-    new = ids.unique().join(dirty, on="record_id", how="anti")
+    new = ids.join(dirty, on="record_id", how="anti")
     if new.height == 0:
         return 0
     carried = con.sql("SELECT * FROM carried_pairs").pl()
@@ -499,8 +553,12 @@ def record_basis(con: duckdb.DuckDBPyConnection, training_key: str, model: str) 
 def mark_published(con: duckdb.DuckDBPyConnection, run_id: str, members: int) -> None:
     """The clusters of ``cluster_basis`` are those of snapshot ``run_id`` (of ``members``
     contacts): the next run may build on it."""
-    if has_table(con, "cluster_basis") and has_table(con, "pending_states"):
-        con.execute("CREATE OR REPLACE TABLE contact_states AS SELECT * FROM pending_states")
+    if not has_table(con, "cluster_basis"):
+        return
+    if has_table(con, "pending_states"):  # renamed, not copied (a million rows at 1M)
+        con.execute("DROP TABLE IF EXISTS contact_states")
+        con.execute("ALTER TABLE pending_states RENAME TO contact_states")
+    if has_table(con, "contact_states"):
         con.execute(
             "UPDATE cluster_basis SET run_id = $r, members = $m", {"r": run_id, "m": members}
         )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -129,16 +130,21 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
     """Every published ID resolves: live profiles are live in id_map, and every mapping points
     at a live profile (or is an erasure)."""
     problems = []
-    live = set(id_map.filter(pl.col("status") == "live")["profile_id"].to_list())
-    ids = set(profiles["profile_id"].to_list())
-    if live != ids:
+    # joins, not Python sets of every ID (seconds at a million profiles)
+    live = id_map.filter(pl.col("status") == "live").select("profile_id").unique()
+    ids = profiles.select("profile_id").unique()
+    unmapped = ids.join(live, on="profile_id", how="anti").height
+    orphaned = live.join(ids, on="profile_id", how="anti").height
+    if unmapped or orphaned:
         problems.append(
-            f"{len(ids - live)} profile(s) not live in id_map, "
-            f"{len(live - ids)} live id_map row(s) without a profile"
+            f"{unmapped} profile(s) not live in id_map, "
+            f"{orphaned} live id_map row(s) without a profile"
         )
-    dangling = id_map.filter(
-        pl.col("current_id").is_not_null() & ~pl.col("current_id").is_in(sorted(ids))
-    ).height
+    dangling = (
+        id_map.filter(pl.col("current_id").is_not_null())
+        .join(ids, left_on="current_id", right_on="profile_id", how="anti")
+        .height
+    )
     if dangling:
         problems.append(f"{dangling} id_map row(s) resolve to no published profile")
     if id_map["profile_id"].is_duplicated().any():
@@ -189,18 +195,24 @@ def write_snapshot(
         else:
             counts[name] = table(file)
 
-    for name in names:
-        if name not in STATE_TABLES:
-            write(name)
-    # the database is made from the files written while the home's inputs are copied (both
-    # cores: DuckDB and polars let go of the interpreter)
+    # the database is made table by table from the files as they are written, while the
+    # main thread writes the next ones and then the home's inputs (both cores: DuckDB and
+    # polars let go of the interpreter)
+    written: queue.Queue[tuple[str, Path] | None] = queue.Queue()
+
+    def arriving() -> Iterator[tuple[str, Path]]:
+        while (item := written.get()) is not None:
+            yield item
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        database = pool.submit(
-            _write_database,
-            path / "profiles.duckdb",
-            {name: path / f"{name}.parquet" for name in names if name not in STATE_TABLES},
-            memory_limit,
-        )
+        database = pool.submit(_write_database, path / "profiles.duckdb", arriving(), memory_limit)
+        try:
+            for name in names:
+                if name not in STATE_TABLES:
+                    write(name)
+                    written.put((name, path / f"{name}.parquet"))
+        finally:
+            written.put(None)  # the database thread stops after the last file, or on failure
         for name in names:
             if name in STATE_TABLES:
                 write(name)
@@ -219,14 +231,20 @@ def write_snapshot(
     return Snapshot(run_id=run_id, path=final, counts=counts)
 
 
-def _write_database(db: Path, parquet: dict[str, Path], memory_limit: str = "") -> None:
-    """The snapshot's DuckDB file: one table per Parquet file, made within ``memory_limit``
-    (it runs beside the warehouse's copy of the home's inputs)."""
+def _write_database(
+    db: Path,
+    parquet: Mapping[str, Path] | Iterable[tuple[str, Path]],
+    memory_limit: str = "",
+) -> None:
+    """The snapshot's DuckDB file: one table per Parquet file (name → file, or (name, file)
+    pairs as the files are written), made within ``memory_limit`` (it runs beside the
+    writing of the other files)."""
     con = duckdb.connect(str(db))
     try:
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")  # checked by the config's parser
-        for name, file in parquet.items():
+        files = parquet.items() if isinstance(parquet, Mapping) else parquet
+        for name, file in files:
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet($p)", {"p": str(file)})
         con.execute("CHECKPOINT")
     finally:

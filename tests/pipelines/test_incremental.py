@@ -284,3 +284,65 @@ def test_a_retried_block_step_plans_the_same_run(sample, drops_home, tmp_path) -
         con.close()
     ok("run", str(drop), "--home", str(copies["full"]), "--full")
     assert current(copies["retried"], "members").equals(current(copies["full"], "members"))
+
+
+def fingerprinted(proc_stderr: str) -> int:
+    """How many contacts the last incremental block stage put through the fingerprinter."""
+    line = next(x for x in proc_stderr.splitlines() if "contact(s) fingerprinted" in x)
+    return int(line.split("blocking: ")[1].split(" ")[0])
+
+
+def cache_rebuilt(home: Path) -> pl.DataFrame:
+    """``block_key_cache`` as fingerprinting every contact of the warehouse gives it: a row
+    per (contact, block key), one null key for a contact without any."""
+    from resolution.linking.incremental import contact_states, model_hash
+    from resolution.matching.fields import frame_records
+    from resolution.matching.model import MatchModel
+
+    model = MatchModel.load(home / "model")
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        contacts = con.sql("SELECT * FROM normalized_contacts").pl()
+    finally:
+        con.close()
+    frame, states = contact_states(contacts, model.specs)
+    got = list(model.blocks(sorted(frame_records(frame, model.specs).items())))
+    keys = pl.DataFrame(
+        {"block_key": [k for k, _ in got], "record_id": [r for _, r in got]},
+        schema={"block_key": pl.String, "record_id": pl.Int64},
+    )
+    rows = states.join(keys, on="record_id", how="left").select(*KEY, "record_hash", "block_key")
+    return rows.with_columns(pl.lit(model_hash(home / "model" / "model.json")).alias("model_hash"))
+
+
+def test_the_block_key_cache_kept_in_place_equals_one_made_anew(sample, drops_home, tmp_path):
+    """The warehouse's block-key cache, updated in place by incremental runs (gone and
+    changed contacts' rows out, the fingerprinted ones in), holds what fingerprinting every
+    contact gives; a contact without any block key is cached too, so that an unchanged home
+    fingerprints nobody."""
+    contacts, interactions = sample
+    home, _ = drops_home
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, symlinks=True)
+    changed = contacts.slice(5, 3).with_columns(pl.lit("+7 900 000-11-23").alias("phone"))
+    ok("run", str(write_drop(tmp_path / "changed", changed, interactions)), "--home", str(copy))
+    assert plan(copy)["mode"] == "incremental"
+    con = duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True)
+    try:
+        cache = con.sql("SELECT * FROM block_key_cache").pl()
+    finally:
+        con.close()
+    order = [*KEY, "record_hash", "block_key"]
+    expected = cache_rebuilt(copy)
+    assert expected["block_key"].null_count() > 0  # contacts without a block key are there
+    assert cache.sort(order, nulls_last=True).equals(
+        expected.select(cache.columns).sort(order, nulls_last=True)
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pl.DataFrame(schema={c: pl.String for c in KEY}).write_csv(empty / "contacts.csv")
+    proc = ok("run", str(empty), "--home", str(copy))
+    assert plan(copy)["mode"] == "incremental" and fingerprinted(proc.stderr) == 0
+    # the record hashes and profile digests the run before renamed into place are read back
+    assert "match records: 0 made" in proc.stderr
+    assert "built_profiles=0" in proc.stderr

@@ -236,7 +236,10 @@ from pathlib import Path
 import resolution.publishing.snapshot as snapshot
 
 def killed(db, parquet, memory_limit=""):
-    # the snapshot's Parquet files are written, its database half-way: die here
+    # the snapshot's Parquet files are written (handed over one by one as they are), its
+    # database half-way: die here
+    for _ in parquet:
+        pass
     Path(db).write_bytes(b"half a database")
     os.kill(os.getpid(), signal.SIGKILL)
 

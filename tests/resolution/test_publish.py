@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from resolution.contract import HISTORY, MEMBERS, PROFILES, QUARANTINE
+from resolution.contract import HISTORY, ID_MAP, MEMBERS, PROFILES, QUARANTINE
 from resolution.home import Home
 from resolution.publishing.current import switch_current
 from resolution.publishing.snapshot import check_snapshot, write_snapshot
@@ -58,6 +58,38 @@ def test_consistent_snapshot_passes():
 )
 def test_lost_contact_fails_the_checks(inputs, problem):
     assert any(problem in p for p in check_snapshot(tables(), inputs, 0))
+
+
+def id_map(*rows: tuple[str, str | None, str]) -> pl.DataFrame:
+    """id_map rows (profile_id, current_id, status) of one run."""
+    return pl.DataFrame(
+        [(pid, cur, status, "r1", "r1") for pid, cur, status in rows], schema=ID_MAP, orient="row"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "problems"),
+    [
+        ([("p1", "p1", "live"), ("p0", "p1", "merged")], []),
+        ([("p0", "p1", "merged")], ["1 profile(s) not live in id_map, 0 live id_map row(s)"]),
+        (
+            [("p1", "p1", "live"), ("p2", "p2", "live")],
+            [
+                "0 profile(s) not live in id_map, 1 live id_map row(s) without a profile",
+                "1 id_map row(s) resolve to no published profile",
+            ],
+        ),
+        (
+            [("p1", "p1", "live"), ("p0", "p9", "merged"), ("p8", None, "erased")],
+            ["1 id_map row(s) resolve to no published profile"],
+        ),
+        ([("p1", "p1", "live"), ("p1", "p1", "live")], ["duplicate profile_id in id_map"]),
+    ],
+)
+def test_every_published_id_resolves(rows, problems):
+    got = check_snapshot({**tables(), "id_map": id_map(*rows)}, 2, 0)
+    assert len(got) == len(problems)
+    assert all(want in p for want, p in zip(problems, got, strict=True))
 
 
 def test_switch_is_atomic_and_keeps_old_snapshot(tmp_path: Path):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from resolution import load_config
 from resolution.contract import HISTORY
@@ -22,7 +23,7 @@ from resolution.publishing.profiles import (
     write_history,
 )
 from resolution.publishing.reasons import match_record_json, match_records_json, records_json
-from resolution.warehouse import connect, copy_to_parquet, write_table
+from resolution.warehouse import ROW_GROUP, connect, copy_to_parquet, read_table, write_table
 
 
 def at(day: int, hour: int = 0) -> datetime:
@@ -83,6 +84,40 @@ def test_streamed_parquet_is_the_written_parquet(tmp_path: Path):
         tmp_path / "written.parquet"
     ).read_bytes()
     assert not list(tmp_path.glob(".*"))  # no scratch file left
+
+
+def test_streamed_parquet_of_many_row_groups_is_the_written_parquet(tmp_path: Path):
+    """Over several of DuckDB's row groups, the streamed file is the bytes ``write_parquet``
+    makes of the table read back; a table DuckDB holds in uneven row groups (written from a
+    frame in pieces) is streamed in the same even row groups, with the same rows."""
+    con = connect(tmp_path / "w.duckdb")
+    n = 2 * ROW_GROUP + 1_001
+    frame = pl.DataFrame(
+        {
+            "source": ["vk", "tg", "email"] * (n // 3) + ["vk"] * (n % 3),
+            "source_id": [str(i) for i in range(n)],
+            "at": [at(1 + i % 28, i % 24) if i % 7 else None for i in range(n)],
+        }
+    )
+    write_table(con, "raw_contacts", frame)
+    read_table(con, "raw_contacts").write_parquet(
+        tmp_path / "written.parquet", compression="zstd", statistics=True
+    )
+    assert copy_to_parquet(con, "raw_contacts", tmp_path / "streamed.parquet") == n
+    assert (tmp_path / "streamed.parquet").read_bytes() == (
+        tmp_path / "written.parquet"
+    ).read_bytes()
+    write_table(con, "pieces", pl.concat([frame.slice(0, 5), frame.slice(5)], rechunk=False))
+    assert copy_to_parquet(con, "pieces", tmp_path / "pieces.parquet") == n
+    assert (tmp_path / "pieces.parquet").read_bytes() == (
+        tmp_path / "streamed.parquet"
+    ).read_bytes()
+    meta = pq.ParquetFile(tmp_path / "pieces.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [
+        ROW_GROUP,
+        ROW_GROUP,
+        1_001,
+    ]
 
 
 def contacts(names: list[str | None]) -> pl.DataFrame:
