@@ -9,10 +9,10 @@ than sharing "Featherstonehaugh"). The weights of the fields plus the prior log-
 records are one person (``prior``) give the pair's log-odds; the sigmoid of it, its probability.
 
 ``m``, ``u``, the prior and the value frequencies are estimated from the home itself by EM over
-blocked pairs (``resolution.training.em.fit_fellegi_sunter``) and saved in the model, so the same
-home scores alike on every later run. Scoring is numpy over the levels: the levels of a batch of
-pairs come from one DuckDB query (its ``jaro_winkler_similarity``), the weights from table
-lookups, with no Python loop per pair.
+blocked pairs (``resolution.training.fellegi_sunter.fit_fellegi_sunter``) and saved in the
+model, so the same home scores alike on every later run. Scoring is numpy over the levels:
+the levels of a batch of pairs come from one DuckDB query (its ``jaro_winkler_similarity``),
+the weights from table lookups, with no Python loop per pair.
 """
 
 from __future__ import annotations
