@@ -1,0 +1,303 @@
+"""The name-only guard's weights estimated from the home itself, without any truth.
+
+The guard (``resolution.matching.guard``) weighs a pair that only a shared full name connects:
+prior odds ``name_odds / n`` for a name borne by ``n`` contacts, times the Bayes factors of the
+context (the same city or another, how far apart in time the two were created, two different
+phones or e-mails). Its constants were fitted on one generated seed with the truth; another
+home (other city distributions, time spans, name frequencies) needs its own. They are
+estimated here as Fellegi and Sunter (and Splink) do, on exactly the pairs the guard decides:
+
+1. the population: pairs of contacts bearing one full name (two words) that nothing else links
+   (no shared phone, e-mail, handle, nickname, agreeing configured field: ``guard._linked``), of
+   names borne by at most ``MAX_BEARERS`` contacts, a seeded sample of ``MAX_PAIRS`` at most.
+   Pairs that share an identifier are left out on purpose: they are the identifier-rich
+   contacts, whose context differs from that of the contacts the guard judges;
+2. each pair's levels: city (same, other, missing on a side), creation time (the guard's steps,
+   missing), phones and e-mails (a conflict: both sides hold some and none is shared, or not);
+3. ``u`` (how often two different people reach a level) from ``RANDOM_PAIRS`` random pairs of
+   contacts, where almost every pair is two people;
+4. ``m`` per level and ``name_odds`` by expectation-maximisation, ``u`` held fixed: a pair's
+   prior odds of being one person are ``name_odds / n`` (the term-frequency adjustment: the
+   chance that two strangers share a name grows with its bearers), so that the pairs of rare
+   and of common names, mixed in known proportions, tell the two kinds of pair apart.
+
+Within that population a missing city or time, and "no conflict", are levels like any other:
+their Bayes factors are folded into ``name_odds`` so that they weigh 0 in the guard, as they
+do there, and the others are measured against them (the same posterior, the guard's form).
+
+With too little data the constants stay: fewer than ``MIN_PAIRS`` pairs or fewer than
+``MIN_MATCHES`` expected matches among them keep them all; a comparison whose informative levels
+hold fewer than ``MIN_MATCHES`` expected matches keeps its own. Every estimate is held within
+``BOUNDS`` (the signs the guard's reasoning needs: a conflict never adds). The result is kept
+in the model (``MatchModel.stats["name_weights"]``) and fixed until the model is retrained.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from resolution.matching.comparison import PairColumns, RecordColumns
+from resolution.matching.fields import NAME_COUNT, FieldSpec, FrameRecords
+from resolution.matching.guard import (
+    CONFLICT_BITS,
+    CREATED_BITS,
+    DEFAULT_WEIGHTS,
+    NameWeights,
+    _linked,
+    created_steps,
+)
+
+log = logging.getLogger("edin")
+
+# Names borne by more contacts than this give no pairs (their pairs are many and nearly all
+# two people: the random pairs already say how two people look).
+MAX_BEARERS = 20
+# Name-sharing pairs compared at most (a seeded sample beyond it).
+MAX_PAIRS = 200_000
+RANDOM_PAIRS = 200_000
+EM_ITERATIONS = 200
+# The least data that estimates anything: name-sharing pairs, expected matches among them.
+MIN_PAIRS = 200
+MIN_MATCHES = 30.0
+# Each estimate's range (bits; odds for name_odds).
+BOUNDS = {
+    "name_odds": (0.5, 16.0),
+    "city_same": (0.0, 4.0),
+    "city_other": (-6.0, 0.0),
+    "created": (-4.0, 2.0),
+    "conflict": (-8.0, 0.0),
+}
+# Pseudo-counts added to each level (of m and u): a level never seen is not impossible.
+SMOOTHING = 0.5
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One context comparison: its levels per pair (-1 never), the level whose Bayes factor
+    the guard weighs 0 (``reference``), and the number of levels."""
+
+    name: str
+    levels: np.ndarray
+    reference: int
+    count: int
+
+
+@dataclass
+class Estimate:
+    """What EM found: the weights, and how much data stood behind them."""
+
+    weights: NameWeights
+    pairs: int = 0
+    matches: float = 0.0
+    iterations: int = 0
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.weights.to_json(),
+            "pairs": self.pairs,
+            "expected_matches": round(self.matches, 1),
+            "em_iterations": self.iterations,
+            "evidence": {k: round(v, 1) for k, v in self.evidence.items()},
+        }
+
+
+def _levels(cols: PairColumns, names: set[str]) -> list[Comparison]:
+    """The context comparisons of the pairs (those of the guard whose field is a match field);
+    a missing city or time is level -1 (no evidence either way, as in the guard)."""
+    out = []
+    if "city" in names:
+        a, b = cols.field("city")
+        both = np.array([x is not None and y is not None for x, y in zip(a, b, strict=True)])
+        same = np.array([x is not None and x == y for x, y in zip(a, b, strict=True)])
+        out.append(Comparison("city", np.where(same, 0, np.where(both, 1, -1)), -1, 2))
+    if "created" in names:
+        step = created_steps(*cols.field("created"), CREATED_BITS)
+        out.append(Comparison("created", step, -1, len(CREATED_BITS)))
+    for name in CONFLICT_BITS:
+        if name in names:
+            a, b = cols.field(name)
+            conflict = np.array(
+                [bool(x) and bool(y) and set(x).isdisjoint(y) for x, y in zip(a, b, strict=True)]
+            )
+            out.append(Comparison(name, np.where(conflict, 0, 1), 1, 2))
+    return out
+
+
+def _shares(levels: np.ndarray, count: int, weight: np.ndarray | None = None) -> np.ndarray:
+    """The (weighted) share of each level among the pairs that have one (not -1), smoothed."""
+    known = levels >= 0
+    seen = np.bincount(
+        levels[known], weights=None if weight is None else weight[known], minlength=count
+    )
+    return (seen + SMOOTHING) / (seen.sum() + SMOOTHING * count)
+
+
+def _name_pairs(recs: FrameRecords, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left, right, n): record ids of pairs bearing one full name borne by at most
+    ``MAX_BEARERS`` contacts, and its count; a seeded sample of ``MAX_PAIRS`` at most."""
+    named = pl.DataFrame(
+        [recs.id_series(), recs.series("name"), recs.series(NAME_COUNT).alias("n")]
+    ).filter(pl.col("name").str.contains(" ") & (pl.col("n") > 1) & (pl.col("n") <= MAX_BEARERS))
+    pairs = (
+        named.join(named.select("record_id", "name"), on="name", suffix="_r")
+        .filter(pl.col("record_id") < pl.col("record_id_r"))
+        .select("record_id", "record_id_r", "n")
+        .sort("record_id", "record_id_r")
+    )
+    if pairs.height > MAX_PAIRS:
+        rng = np.random.default_rng(seed)
+        pairs = pairs[np.sort(rng.choice(pairs.height, size=MAX_PAIRS, replace=False))]
+    return (
+        pairs["record_id"].to_numpy(),
+        pairs["record_id_r"].to_numpy(),
+        pairs["n"].to_numpy().astype(float),
+    )
+
+
+def _full_named(recs: FrameRecords) -> np.ndarray:
+    """The record ids of the contacts bearing a full name (two words): the namesakes' kind of
+    contact (a channel that gives a full name gives its own identifiers, cities, times)."""
+    named = pl.DataFrame([recs.id_series(), recs.series("name")])
+    return named.filter(pl.col("name").str.contains(" "))["record_id"].to_numpy()
+
+
+def fit(
+    n: np.ndarray, comparisons: Sequence[Comparison], u: dict[str, np.ndarray]
+) -> tuple[float, dict[str, np.ndarray], np.ndarray, int]:
+    """EM with ``u`` fixed: the pairs' prior odds ``name_odds / n``, each comparison's ``m``
+    per level. Returns (name_odds, m, each pair's posterior, iterations)."""
+    odds = DEFAULT_WEIGHTS.name_odds
+    # start from the constants: m = u * 2^bits of the default weights, normalised
+    m = {c.name: u[c.name] * np.exp2(_default_bits(c)) for c in comparisons}
+    m = {k: v / v.sum() for k, v in m.items()}
+    log_u = sum((_per_pair(u[c.name], c) for c in comparisons), np.zeros(len(n)))
+    post = np.zeros(len(n))
+    done = 0
+    while done < EM_ITERATIONS:
+        done += 1
+        log_m = sum((_per_pair(m[c.name], c) for c in comparisons), np.zeros(len(n)))
+        z = np.log(odds) - np.log(n) + log_m - log_u
+        new = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+        m = {c.name: _shares(c.levels, c.count, new) for c in comparisons}
+        # the prior's odds: the fixed point of sum(w) / odds = sum(1 / (n + odds))
+        total = float(new.sum())
+        for _ in range(50):
+            odds = max(total / float(np.sum(1.0 / (n + odds))), 1e-6)
+        if np.max(np.abs(new - post)) < 1e-7:
+            post = new
+            break
+        post = new
+    return odds, m, post, done
+
+
+def _per_pair(p: np.ndarray, c: Comparison) -> np.ndarray:
+    """log p of each pair's level; 0 where it has none (-1: no evidence)."""
+    return np.where(c.levels >= 0, np.log(p)[np.maximum(c.levels, 0)], 0.0)
+
+
+def _default_bits(c: Comparison) -> np.ndarray:
+    """A comparison's Bayes factors (bits) per level under the default weights."""
+    w = DEFAULT_WEIGHTS
+    if c.name == "city":
+        return np.array([w.city_same, w.city_other])
+    if c.name == "created":
+        return np.array([b for _, b in w.created])
+    return np.array([w.conflicts[c.name], 0.0])
+
+
+def _clip(value: float, bounds: tuple[float, float]) -> float:
+    return float(min(max(value, bounds[0]), bounds[1]))
+
+
+def estimate_name_weights(
+    frame: pl.DataFrame, specs: Sequence[FieldSpec], seed: int = 0
+) -> Estimate:
+    """The guard's weights of the home whose ``record_frame`` is ``frame`` (see the module
+    docstring); the defaults (``source`` "default") when it holds too little to say."""
+    recs = FrameRecords(frame, specs)
+    names = {s.name for s in specs}
+    if "name" not in names or len(recs) < 2:
+        return Estimate(DEFAULT_WEIGHTS)
+    left, right, n = _name_pairs(recs, seed)
+    columns = RecordColumns(recs, [*names, NAME_COUNT])
+    cols = columns.pairs(left, right)
+    free = ~_linked(cols, specs)
+    left, right, n = left[free], right[free], n[free]
+    if len(n) < MIN_PAIRS:
+        log.info("name weights: %d name-sharing pairs, too few: the defaults kept", len(n))
+        return Estimate(DEFAULT_WEIGHTS, pairs=len(n))
+    comparisons = _levels(columns.pairs(left, right), names)
+    rng = np.random.default_rng(seed)
+    ids = _full_named(recs)
+    a, b = rng.integers(0, len(ids), RANDOM_PAIRS), rng.integers(0, len(ids), RANDOM_PAIRS)
+    keep = a != b
+    random = _levels(columns.pairs(ids[a[keep]], ids[b[keep]]), names)
+    u = {c.name: _shares(c.levels, c.count) for c in random}
+
+    odds, m, post, iterations = fit(n, comparisons, u)
+    matches = float(post.sum())
+    evidence = {}
+    for c in comparisons:
+        evidence[c.name] = float(post[c.levels >= 0].sum())
+    thin = {c.name for c in comparisons if evidence[c.name] < MIN_MATCHES}
+    if matches < MIN_MATCHES:
+        log.info("name weights: %.0f expected matches, too few: the defaults kept", matches)
+        return Estimate(DEFAULT_WEIGHTS, len(n), matches, iterations, evidence)
+    if thin:  # again without them: their levels then weigh as the defaults say, nothing folded
+        comparisons = [c for c in comparisons if c.name not in thin]
+        odds, m, post, iterations = fit(n, comparisons, u)
+        matches = float(post.sum())
+    bits = {c.name: np.log2(m[c.name] / u[c.name]) for c in comparisons}
+    refs = [c for c in comparisons if c.reference >= 0]
+    relative = {
+        c.name: bits[c.name] - (bits[c.name][c.reference] if c.reference >= 0 else 0.0)
+        for c in comparisons
+    }
+    # the reference levels' factors ("no conflict") folded into the prior: they weigh 0 there
+    folded = odds * float(np.exp2(sum(bits[c.name][c.reference] for c in refs)))
+    weights = replace(DEFAULT_WEIGHTS, name_odds=_clip(folded, BOUNDS["name_odds"]))
+    if "city" in relative:
+        weights = replace(
+            weights,
+            city_same=_clip(relative["city"][0], BOUNDS["city_same"]),
+            city_other=_clip(relative["city"][1], BOUNDS["city_other"]),
+        )
+    if "created" in relative:
+        steps = tuple(
+            (days, _clip(float(relative["created"][i]), BOUNDS["created"]))
+            for i, (days, _) in enumerate(CREATED_BITS)
+        )
+        weights = replace(weights, created=steps)
+    conflicts = {
+        name: _clip(float(relative[name][0]), BOUNDS["conflict"])
+        for name in CONFLICT_BITS
+        if name in relative
+    }
+    weights = replace(
+        weights,
+        phone_conflict=conflicts.get("phones", weights.phone_conflict),
+        email_conflict=conflicts.get("emails", weights.email_conflict),
+        source="partly estimated" if thin else "estimated",
+    )
+    got = Estimate(weights, len(n), matches, iterations, evidence)
+    log.info(
+        "name weights estimated over %d name-sharing pairs (%.0f expected one person, %d EM "
+        "iterations): name odds %.2f, city %+.2f/%+.2f bits, created %s, conflicts %s%s",
+        len(n),
+        matches,
+        iterations,
+        weights.name_odds,
+        weights.city_same,
+        weights.city_other,
+        "/".join(f"{b:+.2f}" for _, b in weights.created),
+        "/".join(f"{b:+.2f}" for b in weights.conflicts.values()),
+        f"; kept the defaults of {', '.join(sorted(thin))}" if thin else "",
+    )
+    return got
