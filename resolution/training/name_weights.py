@@ -63,8 +63,8 @@ MAX_PAIRS = 200_000
 RANDOM_PAIRS = 200_000
 EM_ITERATIONS = 200
 # The least data that estimates anything: name-sharing pairs, expected matches among them.
-MIN_PAIRS = 200
-MIN_MATCHES = 30.0
+MIN_PAIRS = 500
+MIN_MATCHES = 100.0
 # Each estimate's range (bits; odds for name_odds).
 BOUNDS = {
     "name_odds": (0.5, 16.0),
