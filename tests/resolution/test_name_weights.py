@@ -72,7 +72,7 @@ def generate(home: Home, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
         city = f"c{rng.integers(home.cities)}"
         born = rng.uniform(0, 1500)
         phone, email = f"+7{person:09d}", f"p{person}@mail.ru"
-        for k in range(1 + rng.poisson(1.2)):
+        for _ in range(1 + rng.poisson(1.2)):
             rows["record_id"].append(record_id)
             rows["name_key"].append(f"{given} {surname}")
             rows["given_key"].append(given)
