@@ -114,6 +114,22 @@ class NameWeights:
         """A full name borne by more contacts than this never reaches ``PASS_ODDS``."""
         return int(self.name_odds * 2**self.best_context_bits / PASS_ODDS)
 
+    def describe(self) -> str:
+        """One line for a person: the odds and each context's bits."""
+        steps = [
+            f"over {self.created[i - 1][0]:g}" if math.isinf(d) else f"<= {d:g}"
+            for i, (d, _) in enumerate(self.created)
+        ]
+        created = ", ".join(
+            f"{s} days {b:+.1f}" for s, (_, b) in zip(steps, self.created, strict=True)
+        )
+        return (
+            f"a shared full name borne by n contacts: odds {self.name_odds:.1f} / n of one person"
+            f"; same city {self.city_same:+.1f} bits, another {self.city_other:+.1f}; created"
+            f" {created}; two phones {self.phone_conflict:+.1f}, two e-mails"
+            f" {self.email_conflict:+.1f}; let through from odds {PASS_ODDS:g}"
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -142,9 +158,14 @@ class NameWeights:
 
     @classmethod
     def of_model(cls, model: Any) -> NameWeights:
-        """The weights kept in a trained model's stats; the defaults for a model trained
-        before they were estimated (or with too little data to estimate them)."""
-        saved = getattr(model, "stats", {}).get(NAME_WEIGHTS)
+        """The weights kept in a trained model's stats (``of_stats``)."""
+        return cls.of_stats(getattr(model, "stats", {}))
+
+    @classmethod
+    def of_stats(cls, stats: dict[str, Any]) -> NameWeights:
+        """The weights kept in a model's stats; the defaults for a model trained before they
+        were estimated."""
+        saved = stats.get(NAME_WEIGHTS)
         return DEFAULT_WEIGHTS if not saved else cls.from_json(saved)
 
 
