@@ -15,7 +15,8 @@ when:
 * it is not queued for review (oversized).
 
 A lone contact with a full name also joins a profile it is weighed against as a whole
-(``weighed_hits``): the name-only guard's Bayes factors (``resolution.matching.guard``), with the
+(``weighed_hits``): the name-only guard's Bayes factors (``resolution.matching.guard``: the
+home's own ``NameWeights``, estimated when its model was trained), with the
 profile's context in place of one contact's (any of its cities, its contact created closest in
 time, all its phones and e-mails for a conflict), give each profile bearing the name its odds;
 the contact joins the one whose share of them all (and of "none of them") reaches ``ATTACH_P``:

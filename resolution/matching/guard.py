@@ -25,6 +25,12 @@ full name borne by ``n`` contacts, whose profiles conflicted on nothing, was one
 seed (6.0 at n = 2, 5.8 at n = 4, 4.9 at n = 6: the 1 / n of the term-frequency adjustment
 holds). The posterior is close to calibrated there: pairs weighed at 1, 2, 3, 4 bits were one
 person 60, 77, 83, 94 % of the time (67, 80, 89, 94 % expected).
+
+Those constants are the defaults. Each home estimates its own when its model is trained
+(``resolution.training.name_weights``: EM over the pairs that share a full name and nothing
+else, no truth read), as a ``NameWeights`` kept in the model and passed to every function here;
+another generator's cities, time spans and name frequencies get their own weights. The
+constants stay where a home holds too little data to estimate them.
 """
 
 from __future__ import annotations
