@@ -200,8 +200,17 @@ def test_the_guards_posterior_with_the_estimate_is_as_often_right_as_it_says(nam
         assert same[passed].mean() >= p[passed].mean() - 0.05
 
 
-def test_a_home_with_too_little_data_keeps_the_constants() -> None:
-    contacts, _ = generate(Home(people=40, names=30), seed=5)
+@pytest.mark.parametrize(
+    "home",
+    [
+        Home(people=40, names=30),  # a few hundred name-sharing pairs
+        # only cities and times: two comparisons leave one person and two unidentified
+        Home(phone_given=0.0, email_given=0.0),
+    ],
+    ids=["small", "two comparisons"],
+)
+def test_a_home_with_too_little_data_keeps_the_constants(home: Home) -> None:
+    contacts, _ = generate(home, seed=5)
     got = nw.estimate_name_weights(record_frame(contacts, SPECS), SPECS)
     assert got.weights == DEFAULT_WEIGHTS
     assert got.to_json()["source"] == "default"
