@@ -233,19 +233,22 @@ def estimate_name_weights(
     if "name" not in names or len(recs) < 2:
         return Estimate(DEFAULT_WEIGHTS)
     left, right, n = _name_pairs(recs, seed)
-    columns = RecordColumns(recs, [*names, NAME_COUNT])
-    cols = columns.pairs(left, right)
-    free = ~_linked(cols, specs)
+    rng = np.random.default_rng(seed)
+    ids = _full_named(recs)
+    a, b = rng.integers(0, len(ids), RANDOM_PAIRS), rng.integers(0, len(ids), RANDOM_PAIRS)
+    keep = a != b
+    random_l, random_r = ids[a[keep]], ids[b[keep]]
+    # the values of the records these pairs read, not of every contact (a million of them)
+    read = np.unique(np.concatenate([left, right, random_l, random_r]))
+    few = FrameRecords(frame.filter(pl.col("record_id").is_in(pl.Series(read).implode())), specs)
+    columns = RecordColumns(few, [*names, NAME_COUNT])
+    free = ~_linked(columns.pairs(left, right), specs)
     left, right, n = left[free], right[free], n[free]
     if len(n) < MIN_PAIRS:
         log.info("name weights: %d name-sharing pairs, too few: the defaults kept", len(n))
         return Estimate(DEFAULT_WEIGHTS, pairs=len(n))
     comparisons = _levels(columns.pairs(left, right), names)
-    rng = np.random.default_rng(seed)
-    ids = _full_named(recs)
-    a, b = rng.integers(0, len(ids), RANDOM_PAIRS), rng.integers(0, len(ids), RANDOM_PAIRS)
-    keep = a != b
-    random = _levels(columns.pairs(ids[a[keep]], ids[b[keep]]), names)
+    random = _levels(columns.pairs(random_l, random_r), names)
     u = {c.name: _shares(c.levels, c.count) for c in random}
 
     # a comparison the pairs hardly ever make (no cities, no two phones) says nothing
