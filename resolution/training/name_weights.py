@@ -19,7 +19,10 @@ estimated here as Fellegi and Sunter (and Splink) do, on exactly the pairs the g
 4. ``m`` per level and ``name_odds`` by expectation-maximisation, ``u`` held fixed: a pair's
    prior odds of being one person are ``name_odds / n`` (the term-frequency adjustment: the
    chance that two strangers share a name grows with its bearers), so that the pairs of rare
-   and of common names, mixed in known proportions, tell the two kinds of pair apart.
+   and of common names, mixed in known proportions, tell the two kinds of pair apart. ``m``
+   is a posterior mode: the pairs that share a name and an identifier (one person nearly
+   always, but richer in identifiers than those the guard judges) give it a Dirichlet prior
+   worth ``PRIOR_PAIRS`` pairs, which the home's own pairs outweigh where they say much.
 
 Within that population a missing city or time, and "no conflict", are levels like any other:
 their Bayes factors are folded into ``name_odds`` so that they weigh 0 in the guard, as they
@@ -80,6 +83,14 @@ BOUNDS = {
     "created": (-4.0, 2.0),
     "conflict": (-8.0, 0.0),
 }
+# The weight, in pairs, of the prior on m that the pairs sharing a name and an identifier give
+# (``anchor_prior``): EM's own pairs (ten thousand expected matches on 50,000 generated
+# contacts) outweigh it where they say much; where they say little (a city that tells nothing,
+# leaving EM two weak comparisons) it holds m near what one person's contacts look like. On
+# generated seed 888 with its cities shuffled, EM alone put two phones at -4.6 bits (truth
+# -2.6), two e-mails at -5.5 (-2.4); with the prior -3.2 and -2.6; on seed 9090 the prior moved
+# no weight by more than 0.2 bit but the e-mails' (-2.64 to -2.20, truth -2.41).
+PRIOR_PAIRS = 1000.0
 # Pseudo-counts added to each level (of m and u): a level never seen is not impossible.
 SMOOTHING = 0.5
 
@@ -137,12 +148,20 @@ def _levels(cols: PairColumns, names: set[str]) -> list[Comparison]:
     return out
 
 
-def _shares(levels: np.ndarray, count: int, weight: np.ndarray | None = None) -> np.ndarray:
-    """The (weighted) share of each level among the pairs that have one (not -1), smoothed."""
+def _shares(
+    levels: np.ndarray,
+    count: int,
+    weight: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
+) -> np.ndarray:
+    """The (weighted) share of each level among the pairs that have one (not -1), smoothed,
+    with ``prior`` pseudo-counts added."""
     known = levels >= 0
     seen = np.bincount(
         levels[known], weights=None if weight is None else weight[known], minlength=count
     )
+    if prior is not None:
+        seen = seen + prior
     return (seen + SMOOTHING) / (seen.sum() + SMOOTHING * count)
 
 
@@ -175,11 +194,47 @@ def _full_named(recs: FrameRecords) -> np.ndarray:
     return named.filter(pl.col("name").str.contains(" "))["record_id"].to_numpy()
 
 
+def _anchor_levels(cols: PairColumns, names: set[str]) -> list[Comparison]:
+    """``_levels`` of pairs that share an identifier, less, for a conflict, the pairs that share
+    that very field (they cannot conflict on it: counting them would make a conflict look
+    rarer in one person than it is)."""
+    out = []
+    for c in _levels(cols, names):
+        if c.name in CONFLICT_BITS:
+            a, b = cols.field(c.name)
+            shared = np.array(
+                [
+                    bool(x) and bool(y) and not set(x).isdisjoint(y)
+                    for x, y in zip(a, b, strict=True)
+                ],
+                dtype=bool,
+            )
+            c = Comparison(c.name, np.where(shared, -1, c.levels), c.reference, c.count)
+        out.append(c)
+    return out
+
+
+def anchor_prior(anchors: Sequence[Comparison]) -> dict[str, np.ndarray]:
+    """Dirichlet pseudo-counts for ``m``: the levels of the pairs that share a name *and* an
+    identifier (one person, nearly always), ``PRIOR_PAIRS`` of them per comparison."""
+    out = {}
+    for c in anchors:
+        seen = np.bincount(c.levels[c.levels >= 0], minlength=c.count).astype(float)
+        if seen.sum() > 0:
+            out[c.name] = PRIOR_PAIRS * seen / seen.sum()
+    return out
+
+
 def fit(
-    n: np.ndarray, comparisons: Sequence[Comparison], u: dict[str, np.ndarray]
+    n: np.ndarray,
+    comparisons: Sequence[Comparison],
+    u: dict[str, np.ndarray],
+    prior: dict[str, np.ndarray] | None = None,
 ) -> tuple[float, dict[str, np.ndarray], np.ndarray, int]:
     """EM with ``u`` fixed: the pairs' prior odds ``name_odds / n``, each comparison's ``m``
-    per level. Returns (name_odds, m, each pair's posterior, iterations)."""
+    per level (a posterior mode when ``prior`` gives pseudo-counts: ``anchor_prior``). Returns
+    (name_odds, m, each pair's posterior, iterations)."""
+    prior = prior or {}
     odds = DEFAULT_WEIGHTS.name_odds
     # start from the constants: m = u * 2^bits of the default weights, normalised
     m = {c.name: u[c.name] * np.exp2(_default_bits(c)) for c in comparisons}
@@ -192,7 +247,7 @@ def fit(
         log_m = sum((_per_pair(m[c.name], c) for c in comparisons), np.zeros(len(n)))
         z = np.log(odds) - np.log(n) + log_m - log_u
         new = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
-        m = {c.name: _shares(c.levels, c.count, new) for c in comparisons}
+        m = {c.name: _shares(c.levels, c.count, new, prior.get(c.name)) for c in comparisons}
         # the prior's odds: the fixed point of sum(w) / odds = sum(1 / (n + odds))
         total = float(new.sum())
         for _ in range(50):
@@ -243,6 +298,8 @@ def estimate_name_weights(
     few = FrameRecords(frame.filter(pl.col("record_id").is_in(pl.Series(read).implode())), specs)
     columns = RecordColumns(few, [*names, NAME_COUNT])
     free = ~_linked(columns.pairs(left, right), specs)
+    linked = columns.pairs(left[~free], right[~free])
+    prior = anchor_prior(_anchor_levels(linked, names)) if (~free).sum() >= MIN_MATCHES else {}
     left, right, n = left[free], right[free], n[free]
     if len(n) < MIN_PAIRS:
         log.info("name weights: %d name-sharing pairs, too few: the defaults kept", len(n))
@@ -263,7 +320,7 @@ def estimate_name_weights(
         )
         return Estimate(DEFAULT_WEIGHTS, pairs=len(n))
     comparisons = [c for c in comparisons if c.name not in mute]
-    odds, m, post, iterations = fit(n, comparisons, u)
+    odds, m, post, iterations = fit(n, comparisons, u, prior)
     matches = float(post.sum())
     evidence = {}
     for c in comparisons:
@@ -277,7 +334,7 @@ def estimate_name_weights(
         if len(comparisons) < MIN_COMPARISONS:
             log.info("name weights: too few comparisons with data: the defaults kept")
             return Estimate(DEFAULT_WEIGHTS, len(n), matches, iterations, evidence)
-        odds, m, post, iterations = fit(n, comparisons, u)
+        odds, m, post, iterations = fit(n, comparisons, u, prior)
         matches = float(post.sum())
     bits = {c.name: np.log2(m[c.name] / u[c.name]) for c in comparisons}
     refs = [c for c in comparisons if c.reference >= 0]
