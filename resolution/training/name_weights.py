@@ -12,10 +12,12 @@ estimated here as Fellegi and Sunter (and Splink) do, on exactly the pairs the g
    names borne by at most ``MAX_BEARERS`` contacts, a seeded sample of ``MAX_PAIRS`` at most.
    Pairs that share an identifier are left out on purpose: they are the identifier-rich
    contacts, whose context differs from that of the contacts the guard judges;
-2. each pair's levels: city (same, other, missing on a side), creation time (the guard's steps,
-   missing), phones and e-mails (a conflict: both sides hold some and none is shared, or not);
+2. each pair's levels: city (same, other; missing on a side: no evidence), creation time (the
+   guard's steps; missing: no evidence), phones and e-mails (a conflict: both sides hold some
+   and none is shared, or not);
 3. ``u`` (how often two different people reach a level) from ``RANDOM_PAIRS`` random pairs of
-   contacts, where almost every pair is two people;
+   contacts bearing a full name (the namesakes' kind of contact: a channel that gives a full
+   name has its own identifiers, cities and times), where almost every pair is two people;
 4. ``m`` per level and ``name_odds`` by expectation-maximisation, ``u`` held fixed: a pair's
    prior odds of being one person are ``name_odds / n`` (the term-frequency adjustment: the
    chance that two strangers share a name grows with its bearers), so that the pairs of rare
@@ -24,9 +26,10 @@ estimated here as Fellegi and Sunter (and Splink) do, on exactly the pairs the g
    always, but richer in identifiers than those the guard judges) give it a Dirichlet prior
    worth ``PRIOR_PAIRS`` pairs, which the home's own pairs outweigh where they say much.
 
-Within that population a missing city or time, and "no conflict", are levels like any other:
-their Bayes factors are folded into ``name_odds`` so that they weigh 0 in the guard, as they
-do there, and the others are measured against them (the same posterior, the guard's form).
+A missing city or time weighs nothing, as in the guard (and as Splink's null level). Within
+the population "no conflict" is a level like any other: its Bayes factor is folded into
+``name_odds`` so that it weighs 0 in the guard, as it does there, and a conflict is measured
+against it (the same posterior, the guard's form).
 
 With too little data the constants stay: fewer than ``MIN_PAIRS`` pairs or fewer than
 ``MIN_MATCHES`` expected matches among them keep them all; a comparison whose informative levels
