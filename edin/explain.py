@@ -23,6 +23,7 @@ from resolution.matching import (
     score_pairs,
 )
 from resolution.matching.fellegi_sunter import FellegiSunter
+from resolution.matching.guard import NameWeights
 from resolution.publishing import Explainable, parse_record, read_explainable
 
 # Pairs to contacts outside the profile shown for one contact.
@@ -297,6 +298,8 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
                 {"w_" + f: float(c) for f, c in zip(fields, contrib, strict=True)}
             )
             out.append("  " + format_reasons(reasons))
+    weights = NameWeights.of_stats(snap.model.get("stats", {}))
+    out.append(f"name weights of this home ({weights.source}): {weights.describe()}")
     decided = list(decisions_about(home, {a, b}))
     out += ["operator decisions:" + (" none" if not decided else "")] + decided
     return "\n".join(out)

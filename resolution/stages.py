@@ -54,6 +54,7 @@ from resolution.matching.fields import (
     identifier_columns,
     record_frame,
 )
+from resolution.matching.guard import NAME_WEIGHTS, NameWeights
 from resolution.matching.model import MatchModel
 from resolution.publishing.changes import change_events, stamp
 from resolution.publishing.chart import RUN_CHART, run_chart
@@ -96,6 +97,7 @@ from resolution.training.labels import (
     read_labels,
     training_pairs,
 )
+from resolution.training.name_weights import estimate_name_weights
 from resolution.training.seeds import conflicting_neighbours, seed_labels
 from resolution.training.train import train
 from resolution.warehouse import copy_to_parquet, has_table, read_table, write_table
@@ -390,6 +392,8 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if cold and not (answers["match"] or answers["distinct"]):
         model.fs = fit_fellegi_sunter(contacts, recs, specs, seed=res.seed)
     model.stats["scored_by"] = "fellegi_sunter" if model.fs is not None else "classifier"
+    # the name-only guard's weights, from this home's own name-sharing pairs (no truth read)
+    model.stats[NAME_WEIGHTS] = estimate_name_weights(recs.frame, specs, seed=res.seed).to_json()
     model.save(run.paths.model_dir, {k: pairs[k] + answers[k] for k in ("match", "distinct")})
     write_atomic(
         run.paths.trained_file,
@@ -409,7 +413,9 @@ def block(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     (``resolution.linking.incremental``) only those with a new or changed contact."""
     model = MatchModel.load(run.paths.model_dir)
     contacts = read_table(con, "normalized_contacts")
-    frame, states = incremental.contact_states(contacts, model.specs)
+    frame, states = incremental.contact_states(
+        contacts, model.specs, NameWeights.of_model(model).rare_name
+    )
     plan = incremental.plan_resolution(
         con,
         run.home,
@@ -578,8 +584,9 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     decided = pl.concat([must, cannot]).select(
         pl.concat_list("record_id_l", "record_id_r").explode().alias("record_id")
     )
+    weights = NameWeights.of_model(MatchModel.load(run.paths.model_dir))
     clusters, attached = attach_by_name_and_city(
-        clusters, contacts, columns, exclude=decided["record_id"]
+        clusters, contacts, columns, exclude=decided["record_id"], weights=weights
     )
     write_table(con, ATTACHMENTS, keyed_attachments(attached, contacts))
     write_table(con, "clusters", clusters)

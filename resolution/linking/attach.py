@@ -15,7 +15,8 @@ when:
 * it is not queued for review (oversized).
 
 A lone contact with a full name also joins a profile it is weighed against as a whole
-(``weighed_hits``): the name-only guard's Bayes factors (``resolution.matching.guard``), with the
+(``weighed_hits``): the name-only guard's Bayes factors (``resolution.matching.guard``: the
+home's own ``NameWeights``, estimated when its model was trained), with the
 profile's context in place of one contact's (any of its cities, its contact created closest in
 time, all its phones and e-mails for a conflict), give each profile bearing the name its odds;
 the contact joins the one whose share of them all (and of "none of them") reaches ``ATTACH_P``:
@@ -33,14 +34,7 @@ import polars as pl
 
 from resolution.linking.decisions import with_statuses
 from resolution.matching.fields import DAY_SECONDS, name_counts
-from resolution.matching.guard import (
-    BEST_CONTEXT_BITS,
-    CITY_OTHER_BITS,
-    CITY_SAME_BITS,
-    CONFLICT_BITS,
-    CREATED_BITS,
-    NAME_ODDS,
-)
+from resolution.matching.guard import CONFLICT_BITS, DEFAULT_WEIGHTS, NameWeights
 
 ATTACH_P = 0.7
 """The probability from which a lone contact joins the profile it is weighed against: the
@@ -48,11 +42,18 @@ profile's odds (the guard's Bayes factors with the profile's context) as a share
 odds of the profiles bearing its name plus 1 for "none of them" (the contact is at most one of
 them). On generated seeds 7 and 202, 0.7 held pairwise precision at 0.94; 0.6 brought it to 0.93."""
 
-MOST_BEARERS = NAME_ODDS * 2**BEST_CONTEXT_BITS * (1 - ATTACH_P) / ATTACH_P
-"""A full name borne by more contacts than this never reaches ``ATTACH_P``, whatever its
-context (the best context adds ``BEST_CONTEXT_BITS``, a conflict only takes away, and other
-profiles only lower a profile's share): its lone bearers are not weighed (at a million contacts
-the common names' bearers, each against every profile bearing the name, took gigabytes)."""
+
+def most_bearers(weights: NameWeights = DEFAULT_WEIGHTS) -> float:
+    """A full name borne by more contacts than this never reaches ``ATTACH_P`` under
+    ``weights``, whatever its context (the best context adds ``best_context_bits``, a conflict
+    only takes away, and other profiles only lower a profile's share): its lone bearers are not
+    weighed (at a million contacts the common names' bearers, each against every profile
+    bearing the name, took gigabytes)."""
+    return weights.name_odds * 2**weights.best_context_bits * (1 - ATTACH_P) / ATTACH_P
+
+
+MOST_BEARERS = most_bearers()
+"""``most_bearers`` of the guard's default weights."""
 
 ATTACH_REASON = "the one profile its full name and its context fit"
 ATTACHMENTS = "attachments"
@@ -88,10 +89,12 @@ def attach_by_name_and_city(
     contacts: pl.DataFrame,
     identifiers: Sequence[str],
     exclude: pl.Series | None = None,
+    weights: NameWeights = DEFAULT_WEIGHTS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``clusters`` with each eligible singleton moved into the one profile that fits it (see
     the module docstring), and the attachments made: (record_id, cluster_id). Contacts in
-    ``exclude`` (those an operator decided on: the decision has the last word) never attach."""
+    ``exclude`` (those an operator decided on: the decision has the last word) never attach.
+    ``weights``: the guard's weights of the home (the model's ``NameWeights``)."""
     named = contacts.filter(
         pl.col("given_key").is_not_null()
         & pl.col("surname_key").is_not_null()
@@ -111,7 +114,7 @@ def attach_by_name_and_city(
     )
     # both rules' profiles: a contact they send to two different profiles stays alone
     hits = (
-        pl.concat([by_city, weighed_hits(clusters, contacts, exclude)])
+        pl.concat([by_city, weighed_hits(clusters, contacts, exclude, weights)])
         .group_by("record_id")
         .agg(pl.col("to").unique())
         .filter(pl.col("to").list.len() == 1)
@@ -142,7 +145,10 @@ def attach_by_name_and_city(
 
 
 def weighed_hits(
-    clusters: pl.DataFrame, contacts: pl.DataFrame, exclude: pl.Series | None = None
+    clusters: pl.DataFrame,
+    contacts: pl.DataFrame,
+    exclude: pl.Series | None = None,
+    weights: NameWeights = DEFAULT_WEIGHTS,
 ) -> pl.DataFrame:
     """(record_id, to): each singleton with a full name and the one profile it fits when weighed
     against every profile bearing that name (see the module docstring). None without name keys."""
@@ -172,7 +178,7 @@ def weighed_hits(
         .join(contacts.select(columns), on="record_id")
         .filter(pl.col("key").str.contains(" "))
     )
-    lone = placed.filter((pl.col("status") == "singleton") & (pl.col("n") <= MOST_BEARERS))
+    lone = placed.filter((pl.col("status") == "singleton") & (pl.col("n") <= most_bearers(weights)))
     if exclude is not None and exclude.len():
         lone = lone.filter(~pl.col("record_id").is_in(exclude.implode()))
     members = placed.filter(pl.col("status") != "review")
@@ -185,7 +191,7 @@ def weighed_hits(
     )
     against = candidates.drop("status", "cluster_id").join(whole, on="to", suffix="_p")
     conflict_terms = []
-    for field, bits in CONFLICT_BITS.items():
+    for field, bits in weights.conflicts.items():
         mine, theirs = pl.col(field), pl.col(f"{field}_p")
         has_mine = mine.list.len().fill_null(0) > 0
         has_theirs = (theirs.list.len().fill_null(0) > 0).any()
@@ -195,17 +201,17 @@ def weighed_hits(
         )
     apart = (pl.col("created") - pl.col("created_p")).abs().min()
     created: pl.Expr = pl.lit(0.0)  # no time on one side: no evidence
-    for days, bits in reversed(CREATED_BITS):  # the first step that fits wins
+    for days, bits in reversed(weights.created):  # the first step that fits wins
         created = pl.when(apart <= days).then(bits).otherwise(created)
     city_same = (pl.col("city") == pl.col("city_p")).fill_null(False).any()
     city_both = (pl.col("city").is_not_null() & pl.col("city_p").is_not_null()).any()
     weighed = against.group_by("record_id", "to").agg(
         (
-            (NAME_ODDS / pl.col("n").first()).log(2)
+            (weights.name_odds / pl.col("n").first()).log(2)
             + pl.when(city_same)
-            .then(CITY_SAME_BITS)
+            .then(weights.city_same)
             .when(city_both)
-            .then(CITY_OTHER_BITS)
+            .then(weights.city_other)
             .otherwise(0.0)
             + created
             + pl.sum_horizontal(conflict_terms)

@@ -33,7 +33,13 @@ from resolution.matching.fields import (
     FrameRecords,
     sorted_columns,
 )
-from resolution.matching.guard import CONTEXT_FIELDS, NAME_FIELDS, RARE_NAME, linkable_sql
+from resolution.matching.guard import (
+    CONTEXT_FIELDS,
+    DEFAULT_WEIGHTS,
+    NAME_FIELDS,
+    NameWeights,
+    linkable_sql,
+)
 from resolution.matching.model import MatchModel
 
 log = logging.getLogger("edin")
@@ -64,10 +70,11 @@ SELECT block_key, record_id FROM sized WHERE n <= $max_block
 """
 
 
-def _evidence_sql(specs: list[FieldSpec]) -> str | None:
+def _evidence_sql(specs: list[FieldSpec], weights: NameWeights = DEFAULT_WEIGHTS) -> str | None:
     """A query of (record_id, field, value): each value of a field other than a name that two
     records agree on when equal (a set's elements one by one), and the full name of a record
-    whose full name few enough contacts bear that context may let it through (``RARE_NAME``).
+    whose full name few enough contacts bear that context may let it through
+    (``weights.rare_name``).
     Two records share a row's (field, value) when ``linkable_sql`` may hold for them (exactly,
     but for the weighing of a shared name, which ``_linked_pairs`` then applies). ``None`` when
     a configured string field is among the fields: ``linkable_sql`` lets every pair with two
@@ -81,7 +88,7 @@ def _evidence_sql(specs: list[FieldSpec]) -> str | None:
         col = '"' + spec.name.replace('"', '""') + '"'
         value = f"unnest({col})" if spec.type == "Set" else col
         parts.append(f"SELECT record_id, {i} AS field, {value} AS value FROM guard_records")
-    rare = f"contains(name, ' ') AND \"{NAME_COUNT}\" <= {RARE_NAME}"
+    rare = f"contains(name, ' ') AND \"{NAME_COUNT}\" <= {weights.rare_name}"
     parts.append(f"SELECT record_id, -1 AS field, name AS value FROM guard_records WHERE {rare}")
     return " UNION ALL ".join(f"({q})" for q in parts)
 
@@ -98,7 +105,7 @@ def _evidence_tables(con: duckdb.DuckDBPyConnection, evidence: str, max_block: i
     )
 
 
-def _linked_sql(specs: list[FieldSpec], dirty: bool) -> str:
+def _linked_sql(specs: list[FieldSpec], dirty: bool, weights: NameWeights = DEFAULT_WEIGHTS) -> str:
     """candidate_pairs from the temp tables of ``_evidence_tables`` and ``guard_records``: the
     pairs sharing some evidence and a small block that ``linkable_sql`` lets through; with
     ``dirty``, only those with a side in table ``dirty_contacts`` (an incremental run)."""
@@ -124,7 +131,7 @@ def _linked_sql(specs: list[FieldSpec], dirty: bool) -> str:
         JOIN small_blocks b ON b.record_id = p.r AND b.block_key = a.block_key
         JOIN guard_records gl ON gl.record_id = p.l
         JOIN guard_records gr ON gr.record_id = p.r
-        WHERE {linkable_sql(specs, "gl", "gr")}
+        WHERE {linkable_sql(specs, "gl", "gr", weights=weights)}
         ORDER BY record_id_l, record_id_r
         """
 
@@ -140,13 +147,14 @@ def _linked_pairs(
     max_block: int,
     exact_up_to: int,
     specs: list[FieldSpec],
+    weights: NameWeights = DEFAULT_WEIGHTS,
 ) -> None:
     """Tables candidate_pairs (the pairs sharing some evidence, ``_evidence_sql``, and a block
     of at most ``max_block`` records) and blocked_pairs_estimate (how many distinct pairs share
     such a block: counted when the blocks hold at most ``exact_up_to`` pairs with repeats,
     else estimated by HyperLogLog, within a few per cent, without keeping them)."""
     _evidence_tables(con, evidence, max_block)
-    con.execute(_linked_sql(specs, dirty=False))
+    con.execute(_linked_sql(specs, dirty=False, weights=weights))
     slots = con.execute(
         "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM"
         " (SELECT count(*) AS n FROM small_blocks GROUP BY block_key)"
@@ -168,26 +176,27 @@ def dirty_candidate_pairs(
     specs: list[FieldSpec],
     records: Mapping[int, Record],
     max_block_size: int,
+    weights: NameWeights = DEFAULT_WEIGHTS,
 ) -> bool:
     """Table candidate_pairs of an incremental run: the pairs ``candidate_pairs`` makes that
     have a side in table ``dirty_contacts``, from table ``block_keys`` as it stands (the
     namesake pairs of a dirty contact's name blocks are never made, as in a full run). False,
     and nothing written, when the evidence join does not apply (a configured string field):
     the caller then makes every blocked pair with a dirty side, and scoring holds them."""
-    evidence = _evidence_sql(specs)
+    evidence = _evidence_sql(specs, weights)
     if evidence is None:
         return False
     con.register("guard_records", guard_frame(records, specs))
     try:
         _evidence_tables(con, evidence, max_block_size)
-        con.execute(_linked_sql(specs, dirty=True))
+        con.execute(_linked_sql(specs, dirty=True, weights=weights))
         _drop_evidence_tables(con)
     finally:
         con.unregister("guard_records")
     return True
 
 
-def _pairs_sql(specs: list[FieldSpec]) -> str:
+def _pairs_sql(specs: list[FieldSpec], weights: NameWeights = DEFAULT_WEIGHTS) -> str:
     """candidate_pairs: the blocked pairs that something other than a name may link."""
     return f"""
 CREATE OR REPLACE TABLE candidate_pairs AS
@@ -195,7 +204,7 @@ SELECT p.record_id_l, p.record_id_r
 FROM blocked_pairs p
 JOIN guard_records l ON l.record_id = p.record_id_l
 JOIN guard_records r ON r.record_id = p.record_id_r
-WHERE {linkable_sql(specs, "l", "r")}
+WHERE {linkable_sql(specs, "l", "r", weights=weights)}
 ORDER BY p.record_id_l, p.record_id_r
 """
 
@@ -310,14 +319,15 @@ def candidate_pairs(
         con.execute("INSERT INTO block_keys SELECT block_key, record_id FROM batch")
         con.unregister("batch")
     specs = list(model.specs)
-    evidence = _evidence_sql(specs)
+    weights = NameWeights.of_model(model)
+    evidence = _evidence_sql(specs, weights)
     con.register("guard_records", guard_frame(records, specs))
     if evidence is None:
         con.execute(_BLOCKED_SQL, {"max_block": max_block_size})
-        con.execute(_pairs_sql(specs))
+        con.execute(_pairs_sql(specs, weights))
         blocked = "(SELECT count(*) FROM blocked_pairs)"
     else:
-        _linked_pairs(con, evidence, max_block_size, exact_held_up_to, specs)
+        _linked_pairs(con, evidence, max_block_size, exact_held_up_to, specs, weights)
         blocked = "(SELECT n FROM blocked_pairs_estimate)"
     con.unregister("guard_records")
     con.execute(

@@ -65,7 +65,7 @@ from resolution.linking.decisions import enforce_decisions
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates
 from resolution.matching.fields import FieldSpec, FrameRecords, frame_records, record_frame
-from resolution.matching.guard import RARE_NAME
+from resolution.matching.guard import RARE_NAME, NameWeights
 from resolution.matching.model import MatchModel
 from resolution.pairs import keys_to_ids
 from resolution.warehouse import has_table, write_table
@@ -120,17 +120,18 @@ class Plan:
 
 
 def contact_states(
-    contacts: pl.DataFrame, specs: Sequence[FieldSpec]
+    contacts: pl.DataFrame, specs: Sequence[FieldSpec], rare_name: int = RARE_NAME
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The contacts' ``record_frame`` (what ``records`` builds the model's records from) and
     their states: (record_id, source, source_id, record_hash), the hash of the record as
     scoring sees it. The name count enters only as far as the name-only guard reads it (at
-    most RARE_NAME + 1): a common name borne by one more contact changes no score."""
+    most ``rare_name`` + 1, the model's ``NameWeights.rare_name``): a common name borne by one
+    more contact changes no score."""
     frame = record_frame(contacts, specs)
     seen = frame.select(
         pl.exclude("record_id", "name_freq"),
         pl.col("name_freq").struct.field("key").alias("_name"),
-        pl.min_horizontal(pl.col("name_freq").struct.field("n"), RARE_NAME + 1).alias("_count"),
+        pl.min_horizontal(pl.col("name_freq").struct.field("n"), rare_name + 1).alias("_count"),
     )
     states = contacts.select("record_id", *KEY).with_columns(
         seen.hash_rows(seed=STATE_SEED).reinterpret(signed=True).alias("record_hash")
@@ -398,7 +399,10 @@ def block_dirty(
         con.execute(_BLOCK_KEYS_SQL)
         crossed = _crossed_blocks(con, model_key, max_block_size) if cache else 0
         specs = list(model.specs)
-        if not dirty_candidate_pairs(con, specs, FrameRecords(frame, specs), max_block_size):
+        weights = NameWeights.of_model(model)
+        if not dirty_candidate_pairs(
+            con, specs, FrameRecords(frame, specs), max_block_size, weights
+        ):
             con.execute(_DIRTY_PAIRS_SQL, {"max_block": max_block_size})
         if cache:
             for sql in _UPDATE_CACHE_SQL:

@@ -22,7 +22,7 @@ from resolution.linking.blocking import HELD_TABLE
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import contributions, field_weights, reasons_frame
 from resolution.matching.fields import NAME_COUNT
-from resolution.matching.guard import name_only_pairs
+from resolution.matching.guard import NameWeights, name_only_pairs
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
 
@@ -69,7 +69,7 @@ def score_chunk(
     got = score_pairs(model, cols)
     # Every pair only a name connects is held, whatever its score: the DuckDB engine's blocking
     # never makes them candidates (``linkable_sql``), and both engines keep the same pairs.
-    held = name_only_pairs(cols, model.specs)
+    held = name_only_pairs(cols, model.specs, NameWeights.of_model(model))
     keep = (got.score >= KEEP_SCORE) & ~held
     contrib = np.column_stack([contributions(got.features[keep], matrix), got.guard[keep]])
     frame = reasons_frame(left[keep], right[keep], got.score[keep], contrib, fields)

@@ -21,7 +21,7 @@ import numpy as np
 
 from resolution._typing import Pair
 from resolution.matching.comparison import PairColumns
-from resolution.matching.guard import cap_name_only
+from resolution.matching.guard import NameWeights, cap_name_only
 
 if TYPE_CHECKING:
     from resolution.matching.model import MatchModel
@@ -53,6 +53,6 @@ def score_pairs(model: MatchModel, pairs: Sequence[Pair] | PairColumns) -> PairS
         features = model.features(cols)
         z = model.logit(features)
     raw = 1.0 / (1.0 + np.exp(-z))
-    scores = cap_name_only(cols, raw, model.specs, model.threshold)
+    scores = cap_name_only(cols, raw, model.specs, model.threshold, NameWeights.of_model(model))
     guard = np.where(scores < raw, np.log(scores / (1.0 - scores)) - z, 0.0)
     return PairScores(score=scores, logit=z, guard=guard, features=features)

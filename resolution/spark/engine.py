@@ -33,7 +33,7 @@ from resolution.linking.scoring import NAME_ONLY_GUARD, score_chunk
 from resolution.matching.comparison import RecordColumns
 from resolution.matching.explanation import field_weights, reason_columns
 from resolution.matching.fields import NAME_COUNT, FieldSpec, frame_records
-from resolution.matching.guard import SPARK, linkable_sql
+from resolution.matching.guard import DEFAULT_WEIGHTS, SPARK, NameWeights, linkable_sql
 from resolution.matching.model import MatchModel
 
 if TYPE_CHECKING:
@@ -61,12 +61,17 @@ WHERE {linkable}
 """
 
 
-def linkable_spark(specs: list[FieldSpec], left: str = "l", right: str = "r") -> str:
+def linkable_spark(
+    specs: list[FieldSpec],
+    left: str = "l",
+    right: str = "r",
+    weights: NameWeights = DEFAULT_WEIGHTS,
+) -> str:
     """``resolution.matching.guard.linkable_sql`` in Spark SQL: true when something other than
     a name may link the rows ``left`` and ``right`` of a ``guard_frame`` table (a shared set
     element, an equal value, two values of a configured field, one rare full name), false for
     the pairs ``name_only_pairs`` holds."""
-    return linkable_sql(specs, left, right, dialect=SPARK)
+    return linkable_sql(specs, left, right, dialect=SPARK, weights=weights)
 
 
 _STATS_SQL = """
@@ -177,9 +182,8 @@ def block_on_spark(
     blocked = spark.sql(_BLOCKED_SQL.format(max_block=int(max_block_size))).localCheckpoint()
     blocked.createOrReplaceTempView("edin_blocked_pairs")
     path = f"{work.rstrip('/')}/{CANDIDATES}"
-    spark.sql(_PAIRS_SQL.format(linkable=linkable_spark(specs))).write.mode("overwrite").parquet(
-        path
-    )
+    linkable = linkable_spark(specs, weights=NameWeights.of_model(model))
+    spark.sql(_PAIRS_SQL.format(linkable=linkable)).write.mode("overwrite").parquet(path)
     row = spark.sql(_STATS_SQL.format(max_block=int(max_block_size))).collect()[0]
     pairs = spark.read.parquet(path).count()
     held = blocked.count() - pairs

@@ -73,6 +73,7 @@ def test_explain_two_contacts(published):
     proc = edin("explain", "--home", str(home), b, a)
     assert proc.returncode == 0, proc.stderr
     assert f"score {top['score']:.3f}" in proc.stdout and "(agree)" in proc.stdout
+    assert "name weights of this home (" in proc.stdout  # the model's, estimated or the defaults
 
     # two contacts of different people that no block put together
     contacts = pl.read_parquet(home / "current" / "contacts.parquet").sort("source", "source_id")

@@ -15,8 +15,10 @@ from resolution.linking.links import identifier_links, join_strong_links
 from resolution.matching.fields import NAME_COUNT, field_specs, name_counts
 from resolution.matching.guard import (
     CITY_SAME_BITS,
+    DEFAULT_WEIGHTS,
     NAME_ONLY_CAP,
     RARE_NAME,
+    NameWeights,
     name_evidence_bits,
     name_only,
     name_only_pairs,
@@ -99,7 +101,20 @@ def test_name_evidence_falls_with_the_names_frequency():
     assert name_evidence_bits([(rec("a b", 2), rec("a c", 2))], SPECS)[0] == -math.inf
 
 
-def test_sql_weighs_a_shared_name_as_python_does():
+# a home's own weights (``resolution.training.name_weights``), unlike the constants everywhere
+HOME_WEIGHTS = NameWeights(
+    name_odds=9.5,
+    city_same=3.3,
+    city_other=-0.4,
+    created=((20.0, 1.7), (55.0, 1.1), (150.0, -0.2), (400.0, -1.3), (math.inf, -2.0)),
+    phone_conflict=-1.1,
+    email_conflict=-3.0,
+    source="estimated",
+)
+
+
+@pytest.mark.parametrize("weights", [DEFAULT_WEIGHTS, HOME_WEIGHTS], ids=["default", "home"])
+def test_sql_weighs_a_shared_name_as_python_does(weights):
     import duckdb
 
     from resolution.linking.blocking import guard_frame
@@ -109,7 +124,10 @@ def test_sql_weighs_a_shared_name_as_python_does():
     records = {}
     for i, (n, city, created, phone) in enumerate(
         itertools.product(
-            (1, 2, 3, 4, 9, 15, 16, 31, 32), cities, (None, 0.0, 30.0, 500.0), (None, "+1", "+2")
+            (1, 2, 3, 4, 9, 15, 16, 31, 32, 60, 61),
+            cities,
+            (None, 0.0, 30.0, 500.0),
+            (None, "+1", "+2"),
         )
     ):
         records[i] = rec("ivan ivanov", n, city=city, phones=(phone,) if phone else None) | {
@@ -118,10 +136,11 @@ def test_sql_weighs_a_shared_name_as_python_does():
     con = duckdb.connect()
     con.register("g", guard_frame(records, list(SPECS)))
     got = con.execute(
-        f"SELECT l.record_id, r.record_id, {linkable_sql(list(SPECS))} FROM g l JOIN g r"
-        " ON l.record_id < r.record_id AND l._name_count = r._name_count ORDER BY 1, 2"
+        f"SELECT l.record_id, r.record_id, {linkable_sql(list(SPECS), weights=weights)}"
+        " FROM g l JOIN g r ON l.record_id < r.record_id AND l._name_count = r._name_count"
+        " ORDER BY 1, 2"
     ).fetchall()
-    held = name_only_pairs([(records[a], records[b]) for a, b, _ in got], SPECS)
+    held = name_only_pairs([(records[a], records[b]) for a, b, _ in got], SPECS, weights)
     assert np.array_equal(~held, np.array([ok for _, _, ok in got]))
     assert 0 < held.sum() < len(got)
 

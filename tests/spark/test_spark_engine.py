@@ -119,14 +119,24 @@ def test_bucketed_clustering_yields_the_local_clusters_in_order(spark) -> None:
         assert np.array_equal(conf_got, conf_want)
 
 
-def test_spark_guard_holds_what_the_duckdb_guard_holds(spark, sample_contacts) -> None:
+@pytest.mark.parametrize("home_weights", [False, True], ids=["default", "home"])
+def test_spark_guard_holds_what_the_duckdb_guard_holds(
+    spark, sample_contacts, home_weights
+) -> None:
     """The name-only guard in Spark SQL (``linkable_spark``) against ``name_only_pairs`` on
     the pairs of the sample's records that share a name token or that the guard lets
     through."""
     from resolution.linking.blocking import guard_frame
     from resolution.matching.fields import field_specs, records
-    from resolution.matching.guard import name_only_pairs
+    from resolution.matching.guard import DEFAULT_WEIGHTS, NameWeights, name_only_pairs
     from resolution.spark.engine import linkable_spark
+
+    # a home's own weights (``resolution.training.name_weights``) or the constants
+    weights = (
+        NameWeights(name_odds=9.5, city_same=3.3, city_other=-0.4, phone_conflict=-1.1)
+        if home_weights
+        else DEFAULT_WEIGHTS
+    )
 
     config = default_config()
     specs = list(field_specs(config))
@@ -135,8 +145,9 @@ def test_spark_guard_holds_what_the_duckdb_guard_holds(spark, sample_contacts) -
     spark.createDataFrame(table).createOrReplaceTempView("g")
     # the pairs the guard decides either way: all it lets through, and those sharing a name
     # token (most of them held)
+    linkable = linkable_spark(specs, weights=weights)
     pairs = spark.sql(
-        f"SELECT * FROM (SELECT l.record_id AS a, r.record_id AS b, {linkable_spark(specs)} "
+        f"SELECT * FROM (SELECT l.record_id AS a, r.record_id AS b, {linkable} "
         "AS linkable, arrays_overlap(split(l.name, ' '), split(r.name, ' ')) AS token "
         "FROM g l JOIN g r ON l.record_id < r.record_id) WHERE linkable OR token"
     ).toPandas()
@@ -144,6 +155,7 @@ def test_spark_guard_holds_what_the_duckdb_guard_holds(spark, sample_contacts) -
     held = name_only_pairs(
         [(recs[int(a)], recs[int(b)]) for a, b in zip(pairs["a"], pairs["b"], strict=True)],
         specs,
+        weights,
     )
     assert pairs["linkable"].sum() > 0 and held.sum() > 0
     assert np.array_equal(~held, pairs["linkable"].to_numpy(dtype=bool))
