@@ -16,14 +16,14 @@ import polars as pl
 from resolution import Key, NotFoundError
 from resolution.feedback import decision_history
 from resolution.matching import (
+    FellegiSunter,
     MatchModel,
+    NameWeights,
     contributions,
     field_weights,
     ranked_reasons,
     score_pairs,
 )
-from resolution.matching.fellegi_sunter import FellegiSunter
-from resolution.matching.guard import NameWeights
 from resolution.publishing import Explainable, parse_record, read_explainable
 
 # Pairs to contacts outside the profile shown for one contact.

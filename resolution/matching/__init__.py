@@ -3,6 +3,7 @@ the trained model (JSON, no pickles), the name-only guard, the one scoring path 
 per-field explanation of every score."""
 
 from resolution.matching.explanation import contributions, field_weights, ranked_reasons
+from resolution.matching.fellegi_sunter import FellegiSunter
 from resolution.matching.fields import (
     FieldSpec,
     field_specs,
@@ -12,14 +13,22 @@ from resolution.matching.fields import (
     record_frame,
     records,
 )
-from resolution.matching.guard import CREATED_BITS, name_evidence_bits, name_only, name_only_pairs
+from resolution.matching.guard import (
+    CREATED_BITS,
+    NameWeights,
+    name_evidence_bits,
+    name_only,
+    name_only_pairs,
+)
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import PairScores, score_pairs
 
 __all__ = [
     "CREATED_BITS",
+    "FellegiSunter",
     "FieldSpec",
     "MatchModel",
+    "NameWeights",
     "PairScores",
     "contributions",
     "field_specs",
