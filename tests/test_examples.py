@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 
 from resolution import evaluate
+from tests.conftest import edin_ok
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -42,23 +41,14 @@ def test_an_identifier_free_register_resolves_with_zero_labels(tmp_path) -> None
     """FEBRL1 without its social security numbers: names, address, birth date, nothing shared
     exactly; the cold start must weigh the fields from the data alone (issue 11)."""
     assert _prepare_febrl_noid(tmp_path / "data") == 0
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "edin",
-            "run",
-            str(tmp_path / "data" / "febrl1"),
-            "--home",
-            str(tmp_path / "home"),
-            "--config",
-            str(EXAMPLES / "febrl_noid" / "edin.toml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
+    edin_ok(
+        "run",
+        str(tmp_path / "data" / "febrl1"),
+        "--home",
+        str(tmp_path / "home"),
+        "--config",
+        str(EXAMPLES / "febrl_noid" / "edin.toml"),
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
     truth = pl.read_csv(tmp_path / "data" / "febrl1" / "truth.csv", infer_schema=False)
     members = pl.read_parquet(tmp_path / "home" / "current" / "members.parquet")
     scores = evaluate(truth, members)

@@ -17,8 +17,14 @@ CALLERS = ("edin", "api", "review", "pipelines", "bench")
 PUBLIC_MODULES = ("resolution.stages", "resolution.warehouse")
 
 
+# Benchmarks' scratch (git-ignored): exported copies of the product at other commits, not code.
+SCRATCH = ROOT / "bench" / "results" / "tmp"
+
+
 def python_files(*packages: str) -> list[Path]:
-    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
+    return sorted(
+        p for pkg in packages for p in (ROOT / pkg).rglob("*.py") if not p.is_relative_to(SCRATCH)
+    )
 
 
 def imports(path: Path) -> list[tuple[str, list[str], int]]:

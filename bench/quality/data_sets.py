@@ -21,39 +21,27 @@ EXAMPLES = REPO / "examples"
 NOID = ("febrl1_noid", "febrl2_noid", "febrl3_noid", "febrl4_noid")
 NAMES = ("febrl3", "fake_20000", "fake_20000_noemail", "generated", *NOID)
 
+# The FEBRL sets' columns (FEBRL3 adds soc_sec_id).
+FEBRL = (
+    "given_name",
+    "surname",
+    "street_number",
+    "address_1",
+    "address_2",
+    "suburb",
+    "postcode",
+    "state",
+    "date_of_birth",
+)
 # Columns of records.parquet each system may compare, and which of them are identifiers
 # (e-mail, phone, handle) for the exact-identifier baseline. FEBRL3 has none: its soc_sec_id
 # is corrupted in the duplicates like every other field, and REFERENCE.md's baseline is about
 # contact identifiers.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "febrl3": (
-        "given_name",
-        "surname",
-        "street_number",
-        "address_1",
-        "address_2",
-        "suburb",
-        "postcode",
-        "state",
-        "date_of_birth",
-        "soc_sec_id",
-    ),
+    "febrl3": (*FEBRL, "soc_sec_id"),
     "fake_20000": ("first_name", "surname", "dob", "city", "email"),
     # FEBRL 1-4 with soc_sec_id left out (examples/febrl_noid): no identifier at all
-    **{
-        name: (
-            "given_name",
-            "surname",
-            "street_number",
-            "address_1",
-            "address_2",
-            "suburb",
-            "postcode",
-            "state",
-            "date_of_birth",
-        )
-        for name in NOID
-    },
+    **{name: FEBRL for name in NOID},
     # the same register with its e-mails left out: no identifier at all (issue 11)
     "fake_20000_noemail": ("first_name", "surname", "dob", "city"),
     "generated": (

@@ -18,6 +18,7 @@ import logging
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 import dedupe
 import numpy as np
@@ -27,8 +28,10 @@ from dedupe.variables import Exact, ShortString, String
 TRAINING_RECORDS = 2000
 SEED = 101
 
-VARIABLES = {
-    "febrl3": lambda: [
+
+def _febrl(ssn: bool) -> list[Any]:
+    """FEBRL's fields; ``ssn=False``: without soc_sec_id (the identifier-free sets)."""
+    return [
         String("given_name", has_missing=True),
         String("surname", has_missing=True),
         ShortString("street_number", has_missing=True),
@@ -38,22 +41,13 @@ VARIABLES = {
         ShortString("postcode", has_missing=True),
         Exact("state", has_missing=True),
         ShortString("date_of_birth", has_missing=True),
-        ShortString("soc_sec_id", has_missing=True),
-    ],
-    **{
-        f"febrl{n}_noid": lambda: [
-            String("given_name", has_missing=True),
-            String("surname", has_missing=True),
-            ShortString("street_number", has_missing=True),
-            String("address_1", has_missing=True),
-            String("address_2", has_missing=True),
-            ShortString("suburb", has_missing=True),
-            ShortString("postcode", has_missing=True),
-            Exact("state", has_missing=True),
-            ShortString("date_of_birth", has_missing=True),
-        ]
-        for n in range(1, 5)
-    },
+        *([ShortString("soc_sec_id", has_missing=True)] if ssn else []),
+    ]
+
+
+VARIABLES = {
+    "febrl3": lambda: _febrl(ssn=True),
+    **{f"febrl{n}_noid": lambda: _febrl(ssn=False) for n in range(1, 5)},
     "fake_20000": lambda: [
         String("first_name", has_missing=True),
         String("surname", has_missing=True),
