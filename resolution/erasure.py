@@ -10,7 +10,8 @@ the home keeps:
   ``erased`` events and an ``id_map`` saying so, and ``current`` is switched atomically);
 - the warehouse (rows deleted, then the database copied into a fresh file so no freed page
   keeps them);
-- the model's training pairs, the label files, operator decisions and the review app's notes
+- the model's training pairs and its Fellegi–Sunter value counts (HOME/model and each snapshot's
+  copy), the label files, operator decisions and the review app's notes
   and journal (SQLite files vacuumed);
 - leftover ``*.partial`` snapshot folders.
 
@@ -39,7 +40,7 @@ import polars as pl
 from resolution.contract import CHANGES
 from resolution.errors import EdinError, NotFoundError
 from resolution.files import write_atomic
-from resolution.home import Home
+from resolution.home import MODEL_FILE, Home
 from resolution.inputs.tombstones import (
     add_tombstones,
     identifier_keys,
@@ -202,7 +203,9 @@ def erase(home: Path, person: Person, run_id: str | None = None) -> Erased:
     # the side stores first and the current snapshot last: a crash part-way leaves the person
     # in `current`, so running the same `edin erase` again finds them and finishes the job
     _erase_warehouse(paths.warehouse, keys)
-    _erase_training(paths.training_file, records, home, keys)
+    theirs = _only_theirs(records, home, keys)
+    _erase_training(paths.training_file, theirs)
+    _erase_model(paths.model_file, theirs)
     for labels in (paths.labels, paths.skipped_labels):
         _erase_labels(labels, keys)
     _erase_decisions(paths.decisions, keys)
@@ -213,7 +216,7 @@ def erase(home: Path, person: Person, run_id: str | None = None) -> Erased:
     snaps = _snapshots(home)
     for snap in sorted(snaps, key=lambda p: p.name == current):
         is_current = snap.name == current
-        got = _rewrite_snapshot(home, snap, keys, run_id if is_current else None)
+        got = _rewrite_snapshot(home, snap, keys, run_id if is_current else None, theirs)
         if is_current:
             interactions, erased_profiles = got
     log.info(
@@ -310,7 +313,11 @@ def _scrub_profiles(
 
 
 def _rewrite_snapshot(
-    home: Path, snap: Path, keys: pl.DataFrame, run_id: str | None
+    home: Path,
+    snap: Path,
+    keys: pl.DataFrame,
+    run_id: str | None,
+    theirs: set[tuple[str, str]],
 ) -> tuple[int, set[str]]:
     """Rewrite one snapshot without the erased contacts, into a new folder swapped in when
     whole. With ``run_id`` (the current snapshot) it is published again under that ID, with
@@ -356,6 +363,7 @@ def _rewrite_snapshot(
             and f.is_file()
         ):
             shutil.copy2(f, partial / f.name)
+    _erase_model(partial / MODEL_FILE, theirs)  # the snapshot's copy of the model
     for n, df in tables.items():
         df.write_parquet(partial / f"{n}.parquet", compression="zstd", statistics=True)
     if (snap / "profiles.duckdb").exists():
@@ -554,13 +562,13 @@ def _atoms(record: dict[str, Any]) -> set[tuple[str, str]]:
     return atoms
 
 
-def _erase_training(
-    path: Path, records: list[dict[str, Any]], home: Path, keys: pl.DataFrame
-) -> None:
-    """Drop every training pair holding a record with a value only the erased contacts had
-    (training also holds damaged copies of a record, so equality alone would miss them)."""
-    if not path.exists() or not records:
-        return
+def _only_theirs(
+    records: list[dict[str, Any]], home: Path, keys: pl.DataFrame
+) -> set[tuple[str, str]]:
+    """(field, value) of the erased contacts' records that no other contact of the current
+    snapshot has."""
+    if not records:
+        return set()
     mine = set().union(*(_atoms(r) for r in records))
     current = Home(home).current_target()
     contacts = _read(current, "contacts") if current else None
@@ -568,14 +576,37 @@ def _erase_training(
         others = contacts.join(keys, on=KEY, how="anti")["match_record"].drop_nulls().to_list()
         for r in others:
             mine -= _atoms(json.loads(r))
+    return mine
+
+
+def _erase_training(path: Path, theirs: set[tuple[str, str]]) -> None:
+    """Drop every training pair holding a record with a value only the erased contacts had
+    (training also holds damaged copies of a record, so equality alone would miss them)."""
+    if not path.exists() or not theirs:
+        return
     data = json.loads(path.read_text(encoding="utf-8"))
 
     def keep(pair: Any) -> bool:
         sides = pair["__value__"] if isinstance(pair, dict) else pair
-        return not any(_atoms(side) & mine for side in sides)
+        return not any(_atoms(side) & theirs for side in sides)
 
     out = {label: [p for p in pairs if keep(p)] for label, pairs in data.items()}
     write_atomic(path, json.dumps(out, ensure_ascii=False))
+
+
+def _erase_model(path: Path, theirs: set[tuple[str, str]]) -> None:
+    """A model.json without the values only the erased contacts had: the Fellegi–Sunter model
+    of an identifier-free home keeps the counts of its fields' repeated values (its term
+    frequencies); such a value scores afterwards as one held by a single record."""
+    if not path.exists() or not theirs:
+        return
+    model = json.loads(path.read_text(encoding="utf-8"))
+    counts = model.get("fellegi_sunter", {}).get("counts", {})
+    gone = [(f, v) for f, values in counts.items() for v in values if (f, v) in theirs]
+    for f, v in gone:
+        del counts[f][v]
+    if gone:
+        write_atomic(path, json.dumps(model, ensure_ascii=False, indent=2))
 
 
 def _erase_labels(path: Path, keys: pl.DataFrame) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import polars as pl
@@ -54,3 +55,31 @@ def test_an_identifier_free_register_resolves_with_zero_labels(tmp_path) -> None
     scores = evaluate(truth, members)
     # F1 0.994 measured at 5770c44; Splink 5 with the FEBRL3 demo model: 0.96-0.98 on these sets
     assert scores.pairwise_precision > 0.97 and scores.pairwise_recall > 0.95
+
+
+def test_erasure_takes_a_persons_values_out_of_the_fellegi_sunter_model(tmp_path) -> None:
+    """An identifier-free home's model keeps its fields' repeated values (term frequencies):
+    a value only the erased person had leaves model.json, at home and in every snapshot."""
+    assert _prepare_febrl_noid(tmp_path / "data") == 0
+    home = tmp_path / "home"
+    config = str(EXAMPLES / "febrl_noid" / "edin.toml")
+    edin_ok("run", str(tmp_path / "data" / "febrl1"), "--home", str(home), "--config", config)
+    model = json.loads((home / "model" / "model.json").read_text(encoding="utf-8"))
+    surnames = model["fellegi_sunter"]["counts"]["f_surname"]
+    contacts = pl.read_parquet(home / "current" / "contacts.parquet").with_columns(
+        surname=pl.col("match_record").str.json_path_match("$.f_surname")
+    )
+    # a surname borne by exactly the two records of one person
+    borne = contacts.group_by("surname").agg("source_id", pl.len().alias("n"))
+    pick = next(
+        row
+        for row in borne.filter(pl.col("n") == 2).sort("surname").iter_rows(named=True)
+        if row["surname"] in surnames and len({i.split("-")[1] for i in row["source_id"]}) == 1
+    )
+    edin_ok("erase", "--home", str(home), *(f"febrl:{i}" for i in pick["source_id"]))
+    copies = [home / "model" / "model.json", *sorted(home.glob("snapshots/*/model.json"))]
+    assert len(copies) >= 2
+    for path in copies:
+        counts = json.loads(path.read_text(encoding="utf-8"))["fellegi_sunter"]["counts"]
+        assert pick["surname"] not in counts["f_surname"], path
+        assert counts["f_given_name"], path  # the other values stay
