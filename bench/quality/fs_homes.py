@@ -13,12 +13,18 @@ pairs its name-only guard holds (only a name in common). Per pair, one level per
 * name: different / full names alike (Jaro–Winkler ≥ 0.92) / given name equal and a surname
   missing / given equal, surnames differ / surname equal and a given name missing / surname
   equal, given names differ / given name and surname equal (one person's full name);
-* city (equal / other), created at (≤ 1 day, ≤ 30 days, ≤ 1 year, more apart);
+* city (equal / other), created at (≤ 1 day, ≤ 30 days, ≤ 1 year, more apart), source (the
+  same channel / another);
 * phones, e-mails, handles, nicknames with e-mail local parts: a value shared / none shared.
 
 ``u`` per level from random pairs of contacts; an equal value's ``u`` its own frequency over
-the home (term-frequency adjustment, Splink's); ``m`` and the prior by EM over the blocked
-pairs (u fixed), Splink's way, with no labels. Variants, each clustered by the product's own
+the home (term-frequency adjustment, Splink's); ``m`` by EM, with no labels, Splink's way: one
+session over the blocked pairs sharing an identifier (it estimates the name, city, created-at
+and source levels: where the identifiers speak, not the names) and one over those sharing a
+given name and surname (it estimates the others); the prior from the name session's matches
+over the share of all matches its rule catches. (One EM over all blocked pairs, tried first,
+took "shares a name part", what the blocks are made of, for "one person": prior 0.95.)
+Variants, each clustered by the product's own
 public functions (``cluster_records`` with the strong identifier links, then
 ``attach_by_name_and_city``) at the home's threshold (no threshold picked with the truth):
 
@@ -27,7 +33,16 @@ public functions (``cluster_records`` with the strong identifier links, then
 * fs: the Fellegi–Sunter posterior of every blocked pair alone;
 * fs-held: the product's scores, plus the FS posterior of the pairs the guard holds;
 * fs-silent: the classifier where the pair shares a phone, e-mail or handle, FS elsewhere;
-* sum: the classifier's log-odds plus FS's name log-odds where identifiers are silent.
+* clf-unguarded / clf-held: the classifier's own score (``score_pairs``' log-odds before the
+  guard) on every blocked pair / on the held ones only;
+* clf+fs-names (silent): where no identifier is shared, the classifier's log-odds plus FS's
+  name, city, created-at and source weights;
+* mean(clf,fs) (silent): where no identifier is shared, the mean of the two log-odds.
+
+Then, with the truth (diagnostics only): the blocked pairs by kind and name level, how many
+are one person and how many each model keeps; the held pairs ranked by each model's log-odds
+(how many of the top k are one person: no threshold could do better); the held pairs sharing
+a given name and surname by how many contacts bear it and their cities.
 
 Prints counts and scores only, never a contact's value.
 """
