@@ -348,9 +348,10 @@ def cluster(
     )
 
 
-def _read(home: Path, n_random: int, seed: int) -> dict[str, pl.DataFrame]:
+def _read(home: Path, n_random: int, seed: int, truth: Path) -> dict[str, pl.DataFrame]:
     """From a copy of the home's warehouse: the blocked and random pairs' levels, the product's
-    scored and candidate pairs, the contacts and the full names' bearer counts."""
+    scored and candidate pairs, the contacts and the full names' bearer counts; for the
+    diagnostics only, the levels of the true pairs that share no block."""
     max_block = default_config().resolution.max_block_size
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "warehouse.duckdb"
@@ -384,9 +385,25 @@ def _read(home: Path, n_random: int, seed: int) -> dict[str, pl.DataFrame]:
                     " FROM c GROUP BY 1"
                 ).pl(),
                 "_freq": _frequencies_frame(con),
+                "unblocked": _unblocked_truth(con, truth),
             }
         finally:
             con.close()
+
+
+def _unblocked_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> pl.DataFrame:
+    """Levels of the true pairs (two contacts of one entity) that share no block."""
+    con.execute(
+        """CREATE TEMP TABLE true_unblocked AS
+        WITH t AS (SELECT c.record_id, tr.entity_id
+                   FROM read_csv($truth, all_varchar = true) tr
+                   JOIN c USING (source, source_id))
+        SELECT a.record_id AS l, b.record_id AS r
+        FROM t a JOIN t b ON a.entity_id = b.entity_id AND a.record_id < b.record_id
+        ANTI JOIN blocked k ON k.l = a.record_id AND k.r = b.record_id""",
+        {"truth": str(truth)},
+    )
+    return _levels(con, "true_unblocked")
 
 
 _BLOCKED = """
@@ -455,7 +472,7 @@ def main() -> int:
     threshold = float(model_json["threshold"])
     truth = pl.read_csv(args.truth, infer_schema=False)
     members = pl.read_parquet(args.home / "current" / "members.parquet")
-    data = _read(args.home, args.random, args.seed)
+    data = _read(args.home, args.random, args.seed, args.truth)
     blocked, contacts = data["blocked"], data["contacts"]
     freq: dict[str, dict[str, float]] = {}
     for kind, v, f in data["_freq"].iter_rows():
@@ -504,6 +521,20 @@ def main() -> int:
             f"{sc.bcubed_f1:6.3f}"
         )
     diagnose(pairs, contacts, truth, data["bearers"], threshold)
+    unblocked = data["unblocked"].with_columns(
+        shared=pl.any_horizontal([pl.col(s) == 1 for s in IDENTIFIERS]),
+        city_level=pl.col("city"),
+    )
+    print(f"\ntrue pairs sharing no block: {unblocked.height:,}, by name level and city level")
+    print(
+        unblocked.group_by("name", "shared")
+        .agg(
+            pl.len().alias("pairs"),
+            (pl.col("city_level") == 1).sum().alias("same_city"),
+            (pl.col("city_level") == 0).sum().alias("other_city"),
+        )
+        .sort("name", "shared")
+    )
     return 0
 
 
