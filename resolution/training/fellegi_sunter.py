@@ -12,7 +12,9 @@ fields' weights themselves are estimated, with no labels, and score the pairs
    (two compared fields equal: a surname and a birth date, a given name and a city...), ``u``
    held fixed, each pass estimating the fields its rule does not hold equal; a field's ``m`` is
    the mean over the passes that estimated it (Splink's way: a rule cannot tell how often the
-   fields it holds equal agree);
+   fields it holds equal agree), save a level some rules make unreachable (a first name
+   swapped with the surname a rule holds equal), taken from the passes that reach it
+   (``combine_passes``);
 3. the prior (the chance that two random records are one person): each pass's matches divided
    by the share of all matches its rule can catch (both fields present and equal, from the
    ``m`` of step 2), over all pairs of records; the median over the rules.
@@ -313,8 +315,8 @@ def fit_fellegi_sunter(
             shift,
         )
     log.info(
-        "Fellegi–Sunter model: prior %.3g (%.0f matching pairs); bits per level %s",
-        prior,
+        "Fellegi–Sunter model: prior %.3g (EM: %.0f matching pairs); bits per level %s",
+        model.prior,
         np.median(matches),
         "; ".join(
             f"{f} " + "/".join(f"{b:+.1f}" for name, _, _, _, b in model.level_table() if name == f)
