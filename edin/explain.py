@@ -49,9 +49,16 @@ def fellegi_sunter_lines(fs: dict[str, Any]) -> list[str]:
     model = FellegiSunter.from_json(fs)
     out = [
         "model: Fellegi–Sunter weights estimated by EM over blocked pairs (no identifier "
-        "seeds, no answers); per field and level, log2(m/u) in bits (an equal value weighs "
+        "seeds); per field and level, log2(m/u) in bits (an equal value weighs "
         "less the more records hold it; the pairs' contributions are in natural log-odds):"
     ]
+    answered = model.stats.get("answered_match", 0) + model.stats.get("answered_distinct", 0)
+    if answered:
+        out.append(
+            f"    refined by {answered} answer(s) ({model.stats.get('answered_match', 0)} "
+            f"match): their matches counted into m, the prior's log-odds moved "
+            f"{model.stats.get('prior_shift', 0.0):+.2f}"
+        )
     table: dict[str, list[str]] = {}
     for name, level, _m, _u, bits in model.level_table():
         table.setdefault(name, []).append(f"{level} {bits:+.1f}")

@@ -386,11 +386,14 @@ def train_model(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         regularization=res.regularization,
         agreeing=agreeing,
     )
-    # No identifier seeds and no answers (EM's seeds taught blocking): the fields' weights
-    # estimated by EM score the pairs, not the classifier fitted on EM's own labels.
+    # No identifier seeds (EM's seeds taught blocking): the fields' weights estimated by EM
+    # score the pairs, not the classifier fitted on EM's own labels; the operator's answers
+    # refine those weights and the prior (a classifier on 50 answers and EM's seeds scored
+    # lower than the weights without them). The answers still outrank any score in clustering.
     cold = labelled.filter(pl.col("reason") == EM_REASON).height > 0
-    if cold and not (answers["match"] or answers["distinct"]):
-        model.fs = fit_fellegi_sunter(contacts, recs, specs, seed=res.seed)
+    if cold:
+        known = labelled.filter(answered).select("l", "r", "label")
+        model.fs = fit_fellegi_sunter(contacts, recs, specs, seed=res.seed, answers=known)
     model.stats["scored_by"] = "fellegi_sunter" if model.fs is not None else "classifier"
     # the name-only guard's weights, from this home's own name-sharing pairs (no truth read)
     model.stats[NAME_WEIGHTS] = estimate_name_weights(recs.frame, specs, seed=res.seed).to_json()

@@ -63,7 +63,7 @@ class MatchModel:
     threshold: float
     stats: dict[str, Any]
     # The Fellegi–Sunter model that scores the pairs instead of the classifier, in a home
-    # trained with no identifier seeds and no answers (``resolution.training.em``).
+    # trained with no identifier seeds (``resolution.training.em``), refined by its answers.
     fs: FellegiSunter | None = None
 
     def __post_init__(self) -> None:

@@ -5,10 +5,11 @@ The pipeline's scoring stage, ``edin explain`` and the label queue all score thr
 name-only guard, in that order, with the guard's pull kept (in log-odds) so that the reasons
 of a score still add up to it.
 
-A model with a Fellegi–Sunter part (``MatchModel.fs``: a home trained with no identifier seeds
-and no answers) scores by it instead of the classifier: the "features" are then its fields'
-weights ``ln(m/u)`` and the log-odds their sum plus its prior's, so the same explanation
-(``resolution.matching.explanation``: one column per field, the identity matrix) adds up.
+A model with a Fellegi–Sunter part (``MatchModel.fs``: a home trained with no identifier
+seeds, refined by the operator's answers if any) scores by it instead of the classifier: the
+"features" are then its fields' weights ``ln(m/u)`` and the log-odds their sum plus its
+prior's, so the same explanation (``resolution.matching.explanation``: one column per field,
+the identity matrix) adds up.
 """
 
 from __future__ import annotations

@@ -25,7 +25,13 @@ from resolution.matching.fellegi_sunter import (
 from resolution.matching.fields import FieldSpec, FrameRecords, field_specs, record_frame
 from resolution.matching.model import MatchModel
 from resolution.matching.scoring import score_pairs
-from resolution.training.fellegi_sunter import em_pass, fit_fellegi_sunter
+from resolution.training.fellegi_sunter import (
+    blend_m,
+    combine_passes,
+    em_pass,
+    fit_fellegi_sunter,
+    prior_shift,
+)
 
 
 def cols(pairs: list[tuple[dict, dict]], fields: list[str]) -> PairColumns:
@@ -90,6 +96,97 @@ def test_em_recovers_m_and_the_share_of_matches_on_simulated_pairs(prior, m, u) 
     for j in free:
         assert got_m[j] == pytest.approx(m[j], abs=0.03)  # smoothed by one pseudo-match a level
     assert ((post >= 0.5) == match).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("em_matches", "labelled", "tolerance"),
+    [
+        (30_000, 0, 0.03),  # EM alone
+        (30_000, 50, 0.03),  # a few answers barely move a well-measured m
+        (200, 5_000, 0.02),  # answers outnumbering EM's matches pull its m to theirs
+    ],
+)
+def test_answered_matches_count_in_with_ems_matches_and_recover_m(
+    em_matches, labelled, tolerance
+) -> None:
+    """EM with the answered matches' posteriors fixed to 1: their levels count in with EM's
+    expected matches per level (an answered distinct pair adds nothing to ``m``, ``u`` being
+    fixed)."""
+    m = [M3, [0.2, 0.1, 0.1, 0.6, 0.0]]
+    u = [U3, [0.7, 0.1, 0.1, 0.1, 0.0]]
+    levels, _ = simulate(em_matches * 4, 0.25, m, u, seed=3)
+    log_u = np.zeros(levels.shape[0])
+    for j in range(2):
+        log_u += np.log(np.maximum(np.array(u[j]), 1e-6))[levels[:, j]]
+    got_m, _, _, expected = em_pass(levels, log_u, [0, 1])
+    known, _ = simulate(labelled, 1.0, m, u, seed=4)  # all matches
+    blended = blend_m(got_m, expected, known)
+    for j in range(2):
+        assert blended[j] == pytest.approx(m[j], abs=tolerance)
+        assert blended[j].sum() == pytest.approx(1.0)
+    # an EM estimate gone wrong is pulled towards the answers' in proportion to their count
+    wrong = np.tile(np.array([0.5, 0.1, 0.1, 0.2, 0.1]), (2, 1))
+    counts = np.full((2, 5), 20.0)  # 100 expected matches per field
+    pulled = blend_m(wrong, counts, known)
+    share = labelled / (labelled + 100)
+    for j in range(2 if labelled else 0):
+        assert pulled[j][EQUAL] == pytest.approx(
+            (1 - share) * 0.2 + share * (known[:, j] == EQUAL).mean()
+        )
+    assert (blend_m(wrong, counts, known[:0]) == wrong).all()  # no answer: unchanged
+
+
+@pytest.mark.parametrize(("shift", "slope"), [(0.0, 1.0), (1.5, 1.0), (-1.0, 1.0), (0.8, 0.8)])
+def test_the_answers_shift_the_prior_by_what_their_outcomes_say(shift, slope) -> None:
+    """Pairs picked by score across the range (as the label queue does), their outcomes drawn
+    from a model whose log-odds are off by ``shift`` (and a slope, which a shift absorbs on
+    average): the fitted shift is the one that makes the pairs' scores agree with them."""
+    rng = np.random.default_rng(11)
+    z = rng.uniform(-4, 4, 4000)
+    outcome = rng.random(z.size) < 1 / (1 + np.exp(-(slope * z + shift)))
+    assert prior_shift(z, outcome) == pytest.approx(shift, abs=0.15)
+
+
+@pytest.mark.parametrize(
+    ("matches", "distinct", "sign"), [(20, 0, 1), (0, 20, -1), (10, 10, 0), (0, 0, 0)]
+)
+def test_answers_of_one_class_shift_the_prior_a_finite_way(matches, distinct, sign) -> None:
+    z = np.zeros(matches + distinct)
+    outcome = np.arange(z.size) < matches
+    got = prior_shift(z, outcome)
+    assert np.isfinite(got) and abs(got) < 10
+    assert np.sign(round(got, 6)) == sign
+
+
+R = [0.1, 0.1, 0.1, 0.55, 0.15]  # one person's records: 15 % swap the field with another
+
+
+@pytest.mark.parametrize(
+    ("passes", "reachable", "expected"),
+    [
+        # every level reachable in every pass: the mean of the passes
+        ([R, [0.2, 0.1, 0.1, 0.45, 0.15]], [[1] * 5] * 2, [0.15, 0.1, 0.1, 0.5, 0.15]),
+        # a pass whose rule holds the swap partner equal sees no swap: its shares of the other
+        # levels are those of the unswapped pairs, and the swap's m comes from the other pass
+        ([R, [0.1 / 0.85, 0.1 / 0.85, 0.1 / 0.85, 0.55 / 0.85, 0.0]], [[1] * 5, [1] * 4 + [0]], R),
+        # no pass reached a level: the mean, smoothing and all
+        ([R, R], [[1] * 4 + [0]] * 2, R),
+    ],
+)
+def test_a_level_a_pass_cannot_reach_is_taken_from_the_passes_that_can(
+    passes, reachable, expected
+) -> None:
+    got = combine_passes(np.array(passes), np.array(reachable, dtype=bool))
+    assert got == pytest.approx(expected)
+    assert got.sum() == pytest.approx(1.0)
+
+
+def test_answers_the_model_tells_apart_leave_its_prior_alone() -> None:
+    """Every answered match scored far above every answered distinct pair (FEBRL's case): the
+    answers say nothing about the prior, which keeps its EM estimate."""
+    z = np.concatenate([np.linspace(11, 20, 25), np.linspace(-14, -8, 25)])
+    outcome = np.arange(50) < 25
+    assert abs(prior_shift(z, outcome)) < 0.1
 
 
 def model(**kw) -> FellegiSunter:
@@ -302,3 +399,81 @@ def test_the_chart_shows_what_scores() -> None:
     got = dict(plain.chart_weights())
     assert got["g equal"] == pytest.approx(np.log(0.7 / 0.02))
     assert len(got) == 2 * len(plain.fs.m["g"])
+
+
+def test_answers_refine_the_fellegi_sunter_model_of_a_home_without_identifiers(tmp_path) -> None:
+    """A home with no identifier keeps the Fellegi–Sunter model when the operator answers its
+    label queue: the answers refine its ``m`` and prior (model.json says how many), the pairs
+    are still scored by it, ``edin explain`` shows it, and the answers do not lower F1."""
+    import subprocess
+    import sys
+
+    from edin.label import queue_frame
+    from resolution import evaluate
+
+    data = register(400, seed=8)
+    contacts = data.select(
+        pl.lit("register").alias("source"),
+        pl.col("record_id").cast(pl.String).alias("source_id"),
+        pl.concat_str("given_key", "surname_key", separator=" ", ignore_nulls=True).alias("name"),
+        pl.col("given_key").alias("first"),
+        pl.col("surname_key").alias("last"),
+        pl.col("city_key").alias("city"),
+        pl.col("f_dob").alias("dob"),
+    )
+    (tmp_path / "in").mkdir()
+    contacts.write_csv(tmp_path / "in" / "contacts.csv")
+    config = tmp_path / "edin.toml"
+    config.write_text(
+        "".join(
+            f'[[fields]]\nname = "{c}"\ncolumn = "{c}"\ntype = "short_string"\n'
+            for c in ("first", "last", "dob")
+        ),
+        encoding="utf-8",
+    )
+    truth = contacts.select("source", "source_id").with_columns(
+        data["entity"].cast(pl.String).alias("entity_id")
+    )
+    entity = dict(zip(truth["source_id"].to_list(), truth["entity_id"].to_list(), strict=True))
+
+    def edin(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "edin", *args], capture_output=True, text=True, timeout=600
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    cold, answered = tmp_path / "cold", tmp_path / "answered"
+    edin("run", str(tmp_path / "in"), "--home", str(cold), "--config", str(config))
+    labels = tmp_path / "labels.csv"
+    queue = queue_frame(cold, labels, 40)
+    assert queue.height >= 20
+    queue.select(
+        "source_l",
+        "source_id_l",
+        "source_r",
+        "source_id_r",
+        pl.Series(
+            "label",
+            [
+                "match" if entity[a] == entity[b] else "distinct"
+                for a, b in queue.select("source_id_l", "source_id_r").iter_rows()
+            ],
+        ),
+    ).write_csv(labels)
+    edin(
+        "run", str(tmp_path / "in"), "--home", str(answered), "--config", str(config),
+        "--labels", str(labels),
+    )  # fmt: skip
+    saved = json.loads((answered / "model" / "model.json").read_text(encoding="utf-8"))
+    assert saved["stats"]["scored_by"] == "fellegi_sunter"
+    stats = saved["fellegi_sunter"]["stats"]
+    assert stats["answered_match"] + stats["answered_distinct"] == queue.height
+    assert "f_dob:" in edin("explain", "--home", str(answered), "register:0")
+
+    def f1(home) -> float:
+        return evaluate(truth, pl.read_parquet(home / "current" / "members.parquet")).pairwise_f1
+
+    # 40 answers on 400 people: F1 moves by a few thousandths either way with which pairs the
+    # queue asked; a model the answers broke would lose far more
+    assert f1(answered) >= f1(cold) - 0.002
