@@ -32,7 +32,18 @@ from resolution.home import Home
 from resolution.inputs.cache import normalize_cached
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
-from resolution.inputs.known import merge_drop, read_deletes, read_known
+from resolution.inputs.known import (
+    CONTACT_ORDER,
+    INTERACTION_ORDER,
+    add_drop,
+    drop_fits,
+    forget_known,
+    merge_drop,
+    read_deletes,
+    read_known,
+    remember_known,
+    warehouse_known,
+)
 from resolution.inputs.normalize import flag_counts
 from resolution.inputs.tombstones import drop_tombstoned
 from resolution.linking import incremental
@@ -177,25 +188,48 @@ def stage(name: str) -> Callable[[StageFunction], Stage]:
 def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """raw_contacts, raw_interactions and quarantine: the home's inputs with this run's drop
     added (``resolution.inputs.known``; with ``--full-export``, the drop alone)."""
-    known = None if run.full_export else read_known(run.home)
-    known_keys = known.contacts.select("source", "source_id") if known else None
+    # a drop is added in place to the warehouse's copy of the home's inputs when it holds
+    # those of the published snapshot (``known.warehouse_known``); else they are read from it
+    in_place = not run.full_export and not run.deletes_file and warehouse_known(con, run.home)
+    known = None if run.full_export or in_place else read_known(run.home)
+    if in_place:
+        known_keys = con.sql("SELECT source, source_id FROM raw_contacts").pl()
+    else:
+        known_keys = known.contacts.select("source", "source_id") if known else None
     got = ingest(list(run.inputs), run.config, known_keys)
+    del known_keys
     # erased people stay erased: a drop re-sending them is filtered before it reaches anything
     got, tombstoned = drop_tombstoned(got, run.home)
     if tombstoned:
         log.info("%d contact(s) of the drop blocked by erasure tombstones", tombstoned)
-    deletes = read_deletes(run.deletes_file) if run.deletes_file else None
-    merged = merge_drop(known, got, full_export=run.full_export, deletes=deletes)
-    home = merged.known
-    write_table(con, "raw_contacts", home.contacts)
-    write_table(con, "raw_interactions", home.interactions)
-    write_table(con, "quarantine", home.quarantine)
-    input_contacts = (
-        home.contacts.height + home.quarantine.filter(pl.col("kind") == "contact").height
-    )
-    input_interactions = (
-        home.interactions.height + home.quarantine.filter(pl.col("kind") == "interaction").height
-    )
+    in_place = in_place and drop_fits(con, got)
+    if in_place:
+        added = add_drop(con, got)
+        n_contacts, n_interactions, quarantine = (
+            added.contacts,
+            added.interactions,
+            added.quarantine,
+        )
+        new, replaced, deleted = added.new, added.replaced, 0
+    else:
+        forget_known(con)  # the raw tables change: no snapshot's inputs until published
+        if known is None and not run.full_export:  # the drop has columns the home lacks
+            known = read_known(run.home)
+        deletes = read_deletes(run.deletes_file) if run.deletes_file else None
+        merged = merge_drop(known, got, full_export=run.full_export, deletes=deletes)
+        home = merged.known
+        write_table(con, "raw_contacts", home.contacts)
+        write_table(con, "raw_interactions", home.interactions)
+        n_contacts, n_interactions, quarantine = (
+            home.contacts.height,
+            home.interactions.height,
+            home.quarantine,
+        )
+        new, replaced, deleted = merged.new, merged.replaced, merged.deleted
+        del home, merged, known
+    write_table(con, "quarantine", quarantine)
+    input_contacts = n_contacts + quarantine.filter(pl.col("kind") == "contact").height
+    input_interactions = n_interactions + quarantine.filter(pl.col("kind") == "interaction").height
     con.execute(
         "CREATE OR REPLACE TABLE input_counts AS SELECT $c AS contacts, "
         "$i AS interactions, $f AS fingerprint",
@@ -204,19 +238,20 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         "files": len(got.files),
         "input_contacts": input_contacts,
-        "contacts": home.contacts.height,
-        "interactions": home.interactions.height,
-        "quarantined": home.quarantine.height,
+        "contacts": n_contacts,
+        "interactions": n_interactions,
+        "quarantined": quarantine.height,
         "drop_contacts": got.contacts.height,
-        "new_contacts": merged.new,
-        "replaced_contacts": merged.replaced,
-        "deleted_contacts": merged.deleted,
+        "new_contacts": new,
+        "replaced_contacts": replaced,
+        "deleted_contacts": deleted,
         "tombstoned_contacts": tombstoned,
+        "in_place": in_place,
         "full_export": run.full_export,
         **got.counts(),
         **{
             f"quarantined ({reason})": n
-            for reason, n in sorted(home.quarantine.group_by("reason").len().iter_rows())
+            for reason, n in sorted(quarantine.group_by("reason").len().iter_rows())
         },
     }
 
@@ -224,7 +259,8 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 @stage("normalize")
 def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """normalized_contacts (match keys, hub values removed) and hub_values."""
-    raw = read_table(con, "raw_contacts")
+    # in the order the home's inputs are kept (a drop added in place is at the table's end)
+    raw = con.sql(f"SELECT * FROM raw_contacts ORDER BY {', '.join(CONTACT_ORDER)}").pl()
     if run.on_spark:
         contacts = spark_normalize(raw, run.config)
         normalized = contacts.height
@@ -772,7 +808,10 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     )
     # the home's inputs and the history are streamed from the warehouse, never held; the
     # frames are handed over, each let go of once written
-    streamed = {name: partial(copy_to_parquet, con, name) for name in STREAMED}
+    streamed = {
+        name: partial(copy_to_parquet, con, name, order_by=STREAMED_ORDER.get(name, ()))
+        for name in STREAMED
+    }
     to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {**tables, **streamed}
     del tables
     snapshot = write_snapshot(
@@ -790,6 +829,7 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     remember_records(con, snapshot.run_id)
     # the next run may build on these clusters
     incremental.mark_published(con, snapshot.run_id, snapshot.counts["members"])
+    remember_known(con, snapshot.run_id)  # the next drop is added to the raw tables in place
     res = run.config.resolution
     pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
     return {
@@ -804,6 +844,9 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 
 # The snapshot's tables written from the warehouse straight to Parquet
 STREAMED = ("history", *STATE_TABLES)
+# the home's inputs are published in the order ``merge_drop`` gives (the warehouse holds a drop
+# added in place at the tables' end)
+STREAMED_ORDER = {"raw_contacts": CONTACT_ORDER, "raw_interactions": INTERACTION_ORDER}
 
 
 # The record hashes of the published contacts (``reasons.match_records_json``), with the run

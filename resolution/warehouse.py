@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -53,14 +54,18 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str) -> pl.DataFrame:
 ROW_GROUP = 122_880
 
 
-def copy_to_parquet(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> int:
+def copy_to_parquet(
+    con: duckdb.DuckDBPyConnection, name: str, path: Path, order_by: Sequence[str] = ()
+) -> int:
     """Write table ``name`` to ``path`` as ``read_table(con, name).write_parquet(path,
     compression="zstd", statistics=True)`` would, byte for byte, without holding the table:
     DuckDB hands it over in batches that polars streams into ``path`` in row groups of
     ``ROW_GROUP`` rows (so a table DuckDB holds in uneven row groups, written from a frame in
     pieces, gives the same file as one written whole). Before: a scratch Parquet file written
-    by DuckDB and read back by polars, 1.3 s more for 2.7M interactions. Returns the rows."""
-    con.sql(f"SELECT * FROM {_checked(name)}").pl(lazy=True).sink_parquet(
+    by DuckDB and read back by polars, 1.3 s more for 2.7M interactions. With ``order_by``
+    (column names), the rows in that order. Returns the rows."""
+    order = f" ORDER BY {', '.join(map(_checked, order_by))}" if order_by else ""
+    con.sql(f"SELECT * FROM {_checked(name)}{order}").pl(lazy=True).sink_parquet(
         path, compression="zstd", statistics=True, row_group_size=ROW_GROUP
     )
     return int(pl.scan_parquet(path).select(pl.len()).collect().item())

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from resolution.errors import InputError
@@ -176,3 +177,122 @@ def read_known(home: Path) -> Known | None:
             " a drop cannot be added to it. Run once on the whole export with --full-export"
         )
     return Known(**{k: pl.read_parquet(path / f) for k, f in STATE_FILES.items()})
+
+
+# The run ID of the snapshot whose inputs the warehouse's raw_contacts, raw_interactions and
+# quarantine are (written once that snapshot is published, dropped before a run changes them):
+# the next drop is then added to them in place instead of the home's inputs being read from the
+# snapshot and written whole again.
+KNOWN_BASIS = "known_basis"
+_KNOWN_TABLES = ("raw_contacts", "raw_interactions", "quarantine")
+# The order the home's inputs are kept and published in (``merge_drop``).
+CONTACT_ORDER = CONTACT_KEY
+INTERACTION_ORDER = ["source", "source_id", "interaction_id"]
+
+
+@dataclass(frozen=True)
+class Added:
+    """The home's inputs after a drop added in the warehouse: their counts, the quarantine
+    (small: held) and what the drop did."""
+
+    contacts: int
+    interactions: int
+    quarantine: pl.DataFrame
+    new: int
+    replaced: int
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def warehouse_known(con: duckdb.DuckDBPyConnection, home: Path) -> bool:
+    """Whether the warehouse's raw tables are the inputs of the snapshot ``current`` points at."""
+    path = Home(home).current_target()
+    tables = _tables(con)
+    if path is None or KNOWN_BASIS not in tables or not set(_KNOWN_TABLES) <= tables:
+        return False
+    return con.execute(f"SELECT run_id FROM {KNOWN_BASIS}").fetchall() == [(path.name,)]
+
+
+def forget_known(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables are about to change: until a publish, they are no snapshot's inputs."""
+    con.execute(f"DROP TABLE IF EXISTS {KNOWN_BASIS}")
+
+
+def remember_known(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The warehouse's raw tables are the inputs of snapshot ``run_id`` (just published)."""
+    con.execute(f"CREATE OR REPLACE TABLE {KNOWN_BASIS} AS SELECT $r AS run_id", {"r": run_id})
+
+
+def _fits(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> bool:
+    """Whether ``df``'s rows go into ``table`` as ``merge_drop``'s concat would put them: no
+    column the table lacks, none of another type (an all-null column fits any)."""
+    schema = con.sql(f"SELECT * FROM {table} LIMIT 0").pl().schema
+    return all(
+        name in schema and (dtype == schema[name] or dtype == pl.Null)
+        for name, dtype in df.schema.items()
+    )
+
+
+def drop_fits(con: duckdb.DuckDBPyConnection, drop: Ingested) -> bool:
+    """Whether ``add_drop`` can take ``drop`` (else the home is merged whole, ``merge_drop``)."""
+    return all(
+        _fits(con, table, df)
+        for table, df in (
+            ("raw_contacts", drop.contacts),
+            ("raw_interactions", drop.interactions),
+        )
+    )
+
+
+def add_drop(con: duckdb.DuckDBPyConnection, drop: Ingested) -> Added:
+    """``merge_drop(known, drop)`` done in the warehouse whose raw tables are ``known``
+    (``warehouse_known``; ``drop_fits``): the drop's contacts and interactions replace the
+    rows with their keys (DELETE + INSERT), so a drop costs in proportion to its size. The
+    tables are then in no particular order: read them ordered by ``CONTACT_ORDER`` and
+    ``INTERACTION_ORDER`` (the order ``merge_drop`` gives)."""
+    forget_known(con)
+    con.register("_drop_contacts", drop.contacts)
+    con.register("_drop_interactions", drop.interactions)
+    try:
+        (replaced,) = con.execute(
+            "SELECT count(*) FROM raw_contacts SEMI JOIN _drop_contacts USING (source, source_id)"
+        ).fetchall()[0]
+        con.execute(
+            "DELETE FROM raw_contacts WHERE (source, source_id) IN "
+            "(SELECT source, source_id FROM _drop_contacts)"
+        )
+        con.execute("INSERT INTO raw_contacts BY NAME SELECT * FROM _drop_contacts")
+        con.execute(
+            "DELETE FROM raw_interactions WHERE (source, interaction_id) IN "
+            "(SELECT source, interaction_id FROM _drop_interactions)"
+        )
+        con.execute("INSERT INTO raw_interactions BY NAME SELECT * FROM _drop_interactions")
+    finally:
+        con.unregister("_drop_contacts")
+        con.unregister("_drop_interactions")
+    base = con.sql("SELECT * FROM quarantine").pl()
+    quarantine = pl.concat([base, drop.quarantine], how="diagonal_relaxed").sort(
+        "kind", "input_file", "input_row"
+    )
+    contacts, interactions = con.execute(
+        "SELECT (SELECT count(*) FROM raw_contacts), (SELECT count(*) FROM raw_interactions)"
+    ).fetchall()[0]
+    new = drop.contacts.height - int(replaced)
+    log.info(
+        "drop: %d new contact(s), %d replaced, %d deleted, %d gone from a full export; "
+        "the home holds %d",
+        new,
+        replaced,
+        0,
+        0,
+        contacts,
+    )
+    return Added(
+        contacts=int(contacts),
+        interactions=int(interactions),
+        quarantine=quarantine,
+        new=new,
+        replaced=int(replaced),
+    )
