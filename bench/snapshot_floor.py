@@ -24,10 +24,10 @@ from pathlib import Path
 import polars as pl
 from provenance import provenance
 
-from resolution.publishing.snapshot import (
+from resolution.publishing import (
     SNAPSHOT_TABLES,
     STATE_TABLES,
-    _write_database,
+    write_database,
     write_snapshot,
 )
 
@@ -58,7 +58,7 @@ def main() -> None:
             f.write_parquet(parquet_dir / f"{n}.parquet", compression="zstd", statistics=True)
         parquet = time.perf_counter() - started
         started = time.perf_counter()
-        _write_database(
+        write_database(
             home / "alone.duckdb",
             {n: parquet_dir / f"{n}.parquet" for n in names if n not in STATE_TABLES},
         )

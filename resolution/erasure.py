@@ -51,9 +51,9 @@ from resolution.publishing.current import switch_current
 from resolution.publishing.snapshot import (
     STATE_TABLES,
     Snapshot,
-    _write_database,
     check_snapshot,
     new_run_id,
+    write_database,
 )
 
 log = logging.getLogger("edin")
@@ -367,7 +367,7 @@ def _rewrite_snapshot(
     for n, df in tables.items():
         df.write_parquet(partial / f"{n}.parquet", compression="zstd", statistics=True)
     if (snap / "profiles.duckdb").exists():
-        _write_database(
+        write_database(
             partial / "profiles.duckdb",
             {n: partial / f"{n}.parquet" for n in tables if n not in STATE_TABLES},
         )

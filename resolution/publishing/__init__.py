@@ -20,10 +20,20 @@ if TYPE_CHECKING:
     from resolution.publishing.export import EXPORT_TABLES, export_tables, write_export
     from resolution.publishing.identity import assign_ids, profile_id
     from resolution.publishing.reasons import parse_record
-    from resolution.publishing.snapshot import Snapshot, check_snapshot, new_run_id, write_snapshot
+    from resolution.publishing.snapshot import (
+        SNAPSHOT_TABLES,
+        STATE_TABLES,
+        Snapshot,
+        check_snapshot,
+        new_run_id,
+        write_database,
+        write_snapshot,
+    )
 
 __all__ = [
     "RUN_CHART",
+    "SNAPSHOT_TABLES",
+    "STATE_TABLES",
     "run_chart",
     "EXPORT_TABLES",
     "Explainable",
@@ -41,6 +51,7 @@ __all__ = [
     "read_published",
     "require_published",
     "switch_current",
+    "write_database",
     "write_export",
     "write_snapshot",
 ]

@@ -205,7 +205,7 @@ def write_snapshot(
             yield item
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        database = pool.submit(_write_database, path / "profiles.duckdb", arriving(), memory_limit)
+        database = pool.submit(write_database, path / "profiles.duckdb", arriving(), memory_limit)
         try:
             for name in names:
                 if name not in STATE_TABLES:
@@ -231,7 +231,7 @@ def write_snapshot(
     return Snapshot(run_id=run_id, path=final, counts=counts)
 
 
-def _write_database(
+def write_database(
     db: Path,
     parquet: Mapping[str, Path] | Iterable[tuple[str, Path]],
     memory_limit: str = "",

@@ -243,7 +243,7 @@ def killed(db, parquet, memory_limit=""):
     Path(db).write_bytes(b"half a database")
     os.kill(os.getpid(), signal.SIGKILL)
 
-snapshot._write_database = killed
+snapshot.write_database = killed
 from edin.cli import main
 sys.exit(main(["run", sys.argv[1], "--home", sys.argv[2]]))
 """
