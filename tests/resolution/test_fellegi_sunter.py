@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -32,6 +33,7 @@ from resolution.training.fellegi_sunter import (
     fit_fellegi_sunter,
     prior_shift,
 )
+from tests.conftest import edin_ok
 
 
 def cols(pairs: list[tuple[dict, dict]], fields: list[str]) -> PairColumns:
@@ -311,6 +313,37 @@ def register(n: int, seed: int = 5) -> pl.DataFrame:
     )
 
 
+def register_input(tmp_path: Path, n: int, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``register(n, seed)`` as a user's export with no identifier (``tmp_path/in/contacts.csv``)
+    and its config (``tmp_path/edin.toml``: first name, surname and birth date as fields);
+    returns the register and the contacts written."""
+    data = register(n, seed=seed)
+    contacts = data.select(
+        pl.lit("register").alias("source"),
+        pl.col("record_id").cast(pl.String).alias("source_id"),
+        pl.concat_str("given_key", "surname_key", separator=" ", ignore_nulls=True).alias("name"),
+        pl.col("given_key").alias("first"),
+        pl.col("surname_key").alias("last"),
+        pl.col("city_key").alias("city"),
+        pl.col("f_dob").alias("dob"),
+    )
+    (tmp_path / "in").mkdir()
+    contacts.write_csv(tmp_path / "in" / "contacts.csv")
+    (tmp_path / "edin.toml").write_text(
+        "".join(
+            f'[[fields]]\nname = "{c}"\ncolumn = "{c}"\ntype = "short_string"\n'
+            for c in ("first", "last", "dob")
+        ),
+        encoding="utf-8",
+    )
+    return data, contacts
+
+
+def edin(*args: str) -> str:
+    """The CLI, which must succeed; its output."""
+    return edin_ok(*args).stdout
+
+
 def test_the_fit_finds_the_share_of_matches_and_strong_agreement() -> None:
     data = register(500)
     by_name = {s.name: s for s in field_specs(default_config())}
@@ -337,38 +370,10 @@ def test_a_home_without_identifiers_resolves_with_no_labels_scored_by_fellegi_su
     """Cold start with nothing shared but names, a city and a birth date: the run trains the
     Fellegi–Sunter model, saves it in model.json, scores by it, and ``edin explain`` shows its
     weights."""
-    import subprocess
-    import sys
-
     from resolution import evaluate
 
-    data = register(300)
-    contacts = data.select(
-        pl.lit("register").alias("source"),
-        pl.col("record_id").cast(pl.String).alias("source_id"),
-        pl.concat_str("given_key", "surname_key", separator=" ", ignore_nulls=True).alias("name"),
-        pl.col("given_key").alias("first"),
-        pl.col("surname_key").alias("last"),
-        pl.col("city_key").alias("city"),
-        pl.col("f_dob").alias("dob"),
-    )
-    (tmp_path / "in").mkdir()
-    contacts.write_csv(tmp_path / "in" / "contacts.csv")
-    (tmp_path / "edin.toml").write_text(
-        "".join(
-            f'[[fields]]\nname = "{c}"\ncolumn = "{c}"\ntype = "short_string"\n'
-            for c in ("first", "last", "dob")
-        ),
-        encoding="utf-8",
-    )
+    data, contacts = register_input(tmp_path, 300)
     home = tmp_path / "h"
-
-    def edin(*args: str) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-m", "edin", *args], capture_output=True, text=True, timeout=600
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        return proc.stdout
 
     edin("run", str(tmp_path / "in"), "--home", str(home), "--config", str(tmp_path / "edin.toml"))
     saved = json.loads((home / "model" / "model.json").read_text(encoding="utf-8"))
@@ -405,43 +410,15 @@ def test_answers_refine_the_fellegi_sunter_model_of_a_home_without_identifiers(t
     """A home with no identifier keeps the Fellegi–Sunter model when the operator answers its
     label queue: the answers refine its ``m`` and prior (model.json says how many), the pairs
     are still scored by it, ``edin explain`` shows it, and the answers do not lower F1."""
-    import subprocess
-    import sys
-
     from edin.label import queue_frame
     from resolution import evaluate
 
-    data = register(400, seed=8)
-    contacts = data.select(
-        pl.lit("register").alias("source"),
-        pl.col("record_id").cast(pl.String).alias("source_id"),
-        pl.concat_str("given_key", "surname_key", separator=" ", ignore_nulls=True).alias("name"),
-        pl.col("given_key").alias("first"),
-        pl.col("surname_key").alias("last"),
-        pl.col("city_key").alias("city"),
-        pl.col("f_dob").alias("dob"),
-    )
-    (tmp_path / "in").mkdir()
-    contacts.write_csv(tmp_path / "in" / "contacts.csv")
+    data, contacts = register_input(tmp_path, 400, seed=8)
     config = tmp_path / "edin.toml"
-    config.write_text(
-        "".join(
-            f'[[fields]]\nname = "{c}"\ncolumn = "{c}"\ntype = "short_string"\n'
-            for c in ("first", "last", "dob")
-        ),
-        encoding="utf-8",
-    )
     truth = contacts.select("source", "source_id").with_columns(
         data["entity"].cast(pl.String).alias("entity_id")
     )
     entity = dict(zip(truth["source_id"].to_list(), truth["entity_id"].to_list(), strict=True))
-
-    def edin(*args: str) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-m", "edin", *args], capture_output=True, text=True, timeout=600
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        return proc.stdout
 
     cold, answered = tmp_path / "cold", tmp_path / "answered"
     edin("run", str(tmp_path / "in"), "--home", str(cold), "--config", str(config))
