@@ -40,7 +40,6 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import numpy as np
 import polars as pl
-from scipy.optimize import minimize_scalar
 
 from resolution.matching.fellegi_sunter import (
     EQUAL,
@@ -390,6 +389,10 @@ def prior_shift(z: np.ndarray, is_match: np.ndarray) -> float:
     answer) went anywhere from −2.4 to +9.6 with the same answers."""
     if not len(z):
         return 0.0
+    # here, not at the module's top: only a run that trains on answers needs scipy.optimize,
+    # and every run imports this module (35-45 ms of start-up otherwise)
+    from scipy.optimize import minimize_scalar
+
     y = is_match.astype(np.float64)
 
     def loss(a: float) -> float:
