@@ -22,6 +22,7 @@ from resolution.errors import InputError
 from resolution.files import read_file
 from resolution.home import Home
 from resolution.inputs.ingest import Ingested
+from resolution.warehouse import has_table
 
 log = logging.getLogger("edin")
 
@@ -202,15 +203,10 @@ class Added:
     replaced: int
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-
-
 def warehouse_known(con: duckdb.DuckDBPyConnection, home: Path) -> bool:
     """Whether the warehouse's raw tables are the inputs of the snapshot ``current`` points at."""
     path = Home(home).current_target()
-    tables = _tables(con)
-    if path is None or KNOWN_BASIS not in tables or not set(_KNOWN_TABLES) <= tables:
+    if path is None or not all(has_table(con, t) for t in (KNOWN_BASIS, *_KNOWN_TABLES)):
         return False
     return con.execute(f"SELECT run_id FROM {KNOWN_BASIS}").fetchall() == [(path.name,)]
 
