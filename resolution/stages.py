@@ -56,6 +56,7 @@ from resolution.linking.attach import (
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
+from resolution.linking.households import drop_household_pairs, household_pairs
 from resolution.linking.links import identifier_links
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
@@ -584,8 +585,10 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     res = run.config.resolution
     decisions = pair_decisions(run.home)
     must, cannot = decision_pairs(decisions, contacts)
-    scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     columns = identifier_columns(field_specs(run.config))
+    # a value several people bear joins no two of them by itself (linking/households.py)
+    household = household_pairs(contacts, columns, threshold=res.threshold)
+    scored = drop_household_pairs(drop_pairs(read_table(con, "scored_pairs"), cannot), household)
     extra: Metadata = {}
     if incremental.read_plan(con).incremental and not run.on_spark:
         # the published profiles hold the last run's attachments: undone (where the run does not
@@ -635,6 +638,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         "clusters": sizes.height,
         "attached_by_name_and_city": attached.height,
+        "household_pairs": household.height,
         "merged_clusters": (sizes["len"] > 1).sum(),
         "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
         "review": clusters.filter(pl.col("status") == "review").height,
