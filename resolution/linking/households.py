@@ -50,19 +50,34 @@ def same_given(a: str, b: str) -> bool:
     )
 
 
-def people(givens: Sequence[str]) -> int:
-    """How many people the distinct given names ``givens`` name at least: each joins the first
-    group (in sorted order) whose first name it can be a variant of."""
+def people(givens: Sequence[str]) -> list[str]:
+    """The people the distinct given names ``givens`` name at least, one name each: every name
+    joins the first group (in sorted order) whose first name it can be a variant of."""
     groups: list[str] = []
     for g in sorted(set(givens)):
         if not any(same_given(g, first) for first in groups):
             groups.append(g)
-    return len(groups)
+    return groups
+
+
+def _initial(contacts: pl.DataFrame) -> pl.Expr:
+    """The given name's first letter, or the initial a name without a given name was written
+    with (``A. Smirnova``: name key ``a smirnova``), ``c`` read as ``k``."""
+    from_key = (
+        pl.col("name_key").str.extract(r"^(\w)\s", 1)
+        if "name_key" in contacts.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    return (
+        pl.coalesce(pl.col("given_key").str.slice(0, 1), from_key)
+        .str.replace("c", "k", literal=True)
+        .alias("initial")
+    )
 
 
 def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """(record_id, given, kind, value, bearers): every identifier value of every contact with the
-    number of people (``people``) among the given names of the contacts that carry it."""
+    """(record_id, given, initial, kind, value, bearers): every identifier value of every
+    contact with the people (``people``: one given name each) among the contacts that carry it."""
     frames = []
     for c in columns:
         if c not in contacts.columns:
@@ -70,6 +85,7 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
         df = contacts.select(
             "record_id",
             pl.col("given_key").alias("given"),
+            _initial(contacts),
             pl.lit(c).alias("kind"),
             pl.col(c).alias("value"),
         )
@@ -81,70 +97,94 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
             schema={
                 "record_id": pl.Int64,
                 "given": pl.String,
+                "initial": pl.String,
                 "kind": pl.String,
                 "value": pl.String,
-                "bearers": pl.Int64,
+                "bearers": pl.List(pl.String),
             }
         )
     values = pl.concat(frames)
     names = values.group_by("kind", "value").agg(
-        pl.col("given").drop_nulls().unique().sort().alias("givens")
+        pl.col("given").drop_nulls().unique().sort().alias("bearers")
     )
-    several = names.filter(pl.col("givens").list.len() > 1)
+    several = names.filter(pl.col("bearers").list.len() > 1)
     counted = pl.concat(
         [
-            names.filter(pl.col("givens").list.len() <= 1).select(
-                "kind", "value", pl.col("givens").list.len().cast(pl.Int64).alias("bearers")
-            ),
-            several.select(
-                "kind",
-                "value",
-                pl.Series("bearers", [people(g) for g in several["givens"].to_list()], pl.Int64),
+            names.filter(pl.col("bearers").list.len() <= 1),
+            several.with_columns(
+                pl.Series(
+                    "bearers",
+                    [people(g) for g in several["bearers"].to_list()],
+                    pl.List(pl.String),
+                )
             ),
         ]
     )
     return values.join(counted, on=["kind", "value"])
 
 
+def _held(
+    bearers: list[str],
+    given: str | None,
+    given_r: str | None,
+    initial: str | None,
+    initial_r: str | None,
+    odds: float,
+) -> bool:
+    """Whether one shared value borne by ``bearers`` (two or more) is no evidence that the
+    pair is one person: their given names conflict, or the side without one is one of ``g``
+    bearers its initial fits (``g`` = all when it has none) at odds ``1 / (g - 1)`` not above
+    ``odds``."""
+    if given is not None and given_r is not None:
+        return not same_given(given, given_r)
+    named, initial = (given, initial_r) if given is not None else (given_r, initial)
+    if named is not None and initial is not None and initial != named.translate(_FOLD)[:1]:
+        return True
+    fits = [b for b in bearers if b.translate(_FOLD)[:1] == initial] if initial else bearers
+    g = max(len(fits), 1)
+    return g >= 2 and 1 / (g - 1) <= odds
+
+
 def household_pairs(
     contacts: pl.DataFrame, columns: Sequence[str], *, threshold: float
 ) -> pl.DataFrame:
     """(record_id_l, record_id_r) pairs whose shared identifiers are household evidence only:
-    every value they share is borne by two people or more, and their given names conflict, or
-    one side has none and the odds of it being the other's bearer (``1 / (bearers - 1)``) are
-    below ``threshold``'s."""
+    every value they share is borne by two people or more and tells nothing about which of
+    them the pair is (``_held``)."""
     if "given_key" not in contacts.columns:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     values = value_bearers(contacts, columns)
-    shared = (
-        values.join(
-            values.select("record_id", "given", "kind", "value"), on=["kind", "value"], suffix="_r"
-        )
-        .filter(pl.col("record_id") < pl.col("record_id_r"))
-        .group_by("record_id", "record_id_r")
-        .agg(
-            pl.col("bearers").min(),
-            pl.col("given").first(),
-            pl.col("given_r").first(),
-        )
-    )
+    shared = values.join(
+        values.select("record_id", "given", "initial", "kind", "value"),
+        on=["kind", "value"],
+        suffix="_r",
+    ).filter(pl.col("record_id") < pl.col("record_id_r"))
+    several = shared.filter(pl.col("bearers").list.len() >= 2)
     odds = threshold / (1 - threshold)
-    both = shared.filter(
-        pl.col("given").is_not_null()
-        & pl.col("given_r").is_not_null()
-        & (pl.col("given") != pl.col("given_r"))
+    fields = ("bearers", "given", "given_r", "initial", "initial_r")
+    several = several.with_columns(
+        pl.Series(
+            "held",
+            [
+                _held(b, g, g_r, i, i_r, odds)
+                for b, g, g_r, i, i_r in several.select(fields).iter_rows()
+            ],
+            pl.Boolean,
+        )
     )
-    combos = both.select("given", "given_r").unique()
-    conflicts = combos.filter(
-        pl.Series([not same_given(a, b) for a, b in combos.iter_rows()], dtype=pl.Boolean)
-    ).with_columns(pl.lit(True).alias("conflict"))
-    shared = shared.join(conflicts, on=["given", "given_r"], how="left")
-    conflict = pl.col("conflict").fill_null(False)
-    nameless = pl.col("given").is_null() | pl.col("given_r").is_null()
-    unlikely = nameless & (1 / (pl.col("bearers").cast(pl.Float64) - 1) <= odds)
-    held = shared.filter((pl.col("bearers") >= 2) & (conflict | unlikely))
+    # a pair is held when every value it shares is: one personal value is evidence enough
+    evidence = pl.concat(
+        [
+            shared.filter(pl.col("bearers").list.len() < 2).select(
+                "record_id", "record_id_r", pl.lit(False).alias("held")
+            ),
+            several.select("record_id", "record_id_r", "held"),
+        ]
+    )
+    held = evidence.group_by("record_id", "record_id_r").agg(pl.col("held").all())
     return (
-        held.select(
+        held.filter(pl.col("held"))
+        .select(
             pl.col("record_id").cast(pl.Int64).alias("record_id_l"),
             pl.col("record_id_r").cast(pl.Int64),
         )
