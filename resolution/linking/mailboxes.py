@@ -37,8 +37,8 @@ def namesake_mailbox_pairs(
 ) -> pl.DataFrame:
     """(record_id_l, record_id_r) of ``scored`` that share an e-mail local part (column
     ``email_local``) on two different mailboxes and no value of ``columns`` (the identifiers
-    and the nicknames), and of which a side's name is borne by more than ``rare_name``
-    contacts."""
+    and the nicknames), both named, and of which a side's name is borne by more than
+    ``rare_name`` contacts."""
     if "email_local" not in contacts.columns or "name_key" not in contacts.columns:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     present = [c for c in columns if c in contacts.columns]
@@ -60,7 +60,10 @@ def namesake_mailbox_pairs(
         else:
             shares = pl.col(c) == pl.col(f"{c}_r")
         pairs = pairs.filter(~shares.fill_null(False))
-    common = pl.max_horizontal(pl.col("n").fill_null(0), pl.col("n_r").fill_null(0)) > rare_name
+    # both sides named: a nameless side's local part is all it says of itself (such pairs were
+    # one person every time on seed 9090), not a second bearer of the name
+    common = pl.max_horizontal("n", "n_r") > rare_name
+    common = pl.col("n").is_not_null() & pl.col("n_r").is_not_null() & common
     return (
         pairs.filter(common)
         .select(pl.col("record_id_l").cast(pl.Int64), pl.col("record_id_r").cast(pl.Int64))
