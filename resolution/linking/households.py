@@ -75,9 +75,20 @@ def _initial(contacts: pl.DataFrame) -> pl.Expr:
     )
 
 
+def _grouped(givens: Sequence[str], counts: Sequence[int]) -> tuple[list[str], list[int]]:
+    """The people (``people``) of a value's given names and how many of its contacts each
+    bears it under."""
+    groups = people(givens)
+    totals = [0] * len(groups)
+    for g, n in zip(givens, counts, strict=True):
+        totals[next(i for i, first in enumerate(groups) if same_given(g, first))] += n
+    return groups, totals
+
+
 def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """(record_id, given, initial, kind, value, bearers): every identifier value of every
-    contact with the people (``people``: one given name each) among the contacts that carry it."""
+    """(record_id, given, initial, kind, value, bearers, counts): every identifier value of
+    every contact with the people bearing it (``people``: one given name each) and how many of
+    the value's contacts each one is."""
     frames = []
     for c in columns:
         if c not in contacts.columns:
@@ -101,73 +112,94 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
                 "kind": pl.String,
                 "value": pl.String,
                 "bearers": pl.List(pl.String),
+                "counts": pl.List(pl.Int64),
             }
         )
     values = pl.concat(frames)
-    names = values.group_by("kind", "value").agg(
-        pl.col("given").drop_nulls().unique().sort().alias("bearers")
+    names = (
+        values.filter(pl.col("given").is_not_null())
+        .group_by("kind", "value", "given")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .sort("kind", "value", "given")
+        .group_by("kind", "value", maintain_order=True)
+        .agg(pl.col("given").alias("bearers"), pl.col("n").alias("counts"))
     )
     several = names.filter(pl.col("bearers").list.len() > 1)
+    grouped = [_grouped(g, n) for g, n in zip(several["bearers"], several["counts"], strict=True)]
     counted = pl.concat(
         [
             names.filter(pl.col("bearers").list.len() <= 1),
             several.with_columns(
-                pl.Series(
-                    "bearers",
-                    [people(g) for g in several["bearers"].to_list()],
-                    pl.List(pl.String),
-                )
+                pl.Series("bearers", [g for g, _ in grouped], pl.List(pl.String)),
+                pl.Series("counts", [n for _, n in grouped], pl.List(pl.Int64)),
             ),
         ]
     )
-    return values.join(counted, on=["kind", "value"])
+    return values.join(counted, on=["kind", "value"], how="left")
 
 
 def _held(
     bearers: list[str],
+    counts: list[int],
     given: str | None,
     given_r: str | None,
     initial: str | None,
     initial_r: str | None,
-    odds: float,
+    threshold: float,
 ) -> bool:
-    """Whether one shared value borne by ``bearers`` (two or more) is no evidence that the
-    pair is one person: their given names conflict, or the side without one is one of ``g``
-    bearers its initial fits (``g`` = all when it has none) at odds ``1 / (g - 1)`` not above
-    ``odds``."""
+    """Whether one shared value borne by ``bearers`` (two or more, ``counts`` contacts each) is
+    no evidence that the pair is one person: their given names conflict (or a side's initial
+    fits not the other's name), or the chance that a side without a given name is the other's
+    bearer (the bearer's share of the value's contacts, among the bearers its initial fits),
+    or that two such sides are one bearer (the sum of the squared shares), is not above
+    ``threshold``."""
     if given is not None and given_r is not None:
         return not same_given(given, given_r)
-    named, initial = (given, initial_r) if given is not None else (given_r, initial)
-    if named is not None and initial is not None and initial != named.translate(_FOLD)[:1]:
+    if initial is not None and initial_r is not None and initial != initial_r:
         return True
-    fits = [b for b in bearers if b.translate(_FOLD)[:1] == initial] if initial else bearers
-    g = max(len(fits), 1)
-    return g >= 2 and 1 / (g - 1) <= odds
+    # the initial of a side without a given name narrows whom it may be
+    known = initial_r if given is not None else initial if given_r is not None else None
+    if known is None and given is None and given_r is None:
+        known = initial if initial is not None else initial_r
+    fits = [
+        (b, n)
+        for b, n in zip(bearers, counts, strict=True)
+        if known is None or b.translate(_FOLD)[:1] == known
+    ]
+    total = sum(n for _, n in fits)
+    if not total:
+        return True
+    named = given if given is not None else given_r
+    if named is None:
+        chance = sum(n * n for _, n in fits) / (total * total)
+    else:
+        chance = next((n for b, n in fits if same_given(named, b)), 0) / total
+    return chance <= threshold
 
 
 def household_pairs(
     contacts: pl.DataFrame, columns: Sequence[str], *, threshold: float
 ) -> pl.DataFrame:
     """(record_id_l, record_id_r) pairs whose shared identifiers are household evidence only:
-    every value they share is borne by two people or more and tells nothing about which of
-    them the pair is (``_held``)."""
+    every value they share is borne by two people or more and does not tell which of them the
+    pair is (``_held``)."""
     if "given_key" not in contacts.columns:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     values = value_bearers(contacts, columns)
+    several_people = pl.col("bearers").list.len().fill_null(0) >= 2
     shared = values.join(
         values.select("record_id", "given", "initial", "kind", "value"),
         on=["kind", "value"],
         suffix="_r",
     ).filter(pl.col("record_id") < pl.col("record_id_r"))
-    several = shared.filter(pl.col("bearers").list.len() >= 2)
-    odds = threshold / (1 - threshold)
-    fields = ("bearers", "given", "given_r", "initial", "initial_r")
+    several = shared.filter(several_people)
+    fields = ("bearers", "counts", "given", "given_r", "initial", "initial_r")
     several = several.with_columns(
         pl.Series(
             "held",
             [
-                _held(b, g, g_r, i, i_r, odds)
-                for b, g, g_r, i, i_r in several.select(fields).iter_rows()
+                _held(b, n, g, g_r, i, i_r, threshold)
+                for b, n, g, g_r, i, i_r in several.select(fields).iter_rows()
             ],
             pl.Boolean,
         )
@@ -175,7 +207,7 @@ def household_pairs(
     # a pair is held when every value it shares is: one personal value is evidence enough
     evidence = pl.concat(
         [
-            shared.filter(pl.col("bearers").list.len() < 2).select(
+            shared.filter(~several_people).select(
                 "record_id", "record_id_r", pl.lit(False).alias("held")
             ),
             several.select("record_id", "record_id_r", "held"),

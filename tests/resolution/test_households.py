@@ -120,6 +120,37 @@ CASES = [
         id="an initial c fits a name read with k",
     ),
     pytest.param(
+        [
+            ("ivan", [FAMILY], []),
+            ("ivan", [FAMILY], []),
+            ("irina", [FAMILY], []),
+            (None, [FAMILY], []),
+        ],
+        [(0, 2), (1, 2), (2, 3)],
+        id="a nameless contact is likelier the bearer with more of the value's contacts (2 of 3)",
+    ),
+    pytest.param(
+        [
+            ("ivan", [FAMILY], []),
+            ("irina", [FAMILY], []),
+            ("irina", [FAMILY], []),
+            (None, [FAMILY], []),
+        ],
+        [(0, 1), (0, 2), (0, 3)],
+        id="whichever bearer that is",
+    ),
+    pytest.param(
+        [
+            ("ivan", [FAMILY], []),
+            ("ivan", [FAMILY], []),
+            ("irina", [FAMILY], []),
+            (None, [FAMILY], []),
+            (None, [FAMILY], []),
+        ],
+        [(0, 2), (1, 2), (2, 3), (2, 4)],
+        id="two nameless contacts are one bearer at 4/9 + 1/9 = 5/9: above one half",
+    ),
+    pytest.param(
         [("ivan", [FAMILY], ["ivanovy@mail.ru"]), ("irina", [], ["ivanovy@mail.ru"])],
         [(0, 1)],
         id="a family mailbox is a household value too",
