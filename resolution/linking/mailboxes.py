@@ -21,11 +21,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import jellyfish
 import polars as pl
 
 from resolution.matching.fields import name_counts
 
+# Two domains at least this similar (Jaro-Winkler) are one typed twice (``thomas.com`` and
+# ``thoamas.com`` 0.96, ``mail.ru`` and ``mail.ry`` 0.94); providers' own differ more
+# (``mail.ru`` and ``yandex.ru`` 0.67, ``gmail.com`` and ``mail.ru`` 0.76).
+DOMAIN_TYPO = 0.9
+
 _PAIR_SCHEMA = {"record_id_l": pl.Int64, "record_id_r": pl.Int64}
+
+
+def _mistyped(left: Sequence[str] | None, right: Sequence[str] | None) -> bool:
+    """Whether some address of each side has the same local part and domains a typo apart."""
+    for a in left or ():
+        local, _, domain = a.rpartition("@")
+        for b in right or ():
+            local_r, _, domain_r = b.rpartition("@")
+            if local == local_r and (
+                jellyfish.jaro_winkler_similarity(domain, domain_r) >= DOMAIN_TYPO
+            ):
+                return True
+    return False
 
 
 def namesake_mailbox_pairs(
@@ -37,8 +56,8 @@ def namesake_mailbox_pairs(
 ) -> pl.DataFrame:
     """(record_id_l, record_id_r) of ``scored`` that share an e-mail local part (column
     ``email_local``) on two different mailboxes and no value of ``columns`` (the identifiers
-    and the nicknames), both named, and of which a side's name is borne by more than
-    ``rare_name`` contacts."""
+    and the nicknames), both named, of which a side's name is borne by more than ``rare_name``
+    contacts, and whose addresses are not one mistyped (``DOMAIN_TYPO``)."""
     if "email_local" not in contacts.columns or "name_key" not in contacts.columns:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     present = [c for c in columns if c in contacts.columns]
@@ -64,9 +83,17 @@ def namesake_mailbox_pairs(
     # one person every time on seed 9090), not a second bearer of the name
     common = pl.max_horizontal("n", "n_r") > rare_name
     common = pl.col("n").is_not_null() & pl.col("n_r").is_not_null() & common
+    pairs = pairs.filter(common)
+    if "emails" in pairs.columns:
+        # two mailboxes, not one mistyped (``young.org`` and ``youogu.nrg``: one address)
+        pairs = pairs.filter(
+            pl.Series(
+                [not _mistyped(a, b) for a, b in pairs.select("emails", "emails_r").iter_rows()],
+                dtype=pl.Boolean,
+            )
+        )
     return (
-        pairs.filter(common)
-        .select(pl.col("record_id_l").cast(pl.Int64), pl.col("record_id_r").cast(pl.Int64))
+        pairs.select(pl.col("record_id_l").cast(pl.Int64), pl.col("record_id_r").cast(pl.Int64))
         .unique()
         .sort("record_id_l", "record_id_r")
     )

@@ -151,9 +151,14 @@ CASES = [
         id="two nameless contacts are one bearer at 4/9 + 1/9 = 5/9: above one half",
     ),
     pytest.param(
-        [("ivan", [FAMILY], ["ivanovy@mail.ru"]), ("irina", [], ["ivanovy@mail.ru"])],
-        [(0, 1)],
-        id="a family mailbox is a household value too",
+        [("ivan", [], ["ivanovy@mail.ru"]), ("irina", [], ["ivanovy@mail.ru"])],
+        [],
+        id="a mailbox is one account's, not a household's",
+    ),
+    pytest.param(
+        [("ivan", [FAMILY], ["ivanovy@mail.ru"]), ("irina", [FAMILY], ["ivanovy@mail.ru"])],
+        [],
+        id="a pair that shares a mailbox besides the family phone is not held",
     ),
 ]
 

@@ -78,6 +78,12 @@ NIKITA_YANDEX = ("nikita smirnov", "nikita.smirnov@yandex.ru", [])
             id="different local parts: not this rule's pair",
         ),
         pytest.param(
+            [NIKITA_MAIL, ("nikita smirnov", "nikita.smirnov@mail.ry", [])],
+            5,
+            [],
+            id="a mistyped domain: one mailbox",
+        ),
+        pytest.param(
             [NIKITA_MAIL, (None, "nikita.smirnov@gmial.com", [])],
             5,
             [],
