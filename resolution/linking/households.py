@@ -3,8 +3,9 @@
 A family landline, a mailbox a couple shares, a mobile lent to a relative, an office number: the
 hub cap (``resolution.inputs.hubs``) drops a value only when more than ``hub_max_people``
 distinct names bear it, and below that cap the model weighs every shared value alike. On
-generated seed 9090 (20,000 people, 3e7f96e) a pair joined by a phone that contacts of two
-given names bear, whose given names differ, was one person 38 % of the time; of three given
+generated seed 9090 (20,000 people, published by 133a79b; given names told apart by their
+first three letters) a pair joined by a phone that contacts of two given names bear, whose
+given names differ, was one person 38 % of the time; of three given
 names or more, 3 %; with a nameless side, 64 % (two bearers) and 23 % (three or more), against
 99.9 % for a value one given name bears. So a value's evidence is graded by how many people bear
 it, as a Fellegi–Sunter ``u`` from the value's frequency grades it, and conflicting evidence
@@ -18,9 +19,12 @@ outweighs it:
   counted once (``same_given``: Eugene and Евгений, Cyril and Кирилл);
 * a pair that shares only values borne by two people or more and whose given names are not one
   person's is two members of one household: its edge is dropped before clustering;
-* a pair of such values with a nameless side is one of the value's ``g`` bearers, each as likely
-  a priori: odds ``1 / (g - 1)``; its edge is dropped unless those odds are above the
-  threshold's (clustering joins a pair scoring above the threshold, not at it).
+* a side without a given name is one of the value's bearers, each as likely as its share of
+  the value's named contacts (among the bearers its initial, if any, fits: ``A. Ivanova``);
+  the pair's edge is dropped unless the chance that it is the other side's bearer (two such
+  sides: the same bearer, the sum of the squared shares) is above the threshold (clustering
+  joins a pair scoring above the threshold, not at it). With ``g`` bearers alike, that is odds
+  ``1 / (g - 1)``.
 
 Only the pair's own edge goes: its contacts still meet through any other evidence (their own
 names, other identifiers, the rest of their profiles), so a contact joins the people it fits as
@@ -41,7 +45,7 @@ import polars as pl
 GIVEN_SIMILAR = 0.75
 
 # The identifiers a household shares: phone lines. An e-mail address or a handle is one
-# account's: on generated seed 9090 (3e7f96e) an address that contacts of two given names carry
+# account's: on generated seed 9090 (133a79b) an address that contacts of two given names carry
 # was one person 92 % of the time even when the names differed (a phone 38 %), and on
 # fake_20000, whose names carry typos and swaps, every time.
 HOUSEHOLD_COLUMNS = frozenset({"phones"})
