@@ -56,7 +56,9 @@ from resolution.linking.attach import (
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
+from resolution.linking.households import drop_household_pairs, household_pairs
 from resolution.linking.links import identifier_links
+from resolution.linking.mailboxes import namesake_mailbox_pairs
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
     FrameRecords,
@@ -584,8 +586,19 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     res = run.config.resolution
     decisions = pair_decisions(run.home)
     must, cannot = decision_pairs(decisions, contacts)
-    scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     columns = identifier_columns(field_specs(run.config))
+    weights = NameWeights.of_model(MatchModel.load(run.paths.model_dir))
+    scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
+    # a value several people bear joins no two of them by itself (linking/households.py), nor
+    # does a common name's e-mail local part on two mailboxes (linking/mailboxes.py)
+    household = household_pairs(contacts, columns, threshold=res.threshold)
+    namesakes = namesake_mailbox_pairs(
+        contacts,
+        scored,
+        hub_columns(field_specs(run.config)),
+        rare_name=weights.rare_name,
+    )
+    scored = drop_household_pairs(drop_household_pairs(scored, household), namesakes)
     extra: Metadata = {}
     if incremental.read_plan(con).incremental and not run.on_spark:
         # the published profiles hold the last run's attachments: undone (where the run does not
@@ -623,7 +636,6 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     decided = pl.concat([must, cannot]).select(
         pl.concat_list("record_id_l", "record_id_r").explode().alias("record_id")
     )
-    weights = NameWeights.of_model(MatchModel.load(run.paths.model_dir))
     clusters, attached = attach_by_name_and_city(
         clusters, contacts, columns, exclude=decided["record_id"], weights=weights
     )
@@ -635,6 +647,8 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     return {
         "clusters": sizes.height,
         "attached_by_name_and_city": attached.height,
+        "household_pairs": household.height,
+        "namesake_mailbox_pairs": namesakes.height,
         "merged_clusters": (sizes["len"] > 1).sum(),
         "largest": int(sizes["len"].max() or 0),  # type: ignore[arg-type]
         "review": clusters.filter(pl.col("status") == "review").height,
