@@ -99,9 +99,9 @@ def _declared(requirements: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("path", python_files(*PRODUCT), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_library_the_product_imports_is_declared(path: Path) -> None:
-    """`make run` installs the lock of pyproject's dependencies only (requirements/run.txt), and
-    the tests run on the dev tree, which has more: a library imported but not declared would
-    pass every test and fail the user's first run."""
+    """The product's own lock (requirements/run.txt, what a production install takes) holds
+    pyproject's dependencies only, while the tests run on the dev tree, which has more: a library
+    imported but not declared would pass every test and fail that install's first run."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = _declared(project["dependencies"])
     rel = path.relative_to(ROOT).as_posix()
