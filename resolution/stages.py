@@ -56,7 +56,11 @@ from resolution.linking.attach import (
 from resolution.linking.blocking import candidate_pairs
 from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
-from resolution.linking.households import drop_household_pairs, household_pairs
+from resolution.linking.households import (
+    drop_household_pairs,
+    household_neighbours,
+    household_pairs,
+)
 from resolution.linking.links import identifier_links
 from resolution.linking.mailboxes import namesake_mailbox_pairs
 from resolution.linking.scoring import ScoredCandidates, score_candidates
@@ -609,10 +613,14 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             if has_table(con, ATTACHMENTS)
             else None
         )
+        # a new or changed contact on a family's phone line changes the verdict of the line's
+        # other pairs (linking/households.py): their components are clustered again too
+        dirty = con.sql("SELECT record_id FROM dirty_contacts").pl()
         clusters, extra = incremental.recluster(
             con,
             contacts,
             scored,
+            also=household_neighbours(contacts, dirty),
             must=must,
             cannot=cannot,
             identifier_cols=columns,

@@ -245,3 +245,29 @@ def drop_household_pairs(scored: pl.DataFrame, held: pl.DataFrame) -> pl.DataFra
     if held.height == 0:
         return scored
     return scored.join(held, on=["record_id_l", "record_id_r"], how="anti")
+
+
+def household_neighbours(contacts: pl.DataFrame, dirty: pl.DataFrame) -> pl.DataFrame:
+    """(record_id): the contacts carrying a household value (``HOUSEHOLD_COLUMNS``) that a
+    contact of ``dirty`` (record_id) carries. Their pairs' verdicts depend on the value's
+    bearers, which a new or changed contact alters, so an incremental run clusters their
+    components again, as a full run would (the contacts that left a value are the neighbours
+    of a changed or gone contact, which the incremental plan already clusters again)."""
+    frames = []
+    for c in sorted(HOUSEHOLD_COLUMNS):
+        if c not in contacts.columns:
+            continue
+        df = contacts.select("record_id", pl.col(c).alias("value"))
+        if isinstance(df.schema["value"], pl.List):
+            df = df.explode("value")
+        frames.append(df.drop_nulls("value"))
+    if not frames:
+        return pl.DataFrame(schema={"record_id": pl.Int64})
+    values = pl.concat(frames)
+    touched = values.join(dirty.select("record_id"), on="record_id", how="semi").select("value")
+    return (
+        values.join(touched.unique(), on="value", how="semi")
+        .select(pl.col("record_id").cast(pl.Int64))
+        .unique()
+        .sort("record_id")
+    )

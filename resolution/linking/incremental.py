@@ -591,13 +591,16 @@ def recluster(
     threshold: float,
     max_cluster_size: int,
     attached: pl.DataFrame | None = None,
+    also: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Every contact's cluster: the touched components clustered again, the rest as published,
     less the published attachments (``attached``: record_id; ``resolution.linking.attach``),
     which the run makes anew. A touched component's contacts are clustered afresh, so an earlier
     attachment among them is no longer one: it is not undone there.
 
-    ``scored`` has the cannot-link pairs already dropped, as the full path's."""
+    ``scored`` has the cannot-link pairs already dropped, as the full path's. ``also``
+    (record_id): contacts whose components are clustered again besides the plan's seeds (those
+    whose pairs' verdicts this run's contacts changed)."""
     record_ids = np.sort(contacts["record_id"].to_numpy())
     edges = scored.filter(pl.col("score") > 0)
     pairs = np.concatenate(
@@ -625,8 +628,11 @@ def recluster(
             cannot.select(pl.col("record_id_r").alias("record_id")),
         ]
     )
+    extra_seeds = [also.select(pl.col("record_id").cast(pl.Int64))] if also is not None else []
     seeded = comps.join(
-        pl.concat([seeds, decided, decision_ids]).unique(), on="record_id", how="semi"
+        pl.concat([seeds, decided, decision_ids, *extra_seeds]).unique(),
+        on="record_id",
+        how="semi",
     ).select("component")
     touched_comps = seeded.unique()
     touched = comps.join(touched_comps, on="component", how="semi").select("record_id")

@@ -8,6 +8,7 @@ import pytest
 from resolution.linking.clustering import cluster_records
 from resolution.linking.households import (
     drop_household_pairs,
+    household_neighbours,
     household_pairs,
     people,
     same_given,
@@ -212,3 +213,29 @@ def test_a_family_phone_does_not_merge_two_people_but_a_personal_phone_does():
         contacts["record_id"], scored, threshold=0.5, max_cluster_size=25, linked=linked
     )
     assert merged["cluster_id"].n_unique() == 1
+
+
+@pytest.mark.parametrize(
+    ("dirty", "expected"),
+    [
+        ([], []),
+        ([2], [0, 1, 2]),  # Irina joins the family line: every contact on it is clustered again
+        ([0], [0, 1, 2]),  # Ivan's own mobile is no household value, the family line is
+        ([3], [3]),  # a phone no one else carries
+        ([4], []),  # e-mails are one account's, not a household's
+    ],
+)
+def test_household_neighbours_are_the_contacts_on_a_dirty_contacts_lines(dirty, expected):
+    contacts = home(
+        [
+            ("ivan", [FAMILY, IVAN], []),
+            (None, [FAMILY], []),
+            ("irina", [FAMILY], []),
+            ("oleg", ["+79031112233"], []),
+            ("anna", [], ["anna@example.ru"]),
+        ]
+    )
+    got = household_neighbours(
+        contacts, pl.DataFrame({"record_id": dirty}, schema={"record_id": pl.Int64})
+    )
+    assert got["record_id"].to_list() == expected
