@@ -1,5 +1,6 @@
 """Normalizers: raw contact cells to match keys. Pure functions, no I/O beyond loading the
-dictionaries in ``data/dictionaries/`` once at import; junk gives ``None``, never an exception.
+dictionaries in ``normalizers/dictionaries/`` once at import; junk gives ``None``, never an
+exception.
 
 Public API:
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from normalizers.text import clean_text
 
-_DICTIONARY = Path(__file__).resolve().parents[1] / "data" / "dictionaries" / "cities.csv"
+_DICTIONARY = Path(__file__).resolve().parent / "dictionaries" / "cities.csv"
 _PREFIX = re.compile(r"^(?:г\.|г\s|город\s|gorod\s|city of\s|pos\.|пос\.|с\.)\s*", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\-]+")
 

@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from normalizers.text import clean_text, is_mixed_script, to_latin
 
-_DICTIONARIES = Path(__file__).resolve().parents[1] / "data" / "dictionaries"
+_DICTIONARIES = Path(__file__).resolve().parent / "dictionaries"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ def _load_generic() -> dict[str, frozenset[str]]:
 
 
 DOMAIN_TYPOS = _load_typos()
-"""Mistyped domain → the common domain meant (``data/dictionaries/email_domains.csv``)."""
+"""Mistyped domain → the common domain meant (``normalizers/dictionaries/email_domains.csv``)."""
 COMMON_DOMAINS = frozenset(DOMAIN_TYPOS.values())
 _GENERIC = _load_generic()
 ROLE_LOCALS = _GENERIC.get("role", frozenset())

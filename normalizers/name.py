@@ -14,7 +14,7 @@ Two keys, two meanings. ``key`` is the *person* key: it keeps the surname's gend
 "Саша Иванов" and "Саша Иванова" (a brother and a sister) differ. ``surname_key`` is the *family*
 key: Иванов ~ Иванова, Толстой ~ Толстая share it; by itself it never says "same person".
 
-Dictionaries (``data/dictionaries/``): ``given_names.csv`` (Russian and other given names of
+Dictionaries (``normalizers/dictionaries/``): ``given_names.csv`` (Russian and other given names of
 Russia and the CIS with diminutives; a Western name is never mapped to a Russian one: John is not
 Иван), ``western_given_names.csv`` (recognised as given names, kept as they are) and
 ``no_name_words.csv`` (placeholders, call-centre labels, pet names and kinship words). Declined
@@ -35,7 +35,7 @@ from anyascii import anyascii
 
 from normalizers.text import clean_text, is_mixed_script, text_flags, to_cyrillic, to_latin
 
-_DICTIONARIES = Path(__file__).resolve().parents[1] / "data" / "dictionaries"
+_DICTIONARIES = Path(__file__).resolve().parent / "dictionaries"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ _CODE = (
     "normalizers/*.py",
     "resolution/inputs/normalize.py",
     "resolution/contract.py",
-    "data/dictionaries/*",
+    "normalizers/dictionaries/*",
 )
 _LIBRARIES = ("polars", "phonenumbers", "email-validator", "anyascii", "pymorphy3")
 

@@ -9,7 +9,9 @@ import pytest
 
 from normalizers.name import GIVEN_NAMES, NameKey, name_skeleton, normalize_name, surname_reading
 
-DICTIONARY = Path(__file__).resolve().parents[2] / "data" / "dictionaries" / "given_names.csv"
+DICTIONARY = (
+    Path(__file__).resolve().parents[2] / "normalizers" / "dictionaries" / "given_names.csv"
+)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from normalizers.name import GIVEN_NAMES, NO_NAME_WORDS, name_skeleton, normalize_name
 
-DICTIONARIES = Path(__file__).resolve().parents[2] / "data" / "dictionaries"
+DICTIONARIES = Path(__file__).resolve().parents[2] / "normalizers" / "dictionaries"
 
 
 # --- 1. a given name beside a surname initial, a surname beside given initials ------------------
