@@ -38,6 +38,8 @@ from collections.abc import Sequence
 import jellyfish
 import polars as pl
 
+from resolution.linking.links import identifier_values
+
 # Two canonical given names at least this similar (Jaro-Winkler, ``c`` read as ``k``) are taken
 # for one person's variants across scripts and languages (Eugene and Евгений, Cyril and Кирилл,
 # Piotr and Пётр: 0.80-1.0); different people's names score lower (Anton and Alena 0.60,
@@ -102,21 +104,8 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
     """(record_id, given, initial, kind, value, bearers, counts): every identifier value of
     every contact with the people bearing it (``people``: one given name each) and how many of
     the value's contacts each one is."""
-    frames = []
-    for c in columns:
-        if c not in contacts.columns:
-            continue
-        df = contacts.select(
-            "record_id",
-            pl.col("given_key").alias("given"),
-            _initial(contacts),
-            pl.lit(c).alias("kind"),
-            pl.col(c).alias("value"),
-        )
-        if isinstance(df.schema["value"], pl.List):
-            df = df.explode("value")
-        frames.append(df.drop_nulls("value"))
-    if not frames:
+    found = identifier_values(contacts, columns)
+    if found is None:
         return pl.DataFrame(
             schema={
                 "record_id": pl.Int64,
@@ -128,7 +117,10 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
                 "counts": pl.List(pl.Int64),
             }
         )
-    values = pl.concat(frames)
+    sides = contacts.select("record_id", pl.col("given_key").alias("given"), _initial(contacts))
+    values = found.join(sides, on="record_id").select(
+        "record_id", "given", "initial", "kind", "value"
+    )
     names = (
         values.filter(pl.col("given").is_not_null())
         .group_by("kind", "value", "given")
@@ -253,20 +245,12 @@ def household_neighbours(contacts: pl.DataFrame, dirty: pl.DataFrame) -> pl.Data
     bearers, which a new or changed contact alters, so an incremental run clusters their
     components again, as a full run would (the contacts that left a value are the neighbours
     of a changed or gone contact, which the incremental plan already clusters again)."""
-    frames = []
-    for c in sorted(HOUSEHOLD_COLUMNS):
-        if c not in contacts.columns:
-            continue
-        df = contacts.select("record_id", pl.col(c).alias("value"))
-        if isinstance(df.schema["value"], pl.List):
-            df = df.explode("value")
-        frames.append(df.drop_nulls("value"))
-    if not frames:
+    values = identifier_values(contacts, sorted(HOUSEHOLD_COLUMNS))
+    if values is None:
         return pl.DataFrame(schema={"record_id": pl.Int64})
-    values = pl.concat(frames)
-    touched = values.join(dirty.select("record_id"), on="record_id", how="semi").select("value")
+    touched = values.join(dirty.select("record_id"), on="record_id", how="semi")
     return (
-        values.join(touched.unique(), on="value", how="semi")
+        values.join(touched.select("kind", "value").unique(), on=["kind", "value"], how="semi")
         .select(pl.col("record_id").cast(pl.Int64))
         .unique()
         .sort("record_id")

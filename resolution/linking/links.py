@@ -127,10 +127,9 @@ def _agglomerate(
                 heapq.heappush(heap, (-nb[keep][k][3], min(keep, k), max(keep, k)))
 
 
-def identifier_links(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """(record_id_l, record_id_r) pairs of contacts sharing a value of an identifier column
-    (``resolution.matching.fields.identifier_columns``; hub values are already removed from
-    normalized_contacts)."""
+def identifier_values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame | None:
+    """(record_id, kind, value): every value of the ``columns`` the contacts have, a list
+    column's values one row each, its column as its kind; None when they have none of them."""
     frames = []
     for c in columns:
         if c not in contacts.columns:
@@ -139,9 +138,16 @@ def identifier_links(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataF
         if isinstance(df.schema["value"], pl.List):
             df = df.explode("value")
         frames.append(df.drop_nulls("value"))
-    if not frames:
+    return pl.concat(frames) if frames else None
+
+
+def identifier_links(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """(record_id_l, record_id_r) pairs of contacts sharing a value of an identifier column
+    (``resolution.matching.fields.identifier_columns``; hub values are already removed from
+    normalized_contacts)."""
+    values = identifier_values(contacts, columns)
+    if values is None:
         return pl.DataFrame(schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64})
-    values = pl.concat(frames)
     pairs = values.join(values, on=["kind", "value"], suffix="_r").filter(
         pl.col("record_id") < pl.col("record_id_r")
     )
