@@ -5,14 +5,16 @@ its API."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
-import re
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ("normalizers", "resolution")
@@ -87,14 +89,18 @@ def test_callers_import_only_the_stated_api(path: Path) -> None:
 # The product's own packages, and the extra a package may import from besides the dependencies.
 PRODUCT = ("normalizers", "resolution", "pipelines", "edin", "api", "review")
 EXTRA_FOR = {"resolution/spark": "spark"}
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+FIRST_PARTY = {*PRODUCT, "synth"}  # synth: the generator, shipped in the same distribution
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def _declared(requirements: list[str]) -> set[str]:
-    return {_canonical(re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0]) for r in requirements}
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
+
+
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    """Importable top-level module → the installed distributions providing it (one scan)."""
+    return dict(packages_distributions())
 
 
 @pytest.mark.parametrize("path", python_files(*PRODUCT), ids=lambda p: str(p.relative_to(ROOT)))
@@ -102,20 +108,17 @@ def test_every_library_the_product_imports_is_declared(path: Path) -> None:
     """The product's own lock (requirements/run.txt, what a production install takes) holds
     pyproject's dependencies only, while the tests run on the dev tree, which has more: a library
     imported but not declared would pass every test and fail that install's first run."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = _declared(project["dependencies"])
+    declared = _declared(PROJECT["dependencies"])
     rel = path.relative_to(ROOT).as_posix()
     for prefix, extra in EXTRA_FOR.items():
         if rel.startswith(prefix):
-            declared |= _declared(project["optional-dependencies"][extra])
-    distributions = packages_distributions()
-    first_party = {*PRODUCT, "synth"}  # synth: the generator, shipped in the same distribution
+            declared |= _declared(PROJECT["optional-dependencies"][extra])
     missing = []
     for module, _names, line in imports(path):
         top = module.split(".")[0]
-        if top in sys.stdlib_module_names or top in first_party:
+        if top in sys.stdlib_module_names or top in FIRST_PARTY:
             continue
-        dists = {_canonical(d) for d in distributions.get(top, [top])}
+        dists = {canonicalize_name(d) for d in _distributions().get(top, [top])}
         if not dists & declared:
             missing.append(f"line {line}: {module} ({', '.join(sorted(dists))})")
     assert not missing, "imported but not in pyproject's dependencies: " + "; ".join(missing)
