@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -25,16 +26,17 @@ READ_AT_RUN_TIME = [
 
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    # a copy of the sources, so the build leaves nothing in the checkout
+    # a copy of what the build reads (pyproject, its readme, the packages it finds), so the
+    # build leaves nothing in the checkout
     src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md", *(p.name for p in ROOT.iterdir() if p.is_dir())):
-        path = ROOT / name
-        if name.startswith(".") or name in {"tests", "bench", "home", "build", "data", "docs"}:
-            continue
-        if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif path.exists():
-            shutil.copy2(path, src / name)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for name in ("pyproject.toml", pyproject["project"]["readme"]):
+        shutil.copy2(ROOT / name, src / name)
+    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        for package in ROOT.glob(pattern.removesuffix("*")):
+            shutil.copytree(
+                package, src / package.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
