@@ -8,7 +8,9 @@ and builds phonetic skeleton keys: "Иван Иванов", "Ivan Ivanov", "Ва
 "IVANOV IVAN" all get the key ``"ivan ivanov"``.
 
 ``name_from_identifier`` reads a name out of an e-mail local part or a nickname
-("tatyana_moiseeva_98", "k-bykova") when the evidence is strong, else gives ``None``.
+("tatyana_moiseeva_98", "k-bykova") when the evidence is strong, else gives ``None``;
+``surname_from_identifier`` completes a typed name that lacks its surname with the one an
+identifier of the same contact holds ("Анна" at annakuznecova@…, "Максим К." as maximkornilov).
 
 Two keys, two meanings. ``key`` is the *person* key: it keeps the surname's gender, so
 "Саша Иванов" and "Саша Иванова" (a brother and a sister) differ. ``surname_key`` is the *family*
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,17 @@ def _skeleton(token: str) -> str:
     for pattern, replacement in SKELETON_RULES:
         text = pattern.sub(replacement, text)
     return text
+
+
+@lru_cache(maxsize=1 << 16)
+def _person_surname(surname: str) -> str:
+    """The surname's part of the person key: its skeleton, gendered ending kept, each Latin part
+    read back into Cyrillic as ``_surname_key`` reads it (Kuznecova = Кузнецова ≠ Кузнецов)."""
+    readings = [surname_reading(part) for part in surname.split("-")]
+    if not any(readings):
+        return name_skeleton(surname)
+    parts = surname.split("-")
+    return "".join(name_skeleton(r or p) for r, p in zip(readings, parts, strict=True))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -907,7 +920,7 @@ def _parse(tokens: list[_Token], flags: set[str]) -> NameKey:
     else:
         parts = [
             given_key or (name_skeleton(given)[:1] if given else ""),
-            name_skeleton(surname) if surname else "",
+            _person_surname(surname) if surname else "",
         ]
         key = " ".join(p for p in parts if p)
     return NameKey(
@@ -1206,12 +1219,13 @@ def surname_reading(token: str) -> str | None:
 @lru_cache(maxsize=1 << 14)
 def _surname_score(token: str) -> int:
     """How sure a Latin token with a distinctive surname ending is a surname: 2 the morphology
-    dictionary lists it as one (Vlasova, Kulikov); 1 its stem is a known word or given name
-    (Khasanova: Хасан); 0 neither, or no such ending."""
+    dictionary lists it as one (Vlasova, Kulikov; Kuznecova, Kusnezowa in another
+    transliteration system); 1 its stem is a known word or given name (Khasanova: Хасан); 0
+    neither, or no such ending."""
     if len(token) < 4 or _surname_gender(token)[0] < 2:
         return 0
     cyrillic = _latin_to_cyrillic(token)
-    if _is_known_word(cyrillic):  # a listed word with a surname ending: Власова, Куликов
+    if _is_known_word(cyrillic) or surname_reading(token):  # Власова, Куликов; Kuznecova
         return 2
     stem = _SURNAME_ENDING.sub("", cyrillic)
     if len(stem) >= 3 and (_is_known_word(stem) or GIVEN_NAMES.get(stem)):
@@ -1301,3 +1315,40 @@ def name_from_identifier(text: str) -> NameKey | None:
         return _from_identifier(local)
     except Exception:  # never raises: an unforeseen identifier is no evidence
         return None
+
+
+def _initial_fits(initial: str, word: str) -> bool:
+    """An initial ("К", "k") can begin ``word`` (a surname or given name, either script)."""
+    return name_skeleton(initial)[:1] == name_skeleton(word)[:1]
+
+
+def surname_from_identifier(name: NameKey, found: NameKey) -> NameKey | None:
+    """``name`` (typed) completed with the surname of ``found`` (read from the same contact's
+    e-mail local part or nickname by ``name_from_identifier``), or ``None`` when they do not fit.
+
+    They fit when the typed name has a given name (not an initial) and no surname, the found one
+    has a surname, and nothing conflicts: the found given name is the same canonical name, an
+    initial of it, or absent ("vlasova1962"); the typed surname initial ("Максим К.") begins the
+    found surname; the given name's gender is not the surname's other one (a mailbox named for a
+    wife is no evidence of her husband's surname). Gendered forms stay as found: the person key
+    keeps them ("Саша Иванова" is not "Саша Иванов"). Flag ``surname_from_identifier``.
+    """
+    if name.surname is not None or name.given_key is None or found.surname is None:
+        return None
+    if found.given_key is not None and found.given_key != name.given_key:
+        return None
+    if found.given_key is None and found.given and not _initial_fits(found.given, name.given_key):
+        return None
+    if name.surname_initial and not _initial_fits(name.surname_initial, found.surname):
+        return None
+    surname_gender = _surname_gender(found.surname)[1]
+    if name.gender and surname_gender and name.gender != surname_gender:
+        return None
+    return replace(
+        name,
+        surname=found.surname,
+        surname_key=found.surname_key,
+        key=f"{name.given_key} {_person_surname(found.surname)}",
+        surname_initial=None,
+        flags=name.flags | {"surname_from_identifier"},
+    )

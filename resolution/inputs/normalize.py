@@ -27,7 +27,7 @@ import polars as pl
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
 from normalizers.handle import normalize_handle, platform_of
-from normalizers.name import name_from_identifier, normalize_name
+from normalizers.name import name_from_identifier, normalize_name, surname_from_identifier
 from normalizers.phone import PhoneKey, normalize_phones, phone_flags, ru_mobiles
 from resolution.config import EdinConfig
 from resolution.contract import NORMALIZED_CONTACTS, STR_LIST, conform
@@ -166,19 +166,34 @@ HANDLE_PART = {
 }
 
 
-def _identifier_name_part(value: tuple[str | None, str | None]) -> tuple[Any, ...]:
-    """A name read from the e-mail local part, else from the nickname (contacts with no name)."""
-    for text in value:
-        name = name_from_identifier(text) if text else None
-        if name is not None:
-            return (name.key, name.given_key, name.surname_key)
-    return (None, None, None)
+def _identifier_name_part(value: tuple[str | None, str | None, str | None]) -> tuple[Any, ...]:
+    """A name read from the e-mail local part, else from the nickname: the whole name of a
+    contact with none, the surname of one whose typed name lacks it (``typed`` is the name
+    cell then, ``None`` for a contact with no name)."""
+    typed_raw, *texts = value
+    typed = normalize_name(typed_raw) if typed_raw else None
+    for text in texts:
+        found = name_from_identifier(text) if text else None
+        if found is None:
+            continue
+        if typed is None:
+            return (found.key, found.given_key, found.surname_key, "name:from_identifier")
+        completed = surname_from_identifier(typed, found)
+        if completed is not None:
+            return (
+                completed.key,
+                completed.given_key,
+                completed.surname_key,
+                "name:surname_from_identifier",
+            )
+    return (None, None, None, None)
 
 
 IDENTIFIER_NAME_PART = {
     "id_name_key": pl.String(),
     "id_given_key": pl.String(),
     "id_surname_key": pl.String(),
+    "id_name_flag": pl.String(),
 }
 
 
@@ -359,21 +374,30 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         for part in parts:
             df = part.join_onto(df)
         # A contact without a name may still have one in its address or nickname
-        # ("tatyana_moiseeva_98"): weaker than a typed name, but name evidence all the same.
-        nameless = pl.col("name_key").is_null()
+        # ("tatyana_moiseeva_98"), one whose name lacks its surname the surname ("Анна" at
+        # annakuznecova@…): weaker than a typed name, but name evidence all the same.
+        wanted = pl.col("name_key").is_null() | (
+            pl.col("given_key").is_not_null() & pl.col("surname_key").is_null()
+        )
         df = df.with_columns(
-            pl.when(nameless).then("email_local").alias("_id_local"),
-            pl.when(nameless).then(pl.col("nicknames").list.first()).alias("_id_nick"),
+            pl.when(wanted & pl.col("name_key").is_not_null()).then("name").alias("_id_typed"),
+            pl.when(wanted).then("email_local").alias("_id_local"),
+            pl.when(wanted).then(pl.col("nicknames").list.first()).alias("_id_nick"),
         )
         df = _part(
-            runner, df, ["_id_local", "_id_nick"], _identifier_name_part, IDENTIFIER_NAME_PART
+            runner,
+            df,
+            ["_id_typed", "_id_local", "_id_nick"],
+            _identifier_name_part,
+            IDENTIFIER_NAME_PART,
         ).join_onto(df)
+    found = pl.col("id_name_key").is_not_null()
     df = df.with_columns(
-        pl.coalesce("name_key", "id_name_key").alias("name_key"),
-        pl.coalesce("given_key", "id_given_key").alias("given_key"),
-        pl.coalesce("surname_key", "id_surname_key").alias("surname_key"),
-        pl.when(pl.col("id_name_key").is_not_null())
-        .then(pl.lit(["name:from_identifier"]))
+        pl.when(found).then("id_name_key").otherwise("name_key").alias("name_key"),
+        pl.when(found).then("id_given_key").otherwise("given_key").alias("given_key"),
+        pl.when(found).then("id_surname_key").otherwise("surname_key").alias("surname_key"),
+        pl.when(found)
+        .then(pl.concat_list(pl.col("id_name_flag")))
         .otherwise(pl.lit([], STR_LIST))
         .alias("id_name_flags"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from normalizers import name_from_identifier, normalize_name
+from normalizers import name_from_identifier, normalize_name, surname_from_identifier
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,8 @@ from normalizers import name_from_identifier, normalize_name
         ("ivanov_ivan", "Ivan", "Ivanov", "Иван", "m"),
         ("ivan.ilyin", "Ivan", "Ilyin", "Иван", "m"),
         ("olga_fomina", "Olga", "Fomina", "Ольга", "f"),
+        ("annakuznecova", "Anna", "Kuznecova", "Анна", "f"),  # scholarly c = ц
+        ("kusnezowa_anna", "Anna", "Kusnezowa", "Анна", "f"),  # German
     ],
 )
 def test_names_read_from_identifiers(
@@ -107,6 +109,8 @@ def test_no_strong_evidence_gives_none(text: object) -> None:
         ("mikhail.vishnevskiy", "Вишневский Михаил"),
         ("yulia_shchukina", "Юлия Щукина"),
         ("k-bykova", "Быкова К."),
+        ("annakuznecova", "Анна Кузнецова"),
+        ("kusnezowa_anna", "Анна Кузнецова"),
     ],
 )
 def test_same_key_as_the_written_name(identifier: str, name: str) -> None:
@@ -129,3 +133,38 @@ def test_identifier_typed_as_the_name(cell: str, key: str) -> None:
     assert result is not None
     assert result.key == key
     assert "from_identifier" in result.flags
+
+
+@pytest.mark.parametrize(
+    ("typed", "identifier", "key"),
+    [
+        ("Анна", "annakuznecova", "ana kuznecova"),
+        ("Oxanka", "oksana.semyonova", "oksana semenova"),  # a diminutive is its full name
+        ("Оксана Даниловна", "semyonova", "oksana semenova"),  # a patronymic, no surname
+        ("Даша", "d.knyazeva", "daria kniazeva"),  # the initial fits
+        ("Максим К.", "maximkornilov", "maksim kornilov"),  # so does the surname initial
+        ("Максим Б.", "maximkornilov", None),  # not this one
+        ("Сергей", "ivanova.marina", None),  # another given name
+        ("Сергей", "vlasova1962", None),  # a woman's surname
+        ("Сергей", "a.petrov", None),  # another initial
+        ("Иван Иванов", "petrov.ivan", None),  # a typed surname is never replaced
+    ],
+)
+def test_a_typed_name_completed_by_its_identifier(typed: str, identifier: str, key: str) -> None:
+    name, found = normalize_name(typed), name_from_identifier(identifier)
+    assert name is not None and found is not None
+    completed = surname_from_identifier(name, found)
+    assert (completed.key if completed else None) == key
+    if completed is not None:
+        assert completed.given_key == name.given_key
+        assert completed.surname_key == found.surname_key
+        assert "surname_from_identifier" in completed.flags
+
+
+def test_a_completed_name_keys_as_the_written_one() -> None:
+    typed, written = normalize_name("Анна"), normalize_name("Кузнецова Анна")
+    found = name_from_identifier("anna_kuznetsova")
+    assert typed is not None and written is not None and found is not None
+    completed = surname_from_identifier(typed, found)
+    assert completed is not None
+    assert (completed.key, completed.surname_key) == (written.key, written.surname_key)

@@ -23,6 +23,11 @@ ROWS = [  # source, source_id, name, email, phone, handle, city
     ("email", "7", None, "tatyana.moiseeva@mail.ru", None, None, None),
     ("telegram", "8", "Guest", None, None, "@lukyanov_roman_49", None),
     ("telegram", "9", "Роман", None, None, "@lukyanov_roman_49", None),
+    ("telegram", "10", "Сергей", None, None, "@marina_ivanova", None),
+    ("email", "11", "Сергей", "vlasova1962@mail.ru", None, None, None),
+    ("email", "12", "Анна", "annakuznecova@mail.ru", None, "@anna_petrova", None),
+    ("telegram", "13", "Максим К.", None, None, "@maximkornilov", None),
+    ("telegram", "14", "Максим Б.", None, None, "@maximkornilov", None),
 ]
 
 
@@ -72,8 +77,29 @@ def test_a_nameless_contact_takes_a_name_from_its_address_or_nickname() -> None:
     assert tanya["name_key"] == "tatiana moiseva" and tanya["display_name"] is None
     assert "name:from_identifier" in tanya["flags"]
     assert guest["surname_key"] == "lukianov" and guest["given_key"] == "roman"
-    # A typed name wins over the one in the nickname.
-    assert roman["name_key"] == "roman" and "name:from_identifier" not in roman["flags"]
+    # A typed name wins over the one in the nickname, which gives only the surname it lacks.
+    assert roman["name_key"] == "roman lukianov" and roman["surname_key"] == "lukianov"
+    assert "name:from_identifier" not in roman["flags"]
+    assert "name:surname_from_identifier" in roman["flags"]
+
+
+@pytest.mark.parametrize(
+    ("source_id", "name_key", "surname_key"),
+    [
+        ("10", "sergei", None),  # the nickname names another person (Марина)
+        ("11", "sergei", None),  # a woman's surname: not his
+        ("12", "ana kuznecova", "kuznecov"),  # the address first, in another transliteration
+        ("13", "maksim kornilov", "kornilov"),  # the initial fits
+        ("14", "maksim", None),  # the initial does not
+    ],
+)
+def test_a_typed_name_takes_only_a_surname_that_fits(
+    source_id: str, name_key: str, surname_key: str | None
+) -> None:
+    contact = row(normalize_contacts(contacts(), default_config()), source_id)
+    assert (contact["name_key"], contact["surname_key"]) == (name_key, surname_key)
+    completed = "name:surname_from_identifier" in contact["flags"]
+    assert completed == (surname_key is not None)
 
 
 def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
