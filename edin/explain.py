@@ -14,7 +14,6 @@ from typing import Any
 import polars as pl
 
 from resolution import Key, NotFoundError
-from resolution.contract import KEPT_HOUSEHOLD, KEPT_NAMESAKES
 from resolution.feedback import decision_history
 from resolution.matching import (
     FellegiSunter,
@@ -25,7 +24,13 @@ from resolution.matching import (
     ranked_reasons,
     score_pairs,
 )
-from resolution.publishing import Explainable, parse_record, read_explainable
+from resolution.publishing import (
+    KEPT_HOUSEHOLD,
+    KEPT_NAMESAKES,
+    Explainable,
+    parse_record,
+    read_explainable,
+)
 
 # Pairs to contacts outside the profile shown for one contact.
 OUTSIDE_PAIRS = 5

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from resolution.contract import KEPT_HOUSEHOLD
+from resolution.publishing import KEPT_HOUSEHOLD
 
 # A full name borne by more contacts than this is "common" (the name-only guard's rare-name
 # limit, resolution.matching.guard.RARE_NAME; repeated here: the guard is not public API).
