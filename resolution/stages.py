@@ -592,7 +592,8 @@ def spark_hierarchy() -> Hierarchy:
 @stage("cluster")
 def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """clusters: every contact in exactly one cluster (in an incremental run, the components
-    the drop touches clustered again and the others as published)."""
+    the drop touches clustered again and the others as published); kept_apart: the scored
+    pairs the household and namesakes' mailbox rules dropped, and why (``kept_apart``)."""
     contacts = read_table(con, "normalized_contacts")
     res = run.config.resolution
     decisions = pair_decisions(run.home)
