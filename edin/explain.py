@@ -1,8 +1,8 @@
 """``edin explain``: why a contact is in its profile, or why two contacts were (not) matched.
 
-Reads only the published snapshot (``HOME/current``: members, profiles, contacts, pair_reasons
-and the model that scored them) and, read-only, the operator decisions: never the warehouse,
-so it works while a pipeline run holds the warehouse lock.
+Reads only the published snapshot (``HOME/current``: members, profiles, contacts, pair_reasons,
+kept_apart and the model that scored them) and, read-only, the operator decisions: never the
+warehouse, so it works while a pipeline run holds the warehouse lock.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ from resolution.matching import (
     ranked_reasons,
     score_pairs,
 )
-from resolution.publishing import Explainable, parse_record, read_explainable
+from resolution.publishing import (
+    KEPT_HOUSEHOLD,
+    KEPT_NAMESAKES,
+    Explainable,
+    parse_record,
+    read_explainable,
+)
 
 # Pairs to contacts outside the profile shown for one contact.
 OUTSIDE_PAIRS = 5
@@ -32,6 +38,57 @@ OUTSIDE_PAIRS = 5
 # What a positive and a negative contribution of a field say, where "agree" / "disagree" would
 # not (a creation time is never equal, only closer or farther apart than usual).
 REASON_WORDS = {"created": ("close in time", "far apart in time")}
+
+
+# Why the household rule held a pair (resolution.linking.households.HELD_WHY), in words.
+HELD_WORDS = {
+    "given_names": "their given names are two people's",
+    "initials": "their initials differ, or a side's initial fits none of the line's bearers",
+    "unnamed": "a side has no given name and is not likely enough the other's bearer",
+}
+
+
+def kept_apart_words(row: dict[str, Any], rare_name: int | None = None) -> str:
+    """What a ``kept_apart`` row says, in words: which rule dropped the pair's link, and why
+    (counts only: never another contact's value)."""
+    n = row["bearers"]
+    if row["rule"] == KEPT_HOUSEHOLD:
+        lines = row["shared"] or 1
+        what = (
+            f"a phone line borne by {n} people"
+            if lines == 1
+            else f"{lines} phone lines, each borne by {n} people or more"
+        )
+        why = HELD_WORDS.get(row["why"] or "", "its bearers cannot tell which they are")
+        return (
+            f"they share only {what} ({why}): a household's line joins no two people "
+            "by itself (the household rule, resolution/linking/households.py)"
+        )
+    if row["rule"] == KEPT_NAMESAKES:
+        limit = f", more than the home's rare-name limit {rare_name}" if rare_name else ""
+        return (
+            f"the same e-mail local part on two mailboxes, and the name is borne by {n} "
+            f"contacts{limit}: an address built from a common name joins no two namesakes "
+            "(the namesakes' mailbox rule, resolution/linking/mailboxes.py)"
+        )
+    return f"a rule of the cluster stage ({row['rule']}) dropped their link"
+
+
+def kept_apart_of(snap: Explainable) -> dict[tuple[Key, Key], dict[str, Any]]:
+    """The snapshot's kept_apart rows by pair (its two keys sorted)."""
+    out: dict[tuple[Key, Key], dict[str, Any]] = {}
+    for r in snap.kept_apart.iter_rows(named=True):
+        a, b = (r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])
+        out[(a, b) if a <= b else (b, a)] = r
+    return out
+
+
+def _pair_key(a: Key, b: Key) -> tuple[Key, Key]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _sides(row: dict[str, Any]) -> tuple[Key, Key]:
+    return (row["source_l"], row["source_id_l"]), (row["source_r"], row["source_id_r"])
 
 
 def format_reasons(reasons: list[tuple[str, float]]) -> str:
@@ -190,27 +247,38 @@ def explain_contact(home: Path, key: Key) -> str:
         "(disagree, or agreement too common to count)",
         *(fellegi_sunter_lines(fs) if fs else []),
     ]
+    kept = kept_apart_of(snap)
+    rare_name = NameWeights.of_stats(snap.model.get("stats", {})).rare_name
     out.append(f"  scored pairs inside the profile ({within.height})")
-    out += [_pair_line(r, snap.threshold) for r in within.iter_rows(named=True)] or [
-        "    none: a single contact" if len(keys) == 1 else "    none kept"
-    ]
+    for r in within.iter_rows(named=True):
+        line = _pair_line(r, snap.threshold)
+        rule = kept.get(_pair_key(*_sides(r)))
+        if rule is not None:
+            line += (
+                f"\n        this pair's own link was dropped: {kept_apart_words(rule, rare_name)};"
+                " its contacts are joined through others"
+            )
+        out.append(line)
+    if within.height == 0:
+        out.append("    none: a single contact" if len(keys) == 1 else "    none kept")
     out.append(f"  strongest pairs to contacts outside it (of {outside.height})")
     member_of = dict(
         ((s, i), p)
         for p, s, i in snap.members.select("profile_id", "source", "source_id").iter_rows()
     )
     for r in outside.head(OUTSIDE_PAIRS).iter_rows(named=True):
-        other = (
-            (r["source_r"], r["source_id_r"])
-            if (r["source_l"], r["source_id_l"]) in keys
-            else (r["source_l"], r["source_id_l"])
-        )
-        note = (
-            " — at or above the threshold, yet apart: dedupe's clustering (centroid "
-            "linkage over the whole group) or a decision kept it out"
-            if r["score"] >= snap.threshold
-            else ""
-        )
+        left, right = _sides(r)
+        other = right if left in keys else left
+        rule = kept.get(_pair_key(left, right))
+        if rule is not None:
+            note = f"\n        kept apart: {kept_apart_words(rule, rare_name)}"
+        elif r["score"] >= snap.threshold:
+            note = (
+                " — at or above the threshold, yet apart: dedupe's clustering (centroid "
+                "linkage over the whole group) or a decision kept it out"
+            )
+        else:
+            note = ""
         out.append(
             _pair_line(r, snap.threshold) + f"\n        other side in profile "
             f"{member_of.get(other, '?')}{note}"
@@ -273,8 +341,18 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
             & (pl.col("source_id_r") == lo[1])
         )
     ).collect()
+    weights = NameWeights.of_stats(snap.model.get("stats", {}))
     if row.height:
         out.append(_pair_line(row.row(0, named=True), snap.threshold).lstrip())
+        rule = kept_apart_of(snap).get(_pair_key(a, b))
+        if rule is not None:
+            words = kept_apart_words(rule, weights.rare_name)
+            out.append(
+                f"this pair's own link was dropped: {words}; they are in one profile through "
+                "other contacts or a decision"
+                if same
+                else f"kept apart: {words}"
+            )
     else:
         model = MatchModel.load(snap.path)
         recs = {
@@ -305,7 +383,6 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
                 {"w_" + f: float(c) for f, c in zip(fields, contrib, strict=True)}
             )
             out.append("  " + format_reasons(reasons))
-    weights = NameWeights.of_stats(snap.model.get("stats", {}))
     out.append(f"name weights of this home ({weights.source}): {weights.describe()}")
     decided = list(decisions_about(home, {a, b}))
     out += ["operator decisions:" + (" none" if not decided else "")] + decided

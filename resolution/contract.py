@@ -81,6 +81,35 @@ PAIR_REASONS: Schema = {
     "source_id_r": pl.String(),
     "score": pl.Float64(),
 }
+# The scored pairs whose edge a rule of the cluster stage dropped before clustering (warehouse
+# table ``kept_apart``; published keyed by contact as HOME/current/kept_apart.parquet), so that
+# `edin explain` and the review app can say why a pair scoring above the threshold is apart.
+# ``rule``: KEPT_HOUSEHOLD (resolution.linking.households: they share only phone lines several
+# people bear) or KEPT_NAMESAKES (resolution.linking.mailboxes: an equal e-mail local part on two
+# mailboxes and a common name). ``why``: the household rule's reason (households.HELD_WHY:
+# given_names, initials, unnamed), null for the namesakes' rule. ``bearers``: the fewest people
+# bearing one of the shared phone lines / the contacts bearing the commoner of the two names.
+# ``shared``: how many phone lines the pair shares (null for the namesakes' rule).
+KEPT_HOUSEHOLD = "household"
+KEPT_NAMESAKES = "namesake_mailbox"
+_KEPT_APART_COLUMNS: Schema = {
+    "rule": pl.String(),
+    "why": pl.String(),
+    "bearers": pl.Int64(),
+    "shared": pl.Int64(),
+}
+KEPT_APART: Schema = {
+    "record_id_l": pl.Int64(),
+    "record_id_r": pl.Int64(),
+    **_KEPT_APART_COLUMNS,
+}
+PUBLISHED_KEPT_APART: Schema = {
+    "source_l": pl.String(),
+    "source_id_l": pl.String(),
+    "source_r": pl.String(),
+    "source_id_r": pl.String(),
+    **_KEPT_APART_COLUMNS,
+}
 # One row per published contact (HOME/current/contacts.parquet): what `edin explain` and
 # `edin label` show side by side, the normalizer's flags (hub values) and the record the model
 # compared, as JSON, so a pair can be re-scored from the snapshot alone.

@@ -24,7 +24,13 @@ import polars as pl
 
 from resolution._typing import Metadata
 from resolution.config import EdinConfig, ProfileSettings
-from resolution.contract import CHANGE_EVENTS
+from resolution.contract import (
+    CHANGE_EVENTS,
+    KEPT_APART,
+    KEPT_HOUSEHOLD,
+    KEPT_NAMESAKES,
+    conform,
+)
 from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
 from resolution.files import read_file, write_atomic
@@ -58,11 +64,11 @@ from resolution.linking.clustering import Hierarchy, cluster_records
 from resolution.linking.decisions import decision_pairs, drop_pairs, enforce_decisions
 from resolution.linking.households import (
     drop_household_pairs,
+    household_holds,
     household_neighbours,
-    household_pairs,
 )
 from resolution.linking.links import identifier_links
-from resolution.linking.mailboxes import namesake_mailbox_pairs
+from resolution.linking.mailboxes import namesake_mailbox_holds
 from resolution.linking.scoring import ScoredCandidates, score_candidates
 from resolution.matching.fields import (
     FrameRecords,
@@ -91,6 +97,7 @@ from resolution.publishing.profiles import (
 from resolution.publishing.reasons import (
     match_records_json,
     previous_match_records,
+    published_kept_apart,
     published_reasons,
     snapshot_contacts_json,
 )
@@ -585,7 +592,8 @@ def spark_hierarchy() -> Hierarchy:
 @stage("cluster")
 def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """clusters: every contact in exactly one cluster (in an incremental run, the components
-    the drop touches clustered again and the others as published)."""
+    the drop touches clustered again and the others as published); kept_apart: the scored
+    pairs the household and namesakes' mailbox rules dropped, and why (``kept_apart``)."""
     contacts = read_table(con, "normalized_contacts")
     res = run.config.resolution
     decisions = pair_decisions(run.home)
@@ -595,13 +603,15 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     # a value several people bear joins no two of them by itself (linking/households.py), nor
     # does a common name's e-mail local part on two mailboxes (linking/mailboxes.py)
-    household = household_pairs(contacts, columns, threshold=res.threshold)
-    namesakes = namesake_mailbox_pairs(
+    household = household_holds(contacts, columns, threshold=res.threshold)
+    namesakes = namesake_mailbox_holds(
         contacts,
         scored,
         hub_columns(field_specs(run.config)),
         rare_name=weights.rare_name,
     )
+    # which rule dropped which scored pair, for `edin explain` and the review app
+    write_table(con, KEPT_APART_TABLE, kept_apart(scored, household, namesakes))
     scored = drop_household_pairs(drop_household_pairs(scored, household), namesakes)
     extra: Metadata = {}
     if incremental.read_plan(con).incremental and not run.on_spark:
@@ -665,6 +675,40 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         **extra,
         **cluster_size_histogram(sizes["len"]),
     }
+
+
+KEPT_APART_TABLE = "kept_apart"
+
+
+def kept_apart(
+    scored: pl.DataFrame, household: pl.DataFrame, namesakes: pl.DataFrame
+) -> pl.DataFrame:
+    """The ``scored`` pairs the household rule (``household_holds``) or the namesakes' mailbox
+    rule (``namesake_mailbox_holds``) drops, with the rule and what it counted (contract
+    KEPT_APART); a pair both drop is told as the household rule's, which is applied first."""
+    pairs = scored.select("record_id_l", "record_id_r")
+    held = household.join(pairs, on=["record_id_l", "record_id_r"], how="semi").select(
+        "record_id_l",
+        "record_id_r",
+        pl.lit(KEPT_HOUSEHOLD).alias("rule"),
+        "why",
+        pl.col("people").alias("bearers"),
+        pl.col("values").alias("shared"),
+    )
+    namesake = (
+        namesakes.join(held, on=["record_id_l", "record_id_r"], how="anti")
+        .join(pairs, on=["record_id_l", "record_id_r"], how="semi")
+        .select(
+            "record_id_l",
+            "record_id_r",
+            pl.lit(KEPT_NAMESAKES).alias("rule"),
+            pl.lit(None, pl.String).alias("why"),
+            pl.col("people").alias("bearers"),
+            pl.lit(None, pl.Int64).alias("shared"),
+        )
+    )
+    both = pl.concat([held, namesake], how="vertical_relaxed")
+    return conform(both.sort("record_id_l", "record_id_r"), KEPT_APART, KEPT_APART_TABLE)
 
 
 def cluster_size_histogram(sizes: pl.Series) -> Metadata:
@@ -789,6 +833,9 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     model = MatchModel.load(run.paths.model_dir)
     tables["contacts"] = published_contacts(con, run, contacts, model)
     tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
+    tables["kept_apart"] = published_kept_apart(
+        read_table(con, KEPT_APART_TABLE) if has_table(con, KEPT_APART_TABLE) else None, contacts
+    )
     del contacts
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))

@@ -51,7 +51,7 @@ from review.queues import (
 )
 from review.snapshot import SnapshotCache, SnapshotView
 from review.store import Action, ReviewError, ReviewStore, User
-from review.words import local_time, reasons, translator, verdict
+from review.words import kept_apart, local_time, reasons, translator, verdict
 
 log = logging.getLogger("edin.review")
 HERE = Path(__file__).parent
@@ -592,6 +592,12 @@ def create_review_app(
         row = v.pair_row(ka, kb)
         left, right = v.record(ka), v.record(kb)
         said = reasons(ranked_reasons(row), left, right, ctx.lang) if row else []
+        rule = v.kept_apart_row(ka, kb)
+        apart = (
+            kept_apart(rule, v.profile_of.get(ka) == v.profile_of.get(kb), ctx.lang)
+            if rule
+            else None
+        )
         pk = pair_key(ka, kb)
         return render(
             request,
@@ -602,6 +608,7 @@ def create_review_app(
             score=row["score"] if row else None,
             verdict=verdict(row["score"], v.threshold, ctx.lang) if row else None,
             reasons=said,
+            apart=apart,
             decided=decided().get(pk),
             next=safe_next(ctx.base, next, "/queues/uncertain/next"),
             a=_key_text(ka),

@@ -53,6 +53,8 @@ class SnapshotView:
     by_value: dict[str, set[str]] = field(default_factory=dict)
     namesakes: list[NamesakeGroup] = field(default_factory=list)
     review: list[ReviewGroup] = field(default_factory=list)
+    # the pairs a rule of the cluster stage kept apart (the snapshot's kept_apart), by sorted keys
+    kept_apart: dict[tuple[Key, Key], dict[str, Any]] = field(default_factory=dict)
     _records: dict[Key, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +104,9 @@ class SnapshotView:
             changes=published.changes,
         )
         view._index()
+        for r in snap.kept_apart.iter_rows(named=True):
+            a, b = (r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])
+            view.kept_apart[(a, b) if a <= b else (b, a)] = r
         return view
 
     def _index(self) -> None:
@@ -166,6 +171,10 @@ class SnapshotView:
             & (pl.col("source_id_r") == hi[1])
         )
         return got.row(0, named=True) if got.height else None
+
+    def kept_apart_row(self, a: Key, b: Key) -> dict[str, Any] | None:
+        """The kept_apart row of a pair (which rule dropped its link), or None."""
+        return self.kept_apart.get((a, b) if a <= b else (b, a))
 
     def contact_history(self, key: Key, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.history.filter(

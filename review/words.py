@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from resolution.publishing import KEPT_HOUSEHOLD
+
 # A full name borne by more contacts than this is "common" (the name-only guard's rare-name
 # limit, resolution.matching.guard.RARE_NAME; repeated here: the guard is not public API).
 COMMON_NAME = 3
@@ -196,6 +198,57 @@ def reasons(
             seen.add(got.text)
             out.append(got)
     return out
+
+
+# Why a rule of the cluster stage dropped a pair's link (the snapshot's kept_apart table,
+# resolution.contract.KEPT_APART), per language: the shared line(s), the household rule's
+# reasons (resolution.linking.households.HELD_WHY), the namesakes' mailbox rule, the prefixes.
+APART_WORDS: dict[str, dict[str, str]] = {
+    "ru": {
+        "line": "их связывает только телефон, которым пользуются {n} человек(а)",
+        "lines": "их связывают только телефоны ({k}), каждым из которых пользуются "
+        "{n} человек(а) и больше",
+        "given_names": "имена разные: общий телефон семьи сам по себе не делает людей "
+        "одним человеком",
+        "initials": "инициалы не подходят: общий телефон семьи сам по себе не делает людей "
+        "одним человеком",
+        "unnamed": "у одного из контактов нет имени, и не видно, кто из пользующихся телефоном это",
+        "namesake_mailbox": "одинаковое имя почтового ящика у разных почтовых сервисов, а имя "
+        "частое (его носят {n} контакт(а/ов)): так совпадают адреса тёзок",
+        "apart": "Не объединены автоматически: {text}.",
+        "same": "Связь этой пары не учтена: {text}. В один профиль их свели другие контакты "
+        "или решение.",
+    },
+    "en": {
+        "line": "they share only a phone line that {n} people use",
+        "lines": "they share only phone lines ({k}), each used by {n} people or more",
+        "given_names": "their first names differ: a family's shared line alone does not make "
+        "them one person",
+        "initials": "their initials do not fit: a family's shared line alone does not make "
+        "them one person",
+        "unnamed": "one contact has no name, and nothing tells which of the line's users it is",
+        "namesake_mailbox": "the same mailbox name at two different mail services, and the "
+        "name is common ({n} contacts bear it): namesakes' addresses look alike",
+        "apart": "Not merged automatically: {text}.",
+        "same": "This pair's own link was set aside: {text}. Other contacts or a decision "
+        "put them in one profile.",
+    },
+}
+
+
+def kept_apart(row: dict[str, Any], same_profile: bool, lang: str) -> str:
+    """Why a rule of the cluster stage dropped a pair's link (a row of the snapshot's
+    kept_apart), in an operator's words: counts only, never another contact's value."""
+    words = APART_WORDS.get(lang, APART_WORDS["ru"])
+    n = row["bearers"]
+    if row["rule"] == KEPT_HOUSEHOLD:
+        k = row["shared"] or 1
+        line = words["line" if k == 1 else "lines"].format(n=n, k=k)
+        why = words.get(row["why"] or "", "")
+        text = f"{line}; {why}" if why else line
+    else:
+        text = words["namesake_mailbox"].format(n=n)
+    return words["same" if same_profile else "apart"].format(text=text)
 
 
 def verdict(score: float, threshold: float, lang: str) -> str:

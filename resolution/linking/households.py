@@ -54,6 +54,7 @@ HOUSEHOLD_COLUMNS = frozenset({"phones"})
 
 _FOLD = str.maketrans({"c": "k"})
 _PAIR_SCHEMA = {"record_id_l": pl.Int64, "record_id_r": pl.Int64}
+_HOLD_SCHEMA = {**_PAIR_SCHEMA, "why": pl.String, "people": pl.Int64, "values": pl.Int64}
 
 
 def same_given(a: str, b: str) -> bool:
@@ -143,6 +144,15 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
     return values.join(counted, on=["kind", "value"], how="left")
 
 
+# Why a shared household value is no evidence (``_held``), in the order a pair holding several
+# is told by: both given names known and two people's; the initials conflict or fit none of the
+# value's bearers; a side without a given name is not likely enough the other's bearer.
+HELD_GIVEN = "given_names"
+HELD_INITIALS = "initials"
+HELD_UNNAMED = "unnamed"
+HELD_WHY = (HELD_GIVEN, HELD_INITIALS, HELD_UNNAMED)
+
+
 def _held(
     bearers: list[str],
     counts: list[int],
@@ -151,17 +161,17 @@ def _held(
     initial: str | None,
     initial_r: str | None,
     threshold: float,
-) -> bool:
-    """Whether one shared value borne by ``bearers`` (two or more, ``counts`` contacts each) is
-    no evidence that the pair is one person: their given names conflict (or a side's initial
-    fits not the other's name), or the chance that a side without a given name is the other's
-    bearer (the bearer's share of the value's contacts, among the bearers its initial fits),
-    or that two such sides are one bearer (the sum of the squared shares), is not above
-    ``threshold``."""
+) -> str | None:
+    """Why one shared value borne by ``bearers`` (two or more, ``counts`` contacts each) is
+    no evidence that the pair is one person (one of ``HELD_WHY``), or None when it is: their
+    given names conflict (or a side's initial fits not the other's name), or the chance that a
+    side without a given name is the other's bearer (the bearer's share of the value's
+    contacts, among the bearers its initial fits), or that two such sides are one bearer (the
+    sum of the squared shares), is not above ``threshold``."""
     if given is not None and given_r is not None:
-        return not same_given(given, given_r)
+        return None if same_given(given, given_r) else HELD_GIVEN
     if initial is not None and initial_r is not None and initial != initial_r:
-        return True
+        return HELD_INITIALS
     # the initial of a side without a given name narrows whom it may be
     known = initial_r if given is not None else initial if given_r is not None else None
     if known is None and given is None and given_r is None:
@@ -173,13 +183,13 @@ def _held(
     ]
     total = sum(n for _, n in fits)
     if not total:
-        return True
+        return HELD_INITIALS
     named = given if given is not None else given_r
     if named is None:
         chance = sum(n * n for _, n in fits) / (total * total)
     else:
         chance = next((n for b, n in fits if same_given(named, b)), 0) / total
-    return chance <= threshold
+    return HELD_UNNAMED if chance <= threshold else None
 
 
 def household_pairs(
@@ -188,8 +198,19 @@ def household_pairs(
     """(record_id_l, record_id_r) pairs whose shared identifiers are household evidence only:
     every value they share is a household's (``HOUSEHOLD_COLUMNS``), borne by two people or
     more, and does not tell which of them the pair is (``_held``)."""
+    return household_holds(contacts, columns, threshold=threshold).select(
+        "record_id_l", "record_id_r"
+    )
+
+
+def household_holds(
+    contacts: pl.DataFrame, columns: Sequence[str], *, threshold: float
+) -> pl.DataFrame:
+    """``household_pairs`` with why each is held: (record_id_l, record_id_r, why, people,
+    values), ``why`` the first of ``HELD_WHY`` its shared values are held for, ``people`` the
+    fewest people (``people``) bearing one of them and ``values`` how many it shares."""
     if "given_key" not in contacts.columns:
-        return pl.DataFrame(schema=_PAIR_SCHEMA)
+        return pl.DataFrame(schema=_HOLD_SCHEMA)
     values = value_bearers(contacts, columns)
     several_people = (pl.col("bearers").list.len().fill_null(0) >= 2) & pl.col("kind").is_in(
         sorted(HOUSEHOLD_COLUMNS)
@@ -201,31 +222,42 @@ def household_pairs(
     ).filter(pl.col("record_id") < pl.col("record_id_r"))
     several = shared.filter(several_people)
     fields = ("bearers", "counts", "given", "given_r", "initial", "initial_r")
+    whys = [
+        _held(b, n, g, g_r, i, i_r, threshold)
+        for b, n, g, g_r, i, i_r in several.select(fields).iter_rows()
+    ]
+    # the reasons ranked in HELD_WHY's order, so that a pair's first is its values' least
+    rank = {why: i for i, why in enumerate(HELD_WHY)}
     several = several.with_columns(
-        pl.Series(
-            "held",
-            [
-                _held(b, n, g, g_r, i, i_r, threshold)
-                for b, n, g, g_r, i, i_r in several.select(fields).iter_rows()
-            ],
-            pl.Boolean,
-        )
+        pl.Series("why", [None if w is None else rank[w] for w in whys], pl.Int8),
+        pl.col("bearers").list.len().cast(pl.Int64).alias("people"),
     )
     # a pair is held when every value it shares is: one personal value is evidence enough
     evidence = pl.concat(
         [
             shared.filter(~several_people).select(
-                "record_id", "record_id_r", pl.lit(False).alias("held")
+                "record_id",
+                "record_id_r",
+                pl.lit(None, pl.Int8).alias("why"),
+                pl.lit(None, pl.Int64).alias("people"),
             ),
-            several.select("record_id", "record_id_r", "held"),
+            several.select("record_id", "record_id_r", "why", "people"),
         ]
     )
-    held = evidence.group_by("record_id", "record_id_r").agg(pl.col("held").all())
+    held = evidence.group_by("record_id", "record_id_r").agg(
+        pl.col("why").is_not_null().all().alias("held"),
+        pl.col("why").min(),
+        pl.col("people").min(),
+        pl.len().cast(pl.Int64).alias("values"),
+    )
     return (
         held.filter(pl.col("held"))
         .select(
             pl.col("record_id").cast(pl.Int64).alias("record_id_l"),
             pl.col("record_id_r").cast(pl.Int64),
+            pl.col("why").replace_strict(list(rank.values()), list(rank), return_dtype=pl.String),
+            "people",
+            "values",
         )
         .unique()
         .sort("record_id_l", "record_id_r")

@@ -33,7 +33,7 @@ from resolution.matching.fields import name_counts
 # and ``gmail.com``, 0.87, are then left as they were).
 DOMAIN_TYPO = 0.8
 
-_PAIR_SCHEMA = {"record_id_l": pl.Int64, "record_id_r": pl.Int64}
+_HOLD_SCHEMA = {"record_id_l": pl.Int64, "record_id_r": pl.Int64, "people": pl.Int64}
 
 
 def _mistyped(left: Sequence[str] | None, right: Sequence[str] | None) -> bool:
@@ -60,8 +60,22 @@ def namesake_mailbox_pairs(
     ``email_local``) on two different mailboxes and no value of ``columns`` (the identifiers
     and the nicknames), both named, of which a side's name is borne by more than ``rare_name``
     contacts, and whose addresses are not one mistyped (``DOMAIN_TYPO``)."""
+    return namesake_mailbox_holds(contacts, scored, columns, rare_name=rare_name).select(
+        "record_id_l", "record_id_r"
+    )
+
+
+def namesake_mailbox_holds(
+    contacts: pl.DataFrame,
+    scored: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    rare_name: int,
+) -> pl.DataFrame:
+    """``namesake_mailbox_pairs`` with (record_id_l, record_id_r, people): ``people`` the
+    contacts bearing the commoner of the pair's two names."""
     if "email_local" not in contacts.columns or "name_key" not in contacts.columns:
-        return pl.DataFrame(schema=_PAIR_SCHEMA)
+        return pl.DataFrame(schema=_HOLD_SCHEMA)
     present = [c for c in columns if c in contacts.columns]
     side = contacts.select(
         "record_id",
@@ -95,7 +109,11 @@ def namesake_mailbox_pairs(
             )
         )
     return (
-        pairs.select(pl.col("record_id_l").cast(pl.Int64), pl.col("record_id_r").cast(pl.Int64))
+        pairs.select(
+            pl.col("record_id_l").cast(pl.Int64),
+            pl.col("record_id_r").cast(pl.Int64),
+            pl.max_horizontal("n", "n_r").cast(pl.Int64).alias("people"),
+        )
         .unique()
         .sort("record_id_l", "record_id_r")
     )

@@ -7,6 +7,7 @@ from resolution._lazy import lazy_exports
 
 # Imported on first use (resolution._lazy): the names below are the API.
 if TYPE_CHECKING:
+    from resolution.contract import KEPT_HOUSEHOLD, KEPT_NAMESAKES
     from resolution.publishing.changes import change_events, events_since
     from resolution.publishing.chart import RUN_CHART, run_chart
     from resolution.publishing.current import (
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "KEPT_HOUSEHOLD",
+    "KEPT_NAMESAKES",
     "RUN_CHART",
     "SNAPSHOT_TABLES",
     "STATE_TABLES",

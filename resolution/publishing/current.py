@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from resolution.contract import ID_MAP, conform
+from resolution.contract import ID_MAP, PUBLISHED_KEPT_APART, conform
 from resolution.errors import NoSnapshotError, PublishError
 from resolution.home import MODEL_FILE, Home
 from resolution.publishing.changes import empty_changes
@@ -111,6 +111,8 @@ class Explainable:
     # scanned, not read: one contact's pairs are a few rows of millions
     reasons: pl.LazyFrame
     model: dict[str, Any]
+    # the scored pairs a cluster-stage rule kept apart (contract PUBLISHED_KEPT_APART): few
+    kept_apart: pl.DataFrame
 
     @property
     def threshold(self) -> float:
@@ -132,4 +134,10 @@ def read_explainable(home: Path) -> Explainable:
         contacts=pl.read_parquet(path / "contacts.parquet"),
         reasons=pl.scan_parquet(path / "pair_reasons.parquet"),
         model=json.loads((path / MODEL_FILE).read_text(encoding="utf-8")),
+        # a snapshot published before the rules were recorded has none
+        kept_apart=(
+            pl.read_parquet(path / "kept_apart.parquet")
+            if (path / "kept_apart.parquet").exists()
+            else pl.DataFrame(schema=PUBLISHED_KEPT_APART)
+        ),
     )

@@ -16,6 +16,7 @@ import polars as pl
 
 from resolution.contract import (
     PAIR_REASONS,
+    PUBLISHED_KEPT_APART,
     REASON_PREFIX,
     SNAPSHOT_CONTACTS,
     conform,
@@ -292,6 +293,16 @@ def published_reasons(reasons: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataF
         "source_l", "source_id_l", "source_r", "source_id_r"
     )
     return conform_reasons(out, PAIR_REASONS, "pair_reasons")
+
+
+def published_kept_apart(kept: pl.DataFrame | None, contacts: pl.DataFrame) -> pl.DataFrame:
+    """The warehouse's ``kept_apart`` (the pairs a cluster-stage rule dropped) keyed by
+    (source, source_id) on each side, sorted (contract PUBLISHED_KEPT_APART); empty when the
+    warehouse has none."""
+    if kept is None:
+        return pl.DataFrame(schema=PUBLISHED_KEPT_APART)
+    out = ids_to_keys(kept, contacts).sort("source_l", "source_id_l", "source_r", "source_id_r")
+    return conform(out, PUBLISHED_KEPT_APART, "kept_apart")
 
 
 def parse_record(text: str) -> dict[str, Any]:

@@ -26,8 +26,9 @@ from resolution.home import Home
 
 TABLES = ("members", "profiles", "history", "quarantine", "id_map", "changes")
 # Written besides TABLES: what `edin explain` and `edin label` read (contacts as the model saw
-# them, the per-field reasons of every scored pair) and the model that scored them (MODEL_FILE).
-EXPLAIN_TABLES = ("contacts", "pair_reasons")
+# them, the per-field reasons of every scored pair, the scored pairs a cluster-stage rule kept
+# apart) and the model that scored them (MODEL_FILE).
+EXPLAIN_TABLES = ("contacts", "pair_reasons", "kept_apart")
 # The home's inputs (every contact and interaction ingested and not deleted): the next run adds
 # its drop to them (``resolution.inputs.known``). Parquet only, not in profiles.duckdb.
 STATE_TABLES = ("raw_contacts", "raw_interactions")
@@ -79,7 +80,9 @@ def check_snapshot(
     if "id_map" in tables:
         problems += _id_map_problems(tables["id_map"], profiles)
     if "contacts" in tables:
-        problems += _explain_problems(tables["contacts"], tables.get("pair_reasons"), members)
+        problems += _explain_problems(
+            tables["contacts"], tables.get("pair_reasons"), members, tables.get("kept_apart")
+        )
     return problems
 
 
@@ -106,23 +109,28 @@ def mass_change(
 
 
 def _explain_problems(
-    contacts: pl.DataFrame, reasons: pl.DataFrame | None, members: pl.DataFrame
+    contacts: pl.DataFrame,
+    reasons: pl.DataFrame | None,
+    members: pl.DataFrame,
+    kept_apart: pl.DataFrame | None = None,
 ) -> list[str]:
     """Every member has a contact row (so every profile can be explained), and every explained
-    pair names published contacts."""
+    pair (pair_reasons, kept_apart) names published contacts."""
     problems = []
     keys = ["source", "source_id"]
     if contacts.height != members.height or members.join(contacts, on=keys, how="anti").height:
         problems.append("contacts do not match the members one to one")
-    if reasons is not None and reasons.height:
-        known = contacts.select(keys)
+    known = contacts.select(keys)
+    for name, pairs in (("pair_reasons", reasons), ("kept_apart", kept_apart)):
+        if pairs is None or not pairs.height:
+            continue
         for side in ("l", "r"):
-            side_keys = reasons.select(
+            side_keys = pairs.select(
                 pl.col(f"source_{side}").alias("source"),
                 pl.col(f"source_id_{side}").alias("source_id"),
             )
             if side_keys.join(known, on=keys, how="anti").height:
-                problems.append(f"pair_reasons name contacts ({side}) not in contacts")
+                problems.append(f"{name} name contacts ({side}) not in contacts")
     return problems
 
 

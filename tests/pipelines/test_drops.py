@@ -169,6 +169,7 @@ def test_a_drop_added_in_place_publishes_what_a_whole_merge_does(sample, tmp_pat
         "history",
         "contacts",
         "pair_reasons",
+        "kept_apart",
     ):
         assert_frame_equal(current(in_place, table), current(whole, table))
     resent = current(in_place, "raw_contacts").join(again.select(KEY), on=KEY)

@@ -128,6 +128,9 @@ def test_an_incremental_run_agrees_with_a_full_recluster(drops_home, tmp_path) -
     assert current(copy, "members").equals(current(home, "members"))
     assert current(copy, "profiles").equals(current(home, "profiles"))
     assert current(copy, "changes").height == current(home, "changes").height  # no event
+    # the pairs the household and namesakes' rules kept apart, as a full run finds them
+    assert current(home, "kept_apart").height > 0
+    assert current(copy, "kept_apart").equals(current(home, "kept_apart"))
 
 
 def test_an_unchanged_home_resolves_nothing_again(drops_home, tmp_path) -> None:

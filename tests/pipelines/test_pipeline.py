@@ -123,6 +123,7 @@ def test_same_input_in_another_order_gives_identical_files(first_run, shuffled, 
         "history.parquet",
         "contacts.parquet",
         "pair_reasons.parquet",
+        "kept_apart.parquet",
         "model.json",
     ):
         assert (home / "current" / name).read_bytes() == (tmp_path / "current" / name).read_bytes()

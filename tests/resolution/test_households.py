@@ -8,6 +8,7 @@ import pytest
 from resolution.linking.clustering import cluster_records
 from resolution.linking.households import (
     drop_household_pairs,
+    household_holds,
     household_neighbours,
     household_pairs,
     people,
@@ -168,6 +169,55 @@ CASES = [
 def test_household_pairs(rows, held):
     out = household_pairs(home(rows), COLUMNS, threshold=0.5)
     assert [tuple(r) for r in out.iter_rows()] == held
+
+
+# (rows, (record_id_l, record_id_r, why, people, values) of each held pair): why the rule
+# holds a pair, which `edin explain` and the review app put into words
+HOLDS = [
+    pytest.param(
+        [("ivan", [FAMILY], []), ("irina", [FAMILY], [])],
+        [(0, 1, "given_names", 2, 1)],
+        id="two given names",
+    ),
+    pytest.param(
+        [("ivan", [FAMILY], []), ("maria", [FAMILY], []), ("m.", [FAMILY], [])],
+        [(0, 1, "given_names", 2, 1), (0, 2, "initials", 2, 1)],
+        id="an initial that fits not the other's name",
+    ),
+    pytest.param(
+        [
+            ("ivan", [FAMILY], []),
+            ("irina", [FAMILY], []),
+            ("gleb", [FAMILY], []),
+            (None, [FAMILY], []),
+        ],
+        [
+            (0, 1, "given_names", 3, 1),
+            (0, 2, "given_names", 3, 1),
+            (0, 3, "unnamed", 3, 1),
+            (1, 2, "given_names", 3, 1),
+            (1, 3, "unnamed", 3, 1),
+            (2, 3, "unnamed", 3, 1),
+        ],
+        id="a nameless side on a three-person line",
+    ),
+    pytest.param(
+        [
+            ("ivan", [FAMILY, "+74957778899"], []),
+            ("irina", [FAMILY, "+74957778899"], []),
+            ("gleb", [FAMILY], []),
+        ],
+        [(0, 1, "given_names", 2, 2), (0, 2, "given_names", 3, 1), (1, 2, "given_names", 3, 1)],
+        id="two lines shared: the fewest bearers of one",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rows", "holds"), HOLDS)
+def test_household_holds_say_why(rows, holds):
+    out = household_holds(home(rows), COLUMNS, threshold=0.5)
+    assert [tuple(r) for r in out.iter_rows()] == holds
+    assert household_pairs(home(rows), COLUMNS, threshold=0.5).rows() == [h[:2] for h in holds]
 
 
 def test_threshold_sets_the_nameless_odds():

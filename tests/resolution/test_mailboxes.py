@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from resolution.linking.mailboxes import namesake_mailbox_pairs
+from resolution.linking.mailboxes import namesake_mailbox_holds, namesake_mailbox_pairs
 
 COLUMNS = ("phones", "emails", "handles", "nicknames")
 RARE_NAME = 3  # a name borne by more contacts than this cannot be told apart by its context
@@ -95,6 +95,13 @@ def test_namesake_mailbox_pairs(rows, namesakes, held):
     contacts = home(rows, namesakes)
     out = namesake_mailbox_pairs(contacts, scored((0, 1)), COLUMNS, rare_name=RARE_NAME)
     assert [tuple(r) for r in out.iter_rows()] == held
+
+
+@pytest.mark.parametrize(("namesakes", "people"), [(2, 4), (7, 9)])
+def test_namesake_mailbox_holds_count_the_names_bearers(namesakes, people):
+    contacts = home([NIKITA_MAIL, NIKITA_YANDEX], namesakes)
+    out = namesake_mailbox_holds(contacts, scored((0, 1)), COLUMNS, rare_name=RARE_NAME)
+    assert out.rows() == [(0, 1, people)]
 
 
 def test_only_scored_pairs_are_considered():

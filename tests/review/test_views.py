@@ -191,6 +191,28 @@ def test_the_pair_view(ivan, view):
         assert html.escape(view.contacts[key]["display_name"] or text(key)) in body
 
 
+def test_a_pair_a_rule_kept_apart_says_so(ivan, view):
+    """data/sample has pairs the household rule dropped (resolution/linking/households.py):
+    the pair page says so in words; a pair no rule dropped says nothing of it."""
+    household = [k for k, r in sorted(view.kept_apart.items()) if r["rule"] == "household"]
+    assert household, "no household pair kept apart in data/sample"
+    a, b = household[0]
+    body = ivan.get(pair_url(a, b)).text
+    assert 'id="kept-apart"' in body
+    assert "их связывает только телефон, которым пользуются" in body
+    kept = set(view.kept_apart)
+    row = next(
+        r
+        for r in view.reasons.sort("score", descending=True).iter_rows(named=True)
+        if tuple(sorted([(r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])]))
+        not in kept
+    )
+    other = ivan.get(
+        pair_url((row["source_l"], row["source_id_l"]), (row["source_r"], row["source_id_r"]))
+    )
+    assert other.status_code == 200 and 'id="kept-apart"' not in other.text
+
+
 def test_a_pair_the_model_never_compared(ivan, view):
     keys = sorted(view.contacts)
     page = ivan.get(pair_url(keys[0], keys[-1]))

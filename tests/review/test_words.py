@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from review.words import MESSAGES, local_time, reason, reasons, verdict
+from review.words import APART_WORDS, MESSAGES, kept_apart, local_time, reason, reasons, verdict
 
 IVAN = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
 IVAN2 = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
@@ -156,3 +156,50 @@ def test_times_in_the_operators_zone(value, tz, shown):
 
 def test_both_languages_say_everything():
     assert set(MESSAGES["ru"]) == set(MESSAGES["en"])
+
+
+def _kept(rule: str, why: str | None, bearers: int, shared: int | None) -> dict:
+    return {"rule": rule, "why": why, "bearers": bearers, "shared": shared}
+
+
+@pytest.mark.parametrize(
+    ("row", "same", "ru", "en"),
+    [
+        (
+            _kept("household", "given_names", 3, 1),
+            False,
+            "Не объединены автоматически: их связывает только телефон, которым пользуются 3 "
+            "человек(а); имена разные: общий телефон семьи сам по себе не делает людей одним "
+            "человеком.",
+            "Not merged automatically: they share only a phone line that 3 people use; their "
+            "first names differ: a family's shared line alone does not make them one person.",
+        ),
+        (
+            _kept("household", "unnamed", 2, 2),
+            False,
+            "Не объединены автоматически: их связывают только телефоны (2), каждым из которых "
+            "пользуются 2 человек(а) и больше; у одного из контактов нет имени, и не видно, кто "
+            "из пользующихся телефоном это.",
+            "Not merged automatically: they share only phone lines (2), each used by 2 people "
+            "or more; one contact has no name, and nothing tells which of the line's users it "
+            "is.",
+        ),
+        (
+            _kept("namesake_mailbox", None, 25, None),
+            True,
+            "Связь этой пары не учтена: одинаковое имя почтового ящика у разных почтовых "
+            "сервисов, а имя частое (его носят 25 контакт(а/ов)): так совпадают адреса тёзок. "
+            "В один профиль их свели другие контакты или решение.",
+            "This pair's own link was set aside: the same mailbox name at two different mail "
+            "services, and the name is common (25 contacts bear it): namesakes' addresses look "
+            "alike. Other contacts or a decision put them in one profile.",
+        ),
+    ],
+)
+def test_a_pair_a_rule_kept_apart_in_words(row, same, ru, en):
+    assert kept_apart(row, same, "ru") == ru
+    assert kept_apart(row, same, "en") == en
+
+
+def test_both_languages_tell_the_rules():
+    assert set(APART_WORDS["ru"]) == set(APART_WORDS["en"])
