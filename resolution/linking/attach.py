@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from resolution.linking.decisions import with_statuses
+from resolution.linking.links import identifier_values
 from resolution.matching.fields import DAY_SECONDS, name_counts
 from resolution.matching.guard import CONFLICT_BITS, DEFAULT_WEIGHTS, NameWeights
 
@@ -66,22 +67,17 @@ _KEY = ["source", "source_id"]
 
 
 def _identifier_values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """(record_id, kind, value) of every identifier: a handle's kind is its platform."""
-    parts = []
-    for column in columns:
-        if column not in contacts.columns:
-            continue
-        values = contacts.select("record_id", pl.col(column).alias("value"))
-        if isinstance(values.schema["value"], pl.List):  # phones, e-mails, handles
-            values = values.explode("value")
-        values = values.drop_nulls("value").with_columns(pl.col("value").cast(pl.String))
-        kind = (
-            pl.col("value").str.split(":").list.first() if column == "handles" else pl.lit(column)
-        )
-        parts.append(values.select("record_id", kind.alias("kind"), "value"))
-    if not parts:
+    """(record_id, kind, value) of every identifier (``links.identifier_values``), a handle's
+    kind its platform: two handles conflict only on one platform."""
+    values = identifier_values(contacts, columns)
+    if values is None:
         return pl.DataFrame(schema={"record_id": pl.Int64, "kind": pl.String, "value": pl.String})
-    return pl.concat(parts)
+    return values.with_columns(pl.col("value").cast(pl.String)).with_columns(
+        pl.when(pl.col("kind") == "handles")
+        .then(pl.col("value").str.split(":").list.first())
+        .otherwise(pl.col("kind"))
+        .alias("kind")
+    )
 
 
 def attach_by_name_and_city(
