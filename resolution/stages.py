@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -97,11 +98,15 @@ from resolution.publishing.reasons import (
 from resolution.publishing.snapshot import (
     STATE_TABLES,
     TABLES,
+    Snapshot,
+    begin_snapshot,
     check_snapshot,
     mass_change,
     new_run_id,
     prune_snapshots,
+    staged,
     write_snapshot,
+    write_table_file,
 )
 from resolution.training.em import REASON as EM_REASON
 from resolution.training.em import em_seed_labels
@@ -779,17 +784,78 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
+    model = MatchModel.load(run.paths.model_dir)
+    # the explain tables first, into the snapshot's partial folder, while no other table is
+    # held (at 5M contacts, making them beside the checked tables was the run's peak); the
+    # checks read their keys only. A failure before the snapshot is whole removes the folder.
+    folder = begin_snapshot(run.home, run.run_id)
+    try:
+        explained = stage_explain_tables(con, run, model, folder)
+        snapshot, summary = publish_snapshot(con, run, model, folder, explained)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    current = switch_current(run.home, snapshot)
+    remember_records(con, snapshot.run_id)
+    # the next run may build on these clusters
+    incremental.mark_published(con, snapshot.run_id, snapshot.counts["members"])
+    remember_known(con, snapshot.run_id)  # the next drop is added to the raw tables in place
+    res = run.config.resolution
+    pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
+    return {
+        "run_id": snapshot.run_id,
+        "path": str(current),
+        "pruned_snapshots": len(pruned),
+        "run_chart": str(current / RUN_CHART),
+        **snapshot.counts,
+        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
+    }
+
+
+# What the checks read of the explain tables (``snapshot.check_snapshot``)
+_EXPLAIN_KEYS = {
+    "contacts": ("source", "source_id"),
+    "pair_reasons": ("source_l", "source_id_l", "source_r", "source_id_r"),
+}
+
+
+def stage_explain_tables(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel, folder: Path
+) -> dict[str, tuple[int, pl.DataFrame]]:
+    """The snapshot's contacts and pair_reasons written into ``folder`` (the snapshot's
+    folder, ``begin_snapshot``), one held at a time: per table its rows and the key columns
+    the checks read."""
+    contacts = read_table(con, "normalized_contacts")
+    made = published_contacts(con, run, contacts, model)
+    keys = contacts.select("record_id", "source", "source_id")
+    del contacts
+    explained = {"contacts": _staged(made, folder, "contacts")}
+    del made
+    reasons = published_reasons(read_table(con, "scored_pair_reasons"), keys)
+    del keys
+    explained["pair_reasons"] = _staged(reasons, folder, "pair_reasons")
+    return explained
+
+
+def _staged(table: pl.DataFrame, folder: Path, name: str) -> tuple[int, pl.DataFrame]:
+    return write_table_file(table, folder / f"{name}.parquet"), table.select(_EXPLAIN_KEYS[name])
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    run: RunSettings,
+    model: MatchModel,
+    folder: Path,
+    explained: dict[str, tuple[int, pl.DataFrame]],
+) -> tuple[Snapshot, Metadata]:
+    """The checked snapshot, completed in ``folder`` where the explain tables are staged
+    (``explained``: their rows and keys), and the run summary of its manifest."""
     # history, the largest table, is streamed into the snapshot: the checks count its rows only
     # (a column of booleans, not 13.7M profile IDs at 5M contacts)
     tables: dict[str, pl.DataFrame] = {
         name: read_table(con, name) for name in TABLES if name not in STREAMED
     }
     tables["history"] = con.sql("SELECT true AS counted FROM history").pl()
-    contacts = read_table(con, "normalized_contacts")
-    model = MatchModel.load(run.paths.model_dir)
-    tables["contacts"] = published_contacts(con, run, contacts, model)
-    tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
-    del contacts
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
@@ -799,7 +865,11 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             "whole pipeline, not publish alone"
         )
     input_contacts, input_interactions, inputs_fingerprint = rows[0]
-    problems = check_snapshot(tables, int(input_contacts), int(input_interactions))
+    problems = check_snapshot(
+        {**tables, **{name: keys for name, (_, keys) in explained.items()}},
+        int(input_contacts),
+        int(input_interactions),
+    )
     if not run.accept_mass_change:
         # the previous snapshot's profile count, from the Parquet footer: reading the whole
         # snapshot again (the profiles stage already did) costs seconds at a million contacts
@@ -834,7 +904,11 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         name: partial(copy_to_parquet, con, name, order_by=STREAMED_ORDER.get(name, ()))
         for name in STREAMED
     }
-    to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {**tables, **streamed}
+    to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {
+        **tables,
+        **{name: staged(rows) for name, (rows, _) in explained.items()},
+        **streamed,
+    }
     del tables
     snapshot = write_snapshot(
         run.home,
@@ -846,22 +920,9 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             RUN_CHART: chart.encode(),
         },
         memory_limit=run.config.resolution.memory_limit,
+        begun=folder,
     )
-    current = switch_current(run.home, snapshot)
-    remember_records(con, snapshot.run_id)
-    # the next run may build on these clusters
-    incremental.mark_published(con, snapshot.run_id, snapshot.counts["members"])
-    remember_known(con, snapshot.run_id)  # the next drop is added to the raw tables in place
-    res = run.config.resolution
-    pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
-    return {
-        "run_id": snapshot.run_id,
-        "path": str(current),
-        "pruned_snapshots": len(pruned),
-        "run_chart": str(current / RUN_CHART),
-        **snapshot.counts,
-        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
-    }
+    return snapshot, summary
 
 
 # The snapshot's tables written from the warehouse straight to Parquet
