@@ -709,13 +709,18 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         published_digests(con, prev.run_id, run.config.profile) if prev else None,
     )
     todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
+    todo_contacts, todo_history = contacts, history
+    if kept.height:
+        # only the rows of the profiles to build (when none is kept, every row is: the joins
+        # would only copy both tables, 2 GB at 5M contacts)
+        todo_contacts = contacts.join(
+            todo.select("source", "source_id"), on=["source", "source_id"], how="semi"
+        )
+        todo_history = history.join(todo.select("profile_id").unique(), on="profile_id", how="semi")
     built = (spark_profiles if run.on_spark else build_profiles)(
-        contacts.join(todo.select("source", "source_id"), on=["source", "source_id"], how="semi"),
-        todo,
-        clusters,
-        history.join(todo.select("profile_id").unique(), on="profile_id", how="semi"),
-        run.config.profile,
+        todo_contacts, todo, clusters, todo_history, run.config.profile
     )
+    del todo_contacts, todo_history
     profiles = pl.concat([kept, built]).sort("profile_id")
     del history
     write_table(
