@@ -700,6 +700,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
     history_rows = write_history(con)
     history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
+    drop_cached_pages(con, run)  # what follows is polars' work
     # a profile whose contacts, statuses and history are those it was published with is taken
     # from the snapshot; the others are built
     digests = profile_digests(contacts, members, clusters, history)
@@ -769,6 +770,19 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     }
 
 
+def drop_cached_pages(con: duckdb.DuckDBPyConnection, run: RunSettings) -> None:
+    """Let DuckDB evict the warehouse pages it keeps cached after reading them (up to its
+    ``memory_limit``, 1.2 GB at 5M contacts) before work done in polars, whose memory comes on
+    top: the limit is lowered for a moment, then set back. Pages it cannot evict stay."""
+    limit = run.config.resolution.memory_limit  # checked by the config's parser
+    try:
+        con.execute("SET memory_limit = '64MB'")
+    except duckdb.Error:
+        pass  # more is pinned than that: the limit stays as it was
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
+
+
 def operator_labels(home: Path) -> pl.DataFrame:
     """Operator-labelled contact pairs: the decisions (latest per pair), then the label
     queue's answers in ``HOME/labels.csv`` on pairs no decision covers."""
@@ -831,6 +845,7 @@ def stage_explain_tables(
     folder, ``begin_snapshot``), one held at a time: per table its rows and the key columns
     the checks read."""
     contacts = read_table(con, "normalized_contacts")
+    drop_cached_pages(con, run)
     made = published_contacts(con, run, contacts, model)
     keys = contacts.select("record_id", "source", "source_id")
     del contacts
@@ -915,6 +930,7 @@ def publish_snapshot(
         **streamed,
     }
     del tables
+    drop_cached_pages(con, run)  # the tables read above, held by polars now
     snapshot = write_snapshot(
         run.home,
         run.run_id,
