@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -104,11 +105,15 @@ from resolution.publishing.reasons import (
 from resolution.publishing.snapshot import (
     STATE_TABLES,
     TABLES,
+    Snapshot,
+    begin_snapshot,
     check_snapshot,
     mass_change,
     new_run_id,
     prune_snapshots,
+    staged,
     write_snapshot,
+    write_table_file,
 )
 from resolution.training.em import REASON as EM_REASON
 from resolution.training.em import em_seed_labels
@@ -739,6 +744,7 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
     history_rows = write_history(con)
     history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
+    drop_cached_pages(con, run)  # what follows is polars' work
     # a profile whose contacts, statuses and history are those it was published with is taken
     # from the snapshot; the others are built
     digests = profile_digests(contacts, members, clusters, history)
@@ -748,13 +754,18 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         published_digests(con, prev.run_id, run.config.profile) if prev else None,
     )
     todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
+    todo_contacts, todo_history = contacts, history
+    if kept.height:
+        # only the rows of the profiles to build (when none is kept, every row is: the joins
+        # would only copy both tables, 2 GB at 5M contacts)
+        todo_contacts = contacts.join(
+            todo.select("source", "source_id"), on=["source", "source_id"], how="semi"
+        )
+        todo_history = history.join(todo.select("profile_id").unique(), on="profile_id", how="semi")
     built = (spark_profiles if run.on_spark else build_profiles)(
-        contacts.join(todo.select("source", "source_id"), on=["source", "source_id"], how="semi"),
-        todo,
-        clusters,
-        history.join(todo.select("profile_id").unique(), on="profile_id", how="semi"),
-        run.config.profile,
+        todo_contacts, todo, clusters, todo_history, run.config.profile
     )
+    del todo_contacts, todo_history
     profiles = pl.concat([kept, built]).sort("profile_id")
     del history
     write_table(
@@ -803,6 +814,19 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     }
 
 
+def drop_cached_pages(con: duckdb.DuckDBPyConnection, run: RunSettings) -> None:
+    """Let DuckDB evict the warehouse pages it keeps cached after reading them (up to its
+    ``memory_limit``, 1.2 GB at 5M contacts) before work done in polars, whose memory comes on
+    top: the limit is lowered for a moment, then set back. Pages it cannot evict stay."""
+    limit = run.config.resolution.memory_limit  # checked by the config's parser
+    try:
+        con.execute("SET memory_limit = '64MB'")
+    except duckdb.Error:
+        pass  # more is pinned than that: the limit stays as it was
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
+
+
 def operator_labels(home: Path) -> pl.DataFrame:
     """Operator-labelled contact pairs: the decisions (latest per pair), then the label
     queue's answers in ``HOME/labels.csv`` on pairs no decision covers."""
@@ -823,20 +847,82 @@ def operator_labels(home: Path) -> pl.DataFrame:
 @stage("publish")
 def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """A checked snapshot in HOME/snapshots/<run_id>, then HOME/current switched to it."""
+    model = MatchModel.load(run.paths.model_dir)
+    # the explain tables first, into the snapshot's partial folder, while no other table is
+    # held (at 5M contacts, making them beside the checked tables was the run's peak); the
+    # checks read their keys only. A failure before the snapshot is whole removes the folder.
+    folder = begin_snapshot(run.home, run.run_id)
+    try:
+        explained = stage_explain_tables(con, run, model, folder)
+        snapshot, summary = publish_snapshot(con, run, model, folder, explained)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    current = switch_current(run.home, snapshot)
+    remember_records(con, snapshot.run_id)
+    # the next run may build on these clusters
+    incremental.mark_published(con, snapshot.run_id, snapshot.counts["members"])
+    remember_known(con, snapshot.run_id)  # the next drop is added to the raw tables in place
+    res = run.config.resolution
+    pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
+    return {
+        "run_id": snapshot.run_id,
+        "path": str(current),
+        "pruned_snapshots": len(pruned),
+        "run_chart": str(current / RUN_CHART),
+        **snapshot.counts,
+        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
+    }
+
+
+# What the checks read of the explain tables (``snapshot.check_snapshot``)
+_EXPLAIN_KEYS = {
+    "contacts": ("source", "source_id"),
+    "pair_reasons": ("source_l", "source_id_l", "source_r", "source_id_r"),
+    "kept_apart": ("source_l", "source_id_l", "source_r", "source_id_r"),
+}
+
+
+def stage_explain_tables(
+    con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel, folder: Path
+) -> dict[str, tuple[int, pl.DataFrame]]:
+    """The snapshot's contacts, pair_reasons and kept_apart written into ``folder`` (the
+    snapshot's folder, ``begin_snapshot``), one held at a time: per table its rows and the key
+    columns the checks read."""
+    contacts = read_table(con, "normalized_contacts")
+    drop_cached_pages(con, run)
+    made = published_contacts(con, run, contacts, model)
+    keys = contacts.select("record_id", "source", "source_id")
+    del contacts
+    explained = {"contacts": _staged(made, folder, "contacts")}
+    del made
+    reasons = published_reasons(read_table(con, "scored_pair_reasons"), keys)
+    explained["pair_reasons"] = _staged(reasons, folder, "pair_reasons")
+    del reasons
+    kept = read_table(con, KEPT_APART_TABLE) if has_table(con, KEPT_APART_TABLE) else None
+    explained["kept_apart"] = _staged(published_kept_apart(kept, keys), folder, "kept_apart")
+    return explained
+
+
+def _staged(table: pl.DataFrame, folder: Path, name: str) -> tuple[int, pl.DataFrame]:
+    return write_table_file(table, folder / f"{name}.parquet"), table.select(_EXPLAIN_KEYS[name])
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    run: RunSettings,
+    model: MatchModel,
+    folder: Path,
+    explained: dict[str, tuple[int, pl.DataFrame]],
+) -> tuple[Snapshot, Metadata]:
+    """The checked snapshot, completed in ``folder`` where the explain tables are staged
+    (``explained``: their rows and keys), and the run summary of its manifest."""
     # history, the largest table, is streamed into the snapshot: the checks count its rows only
     # (a column of booleans, not 13.7M profile IDs at 5M contacts)
     tables: dict[str, pl.DataFrame] = {
         name: read_table(con, name) for name in TABLES if name not in STREAMED
     }
     tables["history"] = con.sql("SELECT true AS counted FROM history").pl()
-    contacts = read_table(con, "normalized_contacts")
-    model = MatchModel.load(run.paths.model_dir)
-    tables["contacts"] = published_contacts(con, run, contacts, model)
-    tables["pair_reasons"] = published_reasons(read_table(con, "scored_pair_reasons"), contacts)
-    tables["kept_apart"] = published_kept_apart(
-        read_table(con, KEPT_APART_TABLE) if has_table(con, KEPT_APART_TABLE) else None, contacts
-    )
-    del contacts
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
@@ -846,7 +932,11 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             "whole pipeline, not publish alone"
         )
     input_contacts, input_interactions, inputs_fingerprint = rows[0]
-    problems = check_snapshot(tables, int(input_contacts), int(input_interactions))
+    problems = check_snapshot(
+        {**tables, **{name: keys for name, (_, keys) in explained.items()}},
+        int(input_contacts),
+        int(input_interactions),
+    )
     if not run.accept_mass_change:
         # the previous snapshot's profile count, from the Parquet footer: reading the whole
         # snapshot again (the profiles stage already did) costs seconds at a million contacts
@@ -881,8 +971,13 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         name: partial(copy_to_parquet, con, name, order_by=STREAMED_ORDER.get(name, ()))
         for name in STREAMED
     }
-    to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {**tables, **streamed}
+    to_write: dict[str, pl.DataFrame | Callable[[Path], int]] = {
+        **tables,
+        **{name: staged(rows) for name, (rows, _) in explained.items()},
+        **streamed,
+    }
     del tables
+    drop_cached_pages(con, run)  # the tables read above, held by polars now
     snapshot = write_snapshot(
         run.home,
         run.run_id,
@@ -893,22 +988,9 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
             RUN_CHART: chart.encode(),
         },
         memory_limit=run.config.resolution.memory_limit,
+        begun=folder,
     )
-    current = switch_current(run.home, snapshot)
-    remember_records(con, snapshot.run_id)
-    # the next run may build on these clusters
-    incremental.mark_published(con, snapshot.run_id, snapshot.counts["members"])
-    remember_known(con, snapshot.run_id)  # the next drop is added to the raw tables in place
-    res = run.config.resolution
-    pruned = prune_snapshots(run.home, res.keep_snapshots, res.keep_days)
-    return {
-        "run_id": snapshot.run_id,
-        "path": str(current),
-        "pruned_snapshots": len(pruned),
-        "run_chart": str(current / RUN_CHART),
-        **snapshot.counts,
-        **{k: v for k, v in summary.items() if not isinstance(v, dict)},
-    }
+    return snapshot, summary
 
 
 # The snapshot's tables written from the warehouse straight to Parquet

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("edin")
 
 KEY = ["source", "source_id"]
+# The rows ``match_records_json`` makes the JSON of at a time
+JSON_ROWS = 500_000
 # The seed of ``record_hashes`` (kept in the warehouse's ``published_records``; a change of it,
 # or of polars' hash, only means every match_record is made again once).
 RECORD_SEED = 29
@@ -126,9 +128,15 @@ def match_records_json(
             .drop_nulls("match_record")
         )
     todo = frame.join(reused.select("record_id"), on="record_id", how="anti")
-    fresh = records_json(todo, specs).join(
-        hashes.select("record_id", "record_hash"), on="record_id"
+    # a slice of rows at a time: the JSON fragments of every field of every contact at once
+    # were gigabytes at 5M contacts (each row's record depends on that row alone)
+    made = pl.concat(
+        [
+            records_json(todo.slice(start, JSON_ROWS), specs)
+            for start in range(0, max(todo.height, 1), JSON_ROWS)
+        ]
     )
+    fresh = made.join(hashes.select("record_id", "record_hash"), on="record_id")
     log.info("match records: %d made, %d from the published snapshot", fresh.height, reused.height)
     return pl.concat([reused, fresh])
 

@@ -160,25 +160,11 @@ def _id_map_problems(id_map: pl.DataFrame, profiles: pl.DataFrame) -> list[str]:
     return problems
 
 
-def write_snapshot(
-    home: Path,
-    run_id: str,
-    tables: Mapping[str, pl.DataFrame | Callable[[Path], int]],
-    manifest: dict[str, object],
-    files: dict[str, bytes] | None = None,
-    memory_limit: str = "",
-) -> Snapshot:
-    """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
-    such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
-    function that writes its Parquet file to the path it is given and returns its rows
-    (``warehouse.copy_to_parquet``: the largest tables streamed, never held). Given a ``dict``,
-    each frame is taken out of it once written, so that a caller that keeps no other reference
-    to it lets it go before the next table is written. ``memory_limit`` bounds the DuckDB that
-    makes the database file (DuckDB's default, 80 % of the RAM, when empty).
-
-    The files go into ``snapshots/<run_id>.partial/`` first, renamed when complete, so a
-    snapshot folder without that suffix is always whole.
-    """
+def begin_snapshot(home: Path, run_id: str) -> Path:
+    """The empty folder ``snapshots/<run_id>.partial/`` that ``write_snapshot`` completes and
+    renames. Made before it to stage tables in it (``write_table_file``) while the rest of the
+    snapshot is being made; a caller that fails before ``write_snapshot`` removes it (the next
+    run, and an erasure, remove any ``*.partial`` folder left)."""
     final = Home(home).snapshot(run_id)
     if final.exists():
         raise PublishError(f"snapshot {final} already exists")
@@ -188,6 +174,56 @@ def write_snapshot(
     for stale in final.parent.glob("*.partial") if final.parent.exists() else ():
         shutil.rmtree(stale, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def write_table_file(table: pl.DataFrame, file: Path) -> int:
+    """A snapshot table's Parquet file, as every snapshot writes it; returns its rows."""
+    table.write_parquet(file, compression="zstd", statistics=True)
+    return table.height
+
+
+def staged(rows: int) -> Callable[[Path], int]:
+    """For ``write_snapshot``: a table whose file ``write_table_file`` already wrote into the
+    folder ``begin_snapshot`` made, with its ``rows``."""
+
+    def written(file: Path) -> int:
+        if not file.exists():
+            raise PublishError(f"{file.name} was not staged in {file.parent}")
+        return rows
+
+    return written
+
+
+def write_snapshot(
+    home: Path,
+    run_id: str,
+    tables: Mapping[str, pl.DataFrame | Callable[[Path], int]],
+    manifest: dict[str, object],
+    files: dict[str, bytes] | None = None,
+    memory_limit: str = "",
+    begun: Path | None = None,
+) -> Snapshot:
+    """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
+    such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
+    function that writes its Parquet file to the path it is given and returns its rows
+    (``warehouse.copy_to_parquet``: the largest tables streamed, never held; ``staged``: a file
+    already written into ``begun``). Given a ``dict``, each frame is taken out of it once
+    written, so that a caller that keeps no other reference to it lets it go before the next
+    table is written. ``memory_limit`` bounds the DuckDB that makes the database file (DuckDB's
+    default, 80 % of the RAM, when empty).
+
+    The files go into ``snapshots/<run_id>.partial/`` first (``begun``, when
+    ``begin_snapshot`` made it already), renamed when complete, so a snapshot folder without
+    that suffix is always whole.
+    """
+    final = Home(home).snapshot(run_id)
+    if begun is None:
+        path = begin_snapshot(home, run_id)
+    elif begun != final.with_name(run_id + ".partial") or not begun.is_dir():
+        raise PublishError(f"{begun} is not the folder begin_snapshot made for run {run_id}")
+    else:
+        path = begun
     names = [t for t in SNAPSHOT_TABLES if t in tables]
     for file_name, content in sorted((files or {}).items()):
         (path / file_name).write_bytes(content)
@@ -198,8 +234,7 @@ def write_snapshot(
         if isinstance(tables, dict):
             del tables[name]  # written: not held while the others are
         if isinstance(table, pl.DataFrame):
-            table.write_parquet(file, compression="zstd", statistics=True)
-            counts[name] = table.height
+            counts[name] = write_table_file(table, file)
         else:
             counts[name] = table(file)
 

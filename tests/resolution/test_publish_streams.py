@@ -282,3 +282,21 @@ def test_profiles_taken_from_the_snapshot_are_those_built_anew():
     assert pl.concat([reused, built]).sort("profile_id").equals(whole)
     assert not whole.equals(published)
     assert reuse_profiles(digests, None, kept).height == 0
+
+
+def test_match_records_made_a_slice_at_a_time_are_those_made_at_once(monkeypatch):
+    """match_records_json makes the JSON ``JSON_ROWS`` rows at a time (its working memory at
+    5M contacts); slices of 2 rows, with an odd record among them, give the same records."""
+    from resolution.publishing import reasons
+
+    specs = field_specs(load_config(None))
+    frame = contacts(["иван петров", "петров  иван", "анна", None, "bell\x07name", "ольга"])
+    keys = frame.select("record_id", "source", "source_id")
+    whole = match_records_json(record_frame(frame, specs), specs, keys)
+    monkeypatch.setattr(reasons, "JSON_ROWS", 2)
+    sliced = match_records_json(record_frame(frame, specs), specs, keys)
+    assert sliced.sort("record_id").equals(whole.sort("record_id"))
+    made = records(frame, specs)
+    assert sliced.sort("record_id")["match_record"].to_list() == [
+        match_record_json(made[i]) for i in sorted(made)
+    ]
