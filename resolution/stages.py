@@ -35,7 +35,7 @@ from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
 from resolution.files import read_file, write_atomic
 from resolution.home import Home
-from resolution.inputs.cache import normalize_cached
+from resolution.inputs.cache import normalize_into
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import (
@@ -277,13 +277,23 @@ def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     if run.on_spark:
         contacts = spark_normalize(raw, run.config)
         normalized = contacts.height
+        write_table(con, "normalized_contacts", contacts)
     else:  # only the contacts new or changed since the last run go through the normalizers
-        contacts, normalized = normalize_cached(con, raw, run.config)
-    hubs = find_hubs(
-        contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
-    )
-    contacts = drop_hubs(contacts, hubs)
-    write_table(con, "normalized_contacts", contacts)
+        normalized = normalize_into(con, raw, run.config, "normalized_contacts")
+    del raw
+    # the hubs and the counts need a few columns: the table stays in the warehouse unless a
+    # hub value is to be dropped from it
+    columns = hub_columns(field_specs(run.config))
+    wanted = list(dict.fromkeys(["name_key", "phones", "emails", "flags", *columns]))
+    contacts = con.sql(
+        "SELECT "
+        + ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
+        + " FROM normalized_contacts"
+    ).pl()
+    hubs = find_hubs(contacts, run.config.resolution.hub_max_people, columns)
+    if hubs.height:
+        contacts = drop_hubs(read_table(con, "normalized_contacts"), hubs)
+        write_table(con, "normalized_contacts", contacts)
     write_table(con, "hub_values", hubs)
     return {
         "contacts": contacts.height,
