@@ -75,6 +75,7 @@ from resolution.matching.fields import (
     field_specs,
     hub_columns,
     identifier_columns,
+    name_counts,
     record_frame,
 )
 from resolution.matching.guard import NAME_WEIGHTS, NameWeights
@@ -614,11 +615,14 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # a value several people bear joins no two of them by itself (linking/households.py), nor
     # does a common name's e-mail local part on two mailboxes (linking/mailboxes.py)
     household = household_holds(contacts, columns, threshold=res.threshold)
+    # the home's name counts, read by the namesakes' mailbox rule and the attachments alike
+    freq = name_counts(contacts) if {"name_key", "given_key"} <= set(contacts.columns) else None
     namesakes = namesake_mailbox_holds(
         contacts,
         scored,
         hub_columns(field_specs(run.config)),
         rare_name=weights.rare_name,
+        name_freq=freq,
     )
     # which rule dropped which scored pair, for `edin explain` and the review app
     write_table(con, KEPT_APART_TABLE, kept_apart(scored, household, namesakes))
@@ -665,7 +669,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         pl.concat_list("record_id_l", "record_id_r").explode().alias("record_id")
     )
     clusters, attached = attach_by_name_and_city(
-        clusters, contacts, columns, exclude=decided["record_id"], weights=weights
+        clusters, contacts, columns, exclude=decided["record_id"], weights=weights, name_freq=freq
     )
     write_table(con, ATTACHMENTS, keyed_attachments(attached, contacts))
     write_table(con, "clusters", clusters)

@@ -90,11 +90,13 @@ def attach_by_name_and_city(
     identifiers: Sequence[str],
     exclude: pl.Series | None = None,
     weights: NameWeights = DEFAULT_WEIGHTS,
+    name_freq: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``clusters`` with each eligible singleton moved into the one profile that fits it (see
     the module docstring), and the attachments made: (record_id, cluster_id). Contacts in
     ``exclude`` (those an operator decided on: the decision has the last word) never attach.
-    ``weights``: the guard's weights of the home (the model's ``NameWeights``)."""
+    ``weights``: the guard's weights of the home (the model's ``NameWeights``); ``name_freq``:
+    the contacts' ``name_counts``, when the caller has them."""
     named = contacts.filter(
         pl.col("given_key").is_not_null()
         & pl.col("surname_key").is_not_null()
@@ -114,7 +116,7 @@ def attach_by_name_and_city(
     )
     # both rules' profiles: a contact they send to two different profiles stays alone
     hits = (
-        pl.concat([by_city, weighed_hits(clusters, contacts, exclude, weights)])
+        pl.concat([by_city, weighed_hits(clusters, contacts, exclude, weights, name_freq)])
         .group_by("record_id")
         .agg(pl.col("to").unique())
         .filter(pl.col("to").list.len() == 1)
@@ -149,13 +151,15 @@ def weighed_hits(
     contacts: pl.DataFrame,
     exclude: pl.Series | None = None,
     weights: NameWeights = DEFAULT_WEIGHTS,
+    name_freq: pl.Series | None = None,
 ) -> pl.DataFrame:
     """(record_id, to): each singleton with a full name and the one profile it fits when weighed
-    against every profile bearing that name (see the module docstring). None without name keys."""
+    against every profile bearing that name (see the module docstring). None without name keys.
+    ``name_freq``: the contacts' ``name_counts``, when the caller has them."""
     empty = pl.DataFrame(schema={"record_id": pl.Int64, "to": pl.Int64})
     if not {"name_key", "given_key"} <= set(contacts.columns):
         return empty
-    freq = name_counts(contacts)
+    freq = name_counts(contacts) if name_freq is None else name_freq
     columns: list[pl.Expr | pl.Series] = [
         pl.col("record_id"),
         freq.struct.field("key").alias("key"),
