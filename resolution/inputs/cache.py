@@ -141,23 +141,23 @@ def _numbered(
     con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, table: str, columns: list[str]
 ) -> None:
     """Table ``table``: the cached rows of the contacts of ``keyed`` (key and raw hash),
-    numbered by rank in key order as ``normalize_contacts`` numbers them, its ``columns`` in
-    that order. Strings sort by their bytes in DuckDB as in polars."""
+    numbered by rank in key order as ``normalize_contacts`` numbers them (the keys alone sorted
+    by polars), its ``columns`` in that order."""
+    ids = keyed.sort(*KEY).with_columns(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id")
+    )
     select = ", ".join(
-        "(row_number() OVER (ORDER BY c.source, c.source_id) - 1)::BIGINT AS record_id"
-        if c == "record_id"
-        else "c." + '"' + c.replace('"', '""') + '"'
+        "k.record_id" if c == "record_id" else "c." + '"' + c.replace('"', '""') + '"'
         for c in columns
     )
-    con.register("_normalize_keys", keyed)
+    con.register("_normalize_ids", ids)
     try:
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {CACHE} c "
-            f"SEMI JOIN _normalize_keys k USING (source, source_id, {RAW_HASH}) "
-            "ORDER BY c.source, c.source_id"
+            f"JOIN _normalize_ids k USING (source, source_id, {RAW_HASH}) ORDER BY k.record_id"
         )
     finally:
-        con.unregister("_normalize_keys")
+        con.unregister("_normalize_ids")
 
 
 def _basis(con: duckdb.DuckDBPyConnection) -> str | None:
