@@ -614,7 +614,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     # a value several people bear joins no two of them by itself (linking/households.py), nor
     # does a common name's e-mail local part on two mailboxes (linking/mailboxes.py)
-    household = household_holds(contacts, columns, threshold=res.threshold)
+    household = household_holds(contacts, columns, threshold=res.threshold, pairs=scored)
     # the home's name counts, read by the namesakes' mailbox rule and the attachments alike
     freq = name_counts(contacts) if {"name_key", "given_key"} <= set(contacts.columns) else None
     namesakes = namesake_mailbox_holds(

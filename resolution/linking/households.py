@@ -204,22 +204,46 @@ def household_pairs(
 
 
 def household_holds(
-    contacts: pl.DataFrame, columns: Sequence[str], *, threshold: float
+    contacts: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    threshold: float,
+    pairs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``household_pairs`` with why each is held: (record_id_l, record_id_r, why, people,
     values), ``why`` the first of ``HELD_WHY`` its shared values are held for, ``people`` the
-    fewest people (``people``) bearing one of them and ``values`` how many it shares."""
+    fewest people (``people``) bearing one of them and ``values`` how many it shares.
+
+    ``pairs`` (record_id_l < record_id_r): only these pairs are weighed (the scored pairs, the
+    only ones the rule drops), not every pair sharing a value anywhere in the home; a pair's
+    verdict is the same either way (its values' bearers are counted over all ``contacts``)."""
     if "given_key" not in contacts.columns:
         return pl.DataFrame(schema=_HOLD_SCHEMA)
     values = value_bearers(contacts, columns)
     several_people = (pl.col("bearers").list.len().fill_null(0) >= 2) & pl.col("kind").is_in(
         sorted(HOUSEHOLD_COLUMNS)
     )
-    shared = values.join(
-        values.select("record_id", "given", "initial", "kind", "value"),
-        on=["kind", "value"],
-        suffix="_r",
-    ).filter(pl.col("record_id") < pl.col("record_id_r"))
+    right = values.select("record_id", "given", "initial", "kind", "value")
+    if pairs is None:
+        shared = values.join(right, on=["kind", "value"], suffix="_r").filter(
+            pl.col("record_id") < pl.col("record_id_r")
+        )
+    else:
+        ids = values.schema["record_id"]
+        wanted = pairs.select(
+            pl.col("record_id_l").cast(ids).alias("record_id"),
+            pl.col("record_id_r").cast(ids),
+        ).unique()
+        shared = (
+            values.join(wanted, on="record_id")
+            .join(
+                right.rename(
+                    {"record_id": "record_id_r", "given": "given_r", "initial": "initial_r"}
+                ),
+                on=["record_id_r", "kind", "value"],
+            )
+            .filter(pl.col("record_id") < pl.col("record_id_r"))
+        )
     several = shared.filter(several_people)
     fields = ("bearers", "counts", "given", "given_r", "initial", "initial_r")
     whys = [
