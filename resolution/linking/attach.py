@@ -123,8 +123,15 @@ def attach_by_name_and_city(
         .select("record_id", pl.col("to").list.first().alias("cluster_id"))
     )
     if hits.height:
-        ids = _identifier_values(contacts, identifiers)
-        theirs = ids.join(clusters.select("record_id", "cluster_id"), on="record_id").select(
+        # the identifiers of the attached contacts and of their profiles' members only
+        involved = clusters.select("record_id", "cluster_id").filter(
+            pl.col("cluster_id").is_in(hits["cluster_id"].implode())
+            | pl.col("record_id").is_in(hits["record_id"].implode())
+        )
+        ids = _identifier_values(
+            contacts.join(involved.select("record_id"), on="record_id", how="semi"), identifiers
+        )
+        theirs = ids.join(involved, on="record_id").select(
             "cluster_id", "kind", pl.col("value").alias("their")
         )
         mine = hits.join(ids, on="record_id")
@@ -190,8 +197,11 @@ def weighed_hits(
     candidates = lone.join(bearing, on="key").filter(pl.col("to") != pl.col("cluster_id"))
     if candidates.height == 0:
         return empty
-    whole = clusters.select("record_id", pl.col("cluster_id").alias("to")).join(
-        contacts.select(columns[0], *columns[3:]), on="record_id"
+    # the members of the profiles a candidate may join, not the whole home
+    whole = (
+        clusters.select("record_id", pl.col("cluster_id").alias("to"))
+        .join(candidates.select("to").unique(), on="to", how="semi")
+        .join(contacts.select(columns[0], *columns[3:]), on="record_id")
     )
     against = candidates.drop("status", "cluster_id").join(whole, on="to", suffix="_p")
     conflict_terms = []
