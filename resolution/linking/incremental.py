@@ -215,8 +215,15 @@ def plan_resolution(
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, snapshot: Path, states: pl.DataFrame) -> Plan:
-    before = con.sql("SELECT source, source_id, record_hash FROM contact_states").pl()
-    dirty = states.join(before, on=[*KEY, "record_hash"], how="anti").select("record_id")
+    # the states the warehouse kept stay there: only the dirty contacts' ids come over
+    con.register("_new_states", states.select("record_id", *KEY, "record_hash"))
+    try:
+        dirty = con.sql(
+            "SELECT record_id FROM _new_states ANTI JOIN contact_states "
+            "USING (source, source_id, record_hash) ORDER BY record_id"
+        ).pl()
+    finally:
+        con.unregister("_new_states")
     if dirty.height > FULL_ABOVE * max(states.height, 1):
         return Plan(FULL, f"the drop dirties {dirty.height} of {states.height} contacts")
     clean = states.join(dirty, on="record_id", how="anti").select("record_id", *KEY)
