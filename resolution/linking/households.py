@@ -102,11 +102,11 @@ def _grouped(givens: Sequence[str], counts: Sequence[int]) -> tuple[list[str], l
 
 
 _BEARERS_SCHEMA = {
-    "record_id": pl.Int64,
-    "given": pl.String,
-    "initial": pl.String,
-    "kind": pl.String,
-    "value": pl.String,
+    "record_id": pl.Int64(),
+    "given": pl.String(),
+    "initial": pl.String(),
+    "kind": pl.String(),
+    "value": pl.String(),
     "bearers": pl.List(pl.String),
     "counts": pl.List(pl.Int64),
 }
