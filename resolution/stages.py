@@ -36,7 +36,7 @@ from resolution.errors import PublishError
 from resolution.feedback.decisions import pair_decisions
 from resolution.files import read_file, write_atomic
 from resolution.home import Home
-from resolution.inputs.cache import normalize_cached
+from resolution.inputs.cache import normalize_into
 from resolution.inputs.hubs import drop_hubs, find_hubs
 from resolution.inputs.ingest import fingerprint, ingest
 from resolution.inputs.known import (
@@ -76,6 +76,7 @@ from resolution.matching.fields import (
     field_specs,
     hub_columns,
     identifier_columns,
+    name_counts,
     record_frame,
 )
 from resolution.matching.guard import NAME_WEIGHTS, NameWeights
@@ -277,18 +278,31 @@ def ingest_inputs(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 @stage("normalize")
 def normalize(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     """normalized_contacts (match keys, hub values removed) and hub_values."""
-    # in the order the home's inputs are kept (a drop added in place is at the table's end)
-    raw = con.sql(f"SELECT * FROM raw_contacts ORDER BY {', '.join(CONTACT_ORDER)}").pl()
+    # in the order the home's inputs are kept (a drop added in place is at the table's end) for
+    # the Spark engine; the local normalizers number the contacts in key order whatever the
+    # order they are read in, so the table is read as it lies
+    order = f" ORDER BY {', '.join(CONTACT_ORDER)}" if run.on_spark else ""
+    raw = con.sql(f"SELECT * FROM raw_contacts{order}").pl()
     if run.on_spark:
         contacts = spark_normalize(raw, run.config)
         normalized = contacts.height
+        write_table(con, "normalized_contacts", contacts)
     else:  # only the contacts new or changed since the last run go through the normalizers
-        contacts, normalized = normalize_cached(con, raw, run.config)
-    hubs = find_hubs(
-        contacts, run.config.resolution.hub_max_people, hub_columns(field_specs(run.config))
-    )
-    contacts = drop_hubs(contacts, hubs)
-    write_table(con, "normalized_contacts", contacts)
+        normalized = normalize_into(con, raw, run.config, "normalized_contacts")
+    del raw
+    # the hubs and the counts need a few columns: the table stays in the warehouse unless a
+    # hub value is to be dropped from it
+    columns = hub_columns(field_specs(run.config))
+    wanted = list(dict.fromkeys(["name_key", "phones", "emails", "flags", *columns]))
+    contacts = con.sql(
+        "SELECT "
+        + ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
+        + " FROM normalized_contacts"
+    ).pl()
+    hubs = find_hubs(contacts, run.config.resolution.hub_max_people, columns)
+    if hubs.height:
+        contacts = drop_hubs(read_table(con, "normalized_contacts"), hubs)
+        write_table(con, "normalized_contacts", contacts)
     write_table(con, "hub_values", hubs)
     return {
         "contacts": contacts.height,
@@ -608,12 +622,15 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     scored = drop_pairs(read_table(con, "scored_pairs"), cannot)
     # a value several people bear joins no two of them by itself (linking/households.py), nor
     # does a common name's e-mail local part on two mailboxes (linking/mailboxes.py)
-    household = household_holds(contacts, columns, threshold=res.threshold)
+    household = household_holds(contacts, columns, threshold=res.threshold, pairs=scored)
+    # the home's name counts, read by the namesakes' mailbox rule and the attachments alike
+    freq = name_counts(contacts) if {"name_key", "given_key"} <= set(contacts.columns) else None
     namesakes = namesake_mailbox_holds(
         contacts,
         scored,
         hub_columns(field_specs(run.config)),
         rare_name=weights.rare_name,
+        name_freq=freq,
     )
     # which rule dropped which scored pair, for `edin explain` and the review app
     write_table(con, KEPT_APART_TABLE, kept_apart(scored, household, namesakes))
@@ -660,7 +677,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         pl.concat_list("record_id_l", "record_id_r").explode().alias("record_id")
     )
     clusters, attached = attach_by_name_and_city(
-        clusters, contacts, columns, exclude=decided["record_id"], weights=weights
+        clusters, contacts, columns, exclude=decided["record_id"], weights=weights, name_freq=freq
     )
     write_table(con, ATTACHMENTS, keyed_attachments(attached, contacts))
     write_table(con, "clusters", clusters)

@@ -78,17 +78,39 @@ def normalize_cached(
 ) -> tuple[pl.DataFrame, int]:
     """``normalize_contacts(raw, config)``, with the rows the cache holds taken from it; the
     cache brought up to date. Also how many contacts were normalized in this run."""
+    normalized = normalize_into(con, raw, config, _SCRATCH)
+    try:
+        return con.sql(f"SELECT * FROM {_SCRATCH}").pl(), normalized
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SCRATCH}")
+
+
+_SCRATCH = "_normalized_scratch"
+
+
+def normalize_into(
+    con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, config: EdinConfig, table: str
+) -> int:
+    """Table ``table``: ``normalize_contacts(raw, config)``, row for row, with the rows the
+    cache holds taken from it; the cache brought up to date. Returns how many contacts were
+    normalized in this run.
+
+    Only the new and changed contacts' rows move between DuckDB and Python: the others are
+    numbered and copied inside DuckDB (a 1 % drop on a million contacts used to read the
+    whole cache into polars, sort it and write it back)."""
     digest = basis(config)
     keyed = raw.select(*KEY).with_columns(raw_hashes(raw))
     if _basis(con) != digest:
         contacts = normalize_contacts(raw, config)
         _write_all(con, contacts, keyed, digest)
-        return contacts, contacts.height
+        _numbered(con, keyed, table, list(contacts.columns))
+        return contacts.height
     con.register("_normalize_keys", keyed)
     try:
-        cached = con.sql(
-            f"SELECT c.* FROM {CACHE} c SEMI JOIN _normalize_keys k "
-            f"USING (source, source_id, {RAW_HASH})"
+        # contacts the cache lacks for their raw row: new, changed, or cached before a failure
+        missing = con.sql(
+            f"SELECT k.source, k.source_id, k.{RAW_HASH} FROM _normalize_keys k "
+            f"ANTI JOIN {CACHE} c USING (source, source_id, {RAW_HASH})"
         ).pl()
         # rows of contacts gone or changed since: their new rows are inserted below
         con.execute(
@@ -98,7 +120,6 @@ def normalize_cached(
         )
     finally:
         con.unregister("_normalize_keys")
-    missing = keyed.join(cached.select(*KEY), on=KEY, how="anti")
     fresh = normalize_contacts(raw.join(missing.select(*KEY), on=KEY, how="semi"), config)
     fresh_rows = fresh.drop("record_id").join(missing, on=KEY, how="left")
     if fresh_rows.height:
@@ -107,20 +128,36 @@ def normalize_cached(
             con.execute(f"INSERT INTO {CACHE} BY NAME SELECT * FROM _normalize_fresh")
         finally:
             con.unregister("_normalize_fresh")
-    columns = fresh.columns
-    whole = (
-        pl.concat([cached.drop(RAW_HASH), fresh_rows.drop(RAW_HASH)], how="diagonal_relaxed")
-        .sort(*KEY)
-        .with_columns(pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id"))
-        .select(columns)
-        .cast(fresh.schema)
-    )
+    _numbered(con, keyed, table, list(fresh.columns))
     log.info(
         "normalized %d new or changed contact(s); %d taken from the cache",
         fresh.height,
-        cached.height,
+        keyed.height - fresh.height,
     )
-    return whole, fresh.height
+    return fresh.height
+
+
+def _numbered(
+    con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, table: str, columns: list[str]
+) -> None:
+    """Table ``table``: the cached rows of the contacts of ``keyed`` (key and raw hash),
+    numbered by rank in key order as ``normalize_contacts`` numbers them (the keys alone sorted
+    by polars), its ``columns`` in that order."""
+    ids = keyed.sort(*KEY).with_columns(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("record_id")
+    )
+    select = ", ".join(
+        "k.record_id" if c == "record_id" else "c." + '"' + c.replace('"', '""') + '"'
+        for c in columns
+    )
+    con.register("_normalize_ids", ids)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {CACHE} c "
+            f"JOIN _normalize_ids k USING (source, source_id, {RAW_HASH}) ORDER BY k.record_id"
+        )
+    finally:
+        con.unregister("_normalize_ids")
 
 
 def _basis(con: duckdb.DuckDBPyConnection) -> str | None:

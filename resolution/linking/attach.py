@@ -86,11 +86,13 @@ def attach_by_name_and_city(
     identifiers: Sequence[str],
     exclude: pl.Series | None = None,
     weights: NameWeights = DEFAULT_WEIGHTS,
+    name_freq: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``clusters`` with each eligible singleton moved into the one profile that fits it (see
     the module docstring), and the attachments made: (record_id, cluster_id). Contacts in
     ``exclude`` (those an operator decided on: the decision has the last word) never attach.
-    ``weights``: the guard's weights of the home (the model's ``NameWeights``)."""
+    ``weights``: the guard's weights of the home (the model's ``NameWeights``); ``name_freq``:
+    the contacts' ``name_counts``, when the caller has them."""
     named = contacts.filter(
         pl.col("given_key").is_not_null()
         & pl.col("surname_key").is_not_null()
@@ -110,15 +112,22 @@ def attach_by_name_and_city(
     )
     # both rules' profiles: a contact they send to two different profiles stays alone
     hits = (
-        pl.concat([by_city, weighed_hits(clusters, contacts, exclude, weights)])
+        pl.concat([by_city, weighed_hits(clusters, contacts, exclude, weights, name_freq)])
         .group_by("record_id")
         .agg(pl.col("to").unique())
         .filter(pl.col("to").list.len() == 1)
         .select("record_id", pl.col("to").list.first().alias("cluster_id"))
     )
     if hits.height:
-        ids = _identifier_values(contacts, identifiers)
-        theirs = ids.join(clusters.select("record_id", "cluster_id"), on="record_id").select(
+        # the identifiers of the attached contacts and of their profiles' members only
+        involved = clusters.select("record_id", "cluster_id").filter(
+            pl.col("cluster_id").is_in(hits["cluster_id"].implode())
+            | pl.col("record_id").is_in(hits["record_id"].implode())
+        )
+        ids = _identifier_values(
+            contacts.join(involved.select("record_id"), on="record_id", how="semi"), identifiers
+        )
+        theirs = ids.join(involved, on="record_id").select(
             "cluster_id", "kind", pl.col("value").alias("their")
         )
         mine = hits.join(ids, on="record_id")
@@ -145,13 +154,15 @@ def weighed_hits(
     contacts: pl.DataFrame,
     exclude: pl.Series | None = None,
     weights: NameWeights = DEFAULT_WEIGHTS,
+    name_freq: pl.Series | None = None,
 ) -> pl.DataFrame:
     """(record_id, to): each singleton with a full name and the one profile it fits when weighed
-    against every profile bearing that name (see the module docstring). None without name keys."""
+    against every profile bearing that name (see the module docstring). None without name keys.
+    ``name_freq``: the contacts' ``name_counts``, when the caller has them."""
     empty = pl.DataFrame(schema={"record_id": pl.Int64, "to": pl.Int64})
     if not {"name_key", "given_key"} <= set(contacts.columns):
         return empty
-    freq = name_counts(contacts)
+    freq = name_counts(contacts) if name_freq is None else name_freq
     columns: list[pl.Expr | pl.Series] = [
         pl.col("record_id"),
         freq.struct.field("key").alias("key"),
@@ -182,8 +193,11 @@ def weighed_hits(
     candidates = lone.join(bearing, on="key").filter(pl.col("to") != pl.col("cluster_id"))
     if candidates.height == 0:
         return empty
-    whole = clusters.select("record_id", pl.col("cluster_id").alias("to")).join(
-        contacts.select(columns[0], *columns[3:]), on="record_id"
+    # the members of the profiles a candidate may join, not the whole home
+    whole = (
+        clusters.select("record_id", pl.col("cluster_id").alias("to"))
+        .join(candidates.select("to").unique(), on="to", how="semi")
+        .join(contacts.select(columns[0], *columns[3:]), on="record_id")
     )
     against = candidates.drop("status", "cluster_id").join(whole, on="to", suffix="_p")
     conflict_terms = []

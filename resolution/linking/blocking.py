@@ -93,9 +93,43 @@ def _evidence_sql(specs: list[FieldSpec], weights: NameWeights = DEFAULT_WEIGHTS
     return " UNION ALL ".join(f"({q})" for q in parts)
 
 
-def _evidence_tables(con: duckdb.DuckDBPyConnection, evidence: str, max_block: int) -> None:
+# An incremental run's evidence: the rows of the values a dirty contact holds (a pair with a
+# dirty side shares one of them), and its small blocks: those holding a dirty contact (a pair
+# with a dirty side shares one of them), each counted whole.
+_DIRTY_EVIDENCE = """
+CREATE OR REPLACE TEMP TABLE evidence AS
+WITH mine AS (
+    SELECT DISTINCT field, value FROM ({evidence})
+    WHERE value IS NOT NULL AND record_id IN (SELECT record_id FROM dirty_contacts)
+)
+SELECT DISTINCT e.record_id, e.field, e.value
+FROM ({evidence}) e SEMI JOIN mine USING (field, value)
+"""
+
+_DIRTY_SMALL_BLOCKS = """
+CREATE OR REPLACE TEMP TABLE small_blocks AS
+WITH touched AS (
+    SELECT DISTINCT block_key FROM block_keys
+    WHERE record_id IN (SELECT record_id FROM dirty_contacts)
+), sized AS (
+    SELECT k.block_key, k.record_id, count(*) OVER (PARTITION BY k.block_key) AS n
+    FROM block_keys k SEMI JOIN touched USING (block_key)
+)
+SELECT block_key, record_id FROM sized WHERE n <= $max_block
+"""
+
+
+def _evidence_tables(
+    con: duckdb.DuckDBPyConnection, evidence: str, max_block: int, *, dirty: bool = False
+) -> None:
     """Temp tables ``evidence`` (the rows of ``_evidence_sql``) and ``small_blocks`` (the
-    block keys of blocks of at most ``max_block`` records)."""
+    block keys of blocks of at most ``max_block`` records). With ``dirty`` (an incremental
+    run), only the rows and blocks a pair with a side in table ``dirty_contacts`` can share:
+    the same pairs come out of ``_linked_sql``, without going through the whole home's."""
+    if dirty:
+        con.execute(_DIRTY_EVIDENCE.format(evidence=evidence))
+        con.execute(_DIRTY_SMALL_BLOCKS, {"max_block": max_block})
+        return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE evidence AS SELECT DISTINCT record_id, field, value"
         f" FROM ({evidence}) WHERE value IS NOT NULL"
@@ -205,7 +239,7 @@ def dirty_candidate_pairs(
         return False
     con.register("guard_records", guard_frame(records, specs))
     try:
-        _evidence_tables(con, evidence, max_block_size)
+        _evidence_tables(con, evidence, max_block_size, dirty=True)
         for sql in _linked_sql(specs, dirty=True, weights=weights):
             con.execute(sql)
         _drop_evidence_tables(con)

@@ -101,29 +101,56 @@ def _grouped(givens: Sequence[str], counts: Sequence[int]) -> tuple[list[str], l
     return groups, totals
 
 
-def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+_BEARERS_SCHEMA = {
+    "record_id": pl.Int64(),
+    "given": pl.String(),
+    "initial": pl.String(),
+    "kind": pl.String(),
+    "value": pl.String(),
+    "bearers": pl.List(pl.String),
+    "counts": pl.List(pl.Int64),
+}
+
+
+def value_bearers(
+    contacts: pl.DataFrame, columns: Sequence[str], only: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """(record_id, given, initial, kind, value, bearers, counts): every identifier value of
     every contact with the people bearing it (``people``: one given name each) and how many of
-    the value's contacts each one is."""
+    the value's contacts each one is. With ``only`` (kind, value), the bearers of those values
+    alone are counted (still over every contact bearing them): the others' are null."""
+    values = _values(contacts, columns)
+    if values is None:
+        return pl.DataFrame(schema=_BEARERS_SCHEMA)
+    return _with_bearers(values, only)
+
+
+def _values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame | None:
+    """(record_id, given, initial, kind, value) of every identifier value of every contact."""
     found = identifier_values(contacts, columns)
     if found is None:
-        return pl.DataFrame(
-            schema={
-                "record_id": pl.Int64,
-                "given": pl.String,
-                "initial": pl.String,
-                "kind": pl.String,
-                "value": pl.String,
-                "bearers": pl.List(pl.String),
-                "counts": pl.List(pl.Int64),
-            }
-        )
+        return None
     sides = contacts.select("record_id", pl.col("given_key").alias("given"), _initial(contacts))
-    values = found.join(sides, on="record_id").select(
+    return found.join(sides, on="record_id").select(
         "record_id", "given", "initial", "kind", "value"
     )
+
+
+def _with_bearers(values: pl.DataFrame, only: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``values`` with the bearers and counts of their values (``value_bearers``)."""
+    return values.join(_bearers(values, only), on=["kind", "value"], how="left")
+
+
+def _bearers(values: pl.DataFrame, only: pl.DataFrame | None = None) -> pl.DataFrame:
+    """(kind, value, bearers, counts) of the values of ``values`` (those of ``only``) borne by
+    a named contact."""
+    counted_of = (
+        values
+        if only is None
+        else values.join(only.select("kind", "value").unique(), on=["kind", "value"], how="semi")
+    )
     names = (
-        values.filter(pl.col("given").is_not_null())
+        counted_of.filter(pl.col("given").is_not_null())
         .group_by("kind", "value", "given")
         .agg(pl.len().cast(pl.Int64).alias("n"))
         .sort("kind", "value", "given")
@@ -141,7 +168,7 @@ def value_bearers(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFram
             ),
         ]
     )
-    return values.join(counted, on=["kind", "value"], how="left")
+    return counted
 
 
 # Why a shared household value is no evidence (``_held``), in the order a pair holding several
@@ -204,22 +231,54 @@ def household_pairs(
 
 
 def household_holds(
-    contacts: pl.DataFrame, columns: Sequence[str], *, threshold: float
+    contacts: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    threshold: float,
+    pairs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``household_pairs`` with why each is held: (record_id_l, record_id_r, why, people,
     values), ``why`` the first of ``HELD_WHY`` its shared values are held for, ``people`` the
-    fewest people (``people``) bearing one of them and ``values`` how many it shares."""
+    fewest people (``people``) bearing one of them and ``values`` how many it shares.
+
+    ``pairs`` (record_id_l < record_id_r): only these pairs are weighed (the scored pairs, the
+    only ones the rule drops), not every pair sharing a value anywhere in the home; a pair's
+    verdict is the same either way (its values' bearers are counted over all ``contacts``)."""
     if "given_key" not in contacts.columns:
         return pl.DataFrame(schema=_HOLD_SCHEMA)
-    values = value_bearers(contacts, columns)
+    household = sorted(HOUSEHOLD_COLUMNS)
     several_people = (pl.col("bearers").list.len().fill_null(0) >= 2) & pl.col("kind").is_in(
-        sorted(HOUSEHOLD_COLUMNS)
+        household
     )
-    shared = values.join(
-        values.select("record_id", "given", "initial", "kind", "value"),
-        on=["kind", "value"],
-        suffix="_r",
-    ).filter(pl.col("record_id") < pl.col("record_id_r"))
+    if pairs is None:
+        values = value_bearers(contacts, columns)
+        right = values.select("record_id", "given", "initial", "kind", "value")
+        shared = values.join(right, on=["kind", "value"], suffix="_r").filter(
+            pl.col("record_id") < pl.col("record_id_r")
+        )
+    else:
+        found = _values(contacts, columns)
+        if found is None:
+            return pl.DataFrame(schema=_HOLD_SCHEMA)
+        ids = found.schema["record_id"]
+        wanted = pairs.select(
+            pl.col("record_id_l").cast(ids).alias("record_id"),
+            pl.col("record_id_r").cast(ids),
+        ).unique()
+        shared = (
+            found.join(wanted, on="record_id")
+            .join(
+                found.rename(
+                    {"record_id": "record_id_r", "given": "given_r", "initial": "initial_r"}
+                ),
+                on=["record_id_r", "kind", "value"],
+            )
+            .filter(pl.col("record_id") < pl.col("record_id_r"))
+        )
+        # the bearers of the household values these pairs share, counted over the whole home
+        # (only a household value's bearers are read below)
+        only = shared.filter(pl.col("kind").is_in(household)).select("kind", "value")
+        shared = shared.join(_bearers(found, only), on=["kind", "value"], how="left")
     several = shared.filter(several_people)
     fields = ("bearers", "counts", "given", "given_r", "initial", "initial_r")
     whys = [

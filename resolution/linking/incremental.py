@@ -215,8 +215,15 @@ def plan_resolution(
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, snapshot: Path, states: pl.DataFrame) -> Plan:
-    before = con.sql("SELECT source, source_id, record_hash FROM contact_states").pl()
-    dirty = states.join(before, on=[*KEY, "record_hash"], how="anti").select("record_id")
+    # the states the warehouse kept stay there: only the dirty contacts' ids come over
+    con.register("_new_states", states.select("record_id", *KEY, "record_hash"))
+    try:
+        dirty = con.sql(
+            "SELECT record_id FROM _new_states ANTI JOIN contact_states "
+            "USING (source, source_id, record_hash) ORDER BY record_id"
+        ).pl()
+    finally:
+        con.unregister("_new_states")
     if dirty.height > FULL_ABOVE * max(states.height, 1):
         return Plan(FULL, f"the drop dirties {dirty.height} of {states.height} contacts")
     clean = states.join(dirty, on="record_id", how="anti").select("record_id", *KEY)
@@ -376,15 +383,16 @@ def block_dirty(
         cache = has_table(con, "block_key_cache")
         if cache:
             con.execute(_CACHED_SQL, {"m": model_key})
-            known = con.sql("SELECT DISTINCT record_id FROM _cached_keys").pl()
         else:
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _cached_keys (record_id BIGINT, block_key VARCHAR)"
             )
-            known = pl.DataFrame(schema={"record_id": pl.Int64})
         # a contact not in the cache for its record (new, changed, or cached by another
-        # model) goes through the fingerprinter
-        missing = frame.join(known, on="record_id", how="anti")
+        # model) goes through the fingerprinter (found in DuckDB: only those ids come over)
+        unknown = con.sql(
+            "SELECT record_id FROM _states ANTI JOIN _cached_keys USING (record_id)"
+        ).pl()
+        missing = frame.join(unknown, on="record_id", how="semi", maintain_order="left")
         recs = frame_records(missing, model.specs)
         keys, ids = [], []
         for key, record_id in model.blocks(sorted(recs.items())):
@@ -430,13 +438,24 @@ def block_dirty(
 
 
 # The contacts of blocks that crossed the size limit either way since the cache was written:
-# their size now (table block_keys) against their size then (the cache, for this model).
+# their size now (table block_keys) against their size then (the cache, for this model). Only
+# a block that gained a key just computed or lost a cached one (of a contact gone or changed)
+# changed size: the others are not counted.
 _CROSSED_SQL = """
-WITH now AS (
-    SELECT block_key, count(*) AS n FROM block_keys GROUP BY block_key
+WITH moved AS (
+    SELECT block_key FROM _computed_keys
+    UNION
+    SELECT c.block_key FROM block_key_cache c
+    WHERE c.model_hash = $m AND c.block_key IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM _states s
+        WHERE s.source = c.source AND s.source_id = c.source_id AND s.record_hash = c.record_hash
+    )
+), now AS (
+    SELECT block_key, count(*) AS n FROM block_keys SEMI JOIN moved USING (block_key)
+    GROUP BY block_key
 ), before AS (
-    SELECT block_key, count(*) AS n FROM block_key_cache
-    WHERE model_hash = $m AND block_key IS NOT NULL GROUP BY block_key
+    SELECT block_key, count(*) AS n FROM block_key_cache SEMI JOIN moved USING (block_key)
+    WHERE model_hash = $m GROUP BY block_key
 ), crossed AS (
     SELECT now.block_key FROM now LEFT JOIN before USING (block_key)
     WHERE (now.n > $max) <> (coalesce(before.n, 0) > $max)

@@ -71,16 +71,19 @@ def namesake_mailbox_holds(
     columns: Sequence[str],
     *,
     rare_name: int,
+    name_freq: pl.Series | None = None,
 ) -> pl.DataFrame:
     """``namesake_mailbox_pairs`` with (record_id_l, record_id_r, people): ``people`` the
-    contacts bearing the commoner of the pair's two names."""
+    contacts bearing the commoner of the pair's two names. ``name_freq``: the contacts'
+    ``name_counts``, when the caller has them."""
     if "email_local" not in contacts.columns or "name_key" not in contacts.columns:
         return pl.DataFrame(schema=_HOLD_SCHEMA)
     present = [c for c in columns if c in contacts.columns]
+    freq = name_counts(contacts) if name_freq is None else name_freq
     side = contacts.select(
         "record_id",
         "email_local",
-        name_counts(contacts).struct.field("n").alias("n"),
+        freq.struct.field("n").alias("n"),
         *present,
     ).filter(pl.col("email_local").is_not_null())
     pairs = (

@@ -289,3 +289,21 @@ def test_household_neighbours_are_the_contacts_on_a_dirty_contacts_lines(dirty, 
         contacts, pl.DataFrame({"record_id": dirty}, schema={"record_id": pl.Int64})
     )
     assert got["record_id"].to_list() == expected
+
+
+@pytest.mark.parametrize(("rows", "holds"), HOLDS)
+def test_holds_of_given_pairs_are_those_of_the_whole_home(rows, holds):
+    """Weighing only some pairs (the cluster stage's scored pairs) gives those pairs' holds
+    as weighing every pair does: the bearers are still counted over the whole home."""
+    contacts = home(rows)
+    every = household_holds(contacts, COLUMNS, threshold=0.5)
+    n = contacts.height
+    all_pairs = pl.DataFrame(
+        [(a, b) for a in range(n) for b in range(a + 1, n)],
+        schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64},
+        orient="row",
+    )
+    for some in (all_pairs, all_pairs.head(1), all_pairs.tail(2), all_pairs.head(0)):
+        got = household_holds(contacts, COLUMNS, threshold=0.5, pairs=some)
+        expected = every.join(some, on=["record_id_l", "record_id_r"], how="semi")
+        assert got.equals(expected)
