@@ -1,6 +1,7 @@
 """``edin label``: answer the active-learning queue in the console.
 
-Each pair is shown side by side with the model's score and strongest reasons; the answer
+Each pair is shown side by side with the model's score and strongest reasons (and, when a
+cluster-stage rule dropped its link, which one and why, as ``edin explain`` says); the answer
 (y = same person, n = not, u = unsure, q = quit) is appended to the labels file at once, so
 an interrupted session keeps what was answered. ``edin run --labels FILE`` then trains on it.
 """
@@ -13,7 +14,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from edin.explain import decided_pairs, format_reasons, load
+from edin.explain import decided_pairs, format_reasons, kept_apart_of, kept_apart_words, load
 from resolution import Home
 from resolution.feedback import (
     ANSWER_LABELS,
@@ -22,7 +23,7 @@ from resolution.feedback import (
     read_answered,
     read_answered_frame,
 )
-from resolution.matching import ranked_reasons
+from resolution.matching import NameWeights, ranked_reasons
 
 ROWS = (
     ("name", "display_name"),
@@ -45,15 +46,26 @@ def _cell(value: Any) -> str:
 
 
 def render_pair(
-    pair: dict[str, Any], left: dict[str, Any], right: dict[str, Any], n: int, total: int
+    pair: dict[str, Any],
+    left: dict[str, Any],
+    right: dict[str, Any],
+    n: int,
+    total: int,
+    kept_apart: str | None = None,
 ) -> str:
+    """One queued pair side by side; ``kept_apart``: why a cluster-stage rule dropped its link
+    (``edin.explain.kept_apart_words``), if one did."""
     head = f"[{n}/{total}] score {pair['score']:.3f}"
     lines = [
         head,
         "  reasons: " + format_reasons(ranked_reasons(pair, top=4)),
-        f"  {'':<9} {left['source'] + ':' + left['source_id']:<{WIDTH}} | "
-        f"{right['source'] + ':' + right['source_id']}",
     ]
+    if kept_apart:
+        lines.append(f"  kept apart: {kept_apart}")
+    lines.append(
+        f"  {'':<9} {left['source'] + ':' + left['source_id']:<{WIDTH}} | "
+        f"{right['source'] + ':' + right['source_id']}"
+    )
     for label, col in ROWS:
         lines.append(f"  {label:<9} {_cell(left[col])[:WIDTH]:<{WIDTH}} | {_cell(right[col])}")
     lines.append(f"  {'profile':<9} {pair['profile_id_l']:<{WIDTH}} | {pair['profile_id_r']}")
@@ -85,6 +97,8 @@ def run_label(
         snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs, spread=True
     )
     contacts = {(r["source"], r["source_id"]): r for r in snap.contacts.iter_rows(named=True)}
+    kept = kept_apart_of(snap)
+    rare_name = NameWeights.of_stats(snap.model.get("stats", {})).rare_name
     counts = {"match": 0, "distinct": 0, "unsure": 0}
     if queue.height == 0:
         print("nothing to label: every uncertain pair is answered", file=out)
@@ -93,7 +107,10 @@ def run_label(
     for n, pair in enumerate(queue.iter_rows(named=True), start=1):
         left = contacts[(pair["source_l"], pair["source_id_l"])]
         right = contacts[(pair["source_r"], pair["source_id_r"])]
-        print(render_pair(pair, left, right, n, queue.height), file=out)
+        a, b = (pair["source_l"], pair["source_id_l"]), (pair["source_r"], pair["source_id_r"])
+        rule = kept.get((a, b) if a <= b else (b, a))
+        words = kept_apart_words(rule, rare_name) if rule else None
+        print(render_pair(pair, left, right, n, queue.height, words), file=out)
         answer = ""
         while answer not in ("y", "n", "u", "q"):
             if interactive:

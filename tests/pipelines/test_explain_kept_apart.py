@@ -11,6 +11,7 @@ for a pair no rule dropped. Erasing a contact takes its kept_apart rows with it.
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import duckdb
 import polars as pl
 import pytest
 
+import edin.label as label
 from edin.explain import explain_contact
 from tests.conftest import CONTACT_HEADER, edin
 from tests.pipelines.test_erasure import write_rows
@@ -170,3 +172,35 @@ def test_erasing_a_contact_takes_its_kept_apart_rows(home, tmp_path):
     assert left == (0,) and rows is not None and rows[0] > 0
     out = edin("explain", "--home", str(copy), "vk:fam-petr", "whatsapp:fam-anon").stdout
     assert "kept apart: they share only a phone line" in out
+
+
+@pytest.mark.parametrize(("a", "b", "says", "others"), CASES)
+def test_edin_label_shows_the_rule_beside_a_queued_pair(home, a, b, says, others, monkeypatch):
+    """The label queue shows a pair a rule kept apart with the words explain uses."""
+    left, right = sorted([tuple(a.split(":", 1)), tuple(b.split(":", 1))])
+    reasons = pl.read_parquet(home / "current" / "pair_reasons.parquet")
+    pair = reasons.filter(
+        (pl.col("source_l") == left[0])
+        & (pl.col("source_id_l") == left[1])
+        & (pl.col("source_r") == right[0])
+        & (pl.col("source_id_r") == right[1])
+    )
+    assert pair.height == 1  # a scored pair
+    members = pl.read_parquet(home / "current" / "members.parquet")
+    keys = members["source"] + ":" + members["source_id"]
+    profile = dict(zip(keys, members["profile_id"], strict=True))
+    queued = pair.with_columns(
+        pl.lit(profile[":".join(left)]).alias("profile_id_l"),
+        pl.lit(profile[":".join(right)]).alias("profile_id_r"),
+    )
+    monkeypatch.setattr(label, "label_queue", lambda *args, **kwargs: queued)
+    out = io.StringIO()
+    label.run_label(home, home / "answers.csv", 1, io.StringIO("q\n"), out, interactive=False)
+    text = out.getvalue()
+    assert f"{left[0]}:{left[1]}" in text
+    if says is None:
+        assert "kept apart" not in text
+    else:
+        assert "  " + says in text, text
+        for name in others:
+            assert name not in text
