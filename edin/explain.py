@@ -74,19 +74,6 @@ def kept_apart_words(row: dict[str, Any], rare_name: int | None = None) -> str:
     return f"a rule of the cluster stage ({row['rule']}) dropped their link"
 
 
-def kept_apart_of(snap: Explainable) -> dict[tuple[Key, Key], dict[str, Any]]:
-    """The snapshot's kept_apart rows by pair (its two keys sorted)."""
-    out: dict[tuple[Key, Key], dict[str, Any]] = {}
-    for r in snap.kept_apart.iter_rows(named=True):
-        a, b = (r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])
-        out[(a, b) if a <= b else (b, a)] = r
-    return out
-
-
-def _pair_key(a: Key, b: Key) -> tuple[Key, Key]:
-    return (a, b) if a <= b else (b, a)
-
-
 def _sides(row: dict[str, Any]) -> tuple[Key, Key]:
     return (row["source_l"], row["source_id_l"]), (row["source_r"], row["source_id_r"])
 
@@ -247,12 +234,11 @@ def explain_contact(home: Path, key: Key) -> str:
         "(disagree, or agreement too common to count)",
         *(fellegi_sunter_lines(fs) if fs else []),
     ]
-    kept = kept_apart_of(snap)
     rare_name = NameWeights.of_stats(snap.model.get("stats", {})).rare_name
     out.append(f"  scored pairs inside the profile ({within.height})")
     for r in within.iter_rows(named=True):
         line = _pair_line(r, snap.threshold)
-        rule = kept.get(_pair_key(*_sides(r)))
+        rule = snap.kept_apart_row(*_sides(r))
         if rule is not None:
             line += (
                 f"\n        this pair's own link was dropped: {kept_apart_words(rule, rare_name)};"
@@ -269,7 +255,7 @@ def explain_contact(home: Path, key: Key) -> str:
     for r in outside.head(OUTSIDE_PAIRS).iter_rows(named=True):
         left, right = _sides(r)
         other = right if left in keys else left
-        rule = kept.get(_pair_key(left, right))
+        rule = snap.kept_apart_row(left, right)
         if rule is not None:
             note = f"\n        kept apart: {kept_apart_words(rule, rare_name)}"
         elif r["score"] >= snap.threshold:
@@ -344,7 +330,7 @@ def explain_pair(home: Path, a: Key, b: Key) -> str:
     weights = NameWeights.of_stats(snap.model.get("stats", {}))
     if row.height:
         out.append(_pair_line(row.row(0, named=True), snap.threshold).lstrip())
-        rule = kept_apart_of(snap).get(_pair_key(a, b))
+        rule = snap.kept_apart_row(a, b)
         if rule is not None:
             words = kept_apart_words(rule, weights.rare_name)
             out.append(

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from edin.explain import decided_pairs, format_reasons, kept_apart_of, kept_apart_words, load
+from edin.explain import decided_pairs, format_reasons, kept_apart_words, load
 from resolution import Home
 from resolution.feedback import (
     ANSWER_LABELS,
@@ -97,7 +97,6 @@ def run_label(
         snap.reasons.collect(), snap.members, _answered(home, labels), max_pairs, spread=True
     )
     contacts = {(r["source"], r["source_id"]): r for r in snap.contacts.iter_rows(named=True)}
-    kept = kept_apart_of(snap)
     rare_name = NameWeights.of_stats(snap.model.get("stats", {})).rare_name
     counts = {"match": 0, "distinct": 0, "unsure": 0}
     if queue.height == 0:
@@ -107,8 +106,9 @@ def run_label(
     for n, pair in enumerate(queue.iter_rows(named=True), start=1):
         left = contacts[(pair["source_l"], pair["source_id_l"])]
         right = contacts[(pair["source_r"], pair["source_id_r"])]
-        a, b = (pair["source_l"], pair["source_id_l"]), (pair["source_r"], pair["source_id_r"])
-        rule = kept.get((a, b) if a <= b else (b, a))
+        rule = snap.kept_apart_row(
+            (pair["source_l"], pair["source_id_l"]), (pair["source_r"], pair["source_id_r"])
+        )
         words = kept_apart_words(rule, rare_name) if rule else None
         print(render_pair(pair, left, right, n, queue.height, words), file=out)
         answer = ""

@@ -633,7 +633,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         name_freq=freq,
     )
     # which rule dropped which scored pair, for `edin explain` and the review app
-    write_table(con, KEPT_APART_TABLE, kept_apart(scored, household, namesakes))
+    write_table(con, KEPT_APART_TABLE, kept_apart(household, namesakes))
     scored = drop_household_pairs(drop_household_pairs(scored, household), namesakes)
     extra: Metadata = {}
     if incremental.read_plan(con).incremental and not run.on_spark:
@@ -702,14 +702,12 @@ def cluster(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
 KEPT_APART_TABLE = "kept_apart"
 
 
-def kept_apart(
-    scored: pl.DataFrame, household: pl.DataFrame, namesakes: pl.DataFrame
-) -> pl.DataFrame:
-    """The ``scored`` pairs the household rule (``household_holds``) or the namesakes' mailbox
-    rule (``namesake_mailbox_holds``) drops, with the rule and what it counted (contract
-    KEPT_APART); a pair both drop is told as the household rule's, which is applied first."""
-    pairs = scored.select("record_id_l", "record_id_r")
-    held = household.join(pairs, on=["record_id_l", "record_id_r"], how="semi").select(
+def kept_apart(household: pl.DataFrame, namesakes: pl.DataFrame) -> pl.DataFrame:
+    """The scored pairs the household rule (``household_holds``) or the namesakes' mailbox
+    rule (``namesake_mailbox_holds``) drops, both weighed on the scored pairs only, with the
+    rule and what it counted (contract KEPT_APART); a pair both drop is told as the household
+    rule's, which is applied first."""
+    held = household.select(
         "record_id_l",
         "record_id_r",
         pl.lit(KEPT_HOUSEHOLD).alias("rule"),
@@ -717,17 +715,13 @@ def kept_apart(
         pl.col("people").alias("bearers"),
         pl.col("values").alias("shared"),
     )
-    namesake = (
-        namesakes.join(held, on=["record_id_l", "record_id_r"], how="anti")
-        .join(pairs, on=["record_id_l", "record_id_r"], how="semi")
-        .select(
-            "record_id_l",
-            "record_id_r",
-            pl.lit(KEPT_NAMESAKES).alias("rule"),
-            pl.lit(None, pl.String).alias("why"),
-            pl.col("people").alias("bearers"),
-            pl.lit(None, pl.Int64).alias("shared"),
-        )
+    namesake = namesakes.join(held, on=["record_id_l", "record_id_r"], how="anti").select(
+        "record_id_l",
+        "record_id_r",
+        pl.lit(KEPT_NAMESAKES).alias("rule"),
+        pl.lit(None, pl.String).alias("why"),
+        pl.col("people").alias("bearers"),
+        pl.lit(None, pl.Int64).alias("shared"),
     )
     both = pl.concat([held, namesake], how="vertical_relaxed")
     return conform(both.sort("record_id_l", "record_id_r"), KEPT_APART, KEPT_APART_TABLE)

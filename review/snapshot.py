@@ -102,11 +102,9 @@ class SnapshotView:
             history=history.sort("started_at", "interaction_id", descending=[True, False]),
             id_map=published.id_map,
             changes=published.changes,
+            kept_apart=snap.kept_apart_by_pair,
         )
         view._index()
-        for r in snap.kept_apart.iter_rows(named=True):
-            a, b = (r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])
-            view.kept_apart[(a, b) if a <= b else (b, a)] = r
         return view
 
     def _index(self) -> None:
@@ -174,7 +172,7 @@ class SnapshotView:
 
     def kept_apart_row(self, a: Key, b: Key) -> dict[str, Any] | None:
         """The kept_apart row of a pair (which rule dropped its link), or None."""
-        return self.kept_apart.get((a, b) if a <= b else (b, a))
+        return self.kept_apart.get((a, b) if a <= b else (b, a))  # as Explainable keys it
 
     def contact_history(self, key: Key, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.history.filter(

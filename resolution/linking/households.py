@@ -101,30 +101,6 @@ def _grouped(givens: Sequence[str], counts: Sequence[int]) -> tuple[list[str], l
     return groups, totals
 
 
-_BEARERS_SCHEMA = {
-    "record_id": pl.Int64(),
-    "given": pl.String(),
-    "initial": pl.String(),
-    "kind": pl.String(),
-    "value": pl.String(),
-    "bearers": pl.List(pl.String),
-    "counts": pl.List(pl.Int64),
-}
-
-
-def value_bearers(
-    contacts: pl.DataFrame, columns: Sequence[str], only: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """(record_id, given, initial, kind, value, bearers, counts): every identifier value of
-    every contact with the people bearing it (``people``: one given name each) and how many of
-    the value's contacts each one is. With ``only`` (kind, value), the bearers of those values
-    alone are counted (still over every contact bearing them): the others' are null."""
-    values = _values(contacts, columns)
-    if values is None:
-        return pl.DataFrame(schema=_BEARERS_SCHEMA)
-    return _with_bearers(values, only)
-
-
 def _values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame | None:
     """(record_id, given, initial, kind, value) of every identifier value of every contact."""
     found = identifier_values(contacts, columns)
@@ -136,18 +112,12 @@ def _values(contacts: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame | No
     )
 
 
-def _with_bearers(values: pl.DataFrame, only: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``values`` with the bearers and counts of their values (``value_bearers``)."""
-    return values.join(_bearers(values, only), on=["kind", "value"], how="left")
-
-
-def _bearers(values: pl.DataFrame, only: pl.DataFrame | None = None) -> pl.DataFrame:
-    """(kind, value, bearers, counts) of the values of ``values`` (those of ``only``) borne by
-    a named contact."""
-    counted_of = (
-        values
-        if only is None
-        else values.join(only.select("kind", "value").unique(), on=["kind", "value"], how="semi")
+def _bearers(values: pl.DataFrame, only: pl.DataFrame) -> pl.DataFrame:
+    """(kind, value, bearers, counts): the people bearing each (kind, value) of ``only``
+    among ``values`` (people: one given name each, a bearer's variants across scripts once)
+    and how many of the value's contacts each one is."""
+    counted_of = values.join(
+        only.select("kind", "value").unique(), on=["kind", "value"], how="semi"
     )
     names = (
         counted_of.filter(pl.col("given").is_not_null())
@@ -250,35 +220,33 @@ def household_holds(
     several_people = (pl.col("bearers").list.len().fill_null(0) >= 2) & pl.col("kind").is_in(
         household
     )
-    if pairs is None:
-        values = value_bearers(contacts, columns)
-        right = values.select("record_id", "given", "initial", "kind", "value")
-        shared = values.join(right, on=["kind", "value"], suffix="_r").filter(
-            pl.col("record_id") < pl.col("record_id_r")
-        )
-    else:
-        found = _values(contacts, columns)
-        if found is None:
-            return pl.DataFrame(schema=_HOLD_SCHEMA)
-        ids = found.schema["record_id"]
-        wanted = pairs.select(
-            pl.col("record_id_l").cast(ids).alias("record_id"),
-            pl.col("record_id_r").cast(ids),
-        ).unique()
-        shared = (
-            found.join(wanted, on="record_id")
-            .join(
-                found.rename(
-                    {"record_id": "record_id_r", "given": "given_r", "initial": "initial_r"}
-                ),
-                on=["record_id_r", "kind", "value"],
-            )
+    found = _values(contacts, columns)
+    if found is None:
+        return pl.DataFrame(schema=_HOLD_SCHEMA)
+    if pairs is None:  # every pair sharing a household value: the only ones it can hold
+        mine = found.filter(pl.col("kind").is_in(household)).select("record_id", "kind", "value")
+        pairs = (
+            mine.join(mine, on=["kind", "value"], suffix="_r")
             .filter(pl.col("record_id") < pl.col("record_id_r"))
+            .select(pl.col("record_id").alias("record_id_l"), "record_id_r")
         )
-        # the bearers of the household values these pairs share, counted over the whole home
-        # (only a household value's bearers are read below)
-        only = shared.filter(pl.col("kind").is_in(household)).select("kind", "value")
-        shared = shared.join(_bearers(found, only), on=["kind", "value"], how="left")
+    ids = found.schema["record_id"]
+    wanted = pairs.select(
+        pl.col("record_id_l").cast(ids).alias("record_id"),
+        pl.col("record_id_r").cast(ids),
+    ).unique()
+    shared = (
+        found.join(wanted, on="record_id")
+        .join(
+            found.rename({"record_id": "record_id_r", "given": "given_r", "initial": "initial_r"}),
+            on=["record_id_r", "kind", "value"],
+        )
+        .filter(pl.col("record_id") < pl.col("record_id_r"))
+    )
+    # the bearers of the household values these pairs share, counted over the whole home
+    # (only a household value's bearers are read below)
+    only = shared.filter(pl.col("kind").is_in(household)).select("kind", "value")
+    shared = shared.join(_bearers(found, only), on=["kind", "value"], how="left")
     several = shared.filter(several_people)
     fields = ("bearers", "counts", "given", "given_r", "initial", "initial_r")
     whys = [

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from resolution._typing import Key
 from resolution.contract import ID_MAP, PUBLISHED_KEPT_APART, conform
 from resolution.errors import NoSnapshotError, PublishError
 from resolution.home import MODEL_FILE, Home
@@ -117,6 +119,20 @@ class Explainable:
     @property
     def threshold(self) -> float:
         return float(self.model["threshold"])
+
+    @cached_property
+    def kept_apart_by_pair(self) -> dict[tuple[Key, Key], dict[str, Any]]:
+        """The kept_apart rows by pair, its two contact keys sorted (``kept_apart_row``)."""
+        out: dict[tuple[Key, Key], dict[str, Any]] = {}
+        for r in self.kept_apart.iter_rows(named=True):
+            a, b = (r["source_l"], r["source_id_l"]), (r["source_r"], r["source_id_r"])
+            out[(a, b) if a <= b else (b, a)] = r
+        return out
+
+    def kept_apart_row(self, a: Key, b: Key) -> dict[str, Any] | None:
+        """Which rule of the cluster stage dropped the link of the pair ``a``, ``b`` (either
+        order): its kept_apart row, or None."""
+        return self.kept_apart_by_pair.get((a, b) if a <= b else (b, a))
 
 
 def read_explainable(home: Path) -> Explainable:
