@@ -1,6 +1,7 @@
 """The operator's path in headless Chromium (Debian's ``chromium`` driven by Playwright): sign
 in; the namesake queue; "different people" on a pair of namesakes, which persists and which
-the next run keeps apart; "same person" merging two profiles and their notes; undo; a form
+the next run keeps apart; "same person" merging two profiles and their notes; a pair the
+household rule kept apart saying why, and "same person" on it outranking the rule; undo; a form
 posted without its CSRF token refused; an anonymous request refused.
 
 Skipped when /usr/bin/chromium is absent (CI installs it: .ci/run). Screenshots go to
@@ -241,6 +242,54 @@ def test_same_person_merges_two_profiles_and_their_notes(page, server, home, sam
     expect(page.locator("#members")).to_contain_text(text(c))
     expect(page.locator("#members")).to_contain_text(text(d))
     shot(page, shots, "08-merged-profile")
+
+
+def household_pair_kept_apart(view: SnapshotView):
+    """The pair the model is surest of among those the household rule kept apart because the
+    two given names differ (two named members of one family on one phone line), each in its
+    own profile, with its kept_apart row."""
+    rows = [
+        (view.pair_row(a, b)["score"], a, b, row)
+        for (a, b), row in sorted(view.kept_apart.items())
+        if row["rule"] == "household"
+        and row["why"] == "given_names"
+        and view.profile_of[a] != view.profile_of[b]
+        and view.pair_row(a, b) is not None
+    ]
+    assert rows, "no household pair with two given names kept apart in data/sample"
+    _, a, b, row = max(rows, key=lambda r: r[0])
+    return a, b, row
+
+
+def test_a_pair_a_rule_kept_apart_says_why_and_the_operator_may_merge_it_anyway(
+    page, server, home, sample_home, shots
+):
+    a, b, rule = household_pair_kept_apart(SnapshotView.load(sample_home))
+    line = (
+        f"их связывает только телефон, которым пользуются {rule['bearers']} человек(а); "
+        "имена разные: общий телефон семьи сам по себе не делает людей одним человеком."
+    )
+    sign_in(page, server)
+    page.goto(pair_url(server, a, b, "/review/queues/uncertain"))
+    kept = page.locator("#kept-apart")
+    expect(kept).to_be_visible()
+    expect(kept).to_have_text(f"Не объединены автоматически: {line}")
+    shot(page, shots, "09-kept-apart")
+
+    # the operator's "same person" outranks the rule: recorded as any merge, applied next run
+    page.locator("#btn-same").click()
+    expect(page.locator("#flash")).to_contain_text("один человек")
+    assert decided(home, a, b) == "match"
+    run_sample(home)
+    after = SnapshotView.load(home)
+    assert after.profile_of[a] == after.profile_of[b]
+    # the rule still sets the pair's own link aside; the page says what joined them
+    page.goto(pair_url(server, a, b, "/review/queues/uncertain"))
+    expect(page.locator(".verdict")).to_contain_text("решено: один человек")
+    expect(kept).to_have_text(
+        f"Связь этой пары не учтена: {line[:-1]}. В один профиль их свели другие контакты "
+        "или решение."
+    )
 
 
 def test_undo(page, server, home):
