@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from numbers import Integral
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,7 +127,42 @@ _STRENGTH = {
     "en": (("strong", 3.0), ("moderate", 1.0), ("weak", 0.0)),
 }
 _FOR_AGAINST = {"ru": ("за", "против"), "en": ("for", "against")}
-_BORNE_BY = {"ru": "его носят {n} контакт(а/ов)", "en": "{n} contacts bear it"}
+_BORNE_BY = {"ru": "его носят {n} {contacts}", "en": "{n} {contacts} bear it"}
+
+# A noun after a number, per language: Russian has three forms (1, 21 контакт; 2–4, 22
+# контакта; 0, 5–20, 25 контактов), English two. A message that has ``{n}`` gets each noun
+# here as a placeholder of its own, in the form ``n`` takes: "{n} {contacts}".
+NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ru": {
+        "contacts": ("контакт", "контакта", "контактов"),
+        "people": ("человек", "человека", "человек"),
+        "profiles": ("профиль", "профиля", "профилей"),
+        "in_profiles": ("профиле", "профилях", "профилях"),
+    },
+    "en": {
+        "contacts": ("contact", "contacts"),
+        "people": ("person", "people"),
+        "profiles": ("profile", "profiles"),
+        "in_profiles": ("profile", "profiles"),
+    },
+}
+
+
+def plural_form(n: int, lang: str) -> int:
+    """Which form of a noun follows the number ``n`` (an index into ``NOUNS``' tuples)."""
+    if lang != "ru":
+        return 0 if n == 1 else 1
+    if 11 <= n % 100 <= 14:
+        return 2
+    last = n % 10
+    return 0 if last == 1 else 1 if 2 <= last <= 4 else 2
+
+
+def counted(lang: str, n: int) -> dict[str, str]:
+    """Every noun of ``NOUNS`` in the form the number ``n`` takes, by its placeholder name."""
+    nouns = NOUNS.get(lang, NOUNS["ru"])
+    form = plural_form(n, lang if lang in NOUNS else "ru")
+    return {noun: forms[form] for noun, forms in nouns.items()}
 
 
 @dataclass(frozen=True)
@@ -171,7 +207,7 @@ def reason(
             text = common
             count = left.get("_name_count") if field in ("name", "given", "surname") else None
             if field == "name" and isinstance(count, int) and count > COMMON_NAME:
-                text += " (" + _BORNE_BY[lang].format(n=count) + ")"
+                text += " (" + _BORNE_BY[lang].format(n=count, **counted(lang, count)) + ")"
         else:
             text = disagree
     else:  # a configured field or an interaction of two fields
@@ -205,30 +241,30 @@ def reasons(
 # reasons (resolution.linking.households.HELD_WHY), the namesakes' mailbox rule, the prefixes.
 APART_WORDS: dict[str, dict[str, str]] = {
     "ru": {
-        "line": "их связывает только телефон, которым пользуются {n} человек(а)",
+        "line": "их связывает только телефон, которым пользуются {n} {people}",
         "lines": "их связывают только телефоны ({k}), каждым из которых пользуются "
-        "{n} человек(а) и больше",
+        "{n} {people} и больше",
         "given_names": "имена разные: общий телефон семьи сам по себе не делает людей "
         "одним человеком",
         "initials": "инициалы не подходят: общий телефон семьи сам по себе не делает людей "
         "одним человеком",
         "unnamed": "у одного из контактов нет имени, и не видно, кто из пользующихся телефоном это",
         "namesake_mailbox": "одинаковое имя почтового ящика у разных почтовых сервисов, а имя "
-        "частое (его носят {n} контакт(а/ов)): так совпадают адреса тёзок",
+        "частое (его носят {n} {contacts}): так совпадают адреса тёзок",
         "apart": "Не объединены автоматически: {text}.",
         "same": "Связь этой пары не учтена: {text}. В один профиль их свели другие контакты "
         "или решение.",
     },
     "en": {
-        "line": "they share only a phone line that {n} people use",
-        "lines": "they share only phone lines ({k}), each used by {n} people or more",
+        "line": "they share only a phone line that {n} {people} use",
+        "lines": "they share only phone lines ({k}), each used by {n} {people} or more",
         "given_names": "their first names differ: a family's shared line alone does not make "
         "them one person",
         "initials": "their initials do not fit: a family's shared line alone does not make "
         "them one person",
         "unnamed": "one contact has no name, and nothing tells which of the line's users it is",
         "namesake_mailbox": "the same mailbox name at two different mail services, and the "
-        "name is common ({n} contacts bear it): namesakes' addresses look alike",
+        "name is common ({n} {contacts} bear it): namesakes' addresses look alike",
         "apart": "Not merged automatically: {text}.",
         "same": "This pair's own link was set aside: {text}. Other contacts or a decision "
         "put them in one profile.",
@@ -243,11 +279,11 @@ def kept_apart(row: dict[str, Any], same_profile: bool, lang: str) -> str:
     n = row["bearers"]
     if row["rule"] == KEPT_HOUSEHOLD:
         k = row["shared"] or 1
-        line = words["line" if k == 1 else "lines"].format(n=n, k=k)
+        line = words["line" if k == 1 else "lines"].format(n=n, k=k, **counted(lang, n))
         why = words.get(row["why"] or "", "")
         text = f"{line}; {why}" if why else line
     else:
-        text = words["namesake_mailbox"].format(n=n)
+        text = words["namesake_mailbox"].format(n=n, **counted(lang, n))
     return words["same" if same_profile else "apart"].format(text=text)
 
 
@@ -331,22 +367,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "handles": "Соцсети",
         "created": "Создан",
         "profile": "Профиль",
-        "contacts_n": "контактов",
+        "n_contacts": "{n} {contacts}",
+        "n_profiles": "{n} {profiles}",
         "last_talks": "Последние обращения",
         "no_talks": "Обращений нет.",
         "placeholder": "служебное значение: не считается данными клиента",
         "hub": "общее для многих людей: не считается доводом",
         "typo": "опечатка в домене",
         "namesakes_title": "Тёзки: контакты с одним и тем же полным именем",
-        "namesake_line": "{n} контакта(ов) с именем {name}",
+        "namesake_line": "{n} {contacts} с именем {name}",
         "likely_one": "вероятно, один человек (уже один профиль)",
         "undecided": "не решено",
         "decided_same": "решено: один человек",
         "decided_different": "решено: разные люди",
         "not_compared": "модель их не сравнивала",
-        "in_profiles": "в {n} профилях",
+        "in_profiles": "в {n} {in_profiles}",
         "review_title": "Группы, задержанные из-за размера",
-        "review_line": "{n} контактов: модель связала их, но группа слишком велика, "
+        "review_line": "{n} {contacts}: модель связала их, но группа слишком велика, "
         "чтобы объединить без проверки",
         "selected_same": "Выбранные — один человек",
         "selected_different": "Выбранные — разные люди",
@@ -443,22 +480,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "handles": "Social",
         "created": "Created",
         "profile": "Profile",
-        "contacts_n": "contacts",
+        "n_contacts": "{n} {contacts}",
+        "n_profiles": "{n} {profiles}",
         "last_talks": "Latest conversations",
         "no_talks": "No conversations.",
         "placeholder": "a placeholder value: not the customer's own",
         "hub": "shared by many people: not counted as evidence",
         "typo": "mistyped domain",
         "namesakes_title": "Namesakes: contacts sharing one full name",
-        "namesake_line": "{n} contacts named {name}",
+        "namesake_line": "{n} {contacts} named {name}",
         "likely_one": "likely one person (already one profile)",
         "undecided": "undecided",
         "decided_same": "decided: same person",
         "decided_different": "decided: different people",
         "not_compared": "the model did not compare them",
-        "in_profiles": "in {n} profiles",
+        "in_profiles": "in {n} {in_profiles}",
         "review_title": "Groups held back for their size",
-        "review_line": "{n} contacts: the model linked them, but the group is too large to "
+        "review_line": "{n} {contacts}: the model linked them, but the group is too large to "
         "merge without a check",
         "selected_same": "Selected: same person",
         "selected_different": "Selected: different people",
@@ -506,11 +544,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def translator(lang: str) -> Any:
-    """``t(key, **values)`` for one language (a missing key shows itself, never fails)."""
+    """``t(key, **values)`` for one language (a missing key shows itself, never fails); a
+    number ``n`` among the values puts the nouns after it in its form (``NOUNS``)."""
     table = MESSAGES.get(lang, MESSAGES["ru"])
 
     def t(key: str, **values: Any) -> str:
         text = table.get(key, key)
+        if isinstance(values.get("n"), Integral):
+            values = counted(lang, int(values["n"])) | values
         return text.format(**values) if values else text
 
     return t

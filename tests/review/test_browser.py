@@ -24,6 +24,7 @@ import uvicorn
 from api.app import create_app
 from resolution.feedback import pair_decisions
 from review.snapshot import SnapshotView
+from review.words import counted
 from tests.review.conftest import PASSWORDS, run_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -266,7 +267,8 @@ def test_a_pair_a_rule_kept_apart_says_why_and_the_operator_may_merge_it_anyway(
 ):
     a, b, rule = household_pair_kept_apart(SnapshotView.load(sample_home))
     line = (
-        f"их связывает только телефон, которым пользуются {rule['bearers']} человек(а); "
+        f"их связывает только телефон, которым пользуются {rule['bearers']} "
+        f"{counted('ru', rule['bearers'])['people']}; "
         "имена разные: общий телефон семьи сам по себе не делает людей одним человеком."
     )
     sign_in(page, server)

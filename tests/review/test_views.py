@@ -401,7 +401,7 @@ def test_a_group_held_for_review_and_deciding_a_group(ivan, home, app, view):
     loaded.review = [group]
     try:
         queue = ivan.get("/review/queues/review")
-        assert "3 контактов: модель связала их" in queue.text
+        assert "3 контакта: модель связала их" in queue.text
         page = ivan.get("/review/review-groups/review:test")
         assert page.status_code == 200
         for key in keys:

@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from review.words import APART_WORDS, MESSAGES, kept_apart, local_time, reason, reasons, verdict
+from review.words import (
+    APART_WORDS,
+    MESSAGES,
+    counted,
+    kept_apart,
+    local_time,
+    plural_form,
+    reason,
+    reasons,
+    translator,
+    verdict,
+)
 
 IVAN = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
 IVAN2 = {"name": "ivan ivanov", "given": "ivan", "surname": "ivanov", "_name_count": 9}
@@ -38,7 +49,7 @@ PETR = {"name": "petr ivanov", "given": "petr", "surname": "ivanov"}
             -0.4,
             IVAN,
             IVAN2,
-            "имя совпадает, но оно частое (его носят 9 контакт(а/ов))",
+            "имя совпадает, но оно частое (его носят 9 контактов)",
             "the name matches, but it is common (9 contacts bear it)",
         ),
         (
@@ -169,7 +180,7 @@ def _kept(rule: str, why: str | None, bearers: int, shared: int | None) -> dict:
             _kept("household", "given_names", 3, 1),
             False,
             "Не объединены автоматически: их связывает только телефон, которым пользуются 3 "
-            "человек(а); имена разные: общий телефон семьи сам по себе не делает людей одним "
+            "человека; имена разные: общий телефон семьи сам по себе не делает людей одним "
             "человеком.",
             "Not merged automatically: they share only a phone line that 3 people use; their "
             "first names differ: a family's shared line alone does not make them one person.",
@@ -178,7 +189,7 @@ def _kept(rule: str, why: str | None, bearers: int, shared: int | None) -> dict:
             _kept("household", "unnamed", 2, 2),
             False,
             "Не объединены автоматически: их связывают только телефоны (2), каждым из которых "
-            "пользуются 2 человек(а) и больше; у одного из контактов нет имени, и не видно, кто "
+            "пользуются 2 человека и больше; у одного из контактов нет имени, и не видно, кто "
             "из пользующихся телефоном это.",
             "Not merged automatically: they share only phone lines (2), each used by 2 people "
             "or more; one contact has no name, and nothing tells which of the line's users it "
@@ -188,7 +199,7 @@ def _kept(rule: str, why: str | None, bearers: int, shared: int | None) -> dict:
             _kept("namesake_mailbox", None, 25, None),
             True,
             "Связь этой пары не учтена: одинаковое имя почтового ящика у разных почтовых "
-            "сервисов, а имя частое (его носят 25 контакт(а/ов)): так совпадают адреса тёзок. "
+            "сервисов, а имя частое (его носят 25 контактов): так совпадают адреса тёзок. "
             "В один профиль их свели другие контакты или решение.",
             "This pair's own link was set aside: the same mailbox name at two different mail "
             "services, and the name is common (25 contacts bear it): namesakes' addresses look "
@@ -203,3 +214,46 @@ def test_a_pair_a_rule_kept_apart_in_words(row, same, ru, en):
 
 def test_both_languages_tell_the_rules():
     assert set(APART_WORDS["ru"]) == set(APART_WORDS["en"])
+
+
+@pytest.mark.parametrize(
+    ("n", "ru", "en"),
+    [
+        (0, "0 контактов", "0 contacts"),
+        (1, "1 контакт", "1 contact"),
+        (2, "2 контакта", "2 contacts"),
+        (4, "4 контакта", "4 contacts"),
+        (5, "5 контактов", "5 contacts"),
+        (11, "11 контактов", "11 contacts"),
+        (12, "12 контактов", "12 contacts"),
+        (14, "14 контактов", "14 contacts"),
+        (21, "21 контакт", "21 contacts"),
+        (22, "22 контакта", "22 contacts"),
+        (25, "25 контактов", "25 contacts"),
+        (101, "101 контакт", "101 contacts"),
+        (111, "111 контактов", "111 contacts"),
+        (1684, "1684 контакта", "1684 contacts"),
+    ],
+)
+def test_a_number_takes_the_noun_form_its_language_wants(n, ru, en):
+    assert translator("ru")("n_contacts", n=n) == ru
+    assert translator("en")("n_contacts", n=n) == en
+
+
+def test_every_noun_has_a_form_for_every_plural_class():
+    assert counted("ru", 1).keys() == counted("en", 1).keys()
+    for lang, classes in (("ru", {0, 1, 2}), ("en", {0, 1})):
+        assert {plural_form(n, lang) for n in range(200)} == classes
+        assert all(all(counted(lang, n).values()) for n in range(200))
+
+
+def test_people_and_profiles_in_russian():
+    assert counted("ru", 2)["people"] == "человека"
+    assert counted("ru", 5)["people"] == "человек"
+    assert translator("ru")("in_profiles", n=2) == "в 2 профилях"
+    assert translator("ru")("in_profiles", n=21) == "в 21 профиле"
+    assert translator("ru")("n_profiles", n=1685) == "1685 профилей"
+    assert (
+        translator("ru")("namesake_line", n=4, name="Иван Иванов")
+        == "4 контакта с именем Иван Иванов"
+    )
