@@ -31,6 +31,10 @@ from resolution.inputs.reader import CHUNK_BYTES, SUFFIXES, Broken, read_rows
 log = logging.getLogger("edin")
 
 NULL_TOKENS = frozenset({"", "null", "none", "n/a", "na", "nan", "nil", "#n/a"})
+# Only a cell this short is lowercased and looked up among them (a 2M-row file's cells are
+# not all lowercased): the tokens are ASCII, and no longer text lowercases into one (the only
+# multi-byte letter whose lowercase is ASCII is the Kelvin sign, and no token holds a "k").
+_NULL_TOKEN_BYTES = max(len(t.encode()) for t in NULL_TOKENS)
 MAX_FIELD_CHARS = 1000
 # Table files a folder may hold that are not read: named, not skipped.
 UNREADABLE_TABLES = {
@@ -161,10 +165,15 @@ def _conform_file(
                 exprs.append(_mapped(df, extra.columns).alias(extra.column))
     out = df.select(exprs)
     # Empty strings and null tokens are missing values; surrounding blanks are never meaningful.
+    out = out.with_columns(pl.col(c).str.strip_chars() for c in out.columns)
     out = out.with_columns(
-        pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(list(NULL_TOKENS)))
-        .then(None)
-        .otherwise(pl.col(c).str.strip_chars())
+        pl.when(pl.col(c).str.len_bytes() <= _NULL_TOKEN_BYTES)
+        .then(
+            pl.when(pl.col(c).str.to_lowercase().is_in(list(NULL_TOKENS)))
+            .then(None)
+            .otherwise(pl.col(c))
+        )
+        .otherwise(pl.col(c))
         .alias(c)
         for c in out.columns
     )

@@ -375,18 +375,16 @@ def _plain_lines(
         "_at",
         pl.col("line").str.split_exact(delimiter, width - 1).struct.rename_fields(names),
     ).unnest("line")
-    quoted_rows = pl.DataFrame(
-        parsed,
-        schema={"_at": pl.UInt32, **dict.fromkeys(names, pl.String)},
-        orient="row",
-    )
-    return (
-        pl.concat([split, quoted_rows])
-        .sort("_at")
-        .select(
-            *(pl.col(c).alias(name) for c, name in zip(names, header, strict=True)),
-            pl.col("_at").cast(pl.Int64).alias("input_row"),
+    if parsed:  # the quoted lines put back in their place
+        quoted_rows = pl.DataFrame(
+            parsed,
+            schema={"_at": pl.UInt32, **dict.fromkeys(names, pl.String)},
+            orient="row",
         )
+        split = pl.concat([split, quoted_rows]).sort("_at")
+    return split.select(
+        *(pl.col(c).alias(name) for c, name in zip(names, header, strict=True)),
+        pl.col("_at").cast(pl.Int64).alias("input_row"),
     )
 
 
@@ -404,6 +402,19 @@ def _line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
             rest = rest[cut + 1 :]
     if rest:
         yield rest
+
+
+def _chunk_lines(chunk: bytes) -> pl.Series | None:
+    """The lines of a chunk of whole lines, without their endings; None when its bytes are not
+    UTF-8. Decoded and split by polars: no Python string of the chunk is made (strict UTF-8,
+    as ``bytes.decode`` is: no byte that does not decode, no encoded surrogate)."""
+    try:
+        text = pl.Series("line", [chunk], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError:
+        return None
+    lines = text.str.split("\n").explode()
+    # a chunk ends at a line feed (but a file's last one may not): no line after it
+    return lines.head(lines.len() - 1) if chunk.endswith(b"\n") else lines
 
 
 def _chunked_csv(path: Path, chunk_bytes: int) -> Rows | None:
@@ -428,27 +439,25 @@ def _chunked_csv(path: Path, chunk_bytes: int) -> Rows | None:
             chunk, encoding = chunk[3:], "utf-8-bom"
         if b"\r" in chunk or b"\x00" in chunk:
             return None
-        try:
-            text = chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        del chunk
-        if _NOT_TEXT.search(text):
-            return None
         if header is None:
-            newline = text.find("\n")
+            newline = chunk.find(b"\n")
             if newline < 0:
                 return None  # the header alone: a small file, read whole
-            head = text[:newline]
+            try:
+                head = chunk[:newline].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
             if '"' in head or not head.strip():
                 return None
             delimiter = _delimiter([head])
             header = _header(path, head.split(delimiter))
-            text = text[newline + 1 :]
-        if not text:
+            chunk = chunk[newline + 1 :]
+        if not chunk:
             continue
-        body = pl.Series("line", [text.removesuffix("\n")]).str.split("\n").explode()
-        del text
+        body = _chunk_lines(chunk)
+        del chunk
+        if body is None:
+            return None
         table = _plain_lines(body, header, delimiter, first_line)
         if table is None:
             return None

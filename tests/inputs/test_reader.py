@@ -197,3 +197,25 @@ def test_a_large_plain_csv_is_never_read_whole(tmp_path, monkeypatch):
     assert_frame_equal(got.table, whole.table)
     assert asked and all(0 < size <= 4096 for size in asked)
     assert len(asked) >= path.stat().st_size // 4096
+
+
+CHUNKED_BYTES = [
+    "a,b\n1,2\n3,4\nИван,5\n".encode() + "Пётр,6\n".encode("cp1251"),  # a later line not UTF-8
+    b"a,b\n1,2\n3,4\n5,\xed\xb2\x80\n",  # an encoded surrogate: not UTF-8 either
+    b"a,b\n1,2\n3,4\n5,\xd0\n",  # a character cut short
+    "a,b\n1,2\n3,ё\n".encode(),
+]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 7, 12, 4096])
+@pytest.mark.parametrize("data", CHUNKED_BYTES)
+def test_bytes_that_do_not_decode_in_a_later_chunk_read_as_the_whole_file_reads(
+    tmp_path, data, chunk_bytes
+):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(data)
+    whole = read_rows(path, chunk_bytes=10**9)
+    chunked = read_rows(path, chunk_bytes=chunk_bytes)
+    assert_frame_equal(chunked.table, whole.table)
+    assert chunked.broken == whole.broken
+    assert chunked.encoding == whole.encoding
