@@ -796,6 +796,8 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         prev.profiles if prev else None,
         members,
         profiles,
+        # rows taken from the snapshot as they were (not cast from an older schema) are equal
+        kept.select("profile_id") if prev and prev.profiles.schema == kept.schema else None,
     )
     changes = pl.concat([prev.changes, events]) if prev else events
     for name, df in (

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -51,6 +51,7 @@ class Assignment:
     ``ids``: (cluster_id, profile_id). ``id_map``: the new map (see the module docstring).
     ``flows``: (from_id, to_id, contacts): how many contacts of each previously live profile
     are now in each new profile. ``merged_into``: previously live ID → its successor.
+    ``settled``: see ``assign_ids``.
     """
 
     ids: pl.DataFrame
@@ -59,6 +60,11 @@ class Assignment:
     merged_into: dict[str, str]
     erased: tuple[str, ...]
     new_ids: tuple[str, ...]
+    # (profile_id): previously live IDs whose cluster is exactly their previous contacts,
+    # settled before the rules ran (``assign_ids``); empty when the rules weighed every cluster
+    settled: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"profile_id": pl.String})
+    )
 
 
 def empty_id_map() -> pl.DataFrame:
@@ -123,6 +129,7 @@ def assign_ids(
         merged_into=rest.merged_into,
         erased=rest.erased,
         new_ids=rest.new_ids,
+        settled=same.select("profile_id"),
     )
 
 
