@@ -14,7 +14,6 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -759,107 +758,77 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # streams it; profiles read what they use of it, unsorted
     write_history(con)
     history = history_stats(con)
-    drop_cached_pages(con, run)  # what follows is polars' work
     history_rows = history.height
-    # tables written by a second cursor while polars works (DuckDB compresses a table on
-    # one core, and polars leaves the other idle part of the time)
-    with BackgroundWrites(con) as background:
-        background.write("id_map", assignment.id_map)
-        # a profile whose contacts, statuses and history are those it was published with is
-        # taken from the snapshot; the others are built
-        digests = profile_digests(contacts, members, clusters, history)
-        kept = reuse_profiles(
-            digests,
-            prev.profiles if prev else None,
-            published_digests(con, prev.run_id, run.config.profile) if prev else None,
+    drop_cached_pages(con, run)  # what follows is polars' work
+    # a profile whose contacts, statuses and history are those it was published with is taken
+    # from the snapshot; the others are built
+    digests = profile_digests(contacts, members, clusters, history)
+    kept = reuse_profiles(
+        digests,
+        prev.profiles if prev else None,
+        published_digests(con, prev.run_id, run.config.profile) if prev else None,
+    )
+    todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
+    todo_contacts, todo_history = contacts, history
+    if kept.height:
+        # only the rows of the profiles to build (when none is kept, every row is: the joins
+        # would only copy both tables, 2 GB at 5M contacts)
+        todo_contacts = contacts.join(
+            todo.select("source", "source_id"), on=["source", "source_id"], how="semi"
         )
-        todo = members.join(kept.select("profile_id"), on="profile_id", how="anti")
-        todo_contacts, todo_history = contacts, history
-        if kept.height:
-            # only the rows of the profiles to build (when none is kept, every row is: the
-            # joins would only copy both tables, 2 GB at 5M contacts)
-            todo_contacts = contacts.join(
-                todo.select("source", "source_id"), on=["source", "source_id"], how="semi"
-            )
-            todo_history = history.join(
-                todo.select("profile_id").unique(), on="profile_id", how="semi"
-            )
-        built = (spark_profiles if run.on_spark else build_profiles)(
-            todo_contacts, todo, clusters, todo_history, run.config.profile
-        )
-        del todo_contacts, todo_history
-        profiles = pl.concat([kept, built]).sort("profile_id")
-        del history
-        background.write("profiles", profiles)  # while the change feed is worked out
-        background.write(
-            "pending_profile_digests",
-            digests.with_columns(
-                pl.lit(repr(run.config.profile)).alias("settings"),
-                pl.lit(run.run_id).alias("run_id"),
-            ),
-        )
-        events = change_events(
-            assignment,
-            prev.members if prev else None,
-            prev.profiles if prev else None,
-            members,
-            profiles,
-            # rows taken from the snapshot as they were (not cast from an older schema): equal
-            kept.select("profile_id") if prev and prev.profiles.schema == kept.schema else None,
-        )
-        changes = pl.concat([prev.changes, events]) if prev else events
-        background.write("changes", changes)
-        counts = dict(events.group_by("event").len().iter_rows())
-        floor = run.config.resolution.min_labelled_precision
-        precision = labelled_precision(members, operator_labels(run.home))
-        write_table(
-            con,
-            "labelled_precision",
-            pl.DataFrame([precision.metadata(floor)]).with_columns(
-                pl.lit("; ".join(precision.problems(floor))).alias("problem")
-            ),
-        )
-        return {
-            **precision.metadata(floor),
-            "profiles": profiles.height,
-            "built_profiles": built.height,
-            "members": members.height,
-            "merge_rate": merge_rate(members.height, profiles.height),
-            "id_map": assignment.id_map.height,
-            "changes": changes.height,
-            "history": history_rows,
-            "merged_profiles": (profiles["contacts"] > 1).sum(),
-            "previous_run": prev.run_id if prev else "",
-            **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
-        }
-
-
-class BackgroundWrites:
-    """Warehouse tables written one after another by a second cursor (``write_table``) while
-    the stage goes on; leaving the ``with`` block waits for them, and raises the first
-    failure (unless the block is failing already). The frames must not change meanwhile."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._cursor = con.cursor()
-        self._cursor.execute("SET TimeZone = 'UTC'")
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-writes")
-        self._pending: list[Future[None]] = []
-
-    def write(self, name: str, df: pl.DataFrame) -> None:
-        self._pending.append(self._pool.submit(write_table, self._cursor, name, df))
-
-    def __enter__(self) -> BackgroundWrites:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        try:
-            for done in self._pending:
-                error = done.exception()  # waits
-                if error is not None and kind is None:
-                    raise error
-        finally:
-            self._pool.shutdown()
-            self._cursor.close()
+        todo_history = history.join(todo.select("profile_id").unique(), on="profile_id", how="semi")
+    built = (spark_profiles if run.on_spark else build_profiles)(
+        todo_contacts, todo, clusters, todo_history, run.config.profile
+    )
+    del todo_contacts, todo_history
+    profiles = pl.concat([kept, built]).sort("profile_id")
+    del history
+    write_table(
+        con,
+        "pending_profile_digests",
+        digests.with_columns(
+            pl.lit(repr(run.config.profile)).alias("settings"), pl.lit(run.run_id).alias("run_id")
+        ),
+    )
+    events = change_events(
+        assignment,
+        prev.members if prev else None,
+        prev.profiles if prev else None,
+        members,
+        profiles,
+        # rows taken from the snapshot as they were (not cast from an older schema) are equal
+        kept.select("profile_id") if prev and prev.profiles.schema == kept.schema else None,
+    )
+    changes = pl.concat([prev.changes, events]) if prev else events
+    for name, df in (
+        ("profiles", profiles),
+        ("id_map", assignment.id_map),
+        ("changes", changes),
+    ):
+        write_table(con, name, df)
+    counts = dict(events.group_by("event").len().iter_rows())
+    floor = run.config.resolution.min_labelled_precision
+    precision = labelled_precision(members, operator_labels(run.home))
+    write_table(
+        con,
+        "labelled_precision",
+        pl.DataFrame([precision.metadata(floor)]).with_columns(
+            pl.lit("; ".join(precision.problems(floor))).alias("problem")
+        ),
+    )
+    return {
+        **precision.metadata(floor),
+        "profiles": profiles.height,
+        "built_profiles": built.height,
+        "members": members.height,
+        "merge_rate": merge_rate(members.height, profiles.height),
+        "id_map": assignment.id_map.height,
+        "changes": changes.height,
+        "history": history_rows,
+        "merged_profiles": (profiles["contacts"] > 1).sum(),
+        "previous_run": prev.run_id if prev else "",
+        **{f"events_{e}": counts.get(e, 0) for e in CHANGE_EVENTS},
+    }
 
 
 def drop_cached_pages(con: duckdb.DuckDBPyConnection, run: RunSettings) -> None:
