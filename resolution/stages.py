@@ -87,11 +87,12 @@ from resolution.publishing.current import read_published, switch_current
 from resolution.publishing.identity import assign_ids, stamp_id_map
 from resolution.publishing.precision import LABELLED_SCHEMA, labelled_precision
 from resolution.publishing.profiles import (
-    HISTORY_STATS_COLUMNS,
     PROFILE_CONTACT_COLUMNS,
     build_members,
     build_profiles,
     cluster_keys,
+    history_rows,
+    history_stats,
     profile_digests,
     reuse_profiles,
     write_history,
@@ -107,6 +108,7 @@ from resolution.publishing.snapshot import (
     STATE_TABLES,
     TABLES,
     Snapshot,
+    SnapshotDatabase,
     begin_snapshot,
     check_snapshot,
     mass_change,
@@ -752,9 +754,11 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     )
     members = build_members(contacts, clusters, assignment.ids)
     write_table(con, "members", members)
-    # history is made in the warehouse (``build_history`` in SQL); profiles read what they use
-    history_rows = write_history(con)
-    history = con.sql(f"SELECT {', '.join(HISTORY_STATS_COLUMNS)} FROM history").pl()
+    # history is a view in the warehouse (``build_history`` in SQL), sorted when publish
+    # streams it; profiles read what they use of it, unsorted
+    write_history(con)
+    history = history_stats(con)
+    history_rows = history.height
     drop_cached_pages(con, run)  # what follows is polars' work
     # a profile whose contacts, statuses and history are those it was published with is taken
     # from the snapshot; the others are built
@@ -792,6 +796,8 @@ def build(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
         prev.profiles if prev else None,
         members,
         profiles,
+        # rows taken from the snapshot as they were (not cast from an older schema) are equal
+        kept.select("profile_id") if prev and prev.profiles.schema == kept.schema else None,
     )
     changes = pl.concat([prev.changes, events]) if prev else events
     for name, df in (
@@ -863,10 +869,15 @@ def publish(con: duckdb.DuckDBPyConnection, run: RunSettings) -> Metadata:
     # held (at 5M contacts, making them beside the checked tables was the run's peak); the
     # checks read their keys only. A failure before the snapshot is whole removes the folder.
     folder = begin_snapshot(run.home, run.run_id)
+    # the lookup database is made in a second thread from the moment the folder exists: each
+    # table as soon as its file is written, the explain tables (contacts, the costliest for
+    # DuckDB to compress) while the other tables are still being read and checked
+    database = SnapshotDatabase(folder, run.config.resolution.memory_limit)
     try:
-        explained = stage_explain_tables(con, run, model, folder)
-        snapshot, summary = publish_snapshot(con, run, model, folder, explained)
+        explained = stage_explain_tables(con, run, model, folder, database)
+        snapshot, summary = publish_snapshot(con, run, model, folder, explained, database)
     except BaseException:
+        database.abandon()
         shutil.rmtree(folder, ignore_errors=True)
         raise
     current = switch_current(run.home, snapshot)
@@ -895,28 +906,40 @@ _EXPLAIN_KEYS = {
 
 
 def stage_explain_tables(
-    con: duckdb.DuckDBPyConnection, run: RunSettings, model: MatchModel, folder: Path
+    con: duckdb.DuckDBPyConnection,
+    run: RunSettings,
+    model: MatchModel,
+    folder: Path,
+    database: SnapshotDatabase | None = None,
 ) -> dict[str, tuple[int, pl.DataFrame]]:
     """The snapshot's contacts, pair_reasons and kept_apart written into ``folder`` (the
     snapshot's folder, ``begin_snapshot``), one held at a time: per table its rows and the key
-    columns the checks read."""
+    columns the checks read. Each file is handed to ``database`` once written."""
     contacts = read_table(con, "normalized_contacts")
     drop_cached_pages(con, run)
     made = published_contacts(con, run, contacts, model)
     keys = contacts.select("record_id", "source", "source_id")
     del contacts
-    explained = {"contacts": _staged(made, folder, "contacts")}
+    explained = {"contacts": _staged(made, folder, "contacts", database)}
     del made
     reasons = published_reasons(read_table(con, "scored_pair_reasons"), keys)
-    explained["pair_reasons"] = _staged(reasons, folder, "pair_reasons")
+    explained["pair_reasons"] = _staged(reasons, folder, "pair_reasons", database)
     del reasons
     kept = read_table(con, KEPT_APART_TABLE) if has_table(con, KEPT_APART_TABLE) else None
-    explained["kept_apart"] = _staged(published_kept_apart(kept, keys), folder, "kept_apart")
+    explained["kept_apart"] = _staged(
+        published_kept_apart(kept, keys), folder, "kept_apart", database
+    )
     return explained
 
 
-def _staged(table: pl.DataFrame, folder: Path, name: str) -> tuple[int, pl.DataFrame]:
-    return write_table_file(table, folder / f"{name}.parquet"), table.select(_EXPLAIN_KEYS[name])
+def _staged(
+    table: pl.DataFrame, folder: Path, name: str, database: SnapshotDatabase | None
+) -> tuple[int, pl.DataFrame]:
+    file = folder / f"{name}.parquet"
+    rows = write_table_file(table, file)
+    if database is not None:
+        database.add(name, file)
+    return rows, table.select(_EXPLAIN_KEYS[name])
 
 
 def publish_snapshot(
@@ -925,15 +948,17 @@ def publish_snapshot(
     model: MatchModel,
     folder: Path,
     explained: dict[str, tuple[int, pl.DataFrame]],
+    database: SnapshotDatabase | None = None,
 ) -> tuple[Snapshot, Metadata]:
     """The checked snapshot, completed in ``folder`` where the explain tables are staged
-    (``explained``: their rows and keys), and the run summary of its manifest."""
+    (``explained``: their rows and keys), and the run summary of its manifest. ``database``:
+    the folder's lookup database, when started already (finished here)."""
     # history, the largest table, is streamed into the snapshot: the checks count its rows only
-    # (a column of booleans, not 13.7M profile IDs at 5M contacts)
+    # (a column of booleans, not 13.7M profile IDs at 5M contacts), without sorting them
     tables: dict[str, pl.DataFrame] = {
         name: read_table(con, name) for name in TABLES if name not in STREAMED
     }
-    tables["history"] = con.sql("SELECT true AS counted FROM history").pl()
+    tables["history"] = pl.select(counted=pl.repeat(True, history_rows(con), eager=True))
     tables["id_map"] = stamp_id_map(tables["id_map"], run.run_id)
     tables["changes"] = stamp(tables["changes"], run.run_id, datetime.now(UTC))
     rows = con.execute("SELECT contacts, interactions, fingerprint FROM input_counts").fetchall()
@@ -1000,6 +1025,7 @@ def publish_snapshot(
         },
         memory_limit=run.config.resolution.memory_limit,
         begun=folder,
+        database=database,
     )
     return snapshot, summary
 

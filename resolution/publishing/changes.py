@@ -43,10 +43,15 @@ def change_events(
     prev_profiles: pl.DataFrame | None,
     members: pl.DataFrame,
     profiles: pl.DataFrame,
+    published_rows: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """This run's events (seq, run_id and at still null: ``stamp`` fills them when publishing).
     Within a run they are ordered by event kind (erased, merged, split, created, updated),
-    then profile_id and other_id."""
+    then profile_id and other_id.
+
+    The members are compared but for the profiles the assignment settled (their contacts are
+    those published), and the golden records but for ``published_rows`` (profile_id: profiles
+    whose row is the one ``prev_profiles`` holds, taken from it)."""
     events: list[tuple[str, str, str | None, int]] = []
     inflow: dict[str, int] = {}
     for from_id, to_id, n in assignment.flows.filter(
@@ -85,18 +90,29 @@ def change_events(
             .unique()
             .join(prev_members.select("profile_id").unique(), on="profile_id")
         )
-        # ... whose contacts changed (a contact gained or lost, compared as rows)
+        # ... whose contacts changed (a contact gained or lost, compared as rows; a settled
+        # profile's are the same on both sides)
+        now, before = members.select(keys), prev_members.select(keys)
+        if assignment.settled.height:
+            now = now.join(assignment.settled, on="profile_id", how="anti")
+            before = before.join(assignment.settled, on="profile_id", how="anti")
         moved = pl.concat(
             [
-                members.select(keys).join(prev_members.select(keys), on=keys, how="anti"),
-                prev_members.select(keys).join(members.select(keys), on=keys, how="anti"),
+                now.join(before, on=keys, how="anti"),
+                before.join(now, on=keys, how="anti"),
             ]
         ).select("profile_id")
         changed = both.join(moved.unique(), on="profile_id", how="semi")
         if prev_profiles is not None and common:
-            # ... or whose golden record changed
-            after = _row_hashes(profiles, common).join(both, on="profile_id", how="semi")
-            before = _row_hashes(prev_profiles, common)
+            # ... or whose golden record changed (a row taken from the snapshot has not)
+            built, published = profiles, prev_profiles
+            if published_rows is not None and published_rows.height:
+                built = profiles.join(published_rows, on="profile_id", how="anti")
+                published = prev_profiles.join(
+                    built.select("profile_id"), on="profile_id", how="semi"
+                )
+            after = _row_hashes(built, common).join(both, on="profile_id", how="semi")
+            before = _row_hashes(published, common)
             rewritten = after.join(before, on="profile_id", suffix="_prev").filter(
                 pl.col("h") != pl.col("h_prev")
             )

@@ -203,6 +203,7 @@ def write_snapshot(
     files: dict[str, bytes] | None = None,
     memory_limit: str = "",
     begun: Path | None = None,
+    database: SnapshotDatabase | None = None,
 ) -> Snapshot:
     """Write Parquet files, a read-only DuckDB file, a manifest and ``files`` (name → bytes,
     such as the model that scored the pairs) into snapshots/<run_id>/. A table may be given as a
@@ -215,7 +216,9 @@ def write_snapshot(
 
     The files go into ``snapshots/<run_id>.partial/`` first (``begun``, when
     ``begin_snapshot`` made it already), renamed when complete, so a snapshot folder without
-    that suffix is always whole.
+    that suffix is always whole. ``database``: the folder's ``SnapshotDatabase``, when the
+    caller started it already (with the tables it staged); it is finished here, and on a
+    failure left to the caller to ``abandon``.
     """
     final = Home(home).snapshot(run_id)
     if begun is None:
@@ -240,26 +243,24 @@ def write_snapshot(
 
     # the database is made table by table from the files as they are written, while the
     # main thread writes the next ones and then the home's inputs (both cores: DuckDB and
-    # polars let go of the interpreter)
-    written: queue.Queue[tuple[str, Path] | None] = queue.Queue()
-
-    def arriving() -> Iterator[tuple[str, Path]]:
-        while (item := written.get()) is not None:
-            yield item
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        database = pool.submit(write_database, path / "profiles.duckdb", arriving(), memory_limit)
-        try:
-            for name in names:
-                if name not in STATE_TABLES:
-                    write(name)
-                    written.put((name, path / f"{name}.parquet"))
-        finally:
-            written.put(None)  # the database thread stops after the last file, or on failure
+    # polars let go of the interpreter); a caller may have started it earlier, with the
+    # tables it staged
+    own = database is None
+    db = SnapshotDatabase(path, memory_limit) if database is None else database
+    try:
+        for name in names:
+            if name not in STATE_TABLES:
+                write(name)
+                db.add(name, path / f"{name}.parquet")
+        db.close()  # the database thread stops after the last file
         for name in names:
             if name in STATE_TABLES:
                 write(name)
-        database.result()
+        db.finish()
+    except BaseException:
+        if own:
+            db.abandon()
+        raise
     counts = {name: counts[name] for name in names}
     (path / "manifest.json").write_text(
         json.dumps(
@@ -272,6 +273,50 @@ def write_snapshot(
     )
     os.replace(path, final)
     return Snapshot(run_id=run_id, path=final, counts=counts)
+
+
+class SnapshotDatabase:
+    """A snapshot's ``profiles.duckdb`` made in a second thread (``write_database``), table by
+    table as the Parquet files are handed to it (``add``), so that DuckDB compresses one table
+    while the main thread makes or writes the next. Started as soon as the snapshot's folder
+    exists (``begin_snapshot``): the explain tables, staged first, are then in the database
+    while the checked tables are still being read and checked."""
+
+    def __init__(self, folder: Path, memory_limit: str = "") -> None:
+        self._queue: queue.Queue[tuple[str, Path] | None] = queue.Queue()
+        self._added: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profiles.duckdb")
+        self._done = self._pool.submit(
+            write_database, folder / "profiles.duckdb", self._arriving(), memory_limit
+        )
+
+    def _arriving(self) -> Iterator[tuple[str, Path]]:
+        while (item := self._queue.get()) is not None:
+            yield item
+
+    def add(self, name: str, file: Path) -> None:
+        """Table ``name`` from Parquet ``file`` (written whole); a name added before is skipped."""
+        if name not in self._added:
+            self._added.add(name)
+            self._queue.put((name, file))
+
+    def close(self) -> None:
+        """No more tables: the thread checkpoints the database and stops."""
+        self._queue.put(None)
+
+    def finish(self) -> None:
+        """Close and wait for the database; the thread's error, if any, is raised here."""
+        self.close()
+        try:
+            self._done.result()
+        finally:
+            self._pool.shutdown()
+
+    def abandon(self) -> None:
+        """Close and wait, whatever the thread's outcome (the caller is failing already and
+        removes the folder)."""
+        self.close()
+        self._pool.shutdown()
 
 
 def write_database(

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import tests.properties  # noqa: F401  (the shared hypothesis profile)
 from resolution.publishing.changes import change_events, events_since, stamp
 from resolution.publishing.identity import assign_ids, profile_id, stamp_id_map
 from resolution.publishing.profiles import build_members
@@ -207,3 +210,74 @@ def test_build_members_without_ids_is_a_first_run():
     )
     members = build_members(contacts, clusters)
     assert members["profile_id"].to_list() == [profile_id("vk", "1")] * 2
+
+
+# ------------------------------------------- unchanged clusters settled before the rules run
+
+CONTACTS = [f"vk:{i}" for i in range(10)]
+# a run: each contact's cluster (None: not in this run)
+runs_of_clusters = st.lists(
+    st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=10, max_size=10),
+    min_size=2,
+    max_size=6,
+)
+
+
+def keys_of(run: list[int | None]) -> pl.DataFrame:
+    rows = [(c, *CONTACTS[i].split(":")) for i, c in enumerate(run) if c is not None]
+    return pl.DataFrame(
+        rows,
+        schema={"cluster_id": pl.Int64, "source": pl.String, "source_id": pl.String},
+        orient="row",
+    )
+
+
+@given(runs=runs_of_clusters, stable=st.integers(0, 9), data=st.data())
+def test_settling_unchanged_clusters_first_gives_the_assignment_of_the_rules(runs, stable, data):
+    """Run after run (merges, splits, revived and erased IDs), settling the clusters that are
+    exactly a previous profile first gives what the rules give over every cluster."""
+    members = id_map = profiles = None
+    for n, run in enumerate(runs):
+        run = [stable if i == 0 else c for i, c in enumerate(run)]  # some cluster lasts
+        keys = keys_of(run)
+        settled = assign_ids(keys, members, id_map)
+        plain = assign_ids(keys, members, id_map, settle_unchanged=False)
+        assert settled.ids.equals(plain.ids)
+        assert settled.id_map.equals(plain.id_map)
+        assert settled.flows.equals(plain.flows)
+        assert settled.merged_into == plain.merged_into
+        assert (settled.erased, settled.new_ids) == (plain.erased, plain.new_ids)
+        # and the change feed, comparing only what may have changed
+        now = keys.join(plain.ids, on="cluster_id").select(*MEMBER_SCHEMA)
+        # a golden field that may change while the contacts stay (a contact's new name)
+        names = data.draw(st.lists(st.sampled_from("ab"), min_size=10, max_size=10))
+        named = now.join(
+            pl.DataFrame({"source_id": [str(i) for i in range(10)], "name": names}),
+            on="source_id",
+        )
+        golden = named.group_by("profile_id").agg(
+            pl.len().cast(pl.Int64).alias("contacts"), pl.col("name").max()
+        )
+        same_rows = (
+            golden.join(profiles, on=golden.columns, how="semi").select("profile_id")
+            if profiles is not None
+            else None
+        )
+        assert change_events(settled, members, profiles, now, golden, same_rows).equals(
+            change_events(plain, members, profiles, now, golden)
+        )
+        members, profiles = now, golden
+        id_map = stamp_id_map(plain.id_map, f"2026010{n + 1}T000000Z-run")
+
+
+def test_a_settled_profile_keeps_its_id_and_its_id_map_rows():
+    home = Home()
+    home.run([["vk:1", "vk:2"], ["vk:3"], ["vk:4"]])
+    before = home.ids()
+    home.run([["vk:1", "vk:2"], ["vk:3", "vk:4"]])  # vk:4's profile merged into vk:3's
+    events = home.run([["vk:1", "vk:2"], ["vk:3"], ["vk:4"]])  # and split again: revived
+    assert home.ids() == before
+    assert sorted(events["event"].to_list()) == ["split", "updated"]  # vk:3's lost vk:4
+    assert before["vk:1"] not in events["profile_id"].to_list()  # settled: no event
+    assert home.resolve(before["vk:1"]) == before["vk:1"]
+    assert home.resolve(before["vk:4"]) == before["vk:4"]  # revived

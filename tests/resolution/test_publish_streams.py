@@ -18,6 +18,8 @@ from resolution.publishing.profiles import (
     HISTORY_STATS_COLUMNS,
     build_history,
     build_profiles,
+    history_rows,
+    history_stats,
     profile_digests,
     reuse_profiles,
     write_history,
@@ -67,11 +69,33 @@ def test_history_made_in_the_warehouse_is_build_history(tmp_path: Path):
     con = connect(tmp_path / "w.duckdb")
     write_table(con, "raw_interactions", INTERACTIONS)
     write_table(con, "members", MEMBERS)
-    assert write_history(con) == 6
+    write_history(con)
     got = con.sql("SELECT * FROM history").pl()
     want = build_history(INTERACTIONS, MEMBERS)
     assert got.schema == pl.Schema(HISTORY)
     assert got.equals(want)
+    assert history_rows(con) == 6
+    # what the profiles read of it, in no order
+    stats = history_stats(con)
+    assert stats.columns == list(HISTORY_STATS_COLUMNS)
+    assert stats.sort(stats.columns).equals(want.select(HISTORY_STATS_COLUMNS).sort(stats.columns))
+    # the history follows the members (a view, not a table made once)
+    write_table(con, "members", MEMBERS.filter(pl.col("source") == "vk"))
+    assert (
+        con.sql("SELECT * FROM history")
+        .pl()
+        .equals(build_history(INTERACTIONS, MEMBERS.filter(pl.col("source") == "vk")))
+    )
+
+
+def test_history_table_of_an_older_warehouse_becomes_the_view(tmp_path: Path):
+    con = connect(tmp_path / "w.duckdb")
+    write_table(con, "raw_interactions", INTERACTIONS)
+    write_table(con, "members", MEMBERS)
+    write_table(con, "history", build_history(INTERACTIONS, MEMBERS).head(1))
+    write_history(con)
+    write_history(con)  # and again, over the view
+    assert con.sql("SELECT * FROM history").pl().equals(build_history(INTERACTIONS, MEMBERS))
 
 
 def test_streamed_parquet_is_the_written_parquet(tmp_path: Path):
@@ -181,7 +205,8 @@ def test_history_sql_keeps_duckdb_types(tmp_path: Path):
     con.execute("SET TimeZone = 'UTC'")
     write_table(con, "raw_interactions", INTERACTIONS.clear())
     write_table(con, "members", MEMBERS.clear())
-    assert write_history(con) == 0
+    write_history(con)
+    assert history_rows(con) == 0
     assert con.sql("SELECT * FROM history").pl().schema == pl.Schema(HISTORY)
 
 
