@@ -12,10 +12,12 @@ channels), so this does a fraction of the per-row work, and none of it row by ro
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -23,6 +25,7 @@ from multiprocessing import get_context
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
@@ -37,7 +40,8 @@ log = logging.getLogger("edin")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _SET_SPLIT = re.compile(r"\s*[;,|]\s*")
 PARALLEL_FROM = 50_000
-"""Distinct values below which normalizing in this process beats starting workers."""
+"""Distinct values below which normalizing in this process beats starting workers (for the
+first column that has so many; the others go to the workers then, whatever their number)."""
 _CHUNK = 10_000
 
 # --- one distinct cell value → the columns it contributes ---------------------------------------
@@ -210,25 +214,60 @@ def _city_part(raw: str | None) -> tuple[Any, ...]:
 _SEP = "\x1f"  # joins a list cell into one string: polars builds string columns far faster
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while. The normalizers make millions of
+    short-lived objects and next to no cycles, and each collection walks their caches'
+    hundreds of thousands of entries: a fifth of the normalizing time at a million contacts.
+    The garbage of the pause is collected after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _apply(
     func: Callable[[Any], tuple[Any, ...]], schema: Mapping[str, pl.DataType], values: list[Any]
-) -> pl.DataFrame:
-    """``func`` of each value as a table of ``schema``'s columns, one row per value.
+) -> pa.Table:
+    """``func`` of each value as a table of ``schema``'s columns, one row per value, its list
+    cells joined by ``_SEP`` (``_frame`` splits them again).
 
-    The table is built where ``func`` runs: a worker sends back a few Arrow columns instead of
-    a list of tuples, which this process would otherwise have to unpickle and turn into
-    columns one cell at a time while the workers wait for it.
+    The table is built where ``func`` runs, by pyarrow (single-threaded: polars' thread pool in
+    a worker would spin beside the normalizers): a worker sends back a few Arrow columns that
+    this process takes as they are, instead of a list of tuples to unpickle and turn into
+    columns one cell at a time while the workers wait for it. List cells are joined at once:
+    strings are no work for the garbage collector, lists kept until the end would be.
     """
+    lists = {i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST}
     cells: list[list[Any]] = [[] for _ in schema]
-    appends = [column.append for column in cells]
-    for value in values:
-        for append, cell in zip(appends, func(value), strict=True):
-            append(cell)
-    return pl.DataFrame(
+    with _collector_paused():
+        for value in values:
+            for i, cell in enumerate(func(value)):
+                if i in lists:
+                    cell = _SEP.join(cell) if cell else None
+                cells[i].append(cell)
+    return pa.table(
         [
-            _column(name, dtype, column)
-            for (name, dtype), column in zip(schema.items(), cells, strict=True)
-        ]
+            pa.array(column, type=pa.bool_() if dtype == pl.Boolean() else pa.large_string())
+            for dtype, column in zip(schema.values(), cells, strict=True)
+        ],
+        names=list(schema),
+    )
+
+
+def _frame(tables: list[pa.Table], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """The answers of ``_apply`` as one polars table of ``schema``."""
+    frame = pl.from_arrow(pa.concat_tables(tables))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(
+        pl.col(name).str.split(_SEP).fill_null(pl.lit([], dtype=STR_LIST))
+        if dtype == STR_LIST
+        else pl.col(name).cast(dtype)
+        for name, dtype in schema.items()
     )
 
 
@@ -265,9 +304,12 @@ class _Runner:
         schema: Mapping[str, pl.DataType],
         values: list[Any],
     ) -> Callable[[], pl.DataFrame]:
-        """Start ``_apply(func, schema, values)``; the returned callable waits for its answer."""
-        if self.workers <= 1 or len(values) < PARALLEL_FROM:
-            return partial(_apply, func, schema, values)
+        """Start ``_apply(func, schema, values)``; the returned callable waits for its answer.
+
+        Once the workers run, every column goes to them, however few its values: this process
+        has the joins to do meanwhile."""
+        if self.workers <= 1 or (self.pool is None and len(values) < PARALLEL_FROM):
+            return lambda: _frame([_apply(func, schema, values)], schema)
         if self.pool is None:
             # spawn, not fork: the parent runs polars' and DuckDB's thread pools.
             self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
@@ -275,18 +317,7 @@ class _Runner:
         futures = [
             self.pool.submit(task, values[i : i + _CHUNK]) for i in range(0, len(values), _CHUNK)
         ]
-        return lambda: pl.concat([f.result() for f in futures])
-
-
-def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
-    if dtype != STR_LIST:
-        return pl.Series(name, cells, dtype=dtype)
-    joined = [_SEP.join(cell) if cell else None for cell in cells]
-    return (
-        pl.Series(name, joined, dtype=pl.String)
-        .str.split(_SEP)
-        .fill_null(pl.lit([], dtype=STR_LIST))
-    )
+        return lambda: _frame([f.result() for f in futures], schema)
 
 
 def _phone_fast(distinct: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
