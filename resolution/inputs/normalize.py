@@ -25,7 +25,6 @@ from multiprocessing import get_context
 from typing import Any
 
 import polars as pl
-import pyarrow as pa
 
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
@@ -232,15 +231,14 @@ def _collector_paused() -> Iterator[None]:
 
 def _apply(
     func: Callable[[Any], tuple[Any, ...]], schema: Mapping[str, pl.DataType], values: list[Any]
-) -> pa.Table:
+) -> pl.DataFrame:
     """``func`` of each value as a table of ``schema``'s columns, one row per value, its list
     cells joined by ``_SEP`` (``_frame`` splits them again).
 
-    The table is built where ``func`` runs, by pyarrow (single-threaded: polars' thread pool in
-    a worker would spin beside the normalizers): a worker sends back a few Arrow columns that
-    this process takes as they are, instead of a list of tuples to unpickle and turn into
-    columns one cell at a time while the workers wait for it. List cells are joined at once:
-    strings are no work for the garbage collector, lists kept until the end would be.
+    The table is built where ``func`` runs: a worker sends back a few Arrow columns that this
+    process takes as they are, instead of a list of tuples to unpickle and turn into columns
+    one cell at a time while the workers wait for it. List cells are joined at once: strings
+    are no work for the garbage collector, a million lists kept to the end would be.
     """
     lists = {i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST}
     cells: list[list[Any]] = [[] for _ in schema]
@@ -250,20 +248,17 @@ def _apply(
                 if i in lists:
                     cell = _SEP.join(cell) if cell else None
                 cells[i].append(cell)
-    return pa.table(
+    return pl.DataFrame(
         [
-            pa.array(column, type=pa.bool_() if dtype == pl.Boolean() else pa.large_string())
-            for dtype, column in zip(schema.values(), cells, strict=True)
-        ],
-        names=list(schema),
+            pl.Series(name, column, dtype=pl.Boolean() if dtype == pl.Boolean() else pl.String())
+            for (name, dtype), column in zip(schema.items(), cells, strict=True)
+        ]
     )
 
 
-def _frame(tables: list[pa.Table], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def _frame(tables: list[pl.DataFrame], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """The answers of ``_apply`` as one polars table of ``schema``."""
-    frame = pl.from_arrow(pa.concat_tables(tables))
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(
+    return pl.concat(tables).with_columns(
         pl.col(name).str.split(_SEP).fill_null(pl.lit([], dtype=STR_LIST))
         if dtype == STR_LIST
         else pl.col(name).cast(dtype)
@@ -296,7 +291,9 @@ class _Runner:
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            # Not waiting for the workers to exit: tearing down their caches takes seconds
+            # (more than two at a million contacts), and their answers are all in.
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
     def submit(
         self,
