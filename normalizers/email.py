@@ -224,7 +224,8 @@ def _typo_fix(domain: str) -> str | None:
 
 
 def _is_sequence(local: str) -> bool:
-    return len(local) >= 3 and any(local in run for run in _KEYBOARD_RUNS)
+    # no run is longer than ten letters: a longer local part is in none of them
+    return 3 <= len(local) <= 10 and any(local in run for run in _KEYBOARD_RUNS)
 
 
 def _generic_flags(local: str, domain: str) -> set[str]:

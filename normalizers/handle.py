@@ -276,7 +276,8 @@ def _route(platform: _Platform, target: str) -> HandleKey | None:
             return _phone_key(platform.name, groups["phone"])
         name = groups.get("name")
         if name is not None:
-            groups["key"] = name.translate(str.maketrans("", "", platform.drop_from_key))
+            drop = platform.drop_from_key
+            groups["key"] = name.translate(str.maketrans("", "", drop)) if drop else name
         nickname = name if route.kind == "user" else None
         return HandleKey(
             platform=platform.name,

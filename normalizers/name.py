@@ -1333,22 +1333,38 @@ def surname_from_identifier(name: NameKey, found: NameKey) -> NameKey | None:
     wife is no evidence of her husband's surname). Gendered forms stay as found: the person key
     keeps them ("Саша Иванова" is not "Саша Иванов"). Flag ``surname_from_identifier``.
     """
-    if name.surname is not None or name.given_key is None or found.surname is None:
+    if name.surname is not None or name.given_key is None:
         return None
-    if found.given_key is not None and found.given_key != name.given_key:
-        return None
-    if found.given_key is None and found.given and not _initial_fits(found.given, name.given_key):
-        return None
-    if name.surname_initial and not _initial_fits(name.surname_initial, found.surname):
-        return None
-    surname_gender = _surname_gender(found.surname)[1]
-    if name.gender and surname_gender and name.gender != surname_gender:
+    key = completed_key(name.given_key, name.gender, name.surname_initial, found)
+    if key is None:
         return None
     return replace(
         name,
         surname=found.surname,
         surname_key=found.surname_key,
-        key=f"{name.given_key} {_person_surname(found.surname)}",
+        key=key,
         surname_initial=None,
         flags=name.flags | {"surname_from_identifier"},
     )
+
+
+def completed_key(
+    given_key: str, gender: str | None, surname_initial: str | None, found: NameKey
+) -> str | None:
+    """The person key ``surname_from_identifier`` gives a typed name without a surname, from
+    the three things of it that it reads (its ``given_key``, ``gender`` and
+    ``surname_initial``), or ``None`` when ``found`` does not fit. The completed name's
+    ``given_key`` is the typed one, its ``surname_key`` the found one. The normalize stage
+    calls this with the typed name's columns instead of parsing the name cell again."""
+    if found.surname is None:
+        return None
+    if found.given_key is not None and found.given_key != given_key:
+        return None
+    if found.given_key is None and found.given and not _initial_fits(found.given, given_key):
+        return None
+    if surname_initial and not _initial_fits(surname_initial, found.surname):
+        return None
+    surname_gender = _surname_gender(found.surname)[1]
+    if gender and surname_gender and gender != surname_gender:
+        return None
+    return f"{given_key} {_person_surname(found.surname)}"

@@ -79,7 +79,8 @@ _RU_MOBILE = re.compile(r"^9(?:[0-24-9][0-9]|3[1-9])[0-9]{7}$")
 
 
 def _is_sequence(digits: str) -> bool:
-    return len(digits) >= 6 and any(digits in s for s in _SEQUENCES)
+    # a run is ten digits long: a longer text is in none of them
+    return 6 <= len(digits) <= 10 and any(digits in s for s in _SEQUENCES)
 
 
 def _is_generic_digits(national: str) -> bool:

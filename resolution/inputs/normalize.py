@@ -12,11 +12,15 @@ channels), so this does a fraction of the per-row work, and none of it row by ro
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
@@ -27,7 +31,7 @@ import polars as pl
 from normalizers.city import normalize_city
 from normalizers.email import normalize_email
 from normalizers.handle import normalize_handle, platform_of
-from normalizers.name import name_from_identifier, normalize_name, surname_from_identifier
+from normalizers.name import completed_key, name_from_identifier, normalize_name
 from normalizers.phone import PhoneKey, normalize_phones, phone_flags, ru_mobiles
 from resolution.config import EdinConfig
 from resolution.contract import NORMALIZED_CONTACTS, STR_LIST, conform
@@ -37,7 +41,8 @@ log = logging.getLogger("edin")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _SET_SPLIT = re.compile(r"\s*[;,|]\s*")
 PARALLEL_FROM = 50_000
-"""Distinct values below which normalizing in this process beats starting workers."""
+"""Distinct values below which normalizing in this process beats starting workers (for the
+first column that has so many; the others go to the workers then, whatever their number)."""
 _CHUNK = 10_000
 
 # --- one distinct cell value → the columns it contributes ---------------------------------------
@@ -98,6 +103,10 @@ NAME_PART = {
     "name_flags": STR_LIST,
     "name_phone_all": STR_LIST,
     "name_phone_match": STR_LIST,
+    # what completing the name with a surname read from an identifier needs of it
+    "_gender": pl.String(),
+    "_surname_initial": pl.String(),
+    "_has_surname": pl.Boolean(),
 }
 
 
@@ -112,12 +121,16 @@ def _name_part(raw: str | None, region: str) -> tuple[Any, ...]:
             sorted(f"name:{f}" for f in name.flags),
             [],
             [],
+            name.gender,
+            name.surname_initial,
+            name.surname is not None,
         )
     if not raw:
-        return (None, None, None, None, [], [], [])
+        return (None, None, None, None, [], [], [], None, None, None)
     # A phone typed as the name is phone evidence (REFERENCE.md, bad inputs).
     phones, match, flags = _phone_part(raw, region)
-    return (None, None, None, None, sorted(["name:no_evidence", *flags]), phones, match)
+    no_name = (None, None, None, None, sorted(["name:no_evidence", *flags]), phones, match)
+    return (*no_name, None, None, None)
 
 
 def _email_part(raw: str | None) -> tuple[Any, ...]:
@@ -166,26 +179,23 @@ HANDLE_PART = {
 }
 
 
-def _identifier_name_part(value: tuple[str | None, str | None, str | None]) -> tuple[Any, ...]:
+def _identifier_name_part(
+    value: tuple[str | None, str | None, str | None, str | None, str | None],
+) -> tuple[Any, ...]:
     """A name read from the e-mail local part, else from the nickname: the whole name of a
-    contact with none, the surname of one whose typed name lacks it (``typed`` is the name
-    cell then, ``None`` for a contact with no name)."""
-    typed_raw, *texts = value
-    typed = normalize_name(typed_raw) if typed_raw else None
+    contact with none, the surname of one whose typed name lacks it (``surname_from_identifier``
+    of the typed name, given as its given key, gender and surname initial; ``None`` for a
+    contact with no name)."""
+    given_key, gender, initial, *texts = value
     for text in texts:
         found = name_from_identifier(text) if text else None
         if found is None:
             continue
-        if typed is None:
+        if given_key is None:
             return (found.key, found.given_key, found.surname_key, "name:from_identifier")
-        completed = surname_from_identifier(typed, found)
-        if completed is not None:
-            return (
-                completed.key,
-                completed.given_key,
-                completed.surname_key,
-                "name:surname_from_identifier",
-            )
+        key = completed_key(given_key, gender, initial, found)
+        if key is not None:
+            return (key, given_key, found.surname_key, "name:surname_from_identifier")
     return (None, None, None, None)
 
 
@@ -205,17 +215,57 @@ def _city_part(raw: str | None) -> tuple[Any, ...]:
 _SEP = "\x1f"  # joins a list cell into one string: polars builds string columns far faster
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while. The normalizers make millions of
+    short-lived objects and next to no cycles, and each collection walks their caches'
+    hundreds of thousands of entries: a fifth of the normalizing time at a million contacts.
+    The garbage of the pause is collected after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _apply(
-    func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], values: list[Any]
-) -> list[tuple[Any, ...]]:
-    """``func`` of each value, the list cells at positions ``lists`` joined by ``_SEP``."""
-    out = []
-    for value in values:
-        row = list(func(value))
-        for i in lists:
-            row[i] = _SEP.join(row[i]) if row[i] else None
-        out.append(tuple(row))
-    return out
+    func: Callable[[Any], tuple[Any, ...]], schema: Mapping[str, pl.DataType], values: list[Any]
+) -> pl.DataFrame:
+    """``func`` of each value as a table of ``schema``'s columns, one row per value, its list
+    cells joined by ``_SEP`` (``_frame`` splits them again).
+
+    The table is built where ``func`` runs: a worker sends back a few Arrow columns that this
+    process takes as they are, instead of a list of tuples to unpickle and turn into columns
+    one cell at a time while the workers wait for it. List cells are joined at once: strings
+    are no work for the garbage collector, a million lists kept to the end would be.
+    """
+    lists = {i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST}
+    cells: list[list[Any]] = [[] for _ in schema]
+    with _collector_paused():
+        for value in values:
+            for i, cell in enumerate(func(value)):
+                if i in lists:
+                    cell = _SEP.join(cell) if cell else None
+                cells[i].append(cell)
+    return pl.DataFrame(
+        [
+            pl.Series(name, column, dtype=pl.Boolean() if dtype == pl.Boolean() else pl.String())
+            for (name, dtype), column in zip(schema.items(), cells, strict=True)
+        ]
+    )
+
+
+def _frame(tables: list[pl.DataFrame], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """The answers of ``_apply`` as one polars table of ``schema``."""
+    return pl.concat(tables).with_columns(
+        pl.col(name).str.split(_SEP).fill_null(pl.lit([], dtype=STR_LIST))
+        if dtype == STR_LIST
+        else pl.col(name).cast(dtype)
+        for name, dtype in schema.items()
+    )
 
 
 def worker_count(setting: int) -> int:
@@ -225,6 +275,22 @@ def worker_count(setting: int) -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _exit_at_once() -> None:
+    """A worker ends without tearing down its interpreter: freeing the normalizers' caches
+    object by object took seconds at a million contacts (the pool waits for its workers, and
+    their memory stays taken until they are gone). Its answers are sent by then; it holds no
+    files, and its standard streams are flushed first."""
+    atexit.register(_exit_now)
+
+
+def _exit_now() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with suppress(OSError, ValueError):
+                stream.flush()
+    os._exit(0)
 
 
 class _Runner:
@@ -246,29 +312,27 @@ class _Runner:
             self.pool.shutdown(cancel_futures=True)
 
     def submit(
-        self, func: Callable[[Any], tuple[Any, ...]], lists: tuple[int, ...], values: list[Any]
-    ) -> Callable[[], list[tuple[Any, ...]]]:
-        """Start ``_apply(func, lists, values)``; the returned callable waits for its answer."""
-        if self.workers <= 1 or len(values) < PARALLEL_FROM:
-            return partial(_apply, func, lists, values)
+        self,
+        func: Callable[[Any], tuple[Any, ...]],
+        schema: Mapping[str, pl.DataType],
+        values: list[Any],
+    ) -> Callable[[], pl.DataFrame]:
+        """Start ``_apply(func, schema, values)``; the returned callable waits for its answer.
+
+        Once the workers run, every column goes to them, however few its values: this process
+        has the joins to do meanwhile."""
+        if self.workers <= 1 or (self.pool is None and len(values) < PARALLEL_FROM):
+            return lambda: _frame([_apply(func, schema, values)], schema)
         if self.pool is None:
             # spawn, not fork: the parent runs polars' and DuckDB's thread pools.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-        task = partial(_apply, func, lists)
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("spawn"), initializer=_exit_at_once
+            )
+        task = partial(_apply, func, schema)
         futures = [
             self.pool.submit(task, values[i : i + _CHUNK]) for i in range(0, len(values), _CHUNK)
         ]
-        return lambda: [row for f in futures for row in f.result()]
-
-
-def _column(name: str, dtype: pl.DataType, cells: Sequence[Any]) -> pl.Series:
-    if dtype != STR_LIST:
-        return pl.Series(name, cells, dtype=dtype)
-    return (
-        pl.Series(name, cells, dtype=pl.String)
-        .str.split(_SEP)
-        .fill_null(pl.lit([], dtype=STR_LIST))
-    )
+        return lambda: _frame([f.result() for f in futures], schema)
 
 
 def _phone_fast(distinct: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -304,17 +368,11 @@ class _Part:
     schema: Mapping[str, pl.DataType]
     distinct: pl.DataFrame  # the values the normalizer is working on
     answered: pl.DataFrame | None  # values a vectorized fast path already answered
-    answers: Callable[[], list[tuple[Any, ...]]]
+    answers: Callable[[], pl.DataFrame]
 
     def join_onto(self, base: pl.DataFrame) -> pl.DataFrame:
         """``base`` with this part's columns, once the normalizer's answers are in."""
-        columns = (
-            zip(*answers, strict=True) if (answers := self.answers()) else ([] for _ in self.schema)
-        )
-        table = self.distinct.with_columns(
-            _column(name, dtype, cells)
-            for (name, dtype), cells in zip(self.schema.items(), columns, strict=True)
-        )
+        table = pl.concat([self.distinct, self.answers()], how="horizontal")
         if self.answered is not None:
             table = pl.concat([self.answered, table])
         log.info("normalized %s distinct %s values", f"{table.height:,}", "/".join(self.keys))
@@ -341,8 +399,7 @@ def _part(
             answered.select(keys), on=keys, how="anti", nulls_equal=True, maintain_order="left"
         )
     values = distinct.to_series().to_list() if len(keys) == 1 else distinct.rows()
-    lists = tuple(i for i, dtype in enumerate(schema.values()) if dtype == STR_LIST)
-    return _Part(keys, schema, distinct, answered, runner.submit(func, lists, values))
+    return _Part(keys, schema, distinct, answered, runner.submit(func, schema, values))
 
 
 def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFrame:
@@ -354,43 +411,67 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
     )
     phone = {f"phone_{k}": v for k, v in _PHONE_PART.items()}
     with _Runner(worker_count(config.resolution.workers)) as runner:
-        parts = [
-            _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART),
-            _part(
-                runner,
-                base,
-                ["phone"],
-                partial(_phone_cell_part, region=region),
-                phone,
-                fast=_phone_fast if region == "RU" else None,
-            ),
-            _part(runner, base, ["email"], _email_part, EMAIL_PART),
-            _part(
-                runner, base, ["handle", "_hint"], partial(_handle_part, region=region), HANDLE_PART
-            ),
-            _part(runner, base, ["city"], _city_part, {"city_key": pl.String()}),
-        ]
-        df = base
-        for part in parts:
-            df = part.join_onto(df)
+        # The identifier names need the name, e-mail and handle parts: they are queued first,
+        # so that the workers read the phones while this process prepares the identifiers.
+        name = _part(runner, base, ["name"], partial(_name_part, region=region), NAME_PART)
+        email = _part(runner, base, ["email"], _email_part, EMAIL_PART)
+        handle = _part(
+            runner, base, ["handle", "_hint"], partial(_handle_part, region=region), HANDLE_PART
+        )
+        phones = _part(
+            runner,
+            base,
+            ["phone"],
+            partial(_phone_cell_part, region=region),
+            phone,
+            fast=_phone_fast if region == "RU" else None,
+        )
+        city = _part(runner, base, ["city"], _city_part, {"city_key": pl.String()})
+        df = handle.join_onto(email.join_onto(name.join_onto(base)))
         # A contact without a name may still have one in its address or nickname
         # ("tatyana_moiseeva_98"), one whose name lacks its surname the surname ("Анна" at
         # annakuznecova@…): weaker than a typed name, but name evidence all the same.
         wanted = pl.col("name_key").is_null() | (
             pl.col("given_key").is_not_null() & pl.col("surname_key").is_null()
         )
+        # A typed name with a surname (whose key is empty) is never completed: its contact
+        # reads no identifier. The typed name goes by what completing it reads of it, not by
+        # its cell: the name is not parsed again, and "Анна", "анна" and "Анна!" are one value.
+        typed = wanted & pl.col("name_key").is_not_null()
+        completable = typed & pl.col("_has_surname").not_()
+        reads = (wanted & typed.not_()) | completable
         df = df.with_columns(
-            pl.when(wanted & pl.col("name_key").is_not_null()).then("name").alias("_id_typed"),
-            pl.when(wanted).then("email_local").alias("_id_local"),
-            pl.when(wanted).then(pl.col("nicknames").list.first()).alias("_id_nick"),
+            pl.when(completable).then("given_key").alias("_id_given"),
+            pl.when(completable).then("_gender").alias("_id_gender"),
+            pl.when(completable).then("_surname_initial").alias("_id_initial"),
+            pl.when(reads).then("email_local").alias("_id_local"),
+            pl.when(reads).then(pl.col("nicknames").list.first()).alias("_id_nick"),
         )
-        df = _part(
+        identifier = _part(
             runner,
             df,
-            ["_id_typed", "_id_local", "_id_nick"],
+            ["_id_given", "_id_gender", "_id_initial", "_id_local", "_id_nick"],
             _identifier_name_part,
             IDENTIFIER_NAME_PART,
-        ).join_onto(df)
+        )
+        # what does not need the identifier names is done while the workers read them
+        df = city.join_onto(phones.join_onto(df))
+        groups = ("phone", "name_phone", "handle_phone")
+        df = _union(df, [f"{g}_match" for g in groups], "phones")
+        df = _union(df, [f"{g}_all" for g in groups], "phones_display", ordered=True)
+        # a creation time that was given but could not be read is kept as missing, and said so
+        unreadable = (
+            pl.col("created_at").is_not_null() & pl.col("created_ts").is_null()
+            if "created_at" in df.columns
+            else pl.lit(False)
+        )
+        df = df.with_columns(
+            pl.when(unreadable)
+            .then(pl.lit(["created_at:unreadable"], STR_LIST))
+            .otherwise(pl.lit([], STR_LIST))
+            .alias("time_flags")
+        )
+        df = identifier.join_onto(df)
     found = pl.col("id_name_key").is_not_null()
     df = df.with_columns(
         pl.when(found).then("id_name_key").otherwise("name_key").alias("name_key"),
@@ -400,21 +481,6 @@ def normalize_contacts(contacts: pl.DataFrame, config: EdinConfig) -> pl.DataFra
         .then(pl.concat_list(pl.col("id_name_flag")))
         .otherwise(pl.lit([], STR_LIST))
         .alias("id_name_flags"),
-    )
-    groups = ("phone", "name_phone", "handle_phone")
-    df = _union(df, [f"{g}_match" for g in groups], "phones")
-    df = _union(df, [f"{g}_all" for g in groups], "phones_display", ordered=True)
-    # a creation time that was given but could not be read is kept as missing, and said so
-    unreadable = (
-        pl.col("created_at").is_not_null() & pl.col("created_ts").is_null()
-        if "created_at" in df.columns
-        else pl.lit(False)
-    )
-    df = df.with_columns(
-        pl.when(unreadable)
-        .then(pl.lit(["created_at:unreadable"], STR_LIST))
-        .otherwise(pl.lit([], STR_LIST))
-        .alias("time_flags")
     )
     df = _union(
         df,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from normalizers import name_from_identifier, normalize_name, surname_from_identifier
+from normalizers.name import completed_key
 
 
 @pytest.mark.parametrize(
@@ -155,6 +156,9 @@ def test_a_typed_name_completed_by_its_identifier(typed: str, identifier: str, k
     assert name is not None and found is not None
     completed = surname_from_identifier(name, found)
     assert (completed.key if completed else None) == key
+    if name.surname is None:  # what the normalize stage asks, from the typed name's columns
+        assert name.given_key is not None
+        assert completed_key(name.given_key, name.gender, name.surname_initial, found) == key
     if completed is not None:
         assert completed.given_key == name.given_key
         assert completed.surname_key == found.surname_key

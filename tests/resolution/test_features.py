@@ -102,12 +102,16 @@ def test_a_typed_name_takes_only_a_surname_that_fits(
     assert completed == (surname_key is not None)
 
 
-def test_worker_processes_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+# 0: every column to the workers; 10: the names start them, the fewer e-mails and cities follow
+@pytest.mark.parametrize("parallel_from", [0, 10])
+def test_worker_processes_give_the_same_table(
+    monkeypatch: pytest.MonkeyPatch, parallel_from: int
+) -> None:
     config = default_config()
     here = normalize_contacts(
         contacts(), replace(config, resolution=replace(config.resolution, workers=1))
     )
-    monkeypatch.setattr(features, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(features, "PARALLEL_FROM", parallel_from)
     monkeypatch.setattr(features, "_CHUNK", 2)
     workers = normalize_contacts(
         contacts(), replace(config, resolution=replace(config.resolution, workers=2))
@@ -138,3 +142,20 @@ def test_a_bare_handle_is_read_on_the_platform_its_source_names(
     )
     out = normalize_contacts(df.with_columns(pl.lit(T).alias("created_ts")), default_config())
     assert out["handles"].to_list() == [[key]]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_pause_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with features._collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() == enabled
+        with pytest.raises(ValueError), features._collector_paused():
+            raise ValueError
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()
