@@ -114,6 +114,7 @@ _EDGE_JUNK = re.compile(r"^[\s\"'<>()\[\],;:.]+|[\s\"'<>()\[\],;:.]+$")
 _REPEATED = re.compile(r"^(.)\1*$")
 _DIGITS = re.compile(r"^\d{1,4}$")
 _KEYBOARD_RUNS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefgh")
+_LONGEST_RUN = max(map(len, _KEYBOARD_RUNS))
 
 
 def _extract(text: str) -> tuple[str | None, bool]:
@@ -224,8 +225,8 @@ def _typo_fix(domain: str) -> str | None:
 
 
 def _is_sequence(local: str) -> bool:
-    # no run is longer than ten letters: a longer local part is in none of them
-    return 3 <= len(local) <= 10 and any(local in run for run in _KEYBOARD_RUNS)
+    # a local part longer than the longest run is in none of them
+    return 3 <= len(local) <= _LONGEST_RUN and any(local in run for run in _KEYBOARD_RUNS)
 
 
 def _generic_flags(local: str, domain: str) -> set[str]:

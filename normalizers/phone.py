@@ -67,6 +67,7 @@ _REASON_FLAGS = {
 _INTERNATIONAL_00 = re.compile(r"^\s*00\s*(?=[1-9])")
 _NON_DIGIT = re.compile(r"\D")
 _SEQUENCES = ("0123456789", "9876543210")
+_LONGEST_SEQUENCE = max(map(len, _SEQUENCES))
 # Placeholder subscriber numbers: the same digit seven times, or a run like 1234567.
 _GENERIC_SUBSCRIBER = re.compile(r"(\d)\1{6}$")
 _MAX_DIGITS = 17  # E.164 has at most 15 digits; a few more allow a trunk prefix and typos
@@ -79,8 +80,8 @@ _RU_MOBILE = re.compile(r"^9(?:[0-24-9][0-9]|3[1-9])[0-9]{7}$")
 
 
 def _is_sequence(digits: str) -> bool:
-    # a run is ten digits long: a longer text is in none of them
-    return 6 <= len(digits) <= 10 and any(digits in s for s in _SEQUENCES)
+    # a text longer than the longest run is in none of them
+    return 6 <= len(digits) <= _LONGEST_SEQUENCE and any(digits in s for s in _SEQUENCES)
 
 
 def _is_generic_digits(national: str) -> bool:

@@ -285,6 +285,7 @@ class SnapshotDatabase:
     def __init__(self, folder: Path, memory_limit: str = "") -> None:
         self._queue: queue.Queue[tuple[str, Path] | None] = queue.Queue()
         self._added: set[str] = set()
+        self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profiles.duckdb")
         self._done = self._pool.submit(
             write_database, folder / "profiles.duckdb", self._arriving(), memory_limit
@@ -301,8 +302,11 @@ class SnapshotDatabase:
             self._queue.put((name, file))
 
     def close(self) -> None:
-        """No more tables: the thread checkpoints the database and stops."""
-        self._queue.put(None)
+        """No more tables: the thread checkpoints the database and stops (once, however often
+        this is called)."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
 
     def finish(self) -> None:
         """Close and wait for the database; the thread's error, if any, is raised here."""
