@@ -27,6 +27,8 @@ ending calls for it. Every other rule is a table in this module.
 from __future__ import annotations
 
 import csv
+import itertools
+import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -118,8 +120,13 @@ SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"[yj]", "i"),  # Yulia, Julia, Iuliia; Dmitry, Dmitriy
         (r"^ie", "e"),  # Yelena, Yevgeny, Yegor
         (r"(?<=[aeiou])ie", "e"),  # Sergeyev, Alekseyev
+        # the endings -ьев(а), -ьевич, -ьевна and -иев: BGN's Vasilyev, Dmitriyev, Vasilyevich and
+        # German Prokofjew against the Cyrillic's vasilev, dmitriev (the skeleton drops ь); again
+        # once double letters are one. Only at the end: Kopievsky, Rudkiewicz keep their ie
+        (rf"(?<=[{_CONSONANT}])iev(?=(a|ich|na)?$)", "ev"),
         (r"ou", "u"),  # Ioulia
         (r"(.)\1+", r"\1"),  # double letters: Anna, Filippov, Mariia
+        (rf"(?<=[{_CONSONANT}])iev(?=(a|ich|na)?$)", "ev"),
         (r"(?<=[oe])f$", "v"),  # Ivanoff, Petroff
         (r"(?<=[bdgkpstvz])er$", "r"),  # Alexander, Peter
     )
@@ -290,6 +297,23 @@ def _given_candidates(word: str) -> tuple[_Given, ...]:
             stem = skeleton[: -len(suffix)]
             for replacement in replacements:
                 found = _GIVEN_BY_SKELETON.get(stem + replacement)
+                if found:
+                    return found
+    return _given_by_reading(word)
+
+
+def _given_by_reading(word: str) -> tuple[_Given, ...]:
+    """A Latin word read back into Cyrillic by a transliteration system whose marks it bears
+    (``TRANSLITERATION_SYSTEMS``), when the reading is a listed given name: Polish Siergiej,
+    Piotr, Fiodor; French Ievguenia. The skeleton does not fold these spellings (ie, io after
+    a consonant are also English: Sophie, Violet), so only a listed reading counts."""
+    folded = word.lower()
+    if len(folded) < 4 or not folded.isascii() or not folded.isalpha():
+        return ()
+    for marks, table, chunk in _SYSTEM_TABLES.values():
+        if marks.search(folded):
+            for reading in _read_in(folded, table, chunk):
+                found = GIVEN_NAMES.get(_fold(reading))
                 if found:
                     return found
     return ()
@@ -1115,7 +1139,7 @@ def _latin_to_cyrillic(word: str) -> str:
 # BGN's (which ``_latin_to_cyrillic`` reads): each system's spellings that differ, and the marks
 # that show a word may be written in it. A word is read in a system only when it bears one of
 # its marks, so that "Khasanova" is never read the German way (s = З) into another surname.
-_BASE_READING = {
+_BASE_READING: dict[str, str | tuple[str, ...]] = {
     **dict(zip("abdefghijklmnopqrstuvwyz", "абдефгхийклмнопкрстуввыз", strict=True)),
     "c": "к",
     "x": "кс",
@@ -1125,7 +1149,7 @@ _BASE_READING = {
     **dict.fromkeys(("ye", "je"), "е"),
     **{"zh": "ж", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "shch": "щ"},
 }
-TRANSLITERATION_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {
+TRANSLITERATION_SYSTEMS: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
     # Kusnezow, Michajlow, Tschernow, Schtscherbakow, Dshaparidse
     "german": (
         r"w|sch|tz|dsh",
@@ -1133,9 +1157,9 @@ TRANSLITERATION_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {
             "w": "в",
             "z": "ц",
             "tz": "ц",
-            "s": "з",
+            "s": ("з", "с"),  # Sajzew, Smirnow
             "ss": "с",
-            "sch": "ш",
+            "sch": ("ш", "ж"),  # Schukin = Шукин, Schukow = Жуков
             "schtsch": "щ",
             "tsch": "ч",
             "dsch": "дж",
@@ -1145,29 +1169,52 @@ TRANSLITERATION_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {
             "j": "й",
         },
     ),
-    # Michajłow without its diacritics, Czernow, Szczukin, Kowalczyk
+    # Michajłow without its diacritics, Czernow, Szczukin, Kowalczyk; soft vowels after a
+    # consonant: Siergiej, Fiodor, Diomin, Lubow
     "polish": (
-        r"w|cz|sz|rz",
-        {"w": "в", "c": "ц", "cz": "ч", "sz": "ш", "szcz": "щ", "rz": "ж", "ch": "х", "j": "й"},
-    ),
-    # Joukov, Chtchoukine, Tchaikovski
-    "french": (
-        r"ou|tch",
+        r"w|cz|sz|rz|(?<=[bcdfghklmnprstvz])i[aeou]",
         {
+            "w": "в",
+            "c": "ц",
+            "cz": "ч",
+            "sz": "ш",
+            "szcz": "щ",
+            "rz": "ж",
+            "z": ("з", "ж"),  # ż typed without its dot: Zukow, Zdanow
+            "ch": "х",
+            "j": "й",
+            "ia": "я",
+            "ie": "е",
+            "io": "ё",
+            "iu": "ю",
+            # ля, лю, лё are la, lu, lo (Polakow, Bielajew)
+            "la": ("ла", "ля"),
+            "lu": ("лу", "лю"),
+            "lo": ("ло", "лё"),
+        },
+    ),
+    # Joukov, Chtchoukine, Tchaikovski, Soloviov, Jdanov, Sergueiev
+    "french": (
+        r"ou|tch|io|gu[ei]|^ie|j(?=[bcdfghklmnprstvz])",
+        {
+            "io": ("ё", "ьё"),  # Diomin, Soloviov
+            "ie": "е",  # Ievguenia
+            "gue": "ге",  # Sergueï, Evguenia
+            "gui": "ги",
             "ou": "у",
             "ch": "ш",
             "tch": "ч",
             "chtch": "щ",
             "j": "ж",
             "ss": "с",
-            "s": "з",
+            "s": ("с", "з"),  # з between vowels
             "iou": "ю",
             "jou": "жу",
             "ja": "жа",
             "je": "же",
             "jo": "жо",
             "ju": "жю",
-            "ia": "я",
+            "ia": ("я", "ия"),  # Ievguenia, Maria
             "ine": "ин",
             "ff": "в",
         },
@@ -1182,9 +1229,24 @@ _SYSTEM_TABLES = {
 }
 
 
-def _read_in(word: str, table: dict[str, str], chunk: re.Pattern[str]) -> str | None:
+def _read_in(
+    word: str, table: dict[str, str | tuple[str, ...]], chunk: re.Pattern[str]
+) -> list[str]:
+    """The Cyrillic readings of ``word`` in one system (several where a spelling stands for
+    more than one sound, as German sch for Ш and Ж; at most ``MAX_READINGS``, else the first
+    sound of each); none when a letter is not in its table."""
     parts = chunk.findall(word)
-    return "".join(table[p] for p in parts) if "".join(parts) == word else None
+    if "".join(parts) != word:
+        return []
+    options = [(v,) if isinstance(v := table[p], str) else v for p in parts]
+    if math.prod(len(o) for o in options) > MAX_READINGS:
+        return ["".join(o[0] for o in options)]
+    return ["".join(reading) for reading in itertools.product(*options)]
+
+
+# Readings of one word tried at most (a name has a few ambiguous spellings; a long nickname of
+# s after s would otherwise give 2**n of them)
+MAX_READINGS = 16
 
 
 @lru_cache(maxsize=1 << 16)
@@ -1210,9 +1272,9 @@ def surname_reading(token: str) -> str | None:
     if listed(_latin_to_cyrillic(word)):
         return None
     for table, chunk in systems:
-        reading = _read_in(word, table, chunk)
-        if listed(reading):
-            return reading
+        for reading in _read_in(word, table, chunk):
+            if listed(reading):
+                return reading
     return None
 
 

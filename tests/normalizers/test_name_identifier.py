@@ -126,7 +126,7 @@ def test_same_key_as_the_written_name(identifier: str, name: str) -> None:
         ("savelev.alexey", "aleksei savelev"),
         ("ivan_petrov", "ivan petrov"),
         ("ivan_petrov92", "ivan petrov"),
-        ("oksanadmitrieva", "oksana dmitrieva"),
+        ("oksanadmitrieva", "oksana dmitreva"),
     ],
 )
 def test_identifier_typed_as_the_name(cell: str, key: str) -> None:

@@ -34,7 +34,7 @@ DICTIONARIES = Path(__file__).resolve().parents[2] / "normalizers" / "dictionari
         ("I. Ivanov", "I", "Ivanov", None, "i ivanov"),
         ("Ivanov I.", "I", "Ivanov", None, "i ivanov"),
         ("M.Vishnevskiy", "M", "Vishnevskiy", None, "m vishnevski"),  # no space after the dot
-        ("Dmitriev E.", "E", "Dmitriev", None, "e dmitriev"),
+        ("Dmitriev E.", "E", "Dmitriev", None, "e dmitrev"),  # ие folds to e (Dmitriyev)
         ("Субботина А.", "А", "Субботина", None, "a subotina"),
         ("Ильина И.", "И", "Ильина", None, "i ilina"),
         ("Чернышёв ОА", "О", "Чернышёв", None, "o chernishev"),  # capitals as initials
