@@ -17,11 +17,11 @@ Two keys, two meanings. ``key`` is the *person* key: it keeps the surname's gend
 key: Иванов ~ Иванова, Толстой ~ Толстая share it; by itself it never says "same person".
 
 Dictionaries (``normalizers/dictionaries/``): ``given_names.csv`` (Russian and other given names of
-Russia and the CIS with diminutives; a Western name is never mapped to a Russian one: John is not
-Иван), ``western_given_names.csv`` (recognised as given names, kept as they are) and
-``no_name_words.csv`` (placeholders, call-centre labels, pet names and kinship words). Declined
-forms and the wrong-layout check ask pymorphy3's dictionary, lazily and only for words whose
-ending calls for it. Every other rule is a table in this module.
+Russia and the CIS with diminutives and Ukrainian forms, Олександр = Александр; a Western name is
+never mapped to a Russian one: John is not Иван), ``western_given_names.csv`` (recognised as
+given names, kept as they are) and ``no_name_words.csv`` (placeholders, call-centre labels, pet
+names and kinship words). Declined forms and the wrong-layout check ask pymorphy3's dictionary,
+lazily and only for words whose ending calls for it. Every other rule is a table in this module.
 """
 
 from __future__ import annotations

@@ -87,3 +87,32 @@ def test_readings_are_bounded() -> None:
     assert _read_in("sass", table, chunk) == ["зас", "сас"]
     assert len(_read_in("sa" * 40, table, chunk)) == 1
     assert 2**2 <= MAX_READINGS < 2**40
+
+
+@pytest.mark.parametrize(
+    ("ukrainian", "russian"),
+    [
+        ("Олександр Коваленко", "Александр Коваленко"),
+        ("Oleksandr Kovalenko", "Александр Коваленко"),
+        ("Микола Шевченко", "Николай Шевченко"),
+        ("Mykola Shevchenko", "Николай Шевченко"),
+        ("Dmytro Bondarenko", "Дмитрий Бондаренко"),
+        ("Volodymyr Tkachenko", "Владимир Ткаченко"),
+        ("Andriy Melnyk", "Андрей Мельник"),
+        ("Сергій Мороз", "Сергей Мороз"),
+        ("Serhiy Moroz", "Сергей Мороз"),
+        ("Yevhen Savchenko", "Евгений Савченко"),
+        ("Oleh Rudenko", "Олег Руденко"),
+        ("Olena Lysenko", "Елена Лысенко"),
+        ("Тетяна Бойко", "Татьяна Бойко"),
+        ("Olha Kravets", "Ольга Кравец"),
+        ("Halyna Koval", "Галина Коваль"),
+    ],
+)
+def test_a_ukrainian_given_name_is_the_russian_one(ukrainian: str, russian: str) -> None:
+    """One person writes Олександр in Ukrainian and Александр in Russian, as Саша in either:
+    the Ukrainian forms are listed with the Russian name, as its diminutives are."""
+    a, b = normalize_name(ukrainian), normalize_name(russian)
+    assert a is not None and b is not None
+    assert a.given_key == b.given_key
+    assert a.key == b.key
