@@ -89,7 +89,7 @@ SYSTEMS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
         },
         dict(е="e", ё="jo", ю="ju", я="ja"),
         dict(е="je", ё="jo", ю="ju", я="ja"),
-    ),  # fmt: skip
+    ),
     "polish": (
         {
             **_COMMON,
@@ -104,7 +104,7 @@ SYSTEMS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
         },
         dict(е="ie", ё="io", ю="iu", я="ia"),
         dict(е="je", ё="jo", ю="ju", я="ja"),
-    ),  # fmt: skip
+    ),
     "french": (
         {**_COMMON, "ж": "j", "й": "i", "у": "ou", "ц": "ts", "ч": "tch", "ш": "ch", "щ": "chtch"},
         dict(е="e", ё="io", ю="iou", я="ia"),
