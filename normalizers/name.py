@@ -30,6 +30,7 @@ import csv
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -103,6 +104,10 @@ _CYRILLIC_TO_SKELETON = str.maketrans(
     }
 )
 _CONSONANT = "bcdfghklmnprstvwxz"
+# The endings -ьев(а), -ьевич, -ьевна and -иев: BGN's Vasilyev, Vasilyevich and German Prokofjew
+# against the Cyrillic's vasilev (the skeleton drops ь). Only at the end: Kopievsky, Rudkiewicz
+# keep their ie.
+_IEV_ENDING = rf"(?<=[{_CONSONANT}])iev(?=(a|ich|na)?$)"
 SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
@@ -120,13 +125,10 @@ SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"[yj]", "i"),  # Yulia, Julia, Iuliia; Dmitry, Dmitriy
         (r"^ie", "e"),  # Yelena, Yevgeny, Yegor
         (r"(?<=[aeiou])ie", "e"),  # Sergeyev, Alekseyev
-        # the endings -ьев(а), -ьевич, -ьевна and -иев: BGN's Vasilyev, Dmitriyev, Vasilyevich and
-        # German Prokofjew against the Cyrillic's vasilev, dmitriev (the skeleton drops ь); again
-        # once double letters are one. Only at the end: Kopievsky, Rudkiewicz keep their ie
-        (rf"(?<=[{_CONSONANT}])iev(?=(a|ich|na)?$)", "ev"),
+        (_IEV_ENDING, "ev"),
         (r"ou", "u"),  # Ioulia
         (r"(.)\1+", r"\1"),  # double letters: Anna, Filippov, Mariia
-        (rf"(?<=[{_CONSONANT}])iev(?=(a|ich|na)?$)", "ev"),
+        (_IEV_ENDING, "ev"),  # again once double letters are one (Dmitriyev)
         (r"(?<=[oe])f$", "v"),  # Ivanoff, Petroff
         (r"(?<=[bdgkpstvz])er$", "r"),  # Alexander, Peter
     )
@@ -307,15 +309,10 @@ def _given_by_reading(word: str) -> tuple[_Given, ...]:
     (``TRANSLITERATION_SYSTEMS``), when the reading is a listed given name: Polish Siergiej,
     Piotr, Fiodor; French Ievguenia. The skeleton does not fold these spellings (ie, io after
     a consonant are also English: Sophie, Violet), so only a listed reading counts."""
-    folded = word.lower()
-    if len(folded) < 4 or not folded.isascii() or not folded.isalpha():
-        return ()
-    for marks, table, chunk in _SYSTEM_TABLES.values():
-        if marks.search(folded):
-            for reading in _read_in(folded, table, chunk):
-                found = GIVEN_NAMES.get(_fold(reading))
-                if found:
-                    return found
+    for reading in _readings(word.lower()):
+        found = GIVEN_NAMES.get(_fold(reading))
+        if found:
+            return found
     return ()
 
 
@@ -1244,6 +1241,16 @@ def _read_in(
     return ["".join(reading) for reading in itertools.product(*options)]
 
 
+def _readings(word: str) -> Iterator[str]:
+    """The Cyrillic readings of a lowercase Latin word of 4 letters or more, system by system,
+    in each ``TRANSLITERATION_SYSTEMS`` whose marks it bears (none for any other word)."""
+    if len(word) < 4 or not word.isascii() or not word.isalpha():
+        return
+    for marks, table, chunk in _SYSTEM_TABLES.values():
+        if marks.search(word):
+            yield from _read_in(word, table, chunk)
+
+
 # Readings of one word tried at most (a name has a few ambiguous spellings; a long nickname of
 # s after s would otherwise give 2**n of them)
 MAX_READINGS = 16
@@ -1258,24 +1265,15 @@ def surname_reading(token: str) -> str | None:
     spellings of one surname then share one key with the passport's: Kusnezow, Kuznecov →
     Кузнецов; Michajlow → Михайлов; Czernow → Чернов."""
     word = token.lower().strip(".")
-    if len(word) < 4 or not word.isascii() or not word.isalpha():
-        return None
-    systems = [
-        (table, chunk) for marks, table, chunk in _SYSTEM_TABLES.values() if marks.search(word)
-    ]
-    if not systems:
-        return None
+    readings = _readings(word)
+    first = next(readings, None)
 
-    def listed(cyrillic: str | None) -> bool:
-        return cyrillic is not None and any(f.kind == "Surn" and f.known for f in _forms(cyrillic))
+    def listed(cyrillic: str) -> bool:
+        return any(f.kind == "Surn" and f.known for f in _forms(cyrillic))
 
-    if listed(_latin_to_cyrillic(word)):
+    if first is None or listed(_latin_to_cyrillic(word)):
         return None
-    for table, chunk in systems:
-        for reading in _read_in(word, table, chunk):
-            if listed(reading):
-                return reading
-    return None
+    return next((r for r in itertools.chain((first,), readings) if listed(r)), None)
 
 
 @lru_cache(maxsize=1 << 14)
