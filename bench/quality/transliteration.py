@@ -175,9 +175,10 @@ def main() -> int:
                     if reading == "display"
                     else name_from_identifier(f"{lg}.{ls}")
                 )
-                for i, ok in enumerate(agree(got, want)):
+                agreed = agree(got, want)
+                for i, ok in enumerate(agreed):
                     hits[i] += ok
-                if not agree(got, want)[0] and len(misses) < 12 and reading == "display":
+                if not agreed[0] and len(misses) < 12 and reading == "display":
                     misses.append(f"{system}: {lg.title()} {ls.title()} ≠ {given} {surname}")
             cells.append(" / ".join(f"{h / len(pairs):.3f}" for h in hits))
         print(f"| {system} | {cells[0]} | {cells[1]} |")
